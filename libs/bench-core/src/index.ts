@@ -1,0 +1,18 @@
+/**
+ * @hwnas/bench-core: search spaces, the network IR and FLOPs/params, and the benchmark tables.
+ * Everything but `data/` is pure (no I/O, no clock, no Math.random).
+ */
+export { NasError, isNasError, InvalidArchitectureError, UnknownSearchSpaceError, UnknownDatasetError, UnknownMetricError, BenchmarkDataError, InvalidArgumentError } from './errors';
+export type { NasErrorCode } from './errors';
+export { Rng } from './rng';
+export type { Arch, ArchKey, SpaceId, Decision, DatasetSpec, SearchSpace } from './space/space';
+export { archKey, spaceSize, checkArch, sampleArch, neighbours, neighbourCount, enumerateArchs, hammingDistance, oneHot, datasetSpec } from './space/space';
+export { nb201Space, NB201_OPS, NB201_EDGES, NB201_SIZE, Nb201IndexTable, nb201Code, nb201FromCode } from './space/nb201';
+export type { Nb201Op } from './space/nb201';
+export { fbnetSpace, FBNET_MACRO, FBNET_SKIP, fbnetLayerSlots } from './space/fbnet';
+export type { FbnetBlock, FbnetMacro, FbnetDatasetMacro, FbnetLayerSlot } from './space/fbnet';
+export { SPACES, getSpace } from './space/registry';
+export type { Shape, Layer, LayerType, NetworkIR, InputLayer, ConvLayer, BatchNormLayer, ReluLayer, PoolLayer, GlobalAvgPoolLayer, AddLayer, ConcatLayer, LinearLayer, ChannelShuffleLayer, ZeroLayer } from './ir/types';
+export { buildNetworkIR } from './ir/build';
+export { layerCost, networkCost } from './ir/cost';
+export type { LayerCost, NetworkCost } from './ir/cost';

@@ -1,0 +1,128 @@
+import { InvalidArchitectureError } from '../errors';
+import type { Arch, DatasetSpec, SearchSpace } from './space';
+import { checkArch } from './space';
+
+/** NAS-Bench-201 operations, in the benchmark's own order (the option index of each edge). */
+export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export type Nb201Op = (typeof NB201_OPS)[number];
+
+/**
+ * The 6 cell edges as [from, to] node pairs, in the order their tokens appear in the arch string:
+ * (0->1), (0->2), (1->2), (0->3), (1->3), (2->3). Option vector position k is edge NB201_EDGES[k].
+ */
+export const NB201_EDGES: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [0, 2],
+  [1, 2],
+  [0, 3],
+  [1, 3],
+  [2, 3],
+];
+
+/** Number of NAS-Bench-201 cells (5^6). */
+export const NB201_SIZE = 15625;
+
+const NB201_DATASETS: readonly DatasetSpec[] = [
+  { name: 'cifar10', inputHw: 32, inputChannels: 3, numClasses: 10 },
+  { name: 'cifar100', inputHw: 32, inputChannels: 3, numClasses: 100 },
+  { name: 'ImageNet16-120', inputHw: 16, inputChannels: 3, numClasses: 120 },
+];
+
+const OP_INDEX = new Map<string, number>(NB201_OPS.map((op, i) => [op, i]));
+
+function format(arch: Arch): string {
+  const a = checkArch(nb201Space, arch);
+  const tok = (k: number) => `${NB201_OPS[a[k]]}~${NB201_EDGES[k][0]}`;
+  return `|${tok(0)}|+|${tok(1)}|${tok(2)}|+|${tok(3)}|${tok(4)}|${tok(5)}|`;
+}
+
+function parse(text: string): Arch {
+  if (typeof text !== 'string') throw new InvalidArchitectureError('nb201 architecture must be a string');
+  const s = text.trim();
+  const where = (msg: string) => new InvalidArchitectureError(`malformed nb201 arch string "${s}": ${msg}`);
+  const groups = s.split('+');
+  if (groups.length !== 3) throw where(`expected 3 node groups separated by "+", found ${groups.length}`);
+  const arch: number[] = [];
+  for (let g = 0; g < 3; g++) {
+    const node = g + 1;
+    const group = groups[g];
+    if (!group.startsWith('|') || !group.endsWith('|') || group.length < 2) {
+      throw where(`node ${node} group "${group}" must start and end with "|"`);
+    }
+    const tokens = group.slice(1, -1).split('|');
+    if (tokens.length !== node) throw where(`node ${node} must have ${node} input edge(s), found ${tokens.length} in "${group}"`);
+    for (let j = 0; j < tokens.length; j++) {
+      const tok = tokens[j];
+      const m = /^([A-Za-z0-9_]+)~(\d+)$/.exec(tok);
+      if (!m) throw where(`token "${tok}" (node ${node}, input ${j}) must look like op~source`);
+      const op = OP_INDEX.get(m[1]);
+      if (op === undefined) throw where(`unknown operation "${m[1]}" on edge ${j}->${node}; known: ${NB201_OPS.join(', ')}`);
+      if (Number(m[2]) !== j) throw where(`token "${tok}" of node ${node} must come from node ${j}, not ${m[2]}`);
+      arch.push(op);
+    }
+  }
+  return Object.freeze(arch);
+}
+
+/** The NAS-Bench-201 cell space: 6 edges x 5 operations. */
+export const nb201Space: SearchSpace = {
+  id: 'nb201',
+  decisions: NB201_EDGES.map(([from, to]) => ({ name: `edge ${from}->${to}`, options: NB201_OPS })),
+  datasets: NB201_DATASETS,
+  format,
+  parse,
+};
+
+/** Lexicographic code of an NB201 op vector (base 5, edge 0 most significant): 0..15624. */
+export function nb201Code(arch: Arch): number {
+  let c = 0;
+  for (let i = 0; i < 6; i++) c = c * 5 + arch[i];
+  return c;
+}
+
+/** Inverse of {@link nb201Code}. */
+export function nb201FromCode(code: number): Arch {
+  const a = new Array<number>(6);
+  for (let i = 5; i >= 0; i--) {
+    a[i] = code % 5;
+    code = Math.floor(code / 5);
+  }
+  return Object.freeze(a);
+}
+
+/**
+ * The official NAS-Bench-201 index <-> architecture order (NAS-Bench-201's `meta_archs`, which is
+ * not lexicographic). Built from the benchmark's arch-string list; lookups are O(1) array reads.
+ */
+export class Nb201IndexTable {
+  private readonly codeToIndex = new Int32Array(NB201_SIZE).fill(-1);
+  private readonly indexToCode = new Int32Array(NB201_SIZE);
+
+  /** `archStrings[i]` is the arch string of index i; all 15625 cells must appear exactly once. */
+  constructor(archStrings: readonly string[]) {
+    if (archStrings.length !== NB201_SIZE) {
+      throw new InvalidArchitectureError(`nb201 index table must list ${NB201_SIZE} architectures, got ${archStrings.length}`);
+    }
+    for (let i = 0; i < NB201_SIZE; i++) {
+      const code = nb201Code(parse(archStrings[i]));
+      if (this.codeToIndex[code] !== -1) {
+        throw new InvalidArchitectureError(`nb201 index table lists ${archStrings[i]} twice (indices ${this.codeToIndex[code]} and ${i})`);
+      }
+      this.codeToIndex[code] = i;
+      this.indexToCode[i] = code;
+    }
+  }
+
+  /** The benchmark index of `arch`. */
+  indexOf(arch: Arch): number {
+    return this.codeToIndex[nb201Code(checkArch(nb201Space, arch))];
+  }
+
+  /** The architecture at benchmark index `index`; throws for an index outside 0..15624. */
+  archAt(index: number): Arch {
+    if (!Number.isInteger(index) || index < 0 || index >= NB201_SIZE) {
+      throw new InvalidArchitectureError(`nb201 index must be an integer in 0..${NB201_SIZE - 1}, got ${index}`);
+    }
+    return nb201FromCode(this.indexToCode[index]);
+  }
+}
