@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'proto/src/gen/**', '**/jest.config.js', 'jest.preset.js', 'tools/jest/**'] },
   ...tseslint.configs.recommended,
+  { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },

@@ -71,8 +71,9 @@ export class UnknownMetricError extends NasError {
 /** Thrown by the data loaders when a benchmark file is missing, unreadable or malformed. */
 export class BenchmarkDataError extends NasError {
   override name = 'BenchmarkDataError';
+  /** `file` is the offending file or directory; empty when none was given at all. */
   constructor(readonly file: string, message: string, options?: ErrorOptions) {
-    super(`${file}: ${message}`, 'failed_precondition', false, options);
+    super(file ? `${file}: ${message}` : message, 'failed_precondition', false, options);
   }
 }
 

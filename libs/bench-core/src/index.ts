@@ -16,3 +16,12 @@ export type { Shape, Layer, LayerType, NetworkIR, InputLayer, ConvLayer, BatchNo
 export { buildNetworkIR } from './ir/build';
 export { layerCost, networkCost } from './ir/cost';
 export type { LayerCost, NetworkCost } from './ir/cost';
+export type { Metrics, MetricInfo, MetricKind } from './metrics';
+export { ACCURACY_METRICS, MODEL_METRICS, TRAIN_TIME_METRIC, costMetricInfo } from './metrics';
+export type { Evaluator } from './evaluator';
+export { TabularEvaluator } from './evaluators/tabular';
+export { Benchmark, BENCHMARK_SPACES } from './data/benchmark';
+export type { QueryResult, BenchmarkOptions } from './data/benchmark';
+export { Nb201Tables, NB201_FILES } from './data/nb201-tables';
+export { FbnetLut, FBNET_FILES, fbnetLutKeys, loadFbnetMacro } from './data/fbnet-lut';
+export { resolveDataDir, DATA_DIR_ENV } from './data/files';

@@ -1,4 +1,4 @@
-import { InvalidArchitectureError } from '../errors';
+import { InvalidArchitectureError, UnknownDatasetError } from '../errors';
 import type { Arch, DatasetSpec, SearchSpace } from './space';
 import { checkArch } from './space';
 
@@ -76,7 +76,7 @@ export interface FbnetLayerSlot {
  */
 export function fbnetLayerSlots(dataset: string, macro: FbnetMacro = FBNET_MACRO): FbnetLayerSlot[] {
   const ds = macro.datasets[dataset];
-  if (!ds) throw new InvalidArchitectureError(`fbnet has no dataset "${dataset}"`);
+  if (!ds) throw new UnknownDatasetError(dataset, 'fbnet', Object.keys(macro.datasets));
   const slots: FbnetLayerSlot[] = [];
   let hw = Math.ceil(ds.inputHw / ds.stemStride);
   let cin = macro.stemChannels;

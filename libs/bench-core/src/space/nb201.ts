@@ -31,9 +31,12 @@ const NB201_DATASETS: readonly DatasetSpec[] = [
 const OP_INDEX = new Map<string, number>(NB201_OPS.map((op, i) => [op, i]));
 
 function format(arch: Arch): string {
-  const a = checkArch(nb201Space, arch);
-  const tok = (k: number) => `${NB201_OPS[a[k]]}~${NB201_EDGES[k][0]}`;
-  return `|${tok(0)}|+|${tok(1)}|${tok(2)}|+|${tok(3)}|${tok(4)}|${tok(5)}|`;
+  return formatUnchecked(checkArch(nb201Space, arch));
+}
+
+function formatUnchecked(a: Arch): string {
+  const o = NB201_OPS;
+  return `|${o[a[0]]}~0|+|${o[a[1]]}~0|${o[a[2]]}~1|+|${o[a[3]]}~0|${o[a[4]]}~1|${o[a[5]]}~2|`;
 }
 
 function parse(text: string): Arch {
@@ -98,13 +101,41 @@ export class Nb201IndexTable {
   private readonly codeToIndex = new Int32Array(NB201_SIZE).fill(-1);
   private readonly indexToCode = new Int32Array(NB201_SIZE);
 
-  /** `archStrings[i]` is the arch string of index i; all 15625 cells must appear exactly once. */
-  constructor(archStrings: readonly string[]) {
-    if (archStrings.length !== NB201_SIZE) {
+  /**
+   * `archStrings[i]` is the arch string of index i; all 15625 cells must appear exactly once.
+   * `opVectors[i]`, when given, is the same architecture as option indices: it lets the table be
+   * built without parsing every string, and each string is still checked against it.
+   */
+  constructor(archStrings: readonly string[], opVectors?: readonly (readonly number[])[]);
+  /** From the lexicographic code of each index (see {@link Nb201IndexTable.codes}); checked to be a permutation. */
+  constructor(codes: { readonly codes: readonly number[] });
+  constructor(source: readonly string[] | { readonly codes: readonly number[] }, opVectors?: readonly (readonly number[])[]) {
+    if (!Array.isArray(source)) {
+      const { codes } = source as { readonly codes: readonly number[] };
+      if (codes.length !== NB201_SIZE) throw new InvalidArchitectureError(`nb201 index table must list ${NB201_SIZE} codes`);
+      for (let i = 0; i < NB201_SIZE; i++) {
+        const code = codes[i];
+        if (!(code >= 0 && code < NB201_SIZE) || this.codeToIndex[code] !== -1) throw new InvalidArchitectureError(`nb201 index table: bad or repeated code at index ${i}`);
+        this.codeToIndex[code] = i;
+        this.indexToCode[i] = code;
+      }
+      return;
+    }
+    const archStrings = source as readonly string[];
+    if (archStrings.length !== NB201_SIZE || (opVectors && opVectors.length !== NB201_SIZE)) {
       throw new InvalidArchitectureError(`nb201 index table must list ${NB201_SIZE} architectures, got ${archStrings.length}`);
     }
     for (let i = 0; i < NB201_SIZE; i++) {
-      const code = nb201Code(parse(archStrings[i]));
+      let arch: Arch;
+      if (opVectors) {
+        arch = checkArch(nb201Space, opVectors[i]);
+        if (formatUnchecked(arch) !== archStrings[i]) {
+          throw new InvalidArchitectureError(`nb201 index table: entry ${i} is ${archStrings[i]} but its op vector [${opVectors[i]}] says ${formatUnchecked(arch)}`);
+        }
+      } else {
+        arch = parse(archStrings[i]);
+      }
+      const code = nb201Code(arch);
       if (this.codeToIndex[code] !== -1) {
         throw new InvalidArchitectureError(`nb201 index table lists ${archStrings[i]} twice (indices ${this.codeToIndex[code]} and ${i})`);
       }
@@ -113,9 +144,27 @@ export class Nb201IndexTable {
     }
   }
 
+  /** Rebuilds a table from {@link Nb201IndexTable.codes} (lexicographic code of each index). */
+  static fromCodes(codes: readonly number[]): Nb201IndexTable {
+    return new Nb201IndexTable({ codes });
+  }
+
+  /** The lexicographic code ({@link nb201Code}) of every index, in index order. */
+  codes(): number[] {
+    return Array.from(this.indexToCode);
+  }
+
   /** The benchmark index of `arch`. */
   indexOf(arch: Arch): number {
-    return this.codeToIndex[nb201Code(checkArch(nb201Space, arch))];
+    // Hot path (every table lookup): validate in place instead of through checkArch's copy.
+    let code = 0;
+    for (let i = 0; i < 6; i++) {
+      const v = arch[i];
+      if (!(v >= 0 && v <= 4 && v === Math.floor(v))) return this.codeToIndex[nb201Code(checkArch(nb201Space, arch))];
+      code = code * 5 + v;
+    }
+    if (arch.length !== 6) checkArch(nb201Space, arch);
+    return this.codeToIndex[code];
   }
 
   /** The architecture at benchmark index `index`; throws for an index outside 0..15624. */

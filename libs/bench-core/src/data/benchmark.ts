@@ -1,0 +1,184 @@
+import { UnknownMetricError } from '../errors';
+import { buildNetworkIR } from '../ir/build';
+import { networkCost } from '../ir/cost';
+import { MODEL_METRICS } from '../metrics';
+import type { MetricInfo, Metrics } from '../metrics';
+import { fbnetSpace } from '../space/fbnet';
+import { NB201_SIZE, nb201Space } from '../space/nb201';
+import { getSpace } from '../space/registry';
+import type { Arch, SearchSpace, SpaceId } from '../space/space';
+import { checkArch, datasetSpec } from '../space/space';
+import { resolveDataDir } from './files';
+import { FbnetLut } from './fbnet-lut';
+import { Nb201Tables } from './nb201-tables';
+
+/** What `hwnas query` prints for one architecture. */
+export interface QueryResult {
+  readonly space: SpaceId;
+  readonly dataset: string;
+  /** NAS-Bench-201 benchmark index (nb201 only). */
+  readonly index?: number;
+  /** Canonical arch string. */
+  readonly arch: string;
+  /** Accuracies in %, as the tables hold them: `test`, `valid`, `test_12ep`, `valid_12ep`. */
+  readonly accuracy: Readonly<Record<string, number>>;
+  /** Device costs keyed by HW-NAS-Bench metric name (ms, mJ). */
+  readonly costs: Readonly<Record<string, number>>;
+  /** Multiply-accumulates of one forward pass, millions. */
+  readonly flops: number;
+  /** Parameters, millions. */
+  readonly params: number;
+  /** Simulated 200-epoch training time in seconds, where the tables record it. */
+  readonly train_time_s?: number;
+}
+
+/** Accuracy metric name -> key in {@link QueryResult.accuracy}. */
+const ACCURACY_KEYS: Readonly<Record<string, string>> = {
+  accuracy: 'test',
+  valid_accuracy: 'valid',
+  accuracy_12ep: 'test_12ep',
+  valid_accuracy_12ep: 'valid_12ep',
+};
+
+/** Options of {@link Benchmark.open}. */
+export interface BenchmarkOptions {
+  /** Data directory; defaults to `$HWNAS_DATA`. */
+  readonly dataDir?: string;
+}
+
+/**
+ * The benchmark of a data directory: the NAS-Bench-201 tables and the FBNet lookup tables, plus
+ * FLOPs/params from the network IR, behind one query. Tables load lazily on first use, so an
+ * FBNet query never reads the NB201 files. One instance can serve any number of callers.
+ */
+export class Benchmark {
+  private nb201Tables?: Nb201Tables;
+  private fbnetLut?: FbnetLut;
+  /** nb201 FLOPs/params per dataset, by benchmark index, computed on first use (NaN = not yet). */
+  private readonly nb201Model = new Map<string, { flops: Float64Array; params: Float64Array }>();
+
+  private constructor(readonly dataDir: string) {}
+
+  /** Opens the data directory (`opts.dataDir` or `$HWNAS_DATA`); throws if it does not exist. */
+  static open(opts: BenchmarkOptions = {}): Benchmark {
+    return new Benchmark(resolveDataDir(opts.dataDir));
+  }
+
+  /** The NAS-Bench-201 tables (loaded on first access). */
+  get nb201(): Nb201Tables {
+    return (this.nb201Tables ??= Nb201Tables.load(this.dataDir));
+  }
+
+  /** The FBNet lookup tables (loaded on first access). */
+  get fbnet(): FbnetLut {
+    return (this.fbnetLut ??= FbnetLut.load(this.dataDir));
+  }
+
+  private readonly metricLists = new Map<string, readonly MetricInfo[]>();
+
+  /** Every metric available for `space` on `dataset`: table metrics, then `flops` and `params`. */
+  metrics(space: SpaceId | SearchSpace, dataset: string): readonly MetricInfo[] {
+    const s = typeof space === 'string' ? getSpace(space) : space;
+    const key = `${s.id}/${dataset}`;
+    let list = this.metricLists.get(key);
+    if (!list) {
+      datasetSpec(s, dataset);
+      const table = s.id === 'nb201' ? this.nb201.metrics(dataset) : this.fbnet.metrics();
+      list = Object.freeze([...table, ...MODEL_METRICS]);
+      this.metricLists.set(key, list);
+    }
+    return list;
+  }
+
+  /** FLOPs and params (millions) of `arch` on `dataset`, from the network IR; nb201 values are cached. */
+  modelCost(space: SpaceId | SearchSpace, dataset: string, arch: Arch): { flops: number; params: number } {
+    const s = typeof space === 'string' ? getSpace(space) : space;
+    if (s.id !== 'nb201') {
+      const c = networkCost(buildNetworkIR(s, arch, dataset));
+      return { flops: c.macs / 1e6, params: c.params / 1e6 };
+    }
+    return this.nb201ModelCost(dataset, this.nb201.indexOf(arch), arch);
+  }
+
+  private nb201ModelCost(dataset: string, index: number, arch: Arch): { flops: number; params: number } {
+    let cache = this.nb201Model.get(dataset);
+    if (!cache) {
+      datasetSpec(nb201Space, dataset);
+      cache = { flops: new Float64Array(NB201_SIZE).fill(NaN), params: new Float64Array(NB201_SIZE).fill(NaN) };
+      this.nb201Model.set(dataset, cache);
+    }
+    if (Number.isNaN(cache.flops[index])) {
+      const c = networkCost(buildNetworkIR(nb201Space, arch, dataset));
+      cache.flops[index] = c.macs / 1e6;
+      cache.params[index] = c.params / 1e6;
+    }
+    return { flops: cache.flops[index], params: cache.params[index] };
+  }
+
+  /**
+   * Every metric of `arch` as one flat record (accuracies, training time, device costs, flops,
+   * params). This is what a tabular evaluation returns; missing table values are left out.
+   */
+  metricsOf(space: SpaceId | SearchSpace, dataset: string, arch: Arch): Metrics {
+    const s = typeof space === 'string' ? getSpace(space) : space;
+    const out: Record<string, number> = {};
+    if (s.id === 'nb201') {
+      const i = this.nb201.indexOf(arch);
+      for (const [name, column] of this.nb201.row(dataset)) {
+        const v = column[i];
+        if (!Number.isNaN(v)) out[name] = v;
+      }
+      const model = this.nb201ModelCost(dataset, i, arch);
+      out.flops = model.flops;
+      out.params = model.params;
+      return out;
+    }
+    const a = checkArch(s, arch);
+    Object.assign(out, this.fbnet.costs(dataset, a));
+    const model = this.modelCost(s, dataset, a);
+    out.flops = model.flops;
+    out.params = model.params;
+    return out;
+  }
+
+  /** One metric of `arch`; throws {@link UnknownMetricError} when the data has no such metric. */
+  metric(space: SpaceId | SearchSpace, dataset: string, metric: string, arch: Arch): number {
+    const s = typeof space === 'string' ? getSpace(space) : space;
+    if (metric === 'flops' || metric === 'params') return this.modelCost(s, dataset, arch)[metric];
+    if (s.id === 'fbnet') return this.fbnet.cost(dataset, metric, arch);
+    return this.nb201.column(dataset, metric)[this.nb201.indexOf(arch)];
+  }
+
+  /** What `hwnas query` prints for `arch` (an Arch, or an nb201 benchmark index). */
+  query(space: SpaceId | SearchSpace, dataset: string, arch: Arch | number): QueryResult {
+    const s = typeof space === 'string' ? getSpace(space) : space;
+    datasetSpec(s, dataset);
+    if (typeof arch === 'number') {
+      if (s.id !== 'nb201') throw new UnknownMetricError('index', [], '(only nb201 architectures have a benchmark index)');
+      arch = this.nb201.index.archAt(arch);
+    }
+    const flat = this.metricsOf(s, dataset, arch);
+    const accuracy: Record<string, number> = {};
+    const costs: Record<string, number> = {};
+    for (const m of this.metrics(s, dataset)) {
+      const v = flat[m.name];
+      if (v === undefined) continue;
+      if (m.kind === 'accuracy') accuracy[ACCURACY_KEYS[m.name] ?? m.name] = v;
+      else if (m.kind === 'cost') costs[m.name] = v;
+    }
+    return {
+      space: s.id,
+      dataset,
+      ...(s.id === 'nb201' ? { index: this.nb201.indexOf(arch) } : {}),
+      arch: s.format(arch),
+      accuracy,
+      costs,
+      flops: flat.flops,
+      params: flat.params,
+      ...(flat.train_time_s !== undefined ? { train_time_s: flat.train_time_s } : {}),
+    };
+  }
+}
+
+/** Spaces whose tables the benchmark serves. */
+export const BENCHMARK_SPACES: readonly SearchSpace[] = [nb201Space, fbnetSpace];

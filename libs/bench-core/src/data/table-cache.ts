@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * A binary cache of parsed tables. Parsing the NAS-Bench-201 JSON files (about 17 MB) costs a few
+ * hundred milliseconds; the same columns as raw float64 arrays load in a few. An entry is keyed by
+ * the source files' paths, sizes and modification times, so an edited or replaced file is parsed
+ * again. The cache is an optimisation only: any failure to read or write it falls back to parsing.
+ *
+ * Location: `$HWNAS_CACHE_DIR`, else `<os tmpdir>/hwnas-cache`. `HWNAS_CACHE_DIR=off` disables it.
+ */
+
+const MAGIC = 'hwnas-table-cache/1';
+
+/** A named float64 column of a cached table set. */
+export interface CachedColumn {
+  readonly group: string;
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+/** Everything a table set needs besides its columns, as JSON. */
+export type CacheMeta = Record<string, unknown>;
+
+function cacheDir(): string | undefined {
+  const env = process.env.HWNAS_CACHE_DIR;
+  if (env === 'off') return undefined;
+  return env || path.join(tmpdir(), 'hwnas-cache');
+}
+
+/** Identity of the source files: path, size and mtime of each (missing files included as absent). */
+function fingerprint(kind: string, files: readonly string[]): string {
+  const parts = files.map((f) => {
+    try {
+      const s = statSync(f);
+      return `${path.resolve(f)}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return `${path.resolve(f)}:absent`;
+    }
+  });
+  return createHash('sha256').update(MAGIC).update(kind).update(parts.join('\n')).digest('hex').slice(0, 32);
+}
+
+/** Reads a cache entry for `files`, or undefined when there is none or it does not match. */
+export function readTableCache(kind: string, files: readonly string[]): { meta: CacheMeta; columns: CachedColumn[] } | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  const key = fingerprint(kind, files);
+  try {
+    const buf = readFileSync(path.join(dir, `${kind}-${key}.bin`));
+    const headerLen = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + headerLen).toString('utf8')) as {
+      magic: string;
+      key: string;
+      meta: CacheMeta;
+      columns: { group: string; name: string; length: number }[];
+    };
+    if (header.magic !== MAGIC || header.key !== key) return undefined;
+    // Float64 data starts at the next multiple of 8 after the header.
+    let offset = Math.ceil((4 + headerLen) / 8) * 8;
+    const columns = header.columns.map((c) => {
+      const values = new Float64Array(c.length);
+      new Uint8Array(values.buffer).set(buf.subarray(offset, offset + c.length * 8));
+      offset += c.length * 8;
+      return { group: c.group, name: c.name, values };
+    });
+    if (offset !== buf.length) return undefined;
+    return { meta: header.meta, columns };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a cache entry for `files`; errors (read-only disk, no space) are ignored. */
+export function writeTableCache(kind: string, files: readonly string[], meta: CacheMeta, columns: readonly CachedColumn[]): void {
+  const dir = cacheDir();
+  if (!dir) return;
+  try {
+    const key = fingerprint(kind, files);
+    const header = Buffer.from(
+      JSON.stringify({ magic: MAGIC, key, meta, columns: columns.map((c) => ({ group: c.group, name: c.name, length: c.values.length })) }),
+      'utf8',
+    );
+    const dataStart = Math.ceil((4 + header.length) / 8) * 8;
+    const total = dataStart + columns.reduce((n, c) => n + c.values.byteLength, 0);
+    const out = Buffer.alloc(total);
+    out.writeUInt32LE(header.length, 0);
+    header.copy(out, 4);
+    let offset = dataStart;
+    for (const c of columns) {
+      out.set(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength), offset);
+      offset += c.values.byteLength;
+    }
+    mkdirSync(dir, { recursive: true });
+    // Write then rename, so a concurrent reader never sees a half-written entry.
+    const file = path.join(dir, `${kind}-${key}.bin`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, out);
+    renameSync(tmp, file);
+  } catch {
+    // The cache is only an optimisation.
+  }
+}
