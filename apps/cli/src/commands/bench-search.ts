@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Benchmark, InvalidArgumentError, nb201Space } from '@hwnas/bench-core';
+import { isStrategyName, renderBenchMarkdown, runBenchSearch, STRATEGY_NAMES } from '@hwnas/search';
+import type { BenchMode, BenchTask, StrategyName } from '@hwnas/search';
+import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
+import type { Command } from '../command';
+
+const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
+                   [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
+                   [--out DIR] [--data DIR] [--json]
+
+  Runs the search-benchmark tasks of bench/TASKS.md in-process on the NAS-Bench-201 CIFAR-10
+  tables: task C (max accuracy s.t. latency <= 25th percentile; regret) and task P (accuracy vs
+  latency; hypervolume ratio and gap against the exhaustive front), joint and cost-first modes,
+  every strategy over seeds 0..S-1.
+
+  --device      a latency (or any cost) column of the tables; repeatable. Default: every
+                *_latency column (raspi4_latency, pixel3_latency on the shipped data).
+  --strategies  comma-separated subset of ${STRATEGY_NAMES.join(', ')} (random is always run)
+  --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
+  --json        print the JSON report instead of the markdown`;
+
+/** `hwnas bench-search`: the search benchmark (TASKS.md) for every strategy. */
+export const benchSearchCommand: Command = {
+  summary: 'benchmark every search strategy on tasks C and P (bench/TASKS.md)',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('bench-search', argv, {
+      ...DATA_OPTION,
+      device: { type: 'string', multiple: true },
+      'budgets-c': { type: 'string', default: '50,100,200,300,500' },
+      'budgets-p': { type: 'string', default: '100,300,1000' },
+      seeds: { type: 'string', default: '30' },
+      strategies: { type: 'string' },
+      modes: { type: 'string', default: 'joint,cost-first' },
+      tasks: { type: 'string', default: 'C,P' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const seeds = intOption('bench-search', 'seeds', values.seeds as string, 1, 10_000)!;
+    const budgetsC = intList('budgets-c', values['budgets-c'] as string);
+    const budgetsP = intList('budgets-p', values['budgets-p'] as string);
+    const strategies = values.strategies ? list(values.strategies as string).map(strategyName) : undefined;
+    const modes = list(values.modes as string).map((m) => oneOf('modes', m, ['joint', 'cost-first'])) as BenchMode[];
+    const tasks = list(values.tasks as string).map((t) => oneOf('tasks', t, ['C', 'P'])) as BenchTask[];
+
+    const bench = Benchmark.open({ dataDir: values.data as string | undefined });
+    const tables = bench.nb201;
+    const available = bench.metrics(nb201Space, 'cifar10').filter((m) => m.kind === 'cost').map((m) => m.name);
+    const devices = (values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency'));
+    const costs: Record<string, Float64Array> = {};
+    for (const d of devices) costs[d] = tables.column('cifar10', d);
+
+    const wall0 = Date.now();
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const report = runBenchSearch(
+      { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
+      { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
+    );
+    const wallS = (Date.now() - wall0) / 1000;
+    const command = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const markdown = renderBenchMarkdown(report, {
+      lines: [
+        `Produced by \`${command}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process.`,
+        `Harness wall time ${wallS.toFixed(0)} s; CPU ${((report.cpuMs ?? 0) / 1000).toFixed(0)} s.`,
+      ],
+    });
+    const json = JSON.stringify({ command, wallSeconds: wallS, ...report }, null, 1);
+    if (values.out) {
+      const dir = path.resolve(values.out as string);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'search.md'), markdown + '\n');
+      writeFileSync(path.join(dir, 'search.json'), json + '\n');
+      io.err(`wrote ${path.join(dir, 'search.md')} and search.json (${wallS.toFixed(0)} s)`);
+    }
+    if (values.json) io.out(json);
+    else if (!values.out) io.out(markdown);
+    return 0;
+  },
+};
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function intList(name: string, text: string): number[] {
+  const items = list(text);
+  if (items.length === 0) throw new InvalidArgumentError(`hwnas bench-search: --${name} needs at least one budget`);
+  return items.map((v) => intOption('bench-search', name, v, 1)!);
+}
+
+function oneOf(name: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) throw new InvalidArgumentError(`hwnas bench-search: --${name} accepts ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}
+
+function strategyName(name: string): StrategyName {
+  if (!isStrategyName(name)) throw new InvalidArgumentError(`hwnas bench-search: unknown strategy "${name}"; known: ${STRATEGY_NAMES.join(', ')}`);
+  return name;
+}

@@ -1,0 +1,65 @@
+/**
+ * @hwnas/search: hardware-aware search strategies (ask/tell), the search problem (objectives,
+ * constraints, MnasNet reward, Pareto), an in-process runner and the search-benchmark harness.
+ * Pure: no I/O, no clock, no Math.random.
+ */
+export type {
+  Candidate,
+  TrialNeed,
+  TrialStatus,
+  TrialResult,
+  JsonValue,
+  StrategyState,
+  PredictorExplanation,
+  SearchStrategy,
+  StrategyContext,
+  StrategyDefinition,
+} from './strategy';
+export type { Direction, Objective, Constraint, MnasReward, SearchProblem, ProblemSpec, Evaluated } from './problem';
+export {
+  createProblem,
+  parseObjective,
+  parseConstraint,
+  isPareto,
+  problemMetrics,
+  hasObjectives,
+  violation,
+  isFeasible,
+  passesKnownConstraints,
+  scalarScore,
+  objectiveVector,
+  compareResults,
+  constrainedDominates,
+  bestFeasible,
+  paretoFront,
+} from './problem';
+export { dominates, nonDominatedSort, nonDominated, crowdingDistance, hypervolume } from './pareto';
+export type { OptionSpec, OptionSpecs, RawOptionValue } from './options';
+export { resolveOptions } from './options';
+export { STRATEGIES, STRATEGY_NAMES, isStrategyName, getStrategyDefinition, createStrategy, restoreStrategy } from './registry';
+export type { StrategyName, StrategyOptions, CreateStrategyOptions } from './registry';
+export { ScreenedStrategy, canScreen } from './screening';
+export { RandomSearch, randomSearch } from './random';
+export type { RandomOptions } from './random';
+export { RegularizedEvolution, regularizedEvolution, REA_DEFAULTS } from './regularized-evolution';
+export type { ReaOptions } from './regularized-evolution';
+export { NeighbourhoodAwareRandomSearch, naRs, NA_RS_DEFAULTS } from './na-rs';
+export type { NaRsOptions } from './na-rs';
+export { FoxNas, foxNas, FOX_NAS_DEFAULTS } from './fox-nas';
+export type { FoxNasOptions } from './fox-nas';
+export { AutoShrink, autoShrink, AUTOSHRINK_DEFAULTS } from './autoshrink';
+export type { AutoShrinkOptions, ShrinkStep } from './autoshrink';
+export { FpNas, fpNas, FP_NAS_DEFAULTS, factorisation } from './fp-nas';
+export type { FpNasOptions, OptionFactors } from './fp-nas';
+export { Nsga2, nsga2, NSGA2_DEFAULTS } from './nsga2';
+export type { Nsga2Options } from './nsga2';
+export { LinearFeatures, RidgeSolver, fitRidge, predict } from './linear-model';
+export type { InteractionMode, LinearModel } from './linear-model';
+export { runSearch, tabularSource, columnSource } from './run';
+export type { MetricSource, RunOptions, RunResult, RunArch, TrialLogEntry } from './run';
+export { percentile, taskC, taskP, regretOf, hvOf } from './harness/tasks';
+export type { TaskCInfo, TaskPInfo } from './harness/tasks';
+export { runBenchSearch, stats } from './harness/bench-search';
+export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, BenchTable, Stats } from './harness/bench-search';
+export { renderBenchMarkdown } from './harness/report';
+export type { ReportHeader } from './harness/report';
