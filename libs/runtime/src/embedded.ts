@@ -1,0 +1,50 @@
+import { Coordinator } from './coordinator';
+import type { SearchFactory } from './coordinator';
+import { InMemoryResultChannel } from './in-memory/result-channel';
+import { InMemoryTaskQueue } from './in-memory/task-queue';
+import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import type { Subscription } from './ports/task-queue';
+import type { TrialEvaluator } from './ports/trial-evaluator';
+import type { TrialJournal } from './ports/trial-journal';
+import { startWorker } from './worker-loop';
+
+/** Options of {@link startEmbedded}. */
+export interface EmbeddedOptions {
+  readonly factory: SearchFactory;
+  readonly evaluator: TrialEvaluator;
+  /** In-process workers (default 1). */
+  readonly workers?: number;
+  /** Tasks each worker evaluates at once (default 1). */
+  readonly concurrency?: number;
+  /** Journal (default in memory; an `InMemoryTrialJournal(file)` makes runs resumable). */
+  readonly journal?: TrialJournal;
+}
+
+/** A coordinator, its workers and in-memory transport in one process. */
+export interface Embedded {
+  readonly coordinator: Coordinator;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded mode: coordinator, workers and in-memory queue, result channel and journal in one
+ * process, with no network. It is the same coordinator and worker code as the cluster.
+ */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
+  const queue = new InMemoryTaskQueue();
+  const results = new InMemoryResultChannel();
+  const journal = opts.journal ?? new InMemoryTrialJournal();
+  const coordinator = new Coordinator({ queue, results, journal, factory: opts.factory });
+  await coordinator.start();
+  const workers: Subscription[] = [];
+  for (let i = 0; i < (opts.workers ?? 1); i++) {
+    workers.push(await startWorker({ queue, results, evaluator: opts.evaluator, workerId: `embedded-${i}`, concurrency: opts.concurrency ?? 1 }));
+  }
+  return {
+    coordinator,
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await coordinator.stop();
+    },
+  };
+}

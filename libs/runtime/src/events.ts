@@ -1,0 +1,59 @@
+import type { Metrics } from '@hwnas/bench-core';
+import type { SearchSpec } from './search-spec';
+
+/** A NasError's code and message, as stored in events and results. */
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The outcome of one evaluation task, as a worker reports it. */
+export interface TaskResult {
+  /** `<searchId>.<trialId>`: unique per evaluation; results are applied once per task id. */
+  readonly taskId: string;
+  readonly searchId: string;
+  readonly trialId: number;
+  readonly status: 'ok' | 'failed';
+  readonly metrics?: Metrics;
+  readonly error?: ErrorInfo;
+  /** Which worker produced it and how many deliveries it took. */
+  readonly workerId?: string;
+  readonly attempts?: number;
+  /** Worker-side evaluation time, milliseconds. */
+  readonly durationMs?: number;
+  /** W3C trace context of the worker's span, when tracing is on (recorded as an attribute only). */
+  readonly traceparent?: string;
+}
+
+/**
+ * The events of a search's append-only log. Views (state, best, Pareto set) are folds over it;
+ * a restarted coordinator rebuilds a running search by replaying it into a fresh strategy.
+ */
+export type SearchEvent =
+  | {
+      readonly type: 'search_submitted';
+      readonly searchId: string;
+      readonly spec: SearchSpec;
+      readonly at: number;
+      /** The client's idempotency key, when it gave one. */
+      readonly requestId?: string;
+      /** Opaque JSON the caller keeps with the search (e.g. the request as submitted, labels). */
+      readonly attachment?: unknown;
+      /**
+       * W3C trace context of the search span, when tracing was on: a restarted coordinator parents
+       * the search's later spans on it, so that the search stays one trace.
+       */
+      readonly traceparent?: string;
+    }
+  | { readonly type: 'trial_completed'; readonly result: TaskResult; readonly at: number }
+  | { readonly type: 'trial_failed'; readonly result: TaskResult; readonly at: number }
+  /** Several results applied together (ok or failed), in the order they were applied. */
+  | { readonly type: 'trials_landed'; readonly results: readonly TaskResult[]; readonly at: number }
+  | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
+  | { readonly type: 'search_finished'; readonly status: 'succeeded' | 'failed' | 'cancelled'; readonly reason: string; readonly at: number };
+
+/** An event with its position in the log (1-based, gap-free per search). */
+export interface SequencedEvent {
+  readonly seq: number;
+  readonly event: SearchEvent;
+}

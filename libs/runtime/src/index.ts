@@ -1,0 +1,26 @@
+/**
+ * @hwnas/runtime: the ports (task queue, result channel, trial journal, evaluators), the
+ * coordinator and worker loops over them, and in-memory implementations (the embedded mode).
+ */
+export type { SearchId, SearchSpec, SearchLimits, AccuracySource } from './search-spec';
+export { normalizeSearchSpec, DEFAULT_LIMITS } from './search-spec';
+export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './events';
+export type { EvalTask, TaskQueue, TaskControl, Subscription, ConsumeOptions } from './ports/task-queue';
+export type { ResultChannel } from './ports/result-channel';
+export type { TrialJournal } from './ports/trial-journal';
+export type { TrialEvaluator, DeviceClient } from './ports/trial-evaluator';
+export { SearchRun } from './search-run';
+export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
+export { Coordinator, SearchNotFoundError, RequestIdConflictError } from './coordinator';
+export type { CoordinatorOptions, SearchFactory, SearchState, SearchView, SearchUpdate, SubmitOptions } from './coordinator';
+export { startWorker, WORKER_SPAN_NAME } from './worker-loop';
+export type { WorkerOptions } from './worker-loop';
+export { InMemoryTaskQueue } from './in-memory/task-queue';
+export { InMemoryResultChannel } from './in-memory/result-channel';
+export { InMemoryTrialJournal } from './in-memory/trial-journal';
+export { createTableSearchFactory, TableTrialEvaluator } from './tabular';
+export type { DeviceCatalog } from './tabular';
+export { startEmbedded } from './embedded';
+export type { Embedded, EmbeddedOptions } from './embedded';
+export { SPAN_NAMES, metricAttributes } from './search-trace';
+export { contextFromTraceparent, formatTraceparent, RUNTIME_SCOPE } from './trace-context';

@@ -1,0 +1,58 @@
+/** One evaluation to run: what a worker needs, and nothing about the strategy. */
+export interface EvalTask {
+  /** `<searchId>.<trialId>`; the idempotency key of the evaluation. */
+  readonly taskId: string;
+  readonly searchId: string;
+  readonly trialId: number;
+  readonly space: string;
+  readonly dataset: string;
+  /** Canonical arch string. */
+  readonly arch: string;
+  /** `full`: accuracy and costs; `costs`: only `metrics` (a cost-first screening query). */
+  readonly need: 'full' | 'costs';
+  /** For `costs`: the cheap metrics to return. For `full`: ignored (everything is returned). */
+  readonly metrics: readonly string[];
+  readonly accuracySource: 'table' | 'proxy';
+  readonly devices: readonly string[];
+  /** W3C trace context of the dispatching span, when tracing is on. */
+  readonly traceparent?: string;
+}
+
+/**
+ * How a consumer settles a delivered task (mirrors JetStream's ack/nak/working/term). Exactly one
+ * of `ack`, `retry` or `reject` must be called; `working` may be called any number of times.
+ */
+export interface TaskControl {
+  /** Delivery attempt of this task, from 1. */
+  readonly attempt: number;
+  /** Done: remove the task. */
+  ack(): void;
+  /** Transient failure: deliver again after `delayMs` (to any consumer). */
+  retry(delayMs?: number): void;
+  /** Permanent failure: never deliver again. */
+  reject(reason: string): void;
+  /** Still busy: extend the acknowledgement deadline. */
+  working(): void;
+}
+
+/** A running subscription; `stop` stops new deliveries and waits for handlers in progress. */
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/** Options of {@link TaskQueue.consume}. */
+export interface ConsumeOptions {
+  /** Tasks handled at once by this consumer (default 1). */
+  readonly concurrency?: number;
+  /** Deliveries before a task is given up (the consumer sees `attempt === maxDeliveries` last). */
+  readonly maxDeliveries?: number;
+}
+
+/**
+ * A work queue of evaluation tasks shared by many consumers: each task goes to one consumer at a
+ * time, and is delivered again if its consumer dies or asks for a retry (at-least-once).
+ */
+export interface TaskQueue {
+  publish(task: EvalTask): Promise<void>;
+  consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts?: ConsumeOptions): Promise<Subscription>;
+}

@@ -1,0 +1,16 @@
+import type { Metrics } from '@hwnas/bench-core';
+import type { EvalTask } from './task-queue';
+
+/**
+ * What a worker runs for a task: accuracy (tables, proxy, or a trainer) and costs (tables or
+ * device backends), as flat metrics. Rejects with a NasError; `retryable` ones are retried.
+ */
+export interface TrialEvaluator {
+  evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics>;
+}
+
+/** Measures costs of an architecture on a device (in-process backend or a remote agent). */
+export interface DeviceClient {
+  /** Cost metrics of the device in HW-NAS-Bench naming, e.g. `{ eyeriss_latency, eyeriss_energy }`. */
+  measure(device: string, req: { space: string; dataset: string; arch: string }, signal?: AbortSignal): Promise<Metrics>;
+}

@@ -1,0 +1,330 @@
+import { archKey, InvalidArgumentError } from '@hwnas/bench-core';
+import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
+import { bestFeasible, isPareto, paretoFront } from '@hwnas/search';
+import type { Candidate, SearchProblem, SearchStrategy, PredictorExplanation } from '@hwnas/search';
+import type { ErrorInfo, TaskResult } from './events';
+import type { EvalTask } from './ports/task-queue';
+import type { SearchSpec } from './search-spec';
+
+/** What a search runs with: its space, validated problem and a fresh strategy. */
+export interface SearchSetup {
+  readonly space: SearchSpace;
+  readonly problem: SearchProblem;
+  readonly strategy: SearchStrategy;
+}
+
+/** An evaluated architecture in a search's results. */
+export interface EvaluatedArch {
+  readonly trialId: number;
+  readonly arch: Arch;
+  readonly key: string;
+  readonly need: 'full' | 'costs';
+  readonly status: 'ok' | 'failed';
+  readonly metrics?: Metrics;
+  readonly error?: ErrorInfo;
+  /** When the result was accepted (epoch ms), as passed to {@link SearchRun.accept}. */
+  readonly at?: number;
+}
+
+/** What one step of a {@link SearchRun} asks its owner to do. */
+export interface RunStep {
+  /** Tasks to dispatch to workers. */
+  readonly dispatch: readonly EvalTask[];
+  /** True when the result given to `accept` was a duplicate or unknown (nothing changed). */
+  readonly ignored: boolean;
+}
+
+/** Counters of a search. */
+export interface RunCounts {
+  /** Distinct architectures sent for a full evaluation (the budget counts these). */
+  readonly evaluationsDispatched: number;
+  /** Full evaluations with a result (ok or failed). */
+  readonly evaluationsDone: number;
+  readonly evaluationsFailed: number;
+  /** Cost-first queries dispatched (not counted against the budget). */
+  readonly costQueries: number;
+  /** Tasks dispatched and not yet answered. */
+  readonly inFlight: number;
+}
+
+/** Cap on cost-first queries per unit of budget (a strategy that only screens must still stop). */
+const COST_QUERIES_PER_EVALUATION = 1000;
+
+/**
+ * One search's ask/tell loop as a deterministic state machine, free of I/O and clocks. Its owner
+ * (the coordinator) dispatches the tasks each step returns and feeds results back with
+ * {@link SearchRun.accept}, in any order and possibly more than once.
+ *
+ * Determinism: in `ordered` mode results are told to the strategy in the order its candidates
+ * were asked (a reorder buffer), and new candidates are asked only right after such a tell, so
+ * the sequence of strategy calls depends on the seed alone. In `async` mode results are told as
+ * they are accepted; replaying the accepted results in the same order rebuilds the same state.
+ * Either way, a restarted coordinator rebuilds a run by `start()` plus `accept()` of the logged
+ * results, then re-dispatches {@link SearchRun.pending}.
+ *
+ * Budget: `spec.budget` distinct architectures are evaluated fully; asking again for an
+ * architecture already evaluated (or being evaluated) is answered from the run's cache and counts
+ * nothing, as is a cost query for an architecture whose costs are known.
+ */
+export class SearchRun {
+  private readonly candidates: Candidate[] = [];
+  /** Outcome per trial id (from a worker or from the cache). */
+  private readonly outcomes = new Map<number, EvaluatedArch>();
+  /** Trials whose tasks are with workers, by task id. */
+  private readonly dispatched = new Map<string, EvalTask>();
+  /** Trials waiting for an in-flight task of the same architecture and need, by task id. */
+  private readonly waiters = new Map<string, number[]>();
+  /** Task id of the full evaluation of each architecture (distinct evaluations). */
+  private readonly fullTask = new Map<string, string>();
+  /** Task id of the cost query of each architecture. */
+  private readonly costTask = new Map<string, string>();
+  /** Known outcomes by task id. */
+  private readonly taskOutcome = new Map<string, EvaluatedArch>();
+  private readonly told = new Set<number>();
+  private nextTell = 0;
+  private exhausted = false;
+  private cancelled = false;
+  private costQueries = 0;
+  /** Full evaluations with outcomes, in the order they were accepted. */
+  private readonly evaluated: EvaluatedArch[] = [];
+  private failed = 0;
+  /** Best feasible so far, kept incrementally (same answer as a scan of the history in order). */
+  private bestSoFar?: EvaluatedArch & { readonly metrics: Metrics };
+  private paretoCache?: { readonly length: number; readonly front: EvaluatedArch[] };
+
+  constructor(
+    readonly searchId: string,
+    readonly spec: SearchSpec,
+    private readonly setup: SearchSetup,
+  ) {}
+
+  /** The first candidates of the search. Call once. */
+  start(): RunStep {
+    const first = this.askOnce();
+    return { dispatch: [...first.tasks, ...this.pump(first.settled)], ignored: false };
+  }
+
+  /**
+   * Applies a worker's result. Duplicates (a task id already answered) and results for unknown
+   * tasks are ignored. Returns the tasks to dispatch next. `at` (epoch ms) is only recorded in
+   * the outcome; it never influences what the run does.
+   */
+  accept(result: TaskResult, at?: number): RunStep {
+    const task = this.dispatched.get(result.taskId);
+    if (!task) return { dispatch: [], ignored: true };
+    this.dispatched.delete(result.taskId);
+    const outcome: EvaluatedArch = {
+      trialId: task.trialId,
+      arch: this.candidates[task.trialId].arch,
+      key: task.arch,
+      need: task.need,
+      status: result.status,
+      ...(result.metrics ? { metrics: result.metrics } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(at !== undefined ? { at } : {}),
+    };
+    this.taskOutcome.set(task.taskId, outcome);
+    if (task.need === 'full') {
+      this.evaluated.push(outcome);
+      if (outcome.status === 'failed') this.failed++;
+      else if (outcome.metrics && !isPareto(this.setup.problem)) {
+        const item = outcome as EvaluatedArch & { readonly metrics: Metrics };
+        this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
+      }
+    }
+    const settled = [task.trialId, ...(this.waiters.get(task.taskId) ?? [])];
+    this.waiters.delete(task.taskId);
+    for (const t of settled) this.outcomes.set(t, { ...outcome, trialId: t });
+    return { dispatch: this.pump(settled), ignored: false };
+  }
+
+  /** Stops asking for new candidates; what is in flight still lands (drain). */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  /** Whether `taskId` is dispatched and not answered yet (a result for it would be applied). */
+  expects(taskId: string): boolean {
+    return this.dispatched.has(taskId);
+  }
+
+  /** Tasks dispatched and not answered yet (re-dispatch them after a restart). */
+  pending(): EvalTask[] {
+    return [...this.dispatched.values()];
+  }
+
+  /** Whether the search is over: nothing in flight and nothing more to ask. */
+  get finished(): boolean {
+    return this.outstanding() === 0 && this.dispatched.size === 0 && (this.cancelled || this.exhausted || this.budgetSpent() || this.costCapReached());
+  }
+
+  /** Why the search ended (valid once {@link SearchRun.finished}). */
+  get finishReason(): 'cancelled' | 'budget' | 'exhausted' | 'cost-queries' {
+    if (this.cancelled) return 'cancelled';
+    if (this.budgetSpent()) return 'budget';
+    if (this.costCapReached()) return 'cost-queries';
+    return 'exhausted';
+  }
+
+  get counts(): RunCounts {
+    return {
+      evaluationsDispatched: this.fullTask.size,
+      evaluationsDone: this.evaluated.length,
+      evaluationsFailed: this.failed,
+      costQueries: this.costQueries,
+      inFlight: this.dispatched.size,
+    };
+  }
+
+  get problem(): SearchProblem {
+    return this.setup.problem;
+  }
+
+  get space(): SearchSpace {
+    return this.setup.space;
+  }
+
+  /** Full evaluations in the order their results were accepted. */
+  history(): readonly EvaluatedArch[] {
+    return this.evaluated;
+  }
+
+  /** Best feasible evaluated architecture (single-objective searches). */
+  best(): EvaluatedArch | undefined {
+    return this.bestSoFar;
+  }
+
+  /** Feasible non-dominated evaluated architectures (Pareto searches). */
+  pareto(): EvaluatedArch[] | undefined {
+    if (!isPareto(this.setup.problem)) return undefined;
+    // Recomputed only when the history grew: watchers ask after every evaluation.
+    if (this.paretoCache?.length !== this.evaluated.length) this.paretoCache = { length: this.evaluated.length, front: paretoFront(this.setup.problem, this.okEvaluations()) };
+    return [...this.paretoCache.front];
+  }
+
+  private okEvaluations(): (EvaluatedArch & { readonly metrics: Metrics })[] {
+    return this.evaluated.filter((e): e is EvaluatedArch & { readonly metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined);
+  }
+
+  /** The fitted predictors of an explainable strategy (FOX-NAS); empty for the others. */
+  explain(): readonly PredictorExplanation[] {
+    return this.setup.strategy.explain?.() ?? [];
+  }
+
+  /** The strategy's own pick where it has one (NA-RS, AutoShrink). */
+  recommended(): Arch | undefined {
+    return this.setup.strategy.recommend?.();
+  }
+
+  private outstanding(): number {
+    return this.candidates.length - this.told.size;
+  }
+
+  private budgetSpent(): boolean {
+    return this.fullTask.size >= this.spec.budget;
+  }
+
+  private costCapReached(): boolean {
+    return this.costQueries >= (this.spec.maxCostQueries ?? COST_QUERIES_PER_EVALUATION * this.spec.budget);
+  }
+
+  /**
+   * Tells what can be told (in ask order when ordered, else in the order settled), asking for
+   * new candidates right after each single tell. Iterative: candidates answered from the cache
+   * settle at once and are told in the same loop.
+   */
+  private pump(settled: readonly number[]): EvalTask[] {
+    const out: EvalTask[] = [];
+    const ready = [...settled];
+    for (;;) {
+      let next: number | undefined;
+      if (this.spec.ordering === 'ordered') {
+        if (this.nextTell < this.candidates.length && this.outcomes.has(this.nextTell)) next = this.nextTell++;
+      } else {
+        while (ready.length && next === undefined) {
+          const t = ready.shift()!;
+          if (!this.told.has(t)) next = t;
+        }
+      }
+      if (next === undefined) return out;
+      this.tell(next);
+      const r = this.askOnce();
+      out.push(...r.tasks);
+      ready.push(...r.settled);
+    }
+  }
+
+  private tell(trialId: number): void {
+    const o = this.outcomes.get(trialId)!;
+    this.told.add(trialId);
+    this.setup.strategy.tell({
+      trialId,
+      arch: o.arch,
+      status: o.status,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      ...(o.error ? { error: `${o.error.code}: ${o.error.message}` } : {}),
+    });
+  }
+
+  /** Asks the strategy once for as many candidates as the window and budget allow. */
+  private askOnce(): { tasks: EvalTask[]; settled: number[] } {
+    const tasks: EvalTask[] = [];
+    const settled: number[] = [];
+    if (this.cancelled || this.exhausted || this.costCapReached()) return { tasks, settled };
+    const n = Math.min(this.spec.maxInFlight - this.outstanding(), this.spec.budget - this.fullTask.size);
+    if (n <= 0) return { tasks, settled };
+    const asked = this.setup.strategy.ask(n);
+    if (asked.length > n) throw new InvalidArgumentError(`strategy ${this.spec.strategy} proposed ${asked.length} candidates when asked for ${n}`);
+    if (asked.length === 0 && this.outstanding() === 0) this.exhausted = true;
+    for (const c of asked) {
+      if (c.trialId !== this.candidates.length) {
+        throw new InvalidArgumentError(`strategy ${this.spec.strategy} numbered a candidate ${c.trialId}, expected ${this.candidates.length}`);
+      }
+      this.candidates.push(c);
+      const task = this.route(c, archKey(this.setup.space, c.arch));
+      if (task) tasks.push(task);
+      else if (this.outcomes.has(c.trialId)) settled.push(c.trialId);
+    }
+    return { tasks, settled };
+  }
+
+  /** Dispatches a candidate, attaches it to an identical in-flight task, or answers it from the cache. */
+  private route(c: Candidate, key: string): EvalTask | undefined {
+    const fullId = this.fullTask.get(key);
+    if (c.need === 'full' || fullId !== undefined) {
+      // A full evaluation also answers a cost query of the same architecture.
+      if (fullId !== undefined) return this.attach(c.trialId, fullId);
+      if (c.need === 'full') return this.newTask(c, key, 'full');
+    }
+    const costId = this.costTask.get(key);
+    if (costId !== undefined) return this.attach(c.trialId, costId);
+    this.costQueries++;
+    return this.newTask(c, key, 'costs');
+  }
+
+  private attach(trialId: number, taskId: string): undefined {
+    const known = this.taskOutcome.get(taskId);
+    if (known) this.outcomes.set(trialId, { ...known, trialId, need: this.candidates[trialId].need });
+    else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), trialId]);
+    return undefined;
+  }
+
+  private newTask(c: Candidate, key: string, need: 'full' | 'costs'): EvalTask {
+    const taskId = `${this.searchId}.${c.trialId}`;
+    const task: EvalTask = {
+      taskId,
+      searchId: this.searchId,
+      trialId: c.trialId,
+      space: this.spec.space,
+      dataset: this.spec.dataset,
+      arch: key,
+      need,
+      metrics: need === 'costs' ? this.setup.problem.cheapMetrics : [],
+      accuracySource: this.spec.accuracySource,
+      devices: this.spec.devices,
+    };
+    (need === 'full' ? this.fullTask : this.costTask).set(key, taskId);
+    this.dispatched.set(taskId, task);
+    return task;
+  }
+}

@@ -1,0 +1,142 @@
+import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
+import type { SpaceId } from '@hwnas/bench-core';
+import { isStrategyName, STRATEGY_NAMES } from '@hwnas/search';
+
+/** Branded id of a search. */
+export type SearchId = string & { readonly __brand: 'SearchId' };
+
+/** Where a worker gets accuracy from: the benchmark tables or a training-free proxy. */
+export type AccuracySource = 'table' | 'proxy';
+
+/**
+ * Everything a search is defined by, as plain JSON. It is the first event of a search's log, so a
+ * restarted coordinator rebuilds the search from it alone. Fields are all explicit: there are no
+ * hidden defaults after {@link normalizeSearchSpec}.
+ */
+export interface SearchSpec {
+  readonly space: SpaceId;
+  readonly dataset: string;
+  /** Strategy name in the `@hwnas/search` registry (`random`, `rea`, ...). */
+  readonly strategy: string;
+  /** Strategy options as `key -> value` strings (parsed by the registry). */
+  readonly strategyOptions: Readonly<Record<string, string>>;
+  /** `METRIC`, `METRIC:max` or `METRIC:min`; two or more make a Pareto search. */
+  readonly objectives: readonly string[];
+  /** `METRIC<=VALUE`. */
+  readonly constraints: readonly string[];
+  /** MnasNet reward accuracy * (cost/targetCost)^exponent, instead of the plain objective. */
+  readonly reward?: { readonly cost: string; readonly targetCost: number; readonly exponent?: number };
+  /** `joint`: an evaluation returns accuracy and costs together; `cost-first`: costs may be queried alone. */
+  readonly mode: 'joint' | 'cost-first';
+  /** Number of distinct architectures to evaluate fully. */
+  readonly budget: number;
+  /** Evaluations in flight at once. */
+  readonly maxInFlight: number;
+  readonly seed: number;
+  /**
+   * `ordered`: results are told to the strategy in the order the candidates were asked, so the
+   * trajectory depends on the seed alone. `async`: told as they land (faster, not reproducible
+   * across runs; recorded in the search).
+   */
+  readonly ordering: 'ordered' | 'async';
+  readonly accuracySource: AccuracySource;
+  /** Device backends whose measured costs join each evaluation (besides the tables). */
+  readonly devices: readonly string[];
+  /** Cost-first queries allowed before the search stops (absent: 1000 x budget). */
+  readonly maxCostQueries?: number;
+}
+
+/** Limits a coordinator enforces on submitted searches. */
+export interface SearchLimits {
+  /** Largest budget accepted (default 100,000). */
+  readonly maxBudget: number;
+  /** Largest window of evaluations in flight (default 1,024). */
+  readonly maxInFlight: number;
+}
+
+/** Default {@link SearchLimits}. */
+export const DEFAULT_LIMITS: SearchLimits = { maxBudget: 100_000, maxInFlight: 1024 };
+
+const bad = (field: string, why: string) => new InvalidArgumentError(`${field}: ${why}`);
+
+function requireField<T>(raw: Record<string, unknown>, field: string): T {
+  const v = raw[field];
+  if (v === undefined || v === null || v === '') throw bad(field, 'is required');
+  return v as T;
+}
+
+function int(raw: Record<string, unknown>, field: string, min: number, max: number): number {
+  const v = requireField<number>(raw, field);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw bad(field, `must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function stringList(raw: Record<string, unknown>, field: string): string[] {
+  const v = raw[field] ?? [];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw bad(field, 'must be a list of strings');
+  return v as string[];
+}
+
+/**
+ * Checks a submitted spec field by field and returns it normalized. Required: space, dataset,
+ * strategy, budget, seed. Optional with documented defaults: objectives (`['accuracy']`),
+ * constraints (`[]`), mode (`joint`), maxInFlight (1), ordering (`ordered`), accuracySource
+ * (`table`), devices (`[]`), strategyOptions (`{}`), maxCostQueries (absent: 1000 x budget). Throws {@link InvalidArgumentError} whose
+ * message starts with the offending field's name. Metric names are checked later, against the
+ * metrics the tables and devices provide.
+ */
+export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAULT_LIMITS): SearchSpec {
+  if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('search: must be an object');
+  const raw = input as Record<string, unknown>;
+  const space = getSpace(requireField<string>(raw, 'space')).id;
+  const dataset = requireField<string>(raw, 'dataset');
+  try {
+    datasetSpec(getSpace(space), dataset);
+  } catch (e) {
+    throw bad('dataset', (e as Error).message);
+  }
+  const strategy = requireField<string>(raw, 'strategy');
+  if (!isStrategyName(strategy)) throw bad('strategy', `unknown strategy "${strategy}"; known strategies: ${STRATEGY_NAMES.join(', ')}`);
+  const budget = int(raw, 'budget', 1, limits.maxBudget);
+  const seed = int(raw, 'seed', -(2 ** 31), 2 ** 32 - 1);
+  const maxInFlight = raw.maxInFlight === undefined ? 1 : int(raw, 'maxInFlight', 1, limits.maxInFlight);
+  const mode = (raw.mode ?? 'joint') as SearchSpec['mode'];
+  if (mode !== 'joint' && mode !== 'cost-first') throw bad('mode', `must be "joint" or "cost-first", got ${JSON.stringify(mode)}`);
+  const ordering = (raw.ordering ?? 'ordered') as SearchSpec['ordering'];
+  if (ordering !== 'ordered' && ordering !== 'async') throw bad('ordering', `must be "ordered" or "async", got ${JSON.stringify(ordering)}`);
+  const accuracySource = (raw.accuracySource ?? 'table') as AccuracySource;
+  if (accuracySource !== 'table' && accuracySource !== 'proxy') throw bad('accuracySource', `must be "table" or "proxy", got ${JSON.stringify(accuracySource)}`);
+  const opts = raw.strategyOptions ?? {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts) || Object.values(opts).some((v) => typeof v !== 'string')) {
+    throw bad('strategyOptions', 'must map option names to string values');
+  }
+  let reward: SearchSpec['reward'];
+  if (raw.reward !== undefined && raw.reward !== null) {
+    const r = raw.reward as Record<string, unknown>;
+    if (typeof r.cost !== 'string' || !r.cost) throw bad('reward.cost', 'is required (a cost metric, e.g. raspi4_latency)');
+    if (typeof r.targetCost !== 'number' || !(r.targetCost > 0)) throw bad('reward.targetCost', 'must be a positive number');
+    if (r.exponent !== undefined && (typeof r.exponent !== 'number' || !Number.isFinite(r.exponent))) throw bad('reward.exponent', 'must be a finite number');
+    reward = { cost: r.cost, targetCost: r.targetCost, ...(r.exponent !== undefined ? { exponent: r.exponent as number } : {}) };
+  }
+  const objectives = stringList(raw, 'objectives');
+  const maxCostQueries = raw.maxCostQueries === undefined ? undefined : int(raw, 'maxCostQueries', 1, limits.maxBudget * 1000);
+  return {
+    space,
+    dataset,
+    strategy,
+    strategyOptions: { ...(opts as Record<string, string>) },
+    objectives: objectives.length ? objectives : ['accuracy'],
+    constraints: stringList(raw, 'constraints'),
+    ...(reward ? { reward } : {}),
+    mode,
+    budget,
+    maxInFlight,
+    seed,
+    ordering,
+    accuracySource,
+    devices: stringList(raw, 'devices'),
+    ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
+  };
+}

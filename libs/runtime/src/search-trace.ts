@@ -1,0 +1,328 @@
+import { context, metrics, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Link, Span } from '@opentelemetry/api';
+import type { Metrics } from '@hwnas/bench-core';
+import type { SearchStrategy } from '@hwnas/search';
+import type { TaskResult } from './events';
+import type { EvalTask } from './ports/task-queue';
+import type { EvaluatedArch, RunCounts, SearchSetup } from './search-run';
+import type { SearchSpec } from './search-spec';
+import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } from './trace-context';
+
+const tracer = trace.getTracer(RUNTIME_SCOPE);
+
+/** Span names of a search's trace (see {@link SearchTrace}). */
+export const SPAN_NAMES = {
+  search: 'search',
+  searchResumed: 'search.resumed',
+  searchFinished: 'search.finished',
+  evaluate: 'evaluate',
+  strategyAsk: 'strategy.ask',
+} as const;
+
+/** Progress events on the search span: one each time this fraction of the budget is done. */
+const PROGRESS_STEP = 0.1;
+
+/** Counter of evaluations applied by the coordinator, created on first use (after the SDK started). */
+let evaluationsCounter: Counter | undefined;
+function evaluations(): Counter {
+  evaluationsCounter ??= metrics.getMeter(RUNTIME_SCOPE).createCounter('hwnas.evaluations', {
+    description: 'Evaluation results applied by the coordinator (full evaluations and cost queries)',
+    unit: '{evaluation}',
+  });
+  return evaluationsCounter;
+}
+
+/** Span attributes of a search's spec. */
+function specAttributes(searchId: string, spec: SearchSpec): Attributes {
+  return {
+    'hwnas.search.id': searchId,
+    'hwnas.search.strategy': spec.strategy,
+    'hwnas.search.space': spec.space,
+    'hwnas.search.dataset': spec.dataset,
+    'hwnas.search.budget': spec.budget,
+    'hwnas.search.max_in_flight': spec.maxInFlight,
+    'hwnas.search.seed': spec.seed,
+    'hwnas.search.mode': spec.mode,
+    'hwnas.search.ordering': spec.ordering,
+    'hwnas.search.objectives': [...spec.objectives],
+    'hwnas.search.constraints': [...spec.constraints],
+    'hwnas.search.devices': [...spec.devices],
+  };
+}
+
+/** Metrics as span attributes `hwnas.metric.<name>` (finite numbers only). */
+export function metricAttributes(m: Metrics | undefined): Attributes {
+  const out: Attributes = {};
+  if (!m) return out;
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) out[`hwnas.metric.${k}`] = v;
+  return out;
+}
+
+/**
+ * The tracing of one search in the coordinator: a `search` span from submission to the end, an
+ * `evaluate` span per dispatched task (child of the search span) from dispatch until its result is
+ * applied, `strategy.ask` spans, and progress events. Every method swallows its own failures, so
+ * tracing can never break a search; without an OpenTelemetry SDK all of it does nothing.
+ *
+ * Across coordinator restarts: the search span's context is kept in the journal
+ * (`search_submitted.traceparent`). A restarted coordinator cannot end the original span object:
+ * it emits a short `search.resumed` span under the logged context, parents new `evaluate` spans on
+ * the logged context (so the search stays one trace), and emits a `search.finished` span under it
+ * when the search ends. A graceful stop ends the open search span (attribute
+ * `hwnas.search.suspended`) so that it is exported; after a crash it is lost, and its children
+ * point to a parent that was never exported.
+ *
+ * Not thread-safe (the coordinator serializes calls per search).
+ */
+export class SearchTrace {
+  private readonly evaluations = new Map<string, { readonly span: Span; readonly need: 'full' | 'costs' }>();
+  private lastBest?: number;
+  private lastPareto?: string;
+  private progressStep = 0;
+  private asking = false;
+
+  private constructor(
+    private readonly searchId: string,
+    private readonly spec: SearchSpec,
+    /** Parent of evaluation and step spans: the search span, or its logged context after a restart. */
+    private parent: Context,
+    /** The open search span (absent after a restart). */
+    private span?: Span,
+  ) {}
+
+  /**
+   * Starts the trace of a new search. `traceparent` (W3C) makes the search span a child of the
+   * caller's span (e.g. the client of SubmitSearch); without it the search span is a root. The
+   * span active right now (e.g. the SubmitSearch server span) is linked, not parented, so that
+   * the search's trace outlives the request.
+   */
+  static begin(searchId: string, spec: SearchSpec, traceparent?: string): SearchTrace {
+    try {
+      const active = trace.getSpan(context.active())?.spanContext();
+      const links: Link[] = active && trace.isSpanContextValid(active) ? [{ context: active, attributes: { 'hwnas.link': 'submit_request' } }] : [];
+      const parent = contextFromTraceparent(traceparent) ?? ROOT_CONTEXT;
+      const span = tracer.startSpan(SPAN_NAMES.search, { kind: SpanKind.INTERNAL, attributes: specAttributes(searchId, spec), links }, parent);
+      return new SearchTrace(searchId, spec, trace.setSpan(ROOT_CONTEXT, span), span);
+    } catch {
+      return new SearchTrace(searchId, spec, ROOT_CONTEXT);
+    }
+  }
+
+  /**
+   * The trace of a search being rebuilt from its journal by a restarted coordinator, parented on
+   * the logged `traceparent` of its search span. Emits nothing until {@link SearchTrace.resumed}.
+   */
+  static fromJournal(searchId: string, spec: SearchSpec, traceparent: string | undefined): SearchTrace {
+    return new SearchTrace(searchId, spec, contextFromTraceparent(traceparent) ?? ROOT_CONTEXT);
+  }
+
+  /**
+   * A rebuilt search goes on running here: emits a short `search.resumed` span under the logged
+   * search span; when none was logged (tracing was off at submission), starts a new `search` span
+   * (attribute `hwnas.search.resumed`) that the search's later spans hang under.
+   */
+  resumed(attributes: Attributes = {}): void {
+    quietly(() => {
+      if (this.span) return;
+      if (trace.getSpanContext(this.parent) === undefined) {
+        const span = tracer.startSpan(SPAN_NAMES.search, { attributes: { ...specAttributes(this.searchId, this.spec), ...attributes, 'hwnas.search.resumed': true } }, ROOT_CONTEXT);
+        this.span = span;
+        this.parent = trace.setSpan(ROOT_CONTEXT, span);
+        return;
+      }
+      tracer.startSpan(SPAN_NAMES.searchResumed, { attributes: { ...specAttributes(this.searchId, this.spec), ...attributes } }, this.parent).end();
+    });
+  }
+
+  /** W3C traceparent of the search span (to log in `search_submitted`); undefined when not traced. */
+  get traceparent(): string | undefined {
+    try {
+      return formatTraceparent(trace.getSpanContext(this.parent));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts an `evaluate` span for each task that has none yet and returns the tasks with their
+   * `traceparent` set (tasks already traced are returned as they are).
+   */
+  dispatching(tasks: readonly EvalTask[]): readonly EvalTask[] {
+    if (tasks.length === 0) return tasks;
+    try {
+      return tasks.map((t) => {
+        if (t.traceparent !== undefined) return t;
+        let span = this.evaluations.get(t.taskId)?.span;
+        if (!span) {
+          span = tracer.startSpan(
+            SPAN_NAMES.evaluate,
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: {
+                'hwnas.search.id': this.searchId,
+                'hwnas.search.strategy': this.spec.strategy,
+                'hwnas.task.id': t.taskId,
+                'hwnas.trial.id': t.trialId,
+                'hwnas.arch': t.arch,
+                'hwnas.need': t.need,
+                'hwnas.space': t.space,
+                'hwnas.dataset': t.dataset,
+                'hwnas.devices': [...t.devices],
+              },
+            },
+            this.parent,
+          );
+          this.evaluations.set(t.taskId, { span, need: t.need });
+        }
+        const traceparent = formatTraceparent(span.spanContext());
+        return traceparent ? { ...t, traceparent } : t;
+      });
+    } catch {
+      return tasks;
+    }
+  }
+
+  /** Marks a task whose publish failed (it will be dispatched again). */
+  dispatchFailed(taskId: string, err: unknown): void {
+    quietly(() => this.evaluations.get(taskId)?.span.addEvent('dispatch_failed', { 'exception.message': err instanceof Error ? err.message : String(err) }));
+  }
+
+  /** Ends the `evaluate` span of an applied result, with what the worker reported. */
+  landed(result: TaskResult): void {
+    quietly(() => {
+      const e = this.evaluations.get(result.taskId);
+      evaluations().add(1, { 'hwnas.result.status': result.status, 'hwnas.need': e?.need ?? 'unknown' });
+      if (!e) return;
+      this.evaluations.delete(result.taskId);
+      const span = e.span;
+      span.setAttributes({
+        'hwnas.result.status': result.status,
+        ...(result.workerId !== undefined ? { 'hwnas.worker.id': result.workerId } : {}),
+        ...(result.attempts !== undefined ? { 'hwnas.attempts': result.attempts, 'hwnas.retry_count': Math.max(0, result.attempts - 1) } : {}),
+        ...(result.durationMs !== undefined ? { 'hwnas.worker.duration_ms': result.durationMs } : {}),
+        ...(result.traceparent !== undefined ? { 'hwnas.worker.traceparent': result.traceparent } : {}),
+        ...metricAttributes(result.metrics),
+      });
+      if (result.status === 'failed') {
+        span.setAttribute('error.type', result.error?.code ?? 'internal');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'evaluation failed' });
+      }
+      span.end();
+    });
+  }
+
+  /**
+   * Adds progress events to the search span after results were applied: `best.changed` (new best
+   * feasible architecture), `pareto.changed` (the Pareto set changed) and `progress` (each tenth
+   * of the budget done). Cheap when the span is not recording.
+   */
+  progress(counts: RunCounts, best: EvaluatedArch | undefined, pareto: () => readonly EvaluatedArch[] | undefined): void {
+    quietly(() => {
+      const span = this.span;
+      if (!span || !span.isRecording()) return;
+      if (best && best.trialId !== this.lastBest) {
+        this.lastBest = best.trialId;
+        span.addEvent('best.changed', { 'hwnas.trial.id': best.trialId, 'hwnas.arch': best.key, ...metricAttributes(best.metrics) });
+      }
+      const front = pareto();
+      if (front) {
+        const key = front
+          .map((e) => e.trialId)
+          .sort((a, b) => a - b)
+          .join(',');
+        if (key !== this.lastPareto) {
+          this.lastPareto = key;
+          span.addEvent('pareto.changed', { 'hwnas.pareto.size': front.length, 'hwnas.pareto.trial_ids': front.map((e) => e.trialId) });
+        }
+      }
+      const step = Math.floor(counts.evaluationsDone / Math.max(1, Math.ceil(this.spec.budget * PROGRESS_STEP)));
+      if (step > this.progressStep) {
+        this.progressStep = step;
+        span.addEvent('progress', { 'hwnas.evaluations.done': counts.evaluationsDone, 'hwnas.evaluations.failed': counts.evaluationsFailed, 'hwnas.search.budget': this.spec.budget, 'hwnas.in_flight': counts.inFlight });
+      }
+    });
+  }
+
+  /** Ends the search span (or emits `search.finished` after a restart) with the outcome. */
+  finished(status: 'succeeded' | 'failed' | 'cancelled', reason: string, counts: RunCounts | undefined): void {
+    quietly(() => {
+      const attributes: Attributes = {
+        'hwnas.search.status': status,
+        'hwnas.search.finish_reason': reason,
+        ...(counts
+          ? { 'hwnas.evaluations.done': counts.evaluationsDone, 'hwnas.evaluations.failed': counts.evaluationsFailed, 'hwnas.cost_queries': counts.costQueries }
+          : {}),
+      };
+      const span = this.span ?? tracer.startSpan(SPAN_NAMES.searchFinished, { attributes: specAttributes(this.searchId, this.spec) }, this.parent);
+      span.setAttributes(attributes);
+      if (status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+      span.end();
+      this.span = undefined;
+      // Results that never land (cancelled search drained, failed setup) end their spans here.
+      for (const { span: s } of this.evaluations.values()) {
+        s.addEvent('search_finished');
+        s.end();
+      }
+      this.evaluations.clear();
+    });
+  }
+
+  /** Graceful coordinator stop: ends the open spans so they are exported, marked suspended. */
+  suspend(): void {
+    quietly(() => {
+      for (const { span: s } of this.evaluations.values()) {
+        s.setAttribute('hwnas.suspended', true);
+        s.end();
+      }
+      this.evaluations.clear();
+      if (!this.span) return;
+      this.span.setAttribute('hwnas.search.suspended', true);
+      this.span.addEvent('coordinator_stopped');
+      this.span.end();
+      this.span = undefined;
+    });
+  }
+
+  /**
+   * The setup with its strategy wrapped so that each `ask` that returned candidates becomes a
+   * `strategy.ask` span under the search span (attributes: strategy, n asked, returned). Calls
+   * made while `replaying()` is true (a restart's replay) are not traced.
+   */
+  traced(setup: SearchSetup, replaying: () => boolean = () => false): SearchSetup {
+    const strategy = setup.strategy;
+    const ask = (n: number) => {
+      if (this.asking || replaying()) return strategy.ask(n);
+      const startTime = Date.now();
+      const t0 = performance.now();
+      this.asking = true;
+      let out: ReturnType<SearchStrategy['ask']> | undefined;
+      try {
+        // Strategy-internal spans (libs/search, if it adds them) nest under the search span.
+        out = context.with(this.parent, () => strategy.ask(n));
+        return out;
+      } finally {
+        this.asking = false;
+        const returned = out?.length ?? 0;
+        if (returned > 0 || out === undefined) {
+          quietly(() => {
+            const span = tracer.startSpan(
+              SPAN_NAMES.strategyAsk,
+              { startTime, attributes: { 'hwnas.search.id': this.searchId, 'hwnas.search.strategy': this.spec.strategy, 'hwnas.ask.n': n, 'hwnas.ask.returned': returned } },
+              this.parent,
+            );
+            if (out === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'strategy.ask threw' });
+            span.end(startTime + (performance.now() - t0));
+          });
+        }
+      }
+    };
+    const wrapped = new Proxy(strategy, {
+      get(target, prop, receiver) {
+        if (prop === 'ask') return ask;
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return { ...setup, strategy: wrapped };
+  }
+}

@@ -1,0 +1,100 @@
+import { getSpace, InvalidArgumentError, isNasError, NasError } from '@hwnas/bench-core';
+import type { Arch, Benchmark, MetricInfo, Metrics, SearchSpace } from '@hwnas/bench-core';
+import { createProblem, createStrategy } from '@hwnas/search';
+import type { SearchFactory } from './coordinator';
+import type { EvalTask } from './ports/task-queue';
+import type { DeviceClient, TrialEvaluator } from './ports/trial-evaluator';
+import type { SearchSetup } from './search-run';
+import type { SearchSpec } from './search-spec';
+
+/** The cost metrics each device contributes, for validating searches that use devices. */
+export interface DeviceCatalog {
+  /** Metrics `device` reports (HW-NAS-Bench naming); throws a NasError for an unknown device. */
+  metrics(device: string, space: string, dataset: string): readonly MetricInfo[];
+}
+
+/** Re-throws a validation error with the request field it concerns in front of its message. */
+function inField<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isNasError(e) && e.code === 'invalid_argument') throw new InvalidArgumentError(`${field}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * A {@link SearchFactory} over the benchmark tables (plus device metrics when a catalog is given):
+ * metric names are checked against what the tables and devices provide, and the strategy comes
+ * from the `@hwnas/search` registry.
+ */
+export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatalog): SearchFactory {
+  return {
+    setup(spec: SearchSpec): SearchSetup {
+      const space = getSpace(spec.space);
+      const available: MetricInfo[] = [...bench.metrics(space, spec.dataset)];
+      for (const d of spec.devices) {
+        if (!devices) throw new InvalidArgumentError(`devices: no device backends are available here (asked for "${d}")`);
+        const ms = inField('devices', () => devices.metrics(d, spec.space, spec.dataset));
+        for (const m of ms) if (!available.some((a) => a.name === m.name)) available.push(m);
+      }
+      const base = { objectives: spec.objectives, costFirst: spec.mode === 'cost-first' };
+      // Validated in steps so that an error names the request field it concerns.
+      inField('objectives', () => createProblem(base, available));
+      if (spec.reward) inField('reward', () => createProblem({ ...base, reward: spec.reward }, available));
+      const problem = inField('constraints', () =>
+        createProblem({ ...base, constraints: spec.constraints, ...(spec.reward ? { reward: spec.reward } : {}) }, available),
+      );
+      const strategy = inField('strategyOptions', () => createStrategy(spec.strategy, { space, problem, seed: spec.seed }, spec.strategyOptions));
+      return { space, problem, strategy };
+    },
+  };
+}
+
+/**
+ * A {@link TrialEvaluator} over the benchmark tables: a full evaluation returns every table metric
+ * of the architecture (accuracies, costs, flops, params) plus each requested device's measured
+ * costs; a cost query returns only the metrics it asks for.
+ */
+export class TableTrialEvaluator implements TrialEvaluator {
+  /** Parsed architectures by `space|arch` string (parsing is a large part of a table lookup). */
+  private readonly parsed = new Map<string, Arch>();
+
+  /** `parseCacheSize`: parsed architectures kept (default 20,000; 0 disables the cache). */
+  constructor(
+    private readonly bench: Benchmark,
+    private readonly devices?: DeviceClient,
+    private readonly parseCacheSize = 20_000,
+  ) {}
+
+  private parse(space: SearchSpace, text: string): Arch {
+    const key = `${space.id}|${text}`;
+    let arch = this.parsed.get(key);
+    if (arch === undefined) {
+      arch = space.parse(text);
+      if (this.parseCacheSize > 0) {
+        // Oldest first out: Maps iterate in insertion order.
+        if (this.parsed.size >= this.parseCacheSize) this.parsed.delete(this.parsed.keys().next().value!);
+        this.parsed.set(key, arch);
+      }
+    }
+    return arch;
+  }
+
+  async evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics> {
+    const space = getSpace(task.space);
+    const arch = this.parse(space, task.arch);
+    if (task.accuracySource !== 'table') {
+      throw new NasError(`accuracy source "${task.accuracySource}" is not available in this worker`, 'failed_precondition');
+    }
+    const out: Record<string, number> = { ...this.bench.metricsOf(space, task.dataset, arch) };
+    for (const d of task.devices) {
+      if (!this.devices) throw new NasError(`device "${d}" requested but this worker has no device client`, 'failed_precondition');
+      Object.assign(out, await this.devices.measure(d, { space: task.space, dataset: task.dataset, arch: task.arch }, signal));
+    }
+    if (task.need === 'full') return out;
+    const costs: Record<string, number> = {};
+    for (const m of task.metrics) if (out[m] !== undefined) costs[m] = out[m];
+    return costs;
+  }
+}

@@ -1,0 +1,145 @@
+import { isNasError } from '@hwnas/bench-core';
+import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import type { TaskResult } from './events';
+import type { ResultChannel } from './ports/result-channel';
+import type { EvalTask, Subscription, TaskQueue } from './ports/task-queue';
+import type { TrialEvaluator } from './ports/trial-evaluator';
+import { metricAttributes } from './search-trace';
+import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } from './trace-context';
+
+/** Name of the span a worker makes per delivery of a task (child of the task's `evaluate` span). */
+export const WORKER_SPAN_NAME = 'worker.evaluate';
+
+/**
+ * Starts the `worker.evaluate` span of one delivery, under the task's `traceparent` (or, without
+ * one, under the active context, e.g. the one a transport extracted from message headers).
+ */
+function startTaskSpan(task: EvalTask, workerId: string, attempt: number): Span {
+  const parent = contextFromTraceparent(task.traceparent, context.active()) ?? context.active();
+  return trace.getTracer(RUNTIME_SCOPE).startSpan(
+    WORKER_SPAN_NAME,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'hwnas.search.id': task.searchId,
+        'hwnas.task.id': task.taskId,
+        'hwnas.trial.id': task.trialId,
+        'hwnas.arch': task.arch,
+        'hwnas.need': task.need,
+        'hwnas.space': task.space,
+        'hwnas.dataset': task.dataset,
+        'hwnas.devices': [...task.devices],
+        'hwnas.worker.id': workerId,
+        'hwnas.attempt': attempt,
+        'hwnas.retry_count': attempt - 1,
+      },
+    },
+    parent,
+  );
+}
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  readonly queue: TaskQueue;
+  readonly results: ResultChannel;
+  readonly evaluator: TrialEvaluator;
+  readonly workerId: string;
+  /** Tasks evaluated at once (default 1). */
+  readonly concurrency?: number;
+  /** Deliveries of a task before it is reported failed (default 5). */
+  readonly maxDeliveries?: number;
+  /** Backoff before a retry: `baseMs * 2^(attempt-1)`, capped at `maxMs` (defaults 100, 5000). */
+  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
+  /** Clock for durations (default performance.now). */
+  readonly now?: () => number;
+}
+
+/**
+ * A stateless worker: takes evaluation tasks off the queue, evaluates them, publishes the result
+ * and only then acknowledges the task, so a worker killed mid-task loses nothing (the task is
+ * delivered again). Transient failures (`retryable` NasErrors) are retried with exponential
+ * backoff; a permanent failure, or the last allowed delivery, is published as a failed result so
+ * the strategy is told.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
+  const maxDeliveries = opts.maxDeliveries ?? 5;
+  const base = opts.backoff?.baseMs ?? 100;
+  const cap = opts.backoff?.maxMs ?? 5000;
+  const now = opts.now ?? (() => performance.now());
+  const meter = metrics.getMeter(RUNTIME_SCOPE);
+  const durations = meter.createHistogram('hwnas.worker.evaluation.duration', { description: 'Time a worker spent evaluating one task delivery', unit: 'ms' });
+  const settled = meter.createCounter('hwnas.worker.tasks', { description: 'Task deliveries a worker settled, by outcome (ok, failed, retry)', unit: '{task}' });
+  return opts.queue.consume(
+    async (task, ctl) => {
+      const started = now();
+      let span: Span | undefined;
+      quietly(() => (span = startTaskSpan(task, opts.workerId, ctl.attempt)));
+      const traceparent = formatTraceparent(span?.spanContext());
+      const base_ = {
+        taskId: task.taskId,
+        searchId: task.searchId,
+        trialId: task.trialId,
+        workerId: opts.workerId,
+        attempts: ctl.attempt,
+        ...(traceparent !== undefined ? { traceparent } : {}),
+      };
+      const done = (outcome: 'ok' | 'failed' | 'retry', err?: unknown) =>
+        quietly(() => {
+          const ms = now() - started;
+          durations.record(ms, { 'hwnas.outcome': outcome });
+          settled.add(1, { 'hwnas.outcome': outcome });
+          if (!span) return;
+          span.setAttribute('hwnas.outcome', outcome);
+          if (err !== undefined) {
+            span.recordException(err instanceof Error ? err : String(err));
+            if (isNasError(err)) span.setAttribute('error.type', err.code);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+          }
+          span.end();
+        });
+      let result: TaskResult;
+      try {
+        // The evaluator (and the device clients it calls) see the worker span as the active one.
+        const out = await (span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task));
+        result = { ...base_, status: 'ok', metrics: out, durationMs: now() - started };
+        quietly(() => span?.setAttributes(metricAttributes(out)));
+      } catch (e) {
+        const retryable = isNasError(e) ? e.retryable : false;
+        if (retryable && ctl.attempt < maxDeliveries) {
+          const delayMs = Math.min(cap, base * 2 ** (ctl.attempt - 1));
+          quietly(() => span?.addEvent('retry', { 'hwnas.retry.delay_ms': delayMs }));
+          done('retry', e);
+          ctl.retry(delayMs);
+          return;
+        }
+        const code = isNasError(e) ? e.code : 'internal';
+        const message = (e as Error)?.message ?? String(e);
+        const why = retryable ? `gave up after ${ctl.attempt} attempts: ${message}` : message;
+        result = { ...base_, status: 'failed', error: { code, message: why }, durationMs: now() - started };
+        quietly(() => {
+          span?.recordException(e instanceof Error ? e : String(e));
+          span?.setAttribute('error.type', code);
+        });
+      }
+      // Publish before acknowledging: if publishing fails, the task is delivered again.
+      try {
+        await opts.results.publish(result);
+      } catch (e) {
+        quietly(() => span?.addEvent('result_publish_failed'));
+        done('retry', e);
+        ctl.retry(Math.min(cap, base * 2 ** (ctl.attempt - 1)));
+        return;
+      }
+      if (result.status === 'ok') {
+        done('ok');
+        ctl.ack();
+      } else {
+        quietly(() => span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error!.message }));
+        done('failed');
+        ctl.reject(result.error!.message);
+      }
+    },
+    { concurrency: opts.concurrency ?? 1, maxDeliveries },
+  );
+}
