@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { EvalTask, SearchEvent, TaskResult } from '@hwnas/runtime';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, createNames, ensureStreams } from '../src/index';
+import type { NatsNames } from '../src/index';
+
+// STYLE §1 allows `type:testing` libs in test files, but the root depConstraints do not tell spec
+// files apart, so the one import of the test server is funnelled through here.
+import { startNatsServer } from '@hwnas/testing-nats';
+import type { NatsServer } from '@hwnas/testing-nats';
+
+export { startNatsServer };
+export type { NatsServer };
+
+/** A prefix no other test uses, so tests can share a server. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+/** Fresh names on `nc` with the three streams created. */
+export async function freshNames(nc: NatsConnection): Promise<NatsNames> {
+  const names = createNames(uniquePrefix());
+  await ensureStreams(nc, names);
+  return names;
+}
+
+/** A client connection that keeps reconnecting, as services use. */
+export function connectTo(url: string, name = 'test'): Promise<NatsConnection> {
+  return connectNats({ servers: url, name });
+}
+
+/** Polls `cond` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** An evaluation task of `searchId`. */
+export function task(searchId: string, trialId: number): EvalTask {
+  return {
+    taskId: `${searchId}.${trialId}`,
+    searchId,
+    trialId,
+    space: 'nb201',
+    dataset: 'cifar10',
+    arch: `|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|#${trialId}`,
+    need: 'full',
+    metrics: [],
+    accuracySource: 'table',
+    devices: ['eyeriss'],
+  };
+}
+
+/** A successful result of task `trialId` of `searchId`. */
+export function result(searchId: string, trialId: number, attempts = 1): TaskResult {
+  return { taskId: `${searchId}.${trialId}`, searchId, trialId, status: 'ok', metrics: { accuracy: 0.9, eyeriss_latency: trialId }, workerId: 'w1', attempts };
+}
+
+/** A small journal event, distinguishable by `n`. */
+export function event(n: number): SearchEvent {
+  return { type: 'search_cancelled', reason: `reason ${n}`, at: n };
+}
