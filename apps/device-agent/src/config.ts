@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { NatsCredentials } from '@hwnas/transport-nats';
+
+/** Everything the agent process needs, from flags and environment. */
+export interface AgentConfig {
+  readonly natsUrl: string;
+  /** Subject prefix (default `hwnas`); tests use their own. */
+  readonly prefix: string;
+  readonly device: string;
+  /** Benchmark data directory, for the replay devices (else `$HWNAS_DATA` as bench-core reads it). */
+  readonly dataDir?: string;
+  readonly credentials?: NatsCredentials;
+  readonly concurrency?: number;
+  readonly cacheSize?: number;
+  readonly maxQueue?: number;
+  readonly heartbeatMs?: number;
+  readonly timeoutMs?: number;
+  /** host-cpu: intra-op threads, warm-up runs and timed samples. */
+  readonly threads?: number;
+  readonly warmup?: number;
+  readonly repeats?: number;
+  /** Test only: artificial pause before each measurement. */
+  readonly delayMs?: number;
+}
+
+/** Flag -> environment variable, for every option that has one. */
+const ENV: Readonly<Record<string, string>> = {
+  nats: 'HWNAS_NATS_URL',
+  prefix: 'HWNAS_NATS_PREFIX',
+  device: 'HWNAS_DEVICE',
+  data: 'HWNAS_DATA',
+  concurrency: 'HWNAS_CONCURRENCY',
+  'cache-size': 'HWNAS_CACHE_SIZE',
+  'max-queue': 'HWNAS_MAX_QUEUE',
+  'heartbeat-ms': 'HWNAS_HEARTBEAT_MS',
+  'timeout-ms': 'HWNAS_TIMEOUT_MS',
+  threads: 'HWNAS_THREADS',
+  warmup: 'HWNAS_WARMUP',
+  repeats: 'HWNAS_REPEATS',
+  'delay-ms': 'HWNAS_DELAY_MS',
+};
+
+/** Usage text of the agent command. */
+export const USAGE = `device-agent --device ID [--nats URL] [options]
+
+  Serves one device backend on NATS: request/reply on <prefix>.device.<ID>.measure (queue group
+  hwnas-device-<ID>), heartbeats on <prefix>.device.heartbeat.<ID>, stats on <prefix>.device.<ID>.stats.
+  Every flag can also be set by its environment variable; a flag wins.
+
+  --device ID         asic-eyeriss | fpga-zc706 | host-cpu | raspi4 | pixel3 | edgegpu   (HWNAS_DEVICE)
+  --nats URL          NATS server(s), comma-separated (default nats://127.0.0.1:4222)     (HWNAS_NATS_URL)
+  --prefix P          subject prefix (default hwnas)                                      (HWNAS_NATS_PREFIX)
+  --data DIR          benchmark data directory, for raspi4 / pixel3 / edgegpu             (HWNAS_DATA)
+  --concurrency N     measurements at once (default 1 for host-cpu, which allows only 1; 4 otherwise) (HWNAS_CONCURRENCY)
+  --cache-size N      results kept in the LRU cache (default 10000; 0 = off)              (HWNAS_CACHE_SIZE)
+  --max-queue N       queued requests before replying resource_exhausted (default 1000)   (HWNAS_MAX_QUEUE)
+  --heartbeat-ms N    heartbeat period (default 5000)                                     (HWNAS_HEARTBEAT_MS)
+  --timeout-ms N      per-request deadline, queue wait included (default 30000)           (HWNAS_TIMEOUT_MS)
+  --threads N, --warmup N, --repeats N
+                      host-cpu timing: intra-op threads (1), warm-up runs (5), samples (30)
+  --delay-ms N        TEST ONLY: sleep N ms before every measurement (a stand-in slow device) (HWNAS_DELAY_MS)
+
+  Credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
+  HWNAS_NATS_CREDS (path of a .creds file).`;
+
+/**
+ * Reads the agent configuration from `argv` (flags) and `env`; a flag wins over its variable.
+ * Pure apart from its arguments. Throws InvalidArgumentError naming the flag for an unknown flag,
+ * a missing device or a malformed number.
+ */
+export function readAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.keys(ENV).map((k) => [k, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new InvalidArgumentError(`device-agent: ${(e as Error).message}`);
+  }
+  const get = (flag: string): string | undefined => {
+    const v = (values[flag] as string | undefined) ?? env[ENV[flag]];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (flag: string, min: number): number | undefined => {
+    const raw = get(flag);
+    if (raw === undefined) return undefined;
+    const v = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) {
+      throw new InvalidArgumentError(`device-agent: --${flag} (${ENV[flag]}) must be an integer >= ${min}, got "${raw}"`);
+    }
+    return v;
+  };
+  const device = get('device');
+  if (!device) throw new InvalidArgumentError(`device-agent: --device (${ENV.device}) is required\n\n${USAGE}`);
+  return {
+    natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
+    prefix: get('prefix') ?? 'hwnas',
+    device,
+    dataDir: get('data'),
+    credentials: credentialsFrom(env),
+    concurrency: int('concurrency', 1),
+    cacheSize: int('cache-size', 0),
+    maxQueue: int('max-queue', 0),
+    heartbeatMs: int('heartbeat-ms', 1),
+    timeoutMs: int('timeout-ms', 1),
+    threads: int('threads', 1),
+    warmup: int('warmup', 0),
+    repeats: int('repeats', 1),
+    delayMs: int('delay-ms', 0),
+  };
+}
+
+function credentialsFrom(env: Readonly<Record<string, string | undefined>>): NatsCredentials | undefined {
+  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
+  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
+  if (env.HWNAS_NATS_USER) {
+    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError('device-agent: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not');
+    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
+  }
+  return undefined;
+}
