@@ -1,0 +1,26 @@
+import { readCoordinatorConfig } from './config';
+
+const files: Record<string, string> = { '/tok': 'from-file\n', '/c.pem': 'CERT', '/k.pem': 'KEY' };
+const readFile = (f: string) => {
+  if (!(f in files)) throw new Error('ENOENT');
+  return Buffer.from(files[f]);
+};
+
+describe('coordinator config', () => {
+  it('readCoordinatorConfig - token from file, env or flag; a token is required unless --no-auth', () => {
+    expect(readCoordinatorConfig(['--token-file', '/tok'], {}, readFile).token).toBe('from-file');
+    expect(readCoordinatorConfig([], { HWNAS_API_TOKEN: 'env' }, readFile).token).toBe('env');
+    expect(readCoordinatorConfig(['--token', 't'], {}, readFile)).toMatchObject({ token: 't', tokenOnCommandLine: true });
+    expect(() => readCoordinatorConfig([], {}, readFile)).toThrow(/an API token is required/);
+    expect(readCoordinatorConfig(['--no-auth'], {}, readFile).token).toBeUndefined();
+  });
+
+  it('readCoordinatorConfig - defaults, TLS pairs and bad flags', () => {
+    const cfg = readCoordinatorConfig(['--tls-cert', '/c.pem', '--tls-key', '/k.pem'], { HWNAS_API_TOKEN: 'x' }, readFile);
+    expect(cfg).toMatchObject({ listen: '0.0.0.0:50051', natsUrl: 'nats://127.0.0.1:4222', prefix: 'hwnas', maxBudget: 100_000 });
+    expect(cfg.tls?.cert.toString()).toBe('CERT');
+    expect(() => readCoordinatorConfig(['--tls-cert', '/c.pem'], { HWNAS_API_TOKEN: 'x' }, readFile)).toThrow(/both --tls-cert and --tls-key/);
+    expect(() => readCoordinatorConfig(['--listen', 'nope'], { HWNAS_API_TOKEN: 'x' }, readFile)).toThrow(/--listen must be HOST:PORT/);
+    expect(() => readCoordinatorConfig(['--token-file', '/missing'], {}, readFile)).toThrow(/--token-file \/missing/);
+  });
+});

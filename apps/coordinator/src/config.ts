@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { NatsCredentials } from '@hwnas/transport-nats';
+
+/** Usage text of the coordinator. */
+export const USAGE = `coordinator [options]
+
+  Runs searches over NATS JetStream and serves hwnas.v1.SearchService and BenchmarkService over
+  gRPC (with health checking and reflection). Every flag can also be set by its variable; a flag wins.
+
+  --listen HOST:PORT    gRPC address (default 0.0.0.0:50051)                        (HWNAS_LISTEN)
+  --nats URL            NATS server(s), comma-separated (default nats://127.0.0.1:4222) (HWNAS_NATS_URL)
+  --prefix P            NATS subject prefix (default hwnas)                         (HWNAS_NATS_PREFIX)
+  --data DIR            benchmark data directory                                    (HWNAS_DATA)
+  --token-file FILE     file holding the bearer token every RPC must carry          (HWNAS_API_TOKEN_FILE)
+                        or the token itself in HWNAS_API_TOKEN (preferred: a file or the environment;
+                        --token TOKEN works too but shows in ps)
+  --no-auth             accept calls without a token (local experiments only)
+  --tls-cert FILE, --tls-key FILE   serve TLS                                       (HWNAS_TLS_CERT, HWNAS_TLS_KEY)
+  --max-budget N        largest budget accepted (default 100000)                    (HWNAS_MAX_BUDGET)
+  --max-in-flight N     largest max_in_flight accepted (default 1024)               (HWNAS_MAX_IN_FLIGHT)
+  --max-message-bytes N largest request accepted (default 4194304)                  (HWNAS_MAX_MESSAGE_BYTES)
+  --result-concurrency N results applied per batch at most (default 256)            (HWNAS_RESULT_CONCURRENCY)
+
+  NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
+  HWNAS_NATS_CREDS (path of a .creds file).`;
+
+/** The coordinator's configuration. */
+export interface CoordinatorConfig {
+  readonly listen: string;
+  readonly natsUrl: string;
+  readonly prefix: string;
+  readonly dataDir?: string;
+  /** Bearer token; undefined only with --no-auth. */
+  readonly token?: string;
+  /** Set when the token came from the command line (the app warns: it shows in `ps`). */
+  readonly tokenOnCommandLine?: boolean;
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  readonly credentials?: NatsCredentials;
+  readonly maxBudget: number;
+  readonly maxInFlight: number;
+  readonly maxMessageBytes: number;
+  readonly resultConcurrency: number;
+}
+
+const ENV: Record<string, string> = {
+  listen: 'HWNAS_LISTEN',
+  nats: 'HWNAS_NATS_URL',
+  prefix: 'HWNAS_NATS_PREFIX',
+  data: 'HWNAS_DATA',
+  'token-file': 'HWNAS_API_TOKEN_FILE',
+  'tls-cert': 'HWNAS_TLS_CERT',
+  'tls-key': 'HWNAS_TLS_KEY',
+  'max-budget': 'HWNAS_MAX_BUDGET',
+  'max-in-flight': 'HWNAS_MAX_IN_FLIGHT',
+  'max-message-bytes': 'HWNAS_MAX_MESSAGE_BYTES',
+  'result-concurrency': 'HWNAS_RESULT_CONCURRENCY',
+};
+
+/** NATS credentials from the environment (shared by coordinator and worker). */
+export function natsCredentialsFrom(env: Readonly<Record<string, string | undefined>>, who: string): NatsCredentials | undefined {
+  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
+  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
+  if (env.HWNAS_NATS_USER) {
+    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError(`${who}: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not`);
+    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
+  }
+  return undefined;
+}
+
+/**
+ * Reads the configuration from flags and environment (a flag wins). Throws InvalidArgumentError
+ * naming the flag. `readFile` is injectable for tests.
+ */
+export function readCoordinatorConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (file: string) => Buffer = (f) => readFileSync(f),
+): CoordinatorConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...Object.fromEntries(Object.keys(ENV).map((k) => [k, { type: 'string' as const }])), token: { type: 'string' }, 'no-auth': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new InvalidArgumentError(`coordinator: ${(e as Error).message}`);
+  }
+  const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
+  const int = (flag: string, def: number, min: number): number => {
+    const v = get(flag);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`coordinator: --${flag} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFile(file);
+    } catch (e) {
+      throw new InvalidArgumentError(`coordinator: --${flag} ${file}: ${(e as Error).message}`);
+    }
+  };
+  let token: string | undefined;
+  const tokenFile = get('token-file');
+  if (values.token !== undefined) token = String(values.token).trim();
+  else if (tokenFile) token = read('token-file', tokenFile).toString('utf8').trim();
+  else if (env.HWNAS_API_TOKEN) token = env.HWNAS_API_TOKEN.trim();
+  if (token === '') throw new InvalidArgumentError('coordinator: the API token is empty');
+  if (token === undefined && !values['no-auth']) {
+    throw new InvalidArgumentError('coordinator: an API token is required: HWNAS_API_TOKEN, --token-file FILE (HWNAS_API_TOKEN_FILE), or --no-auth for local experiments');
+  }
+  const cert = get('tls-cert');
+  const key = get('tls-key');
+  if ((cert === undefined) !== (key === undefined)) throw new InvalidArgumentError('coordinator: give both --tls-cert and --tls-key, or neither');
+  const listen = get('listen') ?? '0.0.0.0:50051';
+  if (!/^.+:\d+$/.test(listen)) throw new InvalidArgumentError(`coordinator: --listen must be HOST:PORT, got "${listen}"`);
+  return {
+    listen,
+    natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
+    prefix: get('prefix') ?? 'hwnas',
+    ...(get('data') ? { dataDir: get('data') } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(values.token !== undefined ? { tokenOnCommandLine: true } : {}),
+    ...(cert && key ? { tls: { cert: read('tls-cert', cert), key: read('tls-key', key) } } : {}),
+    ...(natsCredentialsFrom(env, 'coordinator') ? { credentials: natsCredentialsFrom(env, 'coordinator') } : {}),
+    maxBudget: int('max-budget', 100_000, 1),
+    maxInFlight: int('max-in-flight', 1024, 1),
+    maxMessageBytes: int('max-message-bytes', 4 * 1024 * 1024, 1024),
+    resultConcurrency: int('result-concurrency', 256, 1),
+  };
+}

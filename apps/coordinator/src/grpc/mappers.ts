@@ -1,0 +1,384 @@
+/**
+ * The only place where proto types meet domain types: proto requests -> runtime inputs (with
+ * presence checks that name the proto field), runtime views -> proto records.
+ */
+import { costMetricInfo, getSpace, InvalidArgumentError, spaceSize } from '@hwnas/bench-core';
+import type { MetricInfo, QueryResult, SearchSpace } from '@hwnas/bench-core';
+import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
+import { isFeasible, parseConstraint, parseObjective } from '@hwnas/search';
+import type { SearchProblem } from '@hwnas/search';
+import {
+  AccuracySource,
+  DeviceKind,
+  Direction,
+  MetricKind,
+  SearchMode,
+  SearchState,
+  StopReason,
+  SubmitSearchRequest,
+  TrialNeed,
+  TrialStatus,
+} from '@hwnas/proto';
+import type { DeviceInfo, Incumbent, QueryRequest, QueryResponse, Search, SearchCounts, SpaceInfo, Trial } from '@hwnas/proto';
+
+/** Server-side limits on requests, besides the runtime's {@link SearchLimits}. */
+export interface RequestLimits extends SearchLimits {
+  /** Most labels per search (default 64). */
+  readonly maxLabels: number;
+  /** Longest label key or value, characters (default 256). */
+  readonly maxLabelLength: number;
+  /** Largest page of GetResults / ListSearches (default 10,000 / 1,000). */
+  readonly maxResultsPage: number;
+  readonly maxSearchesPage: number;
+}
+
+/** Default {@link RequestLimits}. */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  maxBudget: 100_000,
+  maxInFlight: 1024,
+  maxLabels: 64,
+  maxLabelLength: 256,
+  maxResultsPage: 10_000,
+  maxSearchesPage: 1_000,
+};
+
+const bad = (field: string, why: string) => new InvalidArgumentError(`${field}: ${why}`);
+
+function requireString(v: string, field: string): string {
+  if (!v) throw bad(field, 'is required');
+  return v;
+}
+
+function requireUint(v: number | undefined, field: string, min: number, max: number, limitName?: string): number {
+  if (v === undefined) throw bad(field, 'is required');
+  if (v < min) throw bad(field, `must be at least ${min}, got ${v}`);
+  if (v > max) throw bad(field, `must be at most ${max}${limitName ? ` (the server's ${limitName} limit)` : ''}, got ${v}`);
+  return v;
+}
+
+/** What {@link fromSubmitRequest} returns: the runtime input and what the coordinator keeps. */
+export interface SubmitInput {
+  readonly spec: Record<string, unknown>;
+  readonly requestId?: string;
+  /** The request as submitted (proto JSON), kept in the search's log. */
+  readonly attachment: unknown;
+}
+
+/**
+ * Checks a SubmitSearchRequest for presence and limits (messages name the proto field, e.g.
+ * `objectives[1].metric`, `max_in_flight`) and converts it to the runtime's spec input; the
+ * runtime then validates names (space, dataset, strategy, metrics, devices). Nothing required
+ * is defaulted.
+ */
+export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): SubmitInput {
+  requireString(req.space, 'space');
+  requireString(req.dataset, 'dataset');
+  requireString(req.strategy, 'strategy');
+  if (req.objectives.length === 0) throw bad('objectives', 'at least one objective is required');
+  const seen = new Set<string>();
+  const objectives = req.objectives.map((o, i) => {
+    const metric = requireString(o.metric, `objectives[${i}].metric`);
+    if (seen.has(metric)) throw bad(`objectives[${i}].metric`, `"${metric}" appears twice`);
+    seen.add(metric);
+    if (o.direction === Direction.DIRECTION_MAXIMIZE) return `${metric}:max`;
+    if (o.direction === Direction.DIRECTION_MINIMIZE) return `${metric}:min`;
+    if (o.direction !== Direction.DIRECTION_UNSPECIFIED) throw bad(`objectives[${i}].direction`, `unknown value ${o.direction}`);
+    return metric;
+  });
+  const constraints = req.constraints.map((c, i) => {
+    const metric = requireString(c.metric, `constraints[${i}].metric`);
+    if (c.upperBound === undefined) throw bad(`constraints[${i}].upper_bound`, 'is required');
+    if (!Number.isFinite(c.upperBound)) throw bad(`constraints[${i}].upper_bound`, 'must be a finite number');
+    return `${metric}<=${c.upperBound}`;
+  });
+  let reward: Record<string, unknown> | undefined;
+  if (req.reward) {
+    if (req.objectives.length > 1) throw bad('reward', 'is not allowed with two or more objectives');
+    if (req.reward.accuracyMetric && req.reward.accuracyMetric !== req.objectives[0].metric) {
+      throw bad('reward.accuracy_metric', `must be the objective's metric "${req.objectives[0].metric}" (or empty)`);
+    }
+    const cost = requireString(req.reward.costMetric, 'reward.cost_metric');
+    if (req.reward.targetCost === undefined) throw bad('reward.target_cost', 'is required');
+    if (!(req.reward.targetCost > 0)) throw bad('reward.target_cost', 'must be > 0');
+    reward = { cost, targetCost: req.reward.targetCost, exponent: req.reward.exponent ?? -0.07 };
+  }
+  const budget = requireUint(req.budget, 'budget', 1, limits.maxBudget, 'budget');
+  const maxInFlight = requireUint(req.maxInFlight, 'max_in_flight', 1, limits.maxInFlight, 'max_in_flight');
+  const seed = requireUint(req.seed, 'seed', 0, 2 ** 32 - 1);
+  let accuracySource: string;
+  if (req.accuracySource === AccuracySource.ACCURACY_SOURCE_TABLE) accuracySource = 'table';
+  else if (req.accuracySource === AccuracySource.ACCURACY_SOURCE_PROXY) accuracySource = 'proxy';
+  else throw bad('accuracy_source', req.accuracySource === AccuracySource.ACCURACY_SOURCE_UNSPECIFIED ? 'is required (ACCURACY_SOURCE_TABLE or ACCURACY_SOURCE_PROXY)' : `unknown value ${req.accuracySource}`);
+  let mode: string;
+  if (req.mode === SearchMode.SEARCH_MODE_JOINT) mode = 'joint';
+  else if (req.mode === SearchMode.SEARCH_MODE_COST_FIRST) mode = 'cost-first';
+  else throw bad('mode', req.mode === SearchMode.SEARCH_MODE_UNSPECIFIED ? 'is required (SEARCH_MODE_JOINT or SEARCH_MODE_COST_FIRST)' : `unknown value ${req.mode}`);
+  const maxCostQueries = req.maxCostQueries === undefined ? undefined : requireUint(req.maxCostQueries, 'max_cost_queries', 1, limits.maxBudget * 1000, 'max_cost_queries');
+  req.deviceIds.forEach((d, i) => requireString(d, `device_ids[${i}]`));
+  const labels = Object.entries(req.labels);
+  if (labels.length > limits.maxLabels) throw bad('labels', `at most ${limits.maxLabels} labels are allowed, got ${labels.length}`);
+  for (const [k, v] of labels) {
+    if (!k) throw bad('labels', 'keys must not be empty');
+    if (k.length > limits.maxLabelLength || v.length > limits.maxLabelLength) throw bad(`labels[${JSON.stringify(k.slice(0, 40))}]`, `keys and values are limited to ${limits.maxLabelLength} characters`);
+  }
+  return {
+    spec: {
+      space: req.space,
+      dataset: req.dataset,
+      strategy: req.strategy,
+      strategyOptions: { ...req.strategyOptions },
+      objectives,
+      constraints,
+      ...(reward ? { reward } : {}),
+      mode,
+      budget,
+      maxInFlight,
+      seed,
+      ordering: req.asynchronous ? 'async' : 'ordered',
+      accuracySource,
+      devices: [...req.deviceIds],
+      ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
+    },
+    ...(req.requestId ? { requestId: req.requestId } : {}),
+    attachment: SubmitSearchRequest.toJSON(req),
+  };
+}
+
+const HIGHER_IS_BETTER = /accuracy|naswot|reward/;
+
+/** The request with every default applied, rebuilt from the normalized spec. */
+export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest): SubmitSearchRequest {
+  return SubmitSearchRequest.fromPartial({
+    space: spec.space,
+    dataset: spec.dataset,
+    strategy: spec.strategy,
+    strategyOptions: { ...spec.strategyOptions },
+    objectives: spec.objectives.map((o) => {
+      const p = parseObjective(o);
+      const dir = p.direction ?? (HIGHER_IS_BETTER.test(p.metric) ? 'max' : 'min');
+      return { metric: p.metric, direction: dir === 'max' ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE };
+    }),
+    constraints: spec.constraints.map((c) => {
+      const p = parseConstraint(c);
+      return { metric: p.metric, upperBound: p.bound };
+    }),
+    ...(spec.reward
+      ? { reward: { accuracyMetric: parseObjective(spec.objectives[0]).metric, costMetric: spec.reward.cost, targetCost: spec.reward.targetCost, exponent: spec.reward.exponent ?? -0.07 } }
+      : {}),
+    budget: spec.budget,
+    maxInFlight: spec.maxInFlight,
+    seed: spec.seed,
+    accuracySource: spec.accuracySource === 'proxy' ? AccuracySource.ACCURACY_SOURCE_PROXY : AccuracySource.ACCURACY_SOURCE_TABLE,
+    deviceIds: [...spec.devices],
+    mode: spec.mode === 'cost-first' ? SearchMode.SEARCH_MODE_COST_FIRST : SearchMode.SEARCH_MODE_JOINT,
+    asynchronous: spec.ordering === 'async',
+    maxCostQueries: spec.maxCostQueries ?? 1000 * spec.budget,
+    requestId: original?.requestId ?? '',
+    labels: { ...(original?.labels ?? {}) },
+  });
+}
+
+/** Feasibility of metrics under a spec's constraints (the problem's rule, from the spec alone). */
+function feasibilityOf(spec: SearchSpec): (e: EvaluatedArch) => boolean {
+  const problem = { objectives: [], constraints: spec.constraints.map(parseConstraint) } as unknown as SearchProblem;
+  return (e) => e.status === 'ok' && e.need === 'full' && isFeasible(problem, e.metrics);
+}
+
+/**
+ * One evaluation as a proto Trial. `tellIndex` is its position in the search's history (the order
+ * results were applied); `askIndex` is the strategy's trial number. `asked_at_ms` is not recorded
+ * (0); `told_at_ms` is when the result was applied.
+ */
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec): Trial {
+  const reward = spec.reward && e.metrics ? rewardOf(spec, e.metrics) : undefined;
+  return {
+    trialId: String(e.trialId),
+    askIndex: e.trialId,
+    tellIndex,
+    need: e.need === 'full' ? TrialNeed.TRIAL_NEED_FULL : TrialNeed.TRIAL_NEED_COSTS,
+    arch: { arch: e.key },
+    status: e.status === 'ok' ? TrialStatus.TRIAL_STATUS_OK : TrialStatus.TRIAL_STATUS_FAILED,
+    metrics: { ...(e.metrics ?? {}) },
+    ...(e.error ? { failure: { code: e.error.code, message: e.error.message } } : {}),
+    feasible,
+    screened: false,
+    cached: false,
+    ...(reward !== undefined ? { reward } : {}),
+    deviceId: spec.devices.join(','),
+    askedAtMs: 0,
+    toldAtMs: e.at ?? 0,
+  };
+}
+
+function rewardOf(spec: SearchSpec, metrics: Readonly<Record<string, number>>): number | undefined {
+  const r = spec.reward!;
+  const acc = metrics[parseObjective(spec.objectives[0]).metric];
+  const cost = metrics[r.cost];
+  if (acc === undefined || cost === undefined) return undefined;
+  return acc * (cost / r.targetCost) ** (r.exponent ?? -0.07);
+}
+
+/** Maps a history (tell order) to proto Trials. */
+export function toTrials(spec: SearchSpec, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
+  const feasible = feasibilityOf(spec);
+  const out: Trial[] = [];
+  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), spec));
+  return out;
+}
+
+/** Runtime state -> proto state (a running search is RUNNING: this coordinator never queues searches). */
+export function toState(view: SearchView): SearchState {
+  switch (view.state) {
+    case 'running':
+      return SearchState.SEARCH_STATE_RUNNING;
+    case 'succeeded':
+      return SearchState.SEARCH_STATE_SUCCEEDED;
+    case 'failed':
+      return SearchState.SEARCH_STATE_FAILED;
+    case 'cancelled':
+      return SearchState.SEARCH_STATE_CANCELLED;
+  }
+}
+
+/** Proto state -> runtime state, for ListSearches filters; undefined for UNSPECIFIED and PENDING. */
+export function fromState(s: SearchState): SearchView['state'] | undefined {
+  return (
+    { [SearchState.SEARCH_STATE_RUNNING]: 'running', [SearchState.SEARCH_STATE_SUCCEEDED]: 'succeeded', [SearchState.SEARCH_STATE_FAILED]: 'failed', [SearchState.SEARCH_STATE_CANCELLED]: 'cancelled' } as Record<
+      number,
+      SearchView['state']
+    >
+  )[s];
+}
+
+/** Why a SUCCEEDED search stopped; UNSPECIFIED for any other state. */
+export function toStopReason(view: SearchView): StopReason {
+  if (view.state !== 'succeeded') return StopReason.STOP_REASON_UNSPECIFIED;
+  if (view.finishReason === 'budget') return StopReason.STOP_REASON_BUDGET;
+  if (view.finishReason === 'exhausted') return StopReason.STOP_REASON_EXHAUSTED;
+  if (view.finishReason === 'cost-queries') return StopReason.STOP_REASON_COST_QUERY_LIMIT;
+  return StopReason.STOP_REASON_UNSPECIFIED;
+}
+
+/** A view's counters as proto counts (in flight: full evaluations and cost queries). */
+export function toCounts(view: SearchView): SearchCounts {
+  return {
+    evaluationsDone: view.counts.evaluationsDone,
+    evaluationsFailed: view.counts.evaluationsFailed,
+    evaluationsInFlight: view.counts.inFlight,
+    costQueries: view.counts.costQueries,
+  };
+}
+
+/** Best-so-far or Pareto set, with tell indices looked up in the history. */
+export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[]): Incumbent {
+  const feasible = feasibilityOf(view.spec);
+  const index = new Map<number, number>();
+  history.forEach((h, i) => index.set(h.trialId, i));
+  const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec);
+  return { ...(view.best ? { best: trial(view.best) } : {}), paretoSet: (view.pareto ?? []).map(trial) };
+}
+
+/** The proto record of a search. */
+export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): Search {
+  const original = view.attachment !== undefined ? SubmitSearchRequest.fromJSON(view.attachment) : undefined;
+  const failure = view.state === 'failed' ? { code: 'internal', message: view.finishReason ?? 'failed' } : undefined;
+  return {
+    searchId: view.searchId,
+    state: toState(view),
+    ...(original ? { request: original } : {}),
+    resolvedRequest: resolvedRequest(view.spec, original),
+    counts: toCounts(view),
+    incumbent: toIncumbent(view, history),
+    ...(view.recommended ? { recommended: { arch: getSpace(view.spec.space).format(view.recommended) } } : {}),
+    createdAtMs: view.submittedAt,
+    startedAtMs: view.submittedAt,
+    ...(view.finishedAt !== undefined ? { finishedAtMs: view.finishedAt } : {}),
+    ...(view.etaMs !== undefined ? { etaMs: Math.round(view.etaMs) } : {}),
+    stopReason: toStopReason(view),
+    ...(failure ? { failure } : {}),
+    cancelReason: view.state === 'cancelled' ? (view.finishReason ?? '') : '',
+  };
+}
+
+/** A QueryRequest's architecture as the bench-core query expects it. */
+export function fromQueryRequest(req: QueryRequest): { space: SearchSpace; dataset: string; arch: ReturnType<SearchSpace['parse']> | number } {
+  const space = getSpace(requireString(req.space, 'space'));
+  const dataset = requireString(req.dataset, 'dataset');
+  const a = req.architecture;
+  if (!a) throw bad('architecture', 'one of arch or nb201_index is required');
+  if (a.$case === 'nb201Index') {
+    if (space.id !== 'nb201') throw bad('nb201_index', 'is only defined for space nb201');
+    if (a.value > 15624) throw bad('nb201_index', `must be in 0..15624, got ${a.value}`);
+    return { space, dataset, arch: a.value };
+  }
+  try {
+    return { space, dataset, arch: space.parse(requireString(a.value, 'arch')) };
+  } catch (e) {
+    throw bad('arch', (e as Error).message);
+  }
+}
+
+/** What `hwnas query --json` prints, as a QueryResponse. */
+export function toQueryResponse(q: QueryResult): QueryResponse {
+  return {
+    space: q.space,
+    dataset: q.dataset,
+    arch: { arch: q.arch, ...(q.index !== undefined ? { nb201Index: q.index } : {}) },
+    accuracyPercent: { ...q.accuracy },
+    costs: { ...q.costs },
+    flopsMillions: q.flops,
+    paramsMillions: q.params,
+    ...(q.train_time_s !== undefined ? { trainTimeS: q.train_time_s } : {}),
+  };
+}
+
+const METRIC_KIND: Record<MetricInfo['kind'], MetricKind> = {
+  accuracy: MetricKind.METRIC_KIND_ACCURACY,
+  cost: MetricKind.METRIC_KIND_COST,
+  model: MetricKind.METRIC_KIND_MODEL,
+  time: MetricKind.METRIC_KIND_TIME,
+};
+
+/** A space with its datasets and the metrics `metricsOf` reports for each (skipped when it throws). */
+export function toSpaceInfo(space: SearchSpace, metricsOf: (dataset: string) => readonly MetricInfo[] | undefined): SpaceInfo {
+  return {
+    id: space.id,
+    decisions: space.decisions.map((d) => ({ name: d.name, options: [...d.options] })),
+    size: spaceSize(space).toString(),
+    datasets: space.datasets.map((d) => ({
+      name: d.name,
+      inputHw: d.inputHw,
+      inputChannels: d.inputChannels,
+      numClasses: d.numClasses,
+      metrics: (metricsOf(d.name) ?? []).map((m) => ({ name: m.name, unit: m.unit, kind: METRIC_KIND[m.kind], higherIsBetter: m.higherIsBetter, description: m.description })),
+    })),
+  };
+}
+
+/** A live device as ListDevices reports it (folded from agents' heartbeats). */
+export interface LiveDevice {
+  readonly deviceId: string;
+  readonly kind: 'measured' | 'simulated' | 'replay';
+  /** Search metric names it reports (`eyeriss_latency`, ...). */
+  readonly metrics: readonly string[];
+  readonly supports: readonly { readonly space: string; readonly datasets: readonly string[] }[];
+  readonly agentCount: number;
+  readonly lastHeartbeatAtMs: number;
+}
+
+/** A live device as ListDevices returns it (units and descriptions from the metric names). */
+export function toDeviceInfo(d: LiveDevice): DeviceInfo {
+  const kind = d.kind === 'measured' ? DeviceKind.DEVICE_KIND_MEASURED : d.kind === 'simulated' ? DeviceKind.DEVICE_KIND_SIMULATED : DeviceKind.DEVICE_KIND_REPLAY;
+  return {
+    deviceId: d.deviceId,
+    kind,
+    description: '',
+    metrics: d.metrics.map((m) => {
+      const info = costMetricInfo(m);
+      return { name: m, unit: info.unit, description: info.description };
+    }),
+    supports: d.supports.map((s) => ({ space: s.space, datasets: [...s.datasets] })),
+    agentCount: d.agentCount,
+    lastHeartbeatAtMs: d.lastHeartbeatAtMs,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The coordinator process: reads flags and environment, connects to NATS, rebuilds running
+ * searches from their journals, and serves gRPC until SIGTERM or SIGINT.
+ *
+ *   HWNAS_API_TOKEN=secret node --import tsx apps/coordinator/src/main.ts --nats nats://127.0.0.1:4222 --data DIR
+ *
+ * Logs JSON lines (pino) to stdout; one line `{"msg":"listening","port":N}` once serving; lines
+ * logged inside a span carry `trace_id`/`span_id`. Traces and metrics go to OpenTelemetry when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see `./telemetry.ts`).
+ * Exit codes: 0 after a graceful stop, 2 for bad flags, 1 when NATS or the server fails.
+ */
+// First: the OpenTelemetry SDK must be registered before anything creates spans or meters.
+import { observeQueueDepth, telemetry } from './telemetry';
+import { hostname } from 'node:os';
+import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscaler } from '@hwnas/autoscaler';
+import { Benchmark, isNasError } from '@hwnas/bench-core';
+import { createBackend, deviceMetricInfos, isBackendId } from '@hwnas/device-backends';
+import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
+import { connectNats, createNames, ensureStreams, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
+import { traceLogMixin } from '@hwnas/telemetry';
+import pino from 'pino';
+import { readCoordinatorConfig, USAGE } from './config';
+import { HeartbeatDeviceRegistry } from './device-registry';
+import { DEFAULT_REQUEST_LIMITS } from './grpc/mappers';
+import { startGrpcServer } from './server';
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const cfg = readCoordinatorConfig(argv, process.env);
+  const log = pino({ base: { app: 'coordinator', pid: process.pid }, mixin: traceLogMixin });
+  if (cfg.tokenOnCommandLine) log.warn('the API token was given with --token: other users can read it with ps; prefer HWNAS_API_TOKEN or --token-file');
+  const bench = Benchmark.open({ dataDir: cfg.dataDir });
+  const nc = await connectNats({ servers: cfg.natsUrl.split(','), name: `coordinator-${hostname()}-${process.pid}`, credentials: cfg.credentials, waitOnFirstConnect: true });
+  const names = createNames(cfg.prefix);
+  await ensureStreams(nc, names);
+  const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
+  const registry = new HeartbeatDeviceRegistry(nc, names, 15_000, Date.now, (id) => {
+    // Used only while rebuilding searches at start, before agents' heartbeats have arrived.
+    if (!isBackendId(id)) return undefined;
+    try {
+      const backend = createBackend(id, { benchmark: bench });
+      const infos = deviceMetricInfos(backend.describe());
+      void backend.close();
+      return infos;
+    } catch {
+      return undefined;
+    }
+  });
+  registry.start();
+  const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
+  const queue = new NatsTaskQueue({ nc, names, onError });
+  observeQueueDepth(() => queue.backlog());
+  const coordinator = new Coordinator({
+    queue,
+    // A short ack wait: results are applied in milliseconds, and after a coordinator crash the
+    // results it held unacknowledged come back this soon to its successor.
+    results: new NatsResultChannel({ nc, names, concurrency: cfg.resultConcurrency, ackWaitMs: 5000, onError }),
+    journal: new JetStreamTrialJournal({ nc, names }),
+    factory: createTableSearchFactory(bench, registry),
+    limits,
+    onError,
+  });
+  registry.lenient = true;
+  await coordinator.start();
+  registry.lenient = false;
+  log.info({ searches: coordinator.list().length, running: coordinator.runningCount }, 'recovered searches from the journal');
+  const grpc = await startGrpcServer({ coordinator, bench, devices: registry, listen: cfg.listen, token: cfg.token, tls: cfg.tls, limits, maxMessageBytes: cfg.maxMessageBytes, log });
+  log.info({ port: grpc.port, tls: Boolean(cfg.tls), auth: cfg.token !== undefined, prefix: cfg.prefix }, 'listening');
+
+  // Elastic workers: only inside a Kubernetes cluster with HWNAS_AUTOSCALE_* set; off elsewhere.
+  const scaling = autoscalerSettingsFromEnv(process.env);
+  const scaler = scaling && (await createKubernetesWorkerScaler({ deployment: scaling.deployment, namespace: scaling.namespace }));
+  const autoscaler = scaler
+    ? startAutoscaler({
+        scaler,
+        backlog: () => queue.backlog(),
+        ...scaling,
+        onDecision: (t) => t.applied && log.info({ target: t.target, backlog: t.backlog, from: t.current, to: t.decision.replicas, reason: t.decision.reason }, 'scaled workers'),
+        onError: (e) => log.warn({ err: e.message, code: e.code }, 'autoscaler'),
+      })
+    : undefined;
+  log.info({ autoscaler: scaler ? scaler.target : 'off' }, 'autoscaler');
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    Promise.resolve(autoscaler?.stop())
+      .then(() => grpc.stop())
+      .then(() => coordinator.stop())
+      .then(() => registry.stop())
+      .then(() => nc.drain())
+      .then(
+        () => 0,
+        (e: unknown) => {
+          log.error({ err: String(e) }, 'stop failed');
+          return 1;
+        },
+      )
+      // Last: flush spans (never rejects, bounded wait when the collector is down).
+      .then((code) => telemetry.shutdown().then(() => process.exit(code)));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  void nc.closed().then((err) => {
+    if (stopping) return;
+    log.error({ err: err ? String(err) : 'closed' }, 'NATS connection closed');
+    process.exit(1);
+  });
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`coordinator: error: ${isNasError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
+  process.exit(isNasError(e) && e.code === 'invalid_argument' ? 2 : 1);
+});

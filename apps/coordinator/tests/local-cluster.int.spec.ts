@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { connect, usernamePasswordAuthenticator } from '@nats-io/transport-node';
+import { startNatsServer } from '@hwnas/testing-nats';
+import { REPO } from './support';
+
+const CONF = path.join(__dirname, '../config/nats-local.conf');
+
+describe('local cluster command and NATS roles', () => {
+  it('cluster:local - starts nats-server with authorization, coordinator, workers and an agent; a demo search succeeds', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'apps/coordinator/scripts/cluster-local.ts'), '--listen', '127.0.0.1:0', '--workers', '2', '--demo', '--exit-after-demo'], {
+      cwd: REPO,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(out).toContain('hwnas local cluster is up');
+    expect(out).toMatch(/demo: search \S+ SEARCH_STATE_SUCCEEDED: 200 evaluations/);
+    expect(code).toBe(0);
+  });
+
+  it('nats-local.conf - a worker cannot publish search events or tasks; an agent cannot publish results', async () => {
+    const conf = readFileSync(CONF, 'utf8').replace('$HWNAS_NATS_PASS_COORDINATOR', '"pc"').replace('$HWNAS_NATS_PASS_WORKER', '"pw"').replace('$HWNAS_NATS_PASS_AGENT', '"pa"');
+    await using nats = await startNatsServer({ jetstream: true, config: conf });
+    const as = async (user: string, pass: string) => {
+      const errors: string[] = [];
+      const nc = await connect({ servers: nats.url, authenticator: usernamePasswordAuthenticator(user, pass) });
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === 'error') errors.push(String((s as { error?: unknown }).error ?? ''));
+      })();
+      return { nc, errors };
+    };
+    const worker = await as('worker', 'pw');
+    worker.nc.publish('hwnas.journal.s1', '{}');
+    worker.nc.publish('hwnas.eval.s1', '{}');
+    worker.nc.publish('hwnas.results.s1', '{}');
+    await worker.nc.flush();
+    const agent = await as('agent', 'pa');
+    agent.nc.publish('hwnas.results.s1', '{}');
+    agent.nc.publish('hwnas.device.heartbeat.x', '{}');
+    await agent.nc.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.journal.s1"/i);
+    expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.eval.s1"/i);
+    expect(worker.errors.join('\n')).not.toMatch(/hwnas.results.s1/);
+    expect(agent.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.results.s1"/i);
+    expect(agent.errors.join('\n')).not.toMatch(/heartbeat/);
+    await expect(connect({ servers: nats.url, authenticator: usernamePasswordAuthenticator('worker', 'wrong') })).rejects.toThrow();
+    await worker.nc.close();
+    await agent.nc.close();
+  });
+});

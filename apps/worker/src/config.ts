@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { NatsCredentials } from '@hwnas/transport-nats';
+
+/** Usage text of the worker. */
+export const USAGE = `worker [options]
+
+  Takes evaluation tasks off the JetStream work queue (durable pull consumer, explicit ack),
+  evaluates them (benchmark tables; device costs from device agents over NATS request/reply),
+  publishes the results, then acknowledges. Stateless: run any number of replicas.
+  Every flag can also be set by its variable; a flag wins.
+
+  --nats URL            NATS server(s), comma-separated (default nats://127.0.0.1:4222) (HWNAS_NATS_URL)
+  --prefix P            NATS subject prefix (default hwnas)                         (HWNAS_NATS_PREFIX)
+  --data DIR            benchmark data directory                                    (HWNAS_DATA)
+  --concurrency N       tasks evaluated at once (default 16)                        (HWNAS_CONCURRENCY)
+  --max-deliveries N    deliveries before a task is reported failed (default 5)     (HWNAS_MAX_DELIVERIES)
+  --ack-wait-ms N       redeliver a task whose worker went silent this long (default 30000) (HWNAS_ACK_WAIT_MS)
+  --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
+  --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
+  --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
+
+  NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
+  HWNAS_NATS_CREDS (path of a .creds file).`;
+
+/** The worker's configuration. */
+export interface WorkerConfig {
+  readonly natsUrl: string;
+  readonly prefix: string;
+  readonly dataDir?: string;
+  readonly concurrency: number;
+  readonly maxDeliveries: number;
+  readonly ackWaitMs: number;
+  readonly deviceTimeoutMs: number;
+  readonly deviceRetries: number;
+  readonly workerId?: string;
+  readonly credentials?: NatsCredentials;
+}
+
+const ENV: Record<string, string> = {
+  nats: 'HWNAS_NATS_URL',
+  prefix: 'HWNAS_NATS_PREFIX',
+  data: 'HWNAS_DATA',
+  concurrency: 'HWNAS_CONCURRENCY',
+  'max-deliveries': 'HWNAS_MAX_DELIVERIES',
+  'ack-wait-ms': 'HWNAS_ACK_WAIT_MS',
+  'device-timeout-ms': 'HWNAS_DEVICE_TIMEOUT_MS',
+  'device-retries': 'HWNAS_DEVICE_RETRIES',
+  'worker-id': 'HWNAS_WORKER_ID',
+};
+
+function credentialsFrom(env: Readonly<Record<string, string | undefined>>): NatsCredentials | undefined {
+  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
+  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
+  if (env.HWNAS_NATS_USER) {
+    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError('worker: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not');
+    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
+  }
+  return undefined;
+}
+
+/** Reads the configuration from flags and environment (a flag wins); InvalidArgumentError names the flag. */
+export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: Object.fromEntries(Object.keys(ENV).map((k) => [k, { type: 'string' as const }])), strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new InvalidArgumentError(`worker: ${(e as Error).message}`);
+  }
+  const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
+  const int = (flag: string, def: number, min: number): number => {
+    const v = get(flag);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`worker: --${flag} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  const credentials = credentialsFrom(env);
+  return {
+    natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
+    prefix: get('prefix') ?? 'hwnas',
+    ...(get('data') ? { dataDir: get('data') } : {}),
+    concurrency: int('concurrency', 16, 1),
+    maxDeliveries: int('max-deliveries', 5, 1),
+    ackWaitMs: int('ack-wait-ms', 30_000, 100),
+    deviceTimeoutMs: int('device-timeout-ms', 30_000, 1),
+    deviceRetries: int('device-retries', 2, 0),
+    ...(get('worker-id') ? { workerId: get('worker-id') } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The worker process: reads flags and environment, connects to NATS (reconnecting forever) and
+ * evaluates tasks until SIGTERM or SIGINT, then finishes what it holds and exits 0.
+ *
+ *   node --import tsx apps/worker/src/main.ts --nats nats://127.0.0.1:4222 --data DIR --concurrency 16
+ *
+ * Traces (a `worker.evaluate` span per task delivery, child of the coordinator's `evaluate` span)
+ * and metrics go to OpenTelemetry when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see `./telemetry.ts`).
+ *
+ * Exit codes: 0 after a graceful stop, 2 for bad flags, 1 when NATS fails.
+ */
+// First: the OpenTelemetry SDK must be registered before anything creates spans or meters.
+import { telemetry } from './telemetry';
+import { hostname } from 'node:os';
+import { Benchmark, isNasError } from '@hwnas/bench-core';
+import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
+import { connectNats, createNames, ensureStreams, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
+import { traceLogMixin } from '@hwnas/telemetry';
+import pino from 'pino';
+import { readWorkerConfig, USAGE } from './config';
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const cfg = readWorkerConfig(argv, process.env);
+  const workerId = cfg.workerId ?? `${hostname()}-${process.pid}`;
+  const log = pino({ base: { app: 'worker', worker: workerId }, mixin: traceLogMixin });
+  const bench = Benchmark.open({ dataDir: cfg.dataDir });
+  const nc = await connectNats({ servers: cfg.natsUrl.split(','), name: `worker-${workerId}`, credentials: cfg.credentials, waitOnFirstConnect: true });
+  const names = createNames(cfg.prefix);
+  await ensureStreams(nc, names);
+  const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
+  const devices = new RemoteDeviceClient({ nc, names, timeoutMs: cfg.deviceTimeoutMs, retries: cfg.deviceRetries });
+  const sub = await startWorker({
+    queue: new NatsTaskQueue({ nc, names, ackWaitMs: cfg.ackWaitMs, onError }),
+    results: new NatsResultChannel({ nc, names, onError }),
+    evaluator: new TableTrialEvaluator(bench, devices),
+    workerId,
+    concurrency: cfg.concurrency,
+    maxDeliveries: cfg.maxDeliveries,
+  });
+  log.info({ concurrency: cfg.concurrency, prefix: cfg.prefix }, 'consuming');
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    sub
+      .stop()
+      .then(() => nc.drain())
+      .then(
+        () => 0,
+        (e: unknown) => {
+          log.error({ err: String(e) }, 'stop failed');
+          return 1;
+        },
+      )
+      // Last: flush spans (never rejects, bounded wait when the collector is down).
+      .then((code) => telemetry.shutdown().then(() => process.exit(code)));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  void nc.closed().then((err) => {
+    if (stopping) return;
+    log.error({ err: err ? String(err) : 'closed' }, 'NATS connection closed');
+    process.exit(1);
+  });
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`worker: error: ${isNasError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
+  process.exit(isNasError(e) && e.code === 'invalid_argument' ? 2 : 1);
+});
