@@ -32,4 +32,25 @@ export default [
       ],
     },
   },
+  {
+    // Tests may use the testing libs (real nats-server helpers, conformance suites) from any project.
+    files: ['**/*.spec.ts', '**/tests/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:testing'] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:testing'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:adapter', 'type:proto', 'type:testing'] },
+            { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:adapter', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:adapter', 'type:proto', 'type:testing'] },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -1,10 +1,26 @@
 import { isNasError } from '@hwnas/bench-core';
 import type { Command, CommandIO } from './command';
 import { queryCommand } from './commands/query';
+import { devicesCommand } from './commands/devices';
+import { measureCommand } from './commands/measure';
+import { statusCommand } from './commands/status';
+import { watchCommand } from './commands/watch';
+import { cancelCommand } from './commands/cancel';
+import { resultsCommand } from './commands/results';
+import { searchCommand } from './commands/search';
+import { benchSearchCommand } from './commands/bench-search';
 
 /** Every subcommand, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   query: queryCommand,
+  devices: devicesCommand,
+  measure: measureCommand,
+  status: statusCommand,
+  watch: watchCommand,
+  cancel: cancelCommand,
+  results: resultsCommand,
+  search: searchCommand,
+  'bench-search': benchSearchCommand,
 };
 
 const stdio: CommandIO = {

@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { GetResultsRequest, GetResultsResponse, Search, Trial } from '@hwnas/proto';
+import { parseCommandArgs } from '../args';
+import type { Command } from '../command';
+import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import type { Remote } from '../remote/client';
+import { primaryMetric, renderTrials, scatterSvg } from '../remote/render';
+import { searchIdArg } from './status';
+
+const USAGE = `hwnas results ID [--format table|json|csv] [--plot FILE.svg [--x METRIC] [--y METRIC]] [remote options]
+
+  Prints the full history of search ID (tell order) with the best or Pareto set marked.
+  --format F   table (default), json (one object) or csv (header + one row per trial)
+  --plot FILE  also writes an SVG scatter of accuracy (--y, default the first objective) against
+               cost (--x, default the second objective, else the first constraint's metric) with
+               the Pareto front highlighted
+${REMOTE_USAGE}`;
+
+/** Every trial of a search, paging through GetResults. */
+export async function fetchResults(remote: Remote, searchId: string): Promise<{ search: Search; history: Trial[] }> {
+  const history: Trial[] = [];
+  let pageToken = '';
+  let search: Search | undefined;
+  do {
+    const res = await remote.call<GetResultsRequest, GetResultsResponse>('search', 'getResults', { searchId, pageSize: 0, pageToken, includeCostQueries: false }, { idempotent: true });
+    search = res.search;
+    history.push(...res.history);
+    pageToken = res.nextPageToken;
+  } while (pageToken);
+  return { search: search!, history };
+}
+
+/** The cost axis of a plot: the second objective, else the first constraint's metric. */
+export function defaultCostMetric(search: Search): string | undefined {
+  const r = search.resolvedRequest;
+  return r?.objectives[1]?.metric ?? r?.constraints[0]?.metric ?? r?.reward?.costMetric;
+}
+
+/** `hwnas results ID`. */
+export const resultsCommand: Command = {
+  summary: 'print (and plot) the results of a search on a coordinator',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('results', argv, {
+      ...REMOTE_OPTIONS,
+      format: { type: 'string', default: 'table' },
+      plot: { type: 'string' },
+      x: { type: 'string' },
+      y: { type: 'string' },
+    });
+    const searchId = searchIdArg('results', positionals);
+    const format = values.format as string;
+    if (format !== 'table' && format !== 'json' && format !== 'csv') throw new InvalidArgumentError(`hwnas results: --format must be table, json or csv, got "${format}"`);
+    const remote = connectRemote(remoteOptionsFrom(values));
+    try {
+      const { search, history } = await fetchResults(remote, searchId);
+      io.out(renderTrials(search, history, format));
+      if (values.plot) {
+        const y = (values.y as string | undefined) ?? primaryMetric(search);
+        const x = (values.x as string | undefined) ?? defaultCostMetric(search);
+        if (!x) throw new InvalidArgumentError('hwnas results: --plot needs a cost metric: give --x METRIC (the search has no second objective or constraint)');
+        writeFileSync(values.plot as string, scatterSvg(history, x, y, `search ${searchId}: ${y} vs ${x}`));
+        io.err(`wrote ${values.plot}`);
+      }
+      return 0;
+    } finally {
+      remote.close();
+    }
+  },
+};

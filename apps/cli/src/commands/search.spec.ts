@@ -1,0 +1,65 @@
+import { describeWithData } from '@hwnas/bench-core/testing';
+import { runCli } from '../testing';
+
+describeWithData('hwnas search (embedded)', (dataDir) => {
+  const base = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--data', dataDir, '--json'];
+
+  it('hwnas search - prints the best feasible architecture with the CLI contract fields', async () => {
+    const { code, out, err } = await runCli([...base, '--strategy', 'rea', '--budget', '60', '--constraint', 'raspi4_latency<=15.7228', '--seed', '3']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.evaluations).toBe(60);
+    expect(r.stop).toBe('budget');
+    expect(Object.keys(r.best).sort()).toEqual(expect.arrayContaining(['arch', 'index', 'accuracy', 'costs', 'flops', 'params']));
+    expect(r.best.costs.raspi4_latency).toBeLessThanOrEqual(15.7228);
+    expect(r.best.accuracy.test).toBeGreaterThan(85);
+  });
+
+  it('hwnas search - same seed and window, same result, however the evaluations interleave', async () => {
+    const args = [...base, '--strategy', 'rea', '--budget', '80', '--seed', '11', '--constraint', 'pixel3_latency<=6.4411'];
+    const one = JSON.parse((await runCli([...args, '--parallelism', '1'])).out);
+    const again = JSON.parse((await runCli([...args, '--parallelism', '1'])).out);
+    expect(again.best).toEqual(one.best);
+    // Eight in flight: results land out of order but are told in ask order, so runs agree.
+    const eight = JSON.parse((await runCli([...args, '--parallelism', '8', '--history'])).out);
+    const eightAgain = JSON.parse((await runCli([...args, '--parallelism', '8', '--history'])).out);
+    expect(eight.evaluations).toBe(80);
+    expect(eightAgain.best).toEqual(eight.best);
+    expect(eightAgain.history.map((h: { arch: string }) => h.arch).sort()).toEqual(eight.history.map((h: { arch: string }) => h.arch).sort());
+    expect(eight.best.costs.pixel3_latency).toBeLessThanOrEqual(6.4411);
+  });
+
+  it('hwnas search - Pareto search over a simulated device prints the non-dominated set', async () => {
+    const { code, out } = await runCli([...base, '--strategy', 'nsga2', '--budget', '40', '--objective', 'accuracy', '--objective', 'eyeriss_latency', '--device', 'asic-eyeriss', '--parallelism', '4']);
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.pareto.length).toBeGreaterThan(1);
+    for (const p of r.pareto) expect(p.costs.eyeriss_latency).toBeGreaterThan(0);
+    // Sorted best-first by accuracy, so latency must fall along the front.
+    for (let i = 1; i < r.pareto.length; i++) {
+      expect(r.pareto[i].accuracy.test).toBeLessThanOrEqual(r.pareto[i - 1].accuracy.test);
+      expect(r.pareto[i].costs.eyeriss_latency).toBeLessThan(r.pareto[i - 1].costs.eyeriss_latency);
+    }
+  });
+
+  it('hwnas search - history and fox-nas explanations on request', async () => {
+    const r = JSON.parse((await runCli([...base, '--strategy', 'fox-nas', '--budget', '40', '--constraint', 'raspi4_latency<=20', '--history', '--explain'])).out);
+    expect(r.history).toHaveLength(40);
+    expect(new Set(r.history.map((h: { arch: string }) => h.arch)).size).toBe(40);
+    expect(r.explain.length).toBeGreaterThan(0);
+    expect(r.explain[0].coefficients.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [['--strategy', 'bogus', '--budget', '10'], /unknown strategy "bogus"/],
+    [['--strategy', 'rea', '--budget', '0'], /--budget must be an integer in 1\.\./],
+    [['--strategy', 'rea', '--budget', '10', '--constraint', 'edgegpu_latency<=3'], /constraints: unknown metric "edgegpu_latency"/],
+    [['--strategy', 'rea', '--budget', '10', '--device', 'tpu-v9'], /devices: .*tpu-v9/],
+  ])('hwnas search - bad input %j exits 2 with one clear line', async (args, message) => {
+    const { code, err, out } = await runCli([...base, ...args]);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+    expect(code).toBe(2);
+  });
+});

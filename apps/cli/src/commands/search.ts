@@ -1,0 +1,217 @@
+import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
+import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
+import { InProcessDevices } from '@hwnas/device-backends';
+import { createTableSearchFactory, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import type { EvaluatedArch } from '@hwnas/runtime';
+import { getStrategyDefinition, isPareto, STRATEGY_NAMES } from '@hwnas/search';
+import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
+import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
+import type { Command } from '../command';
+import { fmt, renderTable } from '../format';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { submitRemoteSearch } from '../remote/submit';
+
+const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAME --budget N
+             [--objective METRIC[:max|min] ...] [--constraint 'METRIC<=VALUE' ...]
+             [--reward COST:TARGET[:EXPONENT]] [--mode joint|cost-first] [--option KEY=VALUE ...]
+             [--device ID ...] [--seed S] [--parallelism K] [--data DIR] [--history] [--explain] [--json]
+             [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
+
+  Runs a search and prints the best feasible architecture (one objective) or the feasible
+  Pareto front (two or more objectives). By default everything runs embedded in this process
+  (coordinator, worker and device backends over an in-memory queue: no servers, no network);
+  with --coordinator the same search is submitted to a running cluster instead.
+
+  --strategy     ${STRATEGY_NAMES.join(', ')}
+  --budget       distinct architectures to evaluate (full evaluations)
+  --objective    any metric of the data directory's tables: accuracy, valid_accuracy, flops,
+                 params, HW-NAS-Bench costs such as raspi4_latency; direction defaults to the
+                 metric's (max for accuracies, min for costs). Default: accuracy. Repeat for Pareto.
+  --constraint   METRIC<=VALUE in the metric's unit (ms, mJ, millions), e.g. 'raspi4_latency<=15.72'
+  --reward       MnasNet reward accuracy * (COST/TARGET)^EXPONENT (EXPONENT default -0.07)
+  --mode         joint (default): an evaluation returns every metric; cost-first: costs may be
+                 queried before an accuracy evaluation (counted separately)
+  --option       a strategy option, e.g. --option populationSize=20 (libs/search/README.md lists them)
+  --device       a device backend whose measured costs join each evaluation (asic-eyeriss,
+                 fpga-zc706, host-cpu, ...; see hwnas devices), e.g. for --constraint 'eyeriss_latency<=2'
+  --seed         strategy seed (default 0)
+  --parallelism  evaluations in flight at once (default 1); results are still told in ask order,
+                 so the result depends on the seed only
+  --history      include every full evaluation, in the order it landed
+  --explain      include the fitted predictor coefficients (fox-nas)
+  --watch        with --coordinator: follow the search to its end and print its record
+${REMOTE_USAGE}`;
+
+/** `hwnas search`: one search, embedded in this process by default, or on a cluster. */
+export const searchCommand: Command = {
+  summary: 'run a hardware-aware search strategy on the benchmark tables',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('search', argv, {
+      ...DATA_OPTION,
+      space: { type: 'string' },
+      dataset: { type: 'string' },
+      strategy: { type: 'string' },
+      budget: { type: 'string' },
+      objective: { type: 'string', multiple: true },
+      constraint: { type: 'string', multiple: true },
+      reward: { type: 'string' },
+      mode: { type: 'string', default: 'joint' },
+      option: { type: 'string', multiple: true },
+      seed: { type: 'string', default: '0' },
+      parallelism: { type: 'string', default: '1' },
+      history: { type: 'boolean', default: false },
+      explain: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      device: { type: 'string', multiple: true },
+      watch: { type: 'boolean', default: false },
+      ...REMOTE_OPTIONS,
+    });
+    const space = getSpace(required('search', values, 'space'));
+    const dataset = required('search', values, 'dataset');
+    const strategy = required('search', values, 'strategy');
+    getStrategyDefinition(strategy);
+    const budget = intOption('search', 'budget', required('search', values, 'budget'), 1)!;
+    const seed = intOption('search', 'seed', values.seed as string, -2147483648, 4294967295)!;
+    const parallelism = intOption('search', 'parallelism', values.parallelism as string, 1, 10_000)!;
+    const mode = values.mode as string;
+    if (mode !== 'joint' && mode !== 'cost-first') throw new InvalidArgumentError(`hwnas search: --mode must be joint or cost-first, got "${mode}"`);
+    const options = parseOptions((values.option as string[] | undefined) ?? []);
+    const objectives = (values.objective as string[] | undefined) ?? ['accuracy'];
+    const constraints = (values.constraint as string[] | undefined) ?? [];
+    const reward = values.reward ? parseReward(values.reward as string) : undefined;
+    const devices = (values.device as string[] | undefined) ?? [];
+    const request = {
+      space: space.id,
+      dataset,
+      strategy,
+      strategyOptions: options,
+      objectives,
+      constraints,
+      ...(reward ? { reward } : {}),
+      mode: mode as 'joint' | 'cost-first',
+      budget,
+      maxInFlight: parallelism,
+      seed,
+      accuracySource: 'table' as const,
+      devices,
+    };
+
+    if (values.coordinator !== undefined) {
+      const { searchId } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
+      return searchId ? 0 : 1;
+    }
+
+    const bench = Benchmark.open({ dataDir: values.data as string | undefined });
+    const backends = new InProcessDevices(bench);
+    const embedded = await startEmbedded({
+      factory: createTableSearchFactory(bench, backends),
+      evaluator: new TableTrialEvaluator(bench, backends),
+      concurrency: parallelism,
+    });
+    let out: Printed & Record<string, unknown>;
+    let problem: SearchProblem;
+    try {
+      const id = await embedded.coordinator.submit({ ...request, ordering: 'ordered' });
+      const view = await embedded.coordinator.waitFor(id);
+      problem = embedded.coordinator.problem(id);
+      // Device costs are not in the tables: they come from the evaluation's own metrics.
+      const describe = (arch: Arch, metrics?: Metrics): QueryResult => {
+        const q = bench.query(space, dataset, arch);
+        const measured = Object.fromEntries(Object.entries(metrics ?? {}).filter(([k]) => /_(latency|energy)$/.test(k) && !(k in q.costs)));
+        return { ...q, costs: { ...q.costs, ...measured } };
+      };
+      // The front is printed best-first along the first objective.
+      const first = problem.objectives[0];
+      const front = [...(view.pareto ?? [])].sort((a, b) => (first.direction === 'max' ? -1 : 1) * ((a.metrics?.[first.metric] ?? 0) - (b.metrics?.[first.metric] ?? 0)));
+      const history: readonly EvaluatedArch[] = embedded.coordinator.history(id);
+      out = {
+        space: space.id,
+        dataset,
+        strategy,
+        seed,
+        mode,
+        problem: { objectives: problem.objectives, constraints: problem.constraints, ...(problem.reward ? { reward: problem.reward } : {}) },
+        ...(isPareto(problem) ? { pareto: front.map((e) => describe(e.arch, e.metrics)) } : { best: view.best ? describe(view.best.arch, view.best.metrics) : null }),
+        ...(view.recommended ? { recommended: describe(view.recommended) } : {}),
+        evaluations: view.counts.evaluationsDone,
+        costQueries: view.counts.costQueries,
+        stop: view.finishReason ?? 'unknown',
+        ...(values.explain ? { explain: embedded.coordinator.explain(id) } : {}),
+        ...(values.history
+          ? {
+              history: history.map((h) => ({
+                trial: h.trialId,
+                need: h.need,
+                arch: h.key,
+                status: h.status,
+                ...(h.metrics ? { metrics: h.metrics } : {}),
+                ...(h.error ? { error: `${h.error.code}: ${h.error.message}` } : {}),
+              })),
+            }
+          : {}),
+      };
+    } finally {
+      await embedded.stop();
+      await backends.close();
+    }
+    io.out(values.json ? JSON.stringify(out) : render(out, problem));
+    return 0;
+  },
+};
+
+/** `KEY=VALUE` strategy options (values stay text; the registry converts them by type). */
+function parseOptions(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=(.*)$/.exec(item);
+    if (!m) throw new InvalidArgumentError(`hwnas search: --option must look like KEY=VALUE, got "${item}"`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** `COST:TARGET[:EXPONENT]`. */
+function parseReward(text: string): { cost: string; targetCost: number; exponent?: number } {
+  const m = /^([A-Za-z0-9_.-]+):([^:]+)(?::([^:]+))?$/.exec(text);
+  const target = m ? Number(m[2]) : NaN;
+  const exponent = m?.[3] !== undefined ? Number(m[3]) : undefined;
+  if (!m || !Number.isFinite(target) || (exponent !== undefined && !Number.isFinite(exponent))) {
+    throw new InvalidArgumentError(`hwnas search: --reward must look like COST:TARGET[:EXPONENT], e.g. raspi4_latency:15.72:-0.07, got "${text}"`);
+  }
+  return { cost: m[1], targetCost: target, ...(exponent !== undefined ? { exponent } : {}) };
+}
+
+interface Printed {
+  readonly strategy: string;
+  readonly best?: QueryResult | null;
+  readonly pareto?: readonly QueryResult[];
+  readonly recommended?: QueryResult;
+  readonly evaluations: number;
+  readonly costQueries: number;
+  readonly stop: string;
+  readonly explain?: readonly PredictorExplanation[];
+}
+
+function render(out: Printed, problem: SearchProblem): string {
+  const lines: string[] = [];
+  const metricsOf = (q: QueryResult): Metrics => ({ ...q.costs, accuracy: q.accuracy.test, valid_accuracy: q.accuracy.valid, flops: q.flops, params: q.params });
+  const cols = [...new Set([...problem.objectives.map((o) => o.metric), ...problem.constraints.map((c) => c.metric)])];
+  const row = (label: string, q: QueryResult) => [label, q.index !== undefined ? String(q.index) : '-', ...cols.map((c) => fmt(metricsOf(q)[c])), q.arch];
+  const header = ['', 'index', ...cols, 'arch'];
+  if (out.pareto) {
+    lines.push(`Pareto front (${out.pareto.length} architectures):`);
+    lines.push(renderTable([header, ...out.pareto.map((q, k) => row(String(k + 1), q))]));
+  } else if (out.best) {
+    lines.push(renderTable([header, row('best', out.best), ...(out.recommended ? [row(`${out.strategy} pick`, out.recommended)] : [])]));
+  } else {
+    lines.push('no feasible architecture was evaluated');
+  }
+  lines.push('', `evaluations: ${out.evaluations}   cost queries: ${out.costQueries}   stopped: ${out.stop}`);
+  for (const e of out.explain ?? []) {
+    lines.push('', `predictor of ${e.metric}: ${e.samples} samples, R^2 ${fmt(e.r2, 3)}, intercept ${fmt(e.intercept)}`);
+    lines.push(renderTable([['term', 'weight'], ...e.coefficients.slice(0, 20).map((c) => [c.term, fmt(c.weight)])]));
+    if (e.coefficients.length > 20) lines.push(`(${e.coefficients.length - 20} more terms; --json prints them all)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { NasError } from '@hwnas/bench-core';
+import type { NasErrorCode } from '@hwnas/bench-core';
+import { BenchmarkServiceClient, SearchServiceClient } from '@hwnas/proto';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
+import type { OptionSpecs } from '../args';
+
+/** How to reach a coordinator. */
+export interface RemoteOptions {
+  /** `HOST:PORT` of the coordinator's gRPC server. */
+  readonly coordinator: string;
+  /** Bearer token sent with every call (default: `tokenFile`, else `$HWNAS_API_TOKEN`). */
+  readonly token?: string;
+  /** File holding the token. */
+  readonly tokenFile?: string;
+  /** Use TLS (default false); `caFile` adds a CA to trust (PEM). */
+  readonly tls?: boolean;
+  readonly caFile?: string;
+  /** Deadline of each unary call, milliseconds (default 30000). */
+  readonly deadlineMs?: number;
+}
+
+/** The flags every remote command takes. */
+export const REMOTE_OPTIONS: OptionSpecs = {
+  coordinator: { type: 'string' },
+  'token-file': { type: 'string' },
+  tls: { type: 'boolean', default: false },
+  ca: { type: 'string' },
+};
+
+/** Usage lines of {@link REMOTE_OPTIONS}. */
+export const REMOTE_USAGE = `  --coordinator HOST:PORT  the coordinator (default $HWNAS_COORDINATOR, else 127.0.0.1:50051)
+  --token-file FILE        file holding the API token (default: $HWNAS_API_TOKEN)
+  --tls [--ca FILE]        connect with TLS (trusting FILE's CA as well as the system's)`;
+
+/** {@link RemoteOptions} from parsed {@link REMOTE_OPTIONS} values and the environment. */
+export function remoteOptionsFrom(values: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = process.env): RemoteOptions {
+  return {
+    coordinator: (values.coordinator as string | undefined) ?? env.HWNAS_COORDINATOR ?? '127.0.0.1:50051',
+    ...(values['token-file'] ? { tokenFile: values['token-file'] as string } : {}),
+    ...(values.tls ? { tls: true } : {}),
+    ...(values.ca ? { caFile: values.ca as string, tls: true } : {}),
+  };
+}
+
+/** gRPC status -> hwnas error code: the CLI's one table (exit code 2 for invalid_argument). */
+const CODE_OF_STATUS: Partial<Record<status, NasErrorCode>> = {
+  [status.INVALID_ARGUMENT]: 'invalid_argument',
+  [status.NOT_FOUND]: 'not_found',
+  [status.ALREADY_EXISTS]: 'already_exists',
+  [status.FAILED_PRECONDITION]: 'failed_precondition',
+  [status.RESOURCE_EXHAUSTED]: 'resource_exhausted',
+  [status.UNAVAILABLE]: 'unavailable',
+  [status.DEADLINE_EXCEEDED]: 'deadline_exceeded',
+  [status.CANCELLED]: 'cancelled',
+};
+
+/** Turns a gRPC error into a NasError whose message says what the server said. */
+export function fromServiceError(e: unknown, what: string): NasError {
+  const err = e as ServiceError;
+  if (typeof err?.code !== 'number') return new NasError(`${what}: ${String((e as Error)?.message ?? e)}`, 'internal');
+  if (err.code === status.UNAUTHENTICATED) return new NasError(`${what}: not authenticated (${err.details}); set $HWNAS_API_TOKEN or pass --token-file`, 'failed_precondition');
+  const code = CODE_OF_STATUS[err.code as status] ?? 'internal';
+  return new NasError(`${what}: ${err.details || status[err.code]}`, code, code === 'unavailable' || code === 'resource_exhausted', { cause: e });
+}
+
+/** Statuses a call is retried on (reads also on DEADLINE_EXCEEDED). */
+function retryable(code: number, idempotent: boolean): boolean {
+  return code === status.UNAVAILABLE || code === status.RESOURCE_EXHAUSTED || code === status.ABORTED || (idempotent && code === status.DEADLINE_EXCEEDED);
+}
+
+/** A connection to a coordinator. */
+export interface Remote {
+  readonly search: SearchServiceClient;
+  readonly bench: BenchmarkServiceClient;
+  /** Call metadata (the bearer token). */
+  metadata(): Metadata;
+  /**
+   * A unary call with the token and a deadline; retried with capped backoff on UNAVAILABLE,
+   * RESOURCE_EXHAUSTED and ABORTED (plus DEADLINE_EXCEEDED when `idempotent`). Rejects with a
+   * NasError.
+   */
+  call<Req, Res>(client: 'search' | 'bench', method: string, req: Req, opts?: { idempotent?: boolean; attempts?: number }): Promise<Res>;
+  close(): void;
+}
+
+function readToken(opts: RemoteOptions, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (opts.token) return opts.token;
+  if (opts.tokenFile) {
+    try {
+      return readFileSync(opts.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new NasError(`--token-file ${opts.tokenFile}: ${(e as Error).message}`, 'invalid_argument');
+    }
+  }
+  return env.HWNAS_API_TOKEN?.trim() || undefined;
+}
+
+/** Opens clients to the coordinator at `opts.coordinator` (no call is made yet). */
+export function connectRemote(opts: RemoteOptions, env: Readonly<Record<string, string | undefined>> = process.env): Remote {
+  if (!/^[^\s]+:\d+$/.test(opts.coordinator)) throw new NasError(`--coordinator must be HOST:PORT, got "${opts.coordinator}"`, 'invalid_argument');
+  const token = readToken(opts, env);
+  let creds: ChannelCredentials = credentials.createInsecure();
+  if (opts.tls) creds = credentials.createSsl(opts.caFile ? readFileSync(opts.caFile) : null);
+  const search = new SearchServiceClient(opts.coordinator, creds);
+  const bench = new BenchmarkServiceClient(opts.coordinator, creds);
+  const metadata = () => {
+    const md = new Metadata();
+    if (token) md.set('authorization', `Bearer ${token}`);
+    return md;
+  };
+  return {
+    search,
+    bench,
+    metadata,
+    async call<Req, Res>(which: 'search' | 'bench', method: string, req: Req, o: { idempotent?: boolean; attempts?: number } = {}) {
+      const client = (which === 'search' ? search : bench) as Client;
+      const fn = (client as unknown as Record<string, (r: Req, m: Metadata, co: object, cb: (e: ServiceError | null, r: Res) => void) => void>)[method].bind(client);
+      const attempts = o.attempts ?? 4;
+      for (let i = 1; ; i++) {
+        try {
+          return await new Promise<Res>((resolve, reject) => fn(req, metadata(), { deadline: Date.now() + (opts.deadlineMs ?? 30_000) }, (e, r) => (e ? reject(e) : resolve(r))));
+        } catch (e) {
+          const code = (e as ServiceError).code;
+          if (i >= attempts || !retryable(code, o.idempotent ?? false)) throw fromServiceError(e, `${method} at ${opts.coordinator}`);
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (i - 1))));
+        }
+      }
+    },
+    close() {
+      search.close();
+      bench.close();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { Direction, SearchServiceService, SearchState, StopReason, TrialStatus } from '@hwnas/proto';
+import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
+import { runCli } from '../testing';
+import { submitRemoteSearch, toSubmitRequest } from './submit';
+
+const trial = (i: number, acc: number, lat: number): Trial => ({
+  trialId: String(i),
+  askIndex: i,
+  tellIndex: i,
+  need: 1,
+  arch: { arch: `arch-${i}` },
+  status: TrialStatus.TRIAL_STATUS_OK,
+  metrics: { accuracy: acc, raspi4_latency: lat },
+  feasible: true,
+  screened: false,
+  cached: false,
+  deviceId: '',
+  askedAtMs: 0,
+  toldAtMs: 0,
+});
+
+const HISTORY = [trial(0, 90, 10), trial(1, 92, 12), trial(2, 91, 15), trial(3, 80, 5)];
+
+const SEARCH: Search = {
+  searchId: 's-1',
+  state: SearchState.SEARCH_STATE_SUCCEEDED,
+  resolvedRequest: {
+    space: 'nb201',
+    dataset: 'cifar10',
+    strategy: 'rea',
+    strategyOptions: {},
+    objectives: [{ metric: 'accuracy', direction: Direction.DIRECTION_MAXIMIZE }],
+    constraints: [{ metric: 'raspi4_latency', upperBound: 20 }],
+    budget: 4,
+    maxInFlight: 2,
+    seed: 1,
+    accuracySource: 1,
+    deviceIds: [],
+    mode: 1,
+    asynchronous: false,
+    requestId: '',
+    labels: {},
+  },
+  counts: { evaluationsDone: 4, evaluationsFailed: 0, evaluationsInFlight: 0, costQueries: 0 },
+  incumbent: { best: HISTORY[1], paretoSet: [] },
+  createdAtMs: 1_700_000_000_000,
+  finishedAtMs: 1_700_000_001_000,
+  stopReason: StopReason.STOP_REASON_BUDGET,
+  cancelReason: '',
+};
+
+/** A fake coordinator: one finished search, token "tok". */
+async function fakeServer(): Promise<{ addr: string; submitted: SubmitSearchRequest[]; stop(): void }> {
+  const submitted: SubmitSearchRequest[] = [];
+  const authed = (call: { metadata: { get(k: string): unknown[] } }) => call.metadata.get('authorization')[0] === 'Bearer tok';
+  const unauth = { code: status.UNAUTHENTICATED, details: 'invalid bearer token' };
+  const notFound = { code: status.NOT_FOUND, details: 'search "x" not found' };
+  const impl: SearchServiceServer = {
+    submitSearch(call: ServerUnaryCall<SubmitSearchRequest, unknown>, cb: sendUnaryData<{ searchId: string }>) {
+      if (!authed(call)) return cb(unauth);
+      submitted.push(call.request);
+      cb(null, { searchId: 's-1' });
+    },
+    getSearch(call: ServerUnaryCall<{ searchId: string }, unknown>, cb: sendUnaryData<{ search: Search }>) {
+      if (!authed(call)) return cb(unauth);
+      if (call.request.searchId !== 's-1') return cb(notFound);
+      cb(null, { search: SEARCH });
+    },
+    listSearches: (_c: unknown, cb: sendUnaryData<unknown>) => cb(null, { searches: [SEARCH], nextPageToken: '' }),
+    watchSearch(call: ServerWritableStream<{ searchId: string }, WatchSearchResponse>) {
+      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1 });
+      call.end();
+    },
+    cancelSearch(call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) {
+      cb({ code: status.FAILED_PRECONDITION, details: 'search s-1 already succeeded; only a running search can be cancelled' });
+    },
+    getResults(call: ServerUnaryCall<{ searchId: string; pageToken: string }, unknown>, cb: sendUnaryData<unknown>) {
+      if (!authed(call)) return cb(unauth);
+      // Two pages, to exercise paging.
+      if (!call.request.pageToken) cb(null, { search: SEARCH, history: HISTORY.slice(0, 2), nextPageToken: 'p2' });
+      else cb(null, { search: SEARCH, history: HISTORY.slice(2), nextPageToken: '' });
+    },
+  } as unknown as SearchServiceServer;
+  const server = new Server();
+  server.addService(SearchServiceService, impl);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  return { addr: `127.0.0.1:${port}`, submitted, stop: () => server.forceShutdown() };
+}
+
+describe('cli remote commands', () => {
+  let srv: Awaited<ReturnType<typeof fakeServer>>;
+  let dir: string;
+  beforeAll(async () => {
+    srv = await fakeServer();
+    dir = mkdtempSync(path.join(tmpdir(), 'hwnas-cli-'));
+    process.env.HWNAS_API_TOKEN = 'tok';
+  });
+  afterAll(() => {
+    srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+    delete process.env.HWNAS_API_TOKEN;
+  });
+
+  it('status - prints the record; an unknown id exits 1 with the server message', async () => {
+    const ok = await runCli(['status', 's-1', '--coordinator', srv.addr]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/state\s+\|?\s*succeeded/);
+    expect(ok.out).toContain('arch-1');
+    const missing = await runCli(['status', 'x', '--coordinator', srv.addr]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('search "x" not found');
+  });
+
+  it('results - csv over several pages, json, and an SVG plot with the Pareto front', async () => {
+    const csv = await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const lines = csv.out.trim().split('\n');
+    expect(lines[0]).toBe('tell,trial,status,feasible,incumbent,accuracy,raspi4_latency,arch');
+    expect(lines).toHaveLength(5);
+    expect(lines[2]).toBe('1,1,ok,yes,best,92,12,arch-1');
+    const json = JSON.parse((await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'json'])).out);
+    expect(json.trials).toHaveLength(4);
+    const file = path.join(dir, 'plot.svg');
+    const plotted = await runCli(['results', 's-1', '--coordinator', srv.addr, '--plot', file]);
+    expect(plotted.code).toBe(0);
+    const svg = readFileSync(file, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    // Front (max accuracy, min latency): arch-3 (80, 5), arch-0 (90, 10), arch-1 (92, 12).
+    expect(svg.match(/class="pareto"/g)).toHaveLength(3);
+    expect(svg).toContain('Pareto front (3 of 4)');
+  });
+
+  it('cancel - a finished search is a failed precondition (exit 1); a wrong token says how to authenticate', async () => {
+    const r = await runCli(['cancel', 's-1', '--coordinator', srv.addr]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('already succeeded');
+    process.env.HWNAS_API_TOKEN = 'bad';
+    try {
+      const w = await runCli(['status', 's-1', '--coordinator', srv.addr]);
+      expect(w.code).toBe(1);
+      expect(w.err).toMatch(/not authenticated .*HWNAS_API_TOKEN/);
+    } finally {
+      process.env.HWNAS_API_TOKEN = 'tok';
+    }
+  });
+
+  it('submitRemoteSearch - sends every required field with a request id, watches, prints the record', async () => {
+    let out = '';
+    const io = { out: (t: string) => (out += t + '\n'), err: () => undefined };
+    const input = { space: 'nb201', dataset: 'cifar10', strategy: 'rea', objectives: ['accuracy'], constraints: ['raspi4_latency<=20'], budget: 4, maxInFlight: 2, seed: 0, accuracySource: 'table', mode: 'joint' } as const;
+    const res = await submitRemoteSearch({ coordinator: srv.addr }, input, io, { watch: true, display: 'lines' });
+    expect(res.searchId).toBe('s-1');
+    expect(res.search?.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
+    expect(out).toContain('4/4 100%');
+    const sent = srv.submitted[srv.submitted.length - 1];
+    expect(sent).toMatchObject({ budget: 4, maxInFlight: 2, seed: 0, constraints: [{ metric: 'raspi4_latency', upperBound: 20 }] });
+    expect(sent.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(toSubmitRequest(input).objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_UNSPECIFIED }]);
+  });
+});
