@@ -3,7 +3,12 @@
 const path = require('node:path');
 
 module.exports = {
-  testEnvironment: 'node',
+  // Node, with the host's typed arrays shared into the sandbox (ONNX Runtime checks them with
+  // instanceof; see the file).
+  testEnvironment: path.join(__dirname, 'tools', 'jest', 'node-environment.js'),
+  // Generous per-test timeout: CI machines have 2 cores shared by parallel Nx tasks, and the
+  // first import of a large module (e.g. the ESM Kubernetes client) can take seconds there.
+  testTimeout: 30000,
   transform: {
     '^.+\\.(t|j)sx?$': [
       '@swc/jest',

@@ -10,3 +10,4 @@ export type { SessionOptions, TimeModelOptions, Timing } from './session';
 export { naswotScore, syntheticBatch, slogdet } from './naswot';
 export type { NaswotOptions, NaswotResult } from './naswot';
 export { spearman, pearson, fractionalRanks } from './stats';
+export { createNaswotProxy, NASWOT_METRIC } from './proxy';

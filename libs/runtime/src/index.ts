@@ -8,7 +8,7 @@ export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './event
 export type { EvalTask, TaskQueue, TaskControl, Subscription, ConsumeOptions } from './ports/task-queue';
 export type { ResultChannel } from './ports/result-channel';
 export type { TrialJournal } from './ports/trial-journal';
-export type { TrialEvaluator, DeviceClient } from './ports/trial-evaluator';
+export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-evaluator';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { Coordinator, SearchNotFoundError, RequestIdConflictError } from './coordinator';

@@ -3,7 +3,7 @@ import type { Arch, Benchmark, MetricInfo, Metrics, SearchSpace } from '@hwnas/b
 import { createProblem, createStrategy } from '@hwnas/search';
 import type { SearchFactory } from './coordinator';
 import type { EvalTask } from './ports/task-queue';
-import type { DeviceClient, TrialEvaluator } from './ports/trial-evaluator';
+import type { AccuracyProxy, DeviceClient, TrialEvaluator } from './ports/trial-evaluator';
 import type { SearchSetup } from './search-run';
 import type { SearchSpec } from './search-spec';
 
@@ -24,15 +24,20 @@ function inField<T>(field: string, fn: () => T): T {
 }
 
 /**
- * A {@link SearchFactory} over the benchmark tables (plus device metrics when a catalog is given):
+ * A {@link SearchFactory} over the benchmark tables (plus device metrics when a catalog is given,
+ * and the proxy's metric for searches whose accuracy source is the training-free proxy):
  * metric names are checked against what the tables and devices provide, and the strategy comes
  * from the `@hwnas/search` registry.
  */
-export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatalog): SearchFactory {
+export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatalog, proxy?: Pick<AccuracyProxy, 'metric'>): SearchFactory {
   return {
     setup(spec: SearchSpec): SearchSetup {
       const space = getSpace(spec.space);
       const available: MetricInfo[] = [...bench.metrics(space, spec.dataset)];
+      if (spec.accuracySource === 'proxy') {
+        if (!proxy) throw new InvalidArgumentError('accuracySource: the training-free proxy is not available here');
+        available.push(proxy.metric);
+      }
       for (const d of spec.devices) {
         if (!devices) throw new InvalidArgumentError(`devices: no device backends are available here (asked for "${d}")`);
         const ms = inField('devices', () => devices.metrics(d, spec.space, spec.dataset));
@@ -60,11 +65,15 @@ export class TableTrialEvaluator implements TrialEvaluator {
   /** Parsed architectures by `space|arch` string (parsing is a large part of a table lookup). */
   private readonly parsed = new Map<string, Arch>();
 
-  /** `parseCacheSize`: parsed architectures kept (default 20,000; 0 disables the cache). */
+  /**
+   * `proxy` answers tasks whose accuracy source is `proxy`; `parseCacheSize`: parsed
+   * architectures kept (default 20,000; 0 disables the cache).
+   */
   constructor(
     private readonly bench: Benchmark,
     private readonly devices?: DeviceClient,
     private readonly parseCacheSize = 20_000,
+    private readonly proxy?: AccuracyProxy,
   ) {}
 
   private parse(space: SearchSpace, text: string): Arch {
@@ -84,10 +93,14 @@ export class TableTrialEvaluator implements TrialEvaluator {
   async evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics> {
     const space = getSpace(task.space);
     const arch = this.parse(space, task.arch);
-    if (task.accuracySource !== 'table') {
-      throw new NasError(`accuracy source "${task.accuracySource}" is not available in this worker`, 'failed_precondition');
+    if (task.accuracySource === 'proxy' && !this.proxy) {
+      throw new NasError('accuracy source "proxy" is not available in this worker', 'failed_precondition');
     }
     const out: Record<string, number> = { ...this.bench.metricsOf(space, task.dataset, arch) };
+    // The proxy is an accuracy: computed for full evaluations only, never for cost queries.
+    if (task.accuracySource === 'proxy' && task.need === 'full') {
+      out[this.proxy!.metric.name] = await this.proxy!.score({ space: task.space, dataset: task.dataset, arch: task.arch }, signal);
+    }
     for (const d of task.devices) {
       if (!this.devices) throw new NasError(`device "${d}" requested but this worker has no device client`, 'failed_precondition');
       Object.assign(out, await this.devices.measure(d, { space: task.space, dataset: task.dataset, arch: task.arch }, signal));

@@ -58,6 +58,25 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
   });
   beforeEach(() => exporter.reset());
 
+  it('strategy steps (a FOX-NAS fit) are spans inside the search trace', async () => {
+    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench), evaluator: new TableTrialEvaluator(bench) });
+    try {
+      const id = await embedded.coordinator.submit({ ...SPEC, strategy: 'fox-nas', budget: 40, maxInFlight: 1 });
+      await embedded.coordinator.waitFor(id);
+    } finally {
+      await embedded.stop();
+    }
+    const spans = exporter.getFinishedSpans();
+    const search = spans.find((s) => s.name === SPAN_NAMES.search);
+    const fits = spans.filter((s) => s.name === 'fox-nas.fit-anneal');
+    expect(search).toBeDefined();
+    expect(fits.length).toBeGreaterThan(0);
+    for (const f of fits) {
+      expect(f.spanContext().traceId).toBe(search!.spanContext().traceId);
+      expect(f.attributes['hwnas.samples']).toBeGreaterThan(0);
+    }
+  });
+
   it('one trace: the search span (child of the caller) has one evaluate span per evaluation, each with a worker span', async () => {
     const embedded = await startEmbedded({ factory: createTableSearchFactory(bench), evaluator: new TableTrialEvaluator(bench), workers: 2 });
     try {

@@ -6,6 +6,7 @@ import type { Candidate, SearchStrategy, StrategyContext, StrategyDefinition, St
 import { stateData, toJson } from './strategy';
 import { TrialBook } from './trial-book';
 import type { TrialBookState } from './trial-book';
+import { tracedStep } from './tracing';
 
 /** Options of {@link AutoShrink}. */
 export interface AutoShrinkOptions {
@@ -200,6 +201,10 @@ export class AutoShrink implements SearchStrategy {
 
   /** Scores the step's removals (all draws told), removes the best one and records the snapshot. */
   private finishStep(): void {
+    tracedStep('autoshrink.step', () => this.scoreAndRemove(), () => ({ 'hwnas.strategy': 'autoshrink', 'hwnas.step': this.trajectory.length }));
+  }
+
+  private scoreAndRemove(): void {
     let best = -1;
     let bestScore = -Infinity;
     let bestArch: readonly number[] = this.removals[0].draws[0];

@@ -9,6 +9,7 @@ import type { Candidate, PredictorExplanation, SearchStrategy, StrategyContext, 
 import { stateData, toJson } from './strategy';
 import { TrialBook } from './trial-book';
 import type { TrialBookState } from './trial-book';
+import { tracedStep } from './tracing';
 
 /** Options of {@link FoxNas}. */
 export interface FoxNasOptions {
@@ -259,6 +260,16 @@ export class FoxNas implements SearchStrategy {
 
   /** One fit -> anneal round: refits every predictor and queues the round's proposals. */
   private round(): void {
+    const before = this.queue.length;
+    tracedStep('fox-nas.fit-anneal', () => this.fitAndAnneal(), () => ({
+      'hwnas.strategy': 'fox-nas',
+      'hwnas.round': this.rounds,
+      'hwnas.samples': this.evaluatedDesign.rows.length,
+      'hwnas.proposals': this.queue.length - before,
+    }));
+  }
+
+  private fitAndAnneal(): void {
     this.rounds++;
     // Only the primary objective is sampled (Thompson), so only it needs its residual scale.
     this.objectives.forEach((t, k) => this.fit(t, k === 0 && this.options.thompson));

@@ -7,6 +7,7 @@ import type { Candidate, SearchStrategy, StrategyContext, StrategyDefinition, St
 import { stateData, toJson } from './strategy';
 import { TrialBook } from './trial-book';
 import type { TrialBookState } from './trial-book';
+import { tracedStep } from './tracing';
 
 /**
  * How the options of one decision factor into variables (FP-NAS's coarse distribution):
@@ -254,6 +255,12 @@ export class FpNas implements SearchStrategy {
 
   /** Policy-gradient step on the completed round, then the coarse -> fine switch when due. */
   private update(): void {
+    const k = this.sampleKeys.length;
+    const mode = this.mode;
+    tracedStep('fp-nas.round', () => this.updateDistribution(), () => ({ 'hwnas.strategy': 'fp-nas', 'hwnas.round': this.round, 'hwnas.samples': k, 'hwnas.distribution': mode }));
+  }
+
+  private updateDistribution(): void {
     const recs = this.sampleKeys.map((key) => this.book.fullTrial(key as ArchKey)!);
     const rewards = recs.map((t) => (t.status === 'ok' && hasObjectives(this.problem, t.metrics) ? scalarScore(this.problem, t.metrics) : NaN));
     const weights = rewards.map(() => 0);

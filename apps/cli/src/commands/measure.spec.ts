@@ -90,7 +90,7 @@ describeWithData('hwnas measure', (dataDir) => {
   });
 
   it('hwnas measure - host-cpu measures for real from the command line (JSON Lines with spread and the unstable flag)', () => {
-    // A separate process: ONNX Runtime's tensors do not cross Jest's sandbox (see libs/onnx/jest.environment.js).
+    // A separate process: ONNX Runtime's tensors do not cross Jest's sandbox (see tools/jest/node-environment.js).
     const root = path.resolve(__dirname, '../../../..');
     const out = execFileSync('npx', ['--no-install', 'hwnas', 'measure', '--device', 'host-cpu', '--space', 'nb201', '--dataset', 'cifar10', '--index', '0,6111', '--repeats', '5', '--warmup', '1', '--json'], {
       cwd: root,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { runCli } from '../testing';
 
@@ -49,6 +52,27 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
     expect(new Set(r.history.map((h: { arch: string }) => h.arch)).size).toBe(40);
     expect(r.explain.length).toBeGreaterThan(0);
     expect(r.explain[0].coefficients.length).toBeGreaterThan(0);
+  });
+
+  it('hwnas search - without an accuracy table it says so and searches on the NASWOT proxy', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-noacc-'));
+    try {
+      // Only the HW-NAS-Bench part: costs, no NAS-Bench-201 accuracies.
+      symlinkSync(path.join(dataDir, 'hw-nas-bench'), path.join(dir, 'hw-nas-bench'));
+      const args = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--data', dir, '--json', '--strategy', 'random', '--budget', '4', '--constraint', 'raspi4_latency<=40'];
+      const { code, out, err } = await runCli(args);
+      expect(code).toBe(0);
+      expect(err).toMatch(/no accuracy table for nb201 cifar10 .*using the training-free NASWOT proxy \(metric naswot\)/);
+      const r = JSON.parse(out);
+      expect(r.problem.objectives).toEqual([{ metric: 'naswot', direction: 'max' }]);
+      expect(r.evaluations).toBe(4);
+      expect(Number.isFinite(r.best.naswot)).toBe(true);
+      expect(r.best.accuracy).toEqual({});
+      // Deterministic: the same search scores the same.
+      expect(JSON.parse((await runCli(args)).out).best).toEqual(r.best);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
+import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { createTableSearchFactory, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch } from '@hwnas/runtime';
 import { getStrategyDefinition, isPareto, STRATEGY_NAMES } from '@hwnas/search';
@@ -39,6 +40,10 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
                  so the result depends on the seed only
   --history      include every full evaluation, in the order it landed
   --explain      include the fitted predictor coefficients (fox-nas)
+  --accuracy-source table|proxy
+                 where accuracy comes from: the NAS-Bench-201 tables, or the training-free NASWOT
+                 proxy (metric naswot, real forward passes through ONNX Runtime). Default: table
+                 when the data directory has an accuracy table for the space and dataset, else proxy
   --watch        with --coordinator: follow the search to its end and print its record
 ${REMOTE_USAGE}`;
 
@@ -65,6 +70,7 @@ export const searchCommand: Command = {
       json: { type: 'boolean', default: false },
       device: { type: 'string', multiple: true },
       watch: { type: 'boolean', default: false },
+      'accuracy-source': { type: 'string' },
       ...REMOTE_OPTIONS,
     });
     const space = getSpace(required('search', values, 'space'));
@@ -77,7 +83,18 @@ export const searchCommand: Command = {
     const mode = values.mode as string;
     if (mode !== 'joint' && mode !== 'cost-first') throw new InvalidArgumentError(`hwnas search: --mode must be joint or cost-first, got "${mode}"`);
     const options = parseOptions((values.option as string[] | undefined) ?? []);
-    const objectives = (values.objective as string[] | undefined) ?? ['accuracy'];
+    let objectives = (values.objective as string[] | undefined) ?? ['accuracy'];
+    const sourceFlag = values['accuracy-source'] as string | undefined;
+    if (sourceFlag !== undefined && sourceFlag !== 'table' && sourceFlag !== 'proxy') {
+      throw new InvalidArgumentError(`hwnas search: --accuracy-source must be table or proxy, got "${sourceFlag}"`);
+    }
+    let accuracySource: 'table' | 'proxy' = (sourceFlag as 'table' | 'proxy' | undefined) ?? 'table';
+    const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined }) : undefined;
+    if (bench && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
+      accuracySource = 'proxy';
+      io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
+    }
+    if (accuracySource === 'proxy') objectives = objectives.map((o) => o.replace(/^accuracy(?=$|:)/, NASWOT_METRIC.name));
     const constraints = (values.constraint as string[] | undefined) ?? [];
     const reward = values.reward ? parseReward(values.reward as string) : undefined;
     const devices = (values.device as string[] | undefined) ?? [];
@@ -93,7 +110,7 @@ export const searchCommand: Command = {
       budget,
       maxInFlight: parallelism,
       seed,
-      accuracySource: 'table' as const,
+      accuracySource,
       devices,
     };
 
@@ -102,11 +119,12 @@ export const searchCommand: Command = {
       return searchId ? 0 : 1;
     }
 
-    const bench = Benchmark.open({ dataDir: values.data as string | undefined });
+    if (!bench) throw new InvalidArgumentError('hwnas search: no data directory');
     const backends = new InProcessDevices(bench);
+    const proxy = createNaswotProxy();
     const embedded = await startEmbedded({
-      factory: createTableSearchFactory(bench, backends),
-      evaluator: new TableTrialEvaluator(bench, backends),
+      factory: createTableSearchFactory(bench, backends, proxy),
+      evaluator: new TableTrialEvaluator(bench, backends, undefined, proxy),
       concurrency: parallelism,
     });
     let out: Printed & Record<string, unknown>;
@@ -119,7 +137,8 @@ export const searchCommand: Command = {
       const describe = (arch: Arch, metrics?: Metrics): QueryResult => {
         const q = bench.query(space, dataset, arch);
         const measured = Object.fromEntries(Object.entries(metrics ?? {}).filter(([k]) => /_(latency|energy)$/.test(k) && !(k in q.costs)));
-        return { ...q, costs: { ...q.costs, ...measured } };
+        const proxyScore = metrics?.[NASWOT_METRIC.name];
+        return { ...q, costs: { ...q.costs, ...measured }, ...(proxyScore !== undefined ? { [NASWOT_METRIC.name]: proxyScore } : {}) };
       };
       // The front is printed best-first along the first objective.
       const first = problem.objectives[0];
@@ -135,6 +154,7 @@ export const searchCommand: Command = {
         ...(isPareto(problem) ? { pareto: front.map((e) => describe(e.arch, e.metrics)) } : { best: view.best ? describe(view.best.arch, view.best.metrics) : null }),
         ...(view.recommended ? { recommended: describe(view.recommended) } : {}),
         evaluations: view.counts.evaluationsDone,
+        failed: view.counts.evaluationsFailed,
         costQueries: view.counts.costQueries,
         stop: view.finishReason ?? 'unknown',
         ...(values.explain ? { explain: embedded.coordinator.explain(id) } : {}),
@@ -188,6 +208,7 @@ interface Printed {
   readonly pareto?: readonly QueryResult[];
   readonly recommended?: QueryResult;
   readonly evaluations: number;
+  readonly failed?: number;
   readonly costQueries: number;
   readonly stop: string;
   readonly explain?: readonly PredictorExplanation[];
@@ -207,7 +228,7 @@ function render(out: Printed, problem: SearchProblem): string {
   } else {
     lines.push('no feasible architecture was evaluated');
   }
-  lines.push('', `evaluations: ${out.evaluations}   cost queries: ${out.costQueries}   stopped: ${out.stop}`);
+  lines.push('', `evaluations: ${out.evaluations}${out.failed ? ` (${out.failed} failed)` : ''}   cost queries: ${out.costQueries}   stopped: ${out.stop}`);
   for (const e of out.explain ?? []) {
     lines.push('', `predictor of ${e.metric}: ${e.samples} samples, R^2 ${fmt(e.r2, 3)}, intercept ${fmt(e.intercept)}`);
     lines.push(renderTable([['term', 'weight'], ...e.coefficients.slice(0, 20).map((c) => [c.term, fmt(c.weight)])]));

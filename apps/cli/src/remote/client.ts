@@ -108,6 +108,9 @@ export function connectRemote(opts: RemoteOptions, env: Readonly<Record<string, 
   const metadata = () => {
     const md = new Metadata();
     if (token) md.set('authorization', `Bearer ${token}`);
+    // A caller's W3C trace context (e.g. from a CI job or a script that traces itself): the
+    // search then joins the caller's trace instead of starting its own.
+    if (env.TRACEPARENT && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(env.TRACEPARENT)) md.set('traceparent', env.TRACEPARENT);
     return md;
   };
   return {

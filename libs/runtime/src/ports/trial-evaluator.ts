@@ -1,4 +1,4 @@
-import type { Metrics } from '@hwnas/bench-core';
+import type { MetricInfo, Metrics } from '@hwnas/bench-core';
 import type { EvalTask } from './task-queue';
 
 /**
@@ -13,4 +13,14 @@ export interface TrialEvaluator {
 export interface DeviceClient {
   /** Cost metrics of the device in HW-NAS-Bench naming, e.g. `{ eyeriss_latency, eyeriss_energy }`. */
   measure(device: string, req: { space: string; dataset: string; arch: string }, signal?: AbortSignal): Promise<Metrics>;
+}
+
+/**
+ * A training-free accuracy proxy (e.g. NASWOT): a score of the untrained network that ranks
+ * architectures roughly as their trained accuracy would, for when no accuracy table exists.
+ */
+export interface AccuracyProxy {
+  /** The metric the score is reported as (higher is better). */
+  readonly metric: MetricInfo;
+  score(req: { space: string; dataset: string; arch: string }, signal?: AbortSignal): Promise<number>;
 }
