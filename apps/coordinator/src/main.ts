@@ -17,7 +17,7 @@ import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { createBackend, deviceMetricInfos, isBackendId } from '@hwnas/device-backends';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
 import { connectNats, createNames, ensureStreams, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
-import { traceLogMixin } from '@hwnas/telemetry';
+import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readCoordinatorConfig, USAGE } from './config';
 import { HeartbeatDeviceRegistry } from './device-registry';
@@ -84,36 +84,13 @@ async function main(argv: readonly string[]): Promise<void> {
     : undefined;
   log.info({ autoscaler: scaler ? scaler.target : 'off' }, 'autoscaler');
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    Promise.resolve(autoscaler?.stop())
-      .then(() => grpc.stop())
-      .then(() => coordinator.stop())
-      .then(() => registry.stop())
-      .then(() => nc.drain())
-      .then(
-        () => 0,
-        (e: unknown) => {
-          log.error({ err: String(e) }, 'stop failed');
-          return 1;
-        },
-      )
-      // Last: flush spans (never rejects, bounded wait when the collector is down).
-      .then((code) => telemetry.shutdown().then(() => process.exit(code)));
+  const stop = async () => {
+    await autoscaler?.stop();
+    await grpc.stop();
+    await coordinator.stop();
+    registry.stop();
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  void nc.closed().then((err) => {
-    if (stopping) return;
-    log.error({ err: err ? String(err) : 'closed' }, 'NATS connection closed');
-    process.exit(1);
-  });
+  stopOnSignal({ stop, nats: nc, telemetry, log });
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`coordinator: error: ${isNasError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
-  process.exit(isNasError(e) && e.code === 'invalid_argument' ? 2 : 1);
-});
+main(process.argv.slice(2)).catch(exitOnStartError('coordinator'));

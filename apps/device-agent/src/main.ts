@@ -9,9 +9,8 @@
 // First: the OpenTelemetry SDK must be registered before anything creates spans or meters.
 import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
-import { isNasError } from '@hwnas/bench-core';
 import { connectNats, createNames } from '@hwnas/transport-nats';
-import { traceLogMixin } from '@hwnas/telemetry';
+import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { startDeviceAgent } from './agent';
 import { backendFromConfig } from './backend-from-config';
@@ -44,34 +43,7 @@ async function main(argv: readonly string[]): Promise<void> {
     delayMs: cfg.delayMs,
     logger: log,
   });
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'draining');
-    agent
-      .stop()
-      .then(() => nc.drain())
-      .then(
-        () => 0,
-        (e: unknown) => {
-          log.error({ err: String(e) }, 'drain failed');
-          return 1;
-        },
-      )
-      // Last: flush spans (never rejects, bounded wait when the collector is down).
-      .then((code) => telemetry.shutdown().then(() => process.exit(code)));
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  void nc.closed().then((err) => {
-    if (stopping) return;
-    log.error({ err: err ? String(err) : 'closed' }, 'NATS connection closed');
-    process.exit(1);
-  });
+  stopOnSignal({ stop: () => agent.stop(), nats: nc, telemetry, log });
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`device-agent: error: ${isNasError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
-  process.exit(isNasError(e) && e.code === 'invalid_argument' ? 2 : 1);
-});
+main(process.argv.slice(2)).catch(exitOnStartError('device-agent'));

@@ -109,7 +109,7 @@ describe('device agent processes (real nats-server, agents as child processes)',
     expect(Object.keys((await pending).metrics as object)).toEqual(['fpga_latency', 'fpga_energy']);
     expect(await p.exited).toBe(0);
     expect([...hb.latest.values()][0].state).toBe('stopped');
-    expect(p.output()).toMatch(/"msg":"draining"/);
+    expect(p.output()).toMatch(/"msg":"stopping"/);
     hb.stop();
   });
 

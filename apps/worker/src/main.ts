@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import { connectNats, createNames, ensureStreams, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
-import { traceLogMixin } from '@hwnas/telemetry';
+import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readWorkerConfig, USAGE } from './config';
 
@@ -42,34 +42,7 @@ async function main(argv: readonly string[]): Promise<void> {
     maxDeliveries: cfg.maxDeliveries,
   });
   log.info({ concurrency: cfg.concurrency, prefix: cfg.prefix }, 'consuming');
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    sub
-      .stop()
-      .then(() => nc.drain())
-      .then(
-        () => 0,
-        (e: unknown) => {
-          log.error({ err: String(e) }, 'stop failed');
-          return 1;
-        },
-      )
-      // Last: flush spans (never rejects, bounded wait when the collector is down).
-      .then((code) => telemetry.shutdown().then(() => process.exit(code)));
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  void nc.closed().then((err) => {
-    if (stopping) return;
-    log.error({ err: err ? String(err) : 'closed' }, 'NATS connection closed');
-    process.exit(1);
-  });
+  stopOnSignal({ stop: () => sub.stop(), nats: nc, telemetry, log });
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`worker: error: ${isNasError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
-  process.exit(isNasError(e) && e.code === 'invalid_argument' ? 2 : 1);
-});
+main(process.argv.slice(2)).catch(exitOnStartError('worker'));

@@ -7,3 +7,5 @@ export { startTelemetry, telemetrySignals } from './start';
 export type { Telemetry, TelemetryOptions } from './start';
 export { traceLogMixin } from './log';
 export type { TraceLogFields } from './log';
+export { stopOnSignal, exitOnStartError } from './lifecycle';
+export type { ServiceLifecycle } from './lifecycle';
