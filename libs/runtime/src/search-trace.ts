@@ -195,6 +195,11 @@ export class SearchTrace {
       if (!e) return;
       this.evaluations.delete(result.taskId);
       const span = e.span;
+      // Without an SDK (the embedded default) the span records nothing: skip building attributes.
+      if (!span.isRecording()) {
+        span.end();
+        return;
+      }
       span.setAttributes({
         'hwnas.result.status': result.status,
         ...(result.workerId !== undefined ? { 'hwnas.worker.id': result.workerId } : {}),

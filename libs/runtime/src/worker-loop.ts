@@ -103,7 +103,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
         // The evaluator (and the device clients it calls) see the worker span as the active one.
         const out = await (span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task));
         result = { ...base_, status: 'ok', metrics: out, durationMs: now() - started };
-        quietly(() => span?.setAttributes(metricAttributes(out)));
+        quietly(() => span?.isRecording() && span.setAttributes(metricAttributes(out)));
       } catch (e) {
         const retryable = isNasError(e) ? e.retryable : false;
         if (retryable && ctl.attempt < maxDeliveries) {

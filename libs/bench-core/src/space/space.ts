@@ -60,6 +60,9 @@ export function spaceSize(space: SearchSpace): bigint {
  * Throws {@link InvalidArchitectureError} naming the offending position.
  */
 export function checkArch(space: SearchSpace, arch: readonly unknown[]): Arch {
+  // Already-frozen valid architectures (everything spaces and strategies produce) are returned
+  // as they are: this check sits on every lookup and format, so it must not copy.
+  if (Object.isFrozen(arch) && isValidArch(space, arch)) return arch as Arch;
   if (!Array.isArray(arch)) throw new InvalidArchitectureError(`${space.id} architecture must be an array of ${space.decisions.length} option indices`);
   if (arch.length !== space.decisions.length) {
     throw new InvalidArchitectureError(
@@ -76,6 +79,17 @@ export function checkArch(space: SearchSpace, arch: readonly unknown[]): Arch {
     }
   }
   return Object.freeze(arch.slice()) as Arch;
+}
+
+/** True when `arch` has one in-range integer per decision (no allocation). */
+function isValidArch(space: SearchSpace, arch: readonly unknown[]): boolean {
+  const d = space.decisions;
+  if (arch.length !== d.length) return false;
+  for (let i = 0; i < arch.length; i++) {
+    const v = arch[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= d[i].options.length) return false;
+  }
+  return true;
 }
 
 /** A uniformly random architecture. */
