@@ -4,7 +4,7 @@ import { InvalidArchitectureError } from '../errors';
 import { Rng } from '../rng';
 import { describeWithData } from '../testing/data';
 import { Nb201IndexTable, NB201_SIZE, nb201Code, nb201FromCode, nb201Space } from './nb201';
-import { archKey, enumerateArchs, neighbourCount, neighbours, sampleArch, spaceSize } from './space';
+import { archKey, checkArch, enumerateArchs, neighbourCount, neighbours, sampleArch, spaceSize } from './space';
 
 const INDEX0 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
 
@@ -50,6 +50,13 @@ describe('nb201Space', () => {
   ])('nb201Space - rejects malformed %s', (text, message) => {
     expect(() => nb201Space.parse(text)).toThrow(InvalidArchitectureError);
     expect(() => nb201Space.parse(text)).toThrow(message);
+  });
+
+  it('checkArch - rejects non-arrays (strings and null are "frozen" too) with InvalidArchitectureError', () => {
+    for (const v of [null, 'not an architecture', 42, { length: 6 }]) expect(() => checkArch(nb201Space, v as never)).toThrow(InvalidArchitectureError);
+    const frozen = Object.freeze([1, 2, 3, 4, 0, 0]);
+    expect(checkArch(nb201Space, frozen)).toBe(frozen);
+    expect(() => checkArch(nb201Space, Object.freeze([1, 2, 3, 4, 0, 5]))).toThrow(/decision 5/);
   });
 
   it('nb201Space - rejects option vectors of the wrong length or range', () => {

@@ -62,7 +62,7 @@ export function spaceSize(space: SearchSpace): bigint {
 export function checkArch(space: SearchSpace, arch: readonly unknown[]): Arch {
   // Already-frozen valid architectures (everything spaces and strategies produce) are returned
   // as they are: this check sits on every lookup and format, so it must not copy.
-  if (Object.isFrozen(arch) && isValidArch(space, arch)) return arch as Arch;
+  if (Array.isArray(arch) && Object.isFrozen(arch) && isValidArch(space, arch)) return arch as Arch;
   if (!Array.isArray(arch)) throw new InvalidArchitectureError(`${space.id} architecture must be an array of ${space.decisions.length} option indices`);
   if (arch.length !== space.decisions.length) {
     throw new InvalidArchitectureError(
