@@ -4,6 +4,7 @@ import type { NasErrorCode } from '@hwnas/bench-core';
 import { Metadata, status } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { endRpcSpan, startRpcSpan } from './tracing';
 
@@ -78,51 +79,51 @@ export function withStatus<T extends UntypedServiceImplementation>(
   const out: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(service)) {
     const handler = impl[name as keyof T & string] as (call: unknown) => Promise<unknown>;
-    if (!def.responseStream) {
-      out[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const { span, ctx } = startRpcSpan(def.path, call.metadata);
-        context.with(ctx, () =>
-          Promise.resolve()
-            .then(() => {
-              guard(call.metadata, def.path);
-              return handler(call);
-            })
-            .then(
-              (res) => {
-                endRpcSpan(span, status.OK);
-                callback(null, res);
-              },
-              (e: unknown) => {
-                const err = toServiceError(e, log, def.path);
-                endRpcSpan(span, err.code ?? status.UNKNOWN, err.details);
-                callback(err);
-              },
-            ),
-        );
-      };
-    } else {
-      out[name] = (call: ServerWritableStream<unknown, unknown>) => {
-        const { span, ctx } = startRpcSpan(def.path, call.metadata);
-        context.with(ctx, () =>
-          Promise.resolve()
-            .then(() => {
-              guard(call.metadata, def.path);
-              return handler(call);
-            })
-            .then(
-              () => {
-                endRpcSpan(span, call.cancelled ? status.CANCELLED : status.OK);
-                call.end();
-              },
-              (e: unknown) => {
-                const err = toServiceError(e, log, def.path);
-                endRpcSpan(span, call.cancelled ? status.CANCELLED : (err.code ?? status.UNKNOWN), err.details);
-                if (!call.cancelled) call.emit('error', err);
-              },
-            ),
-        );
-      };
-    }
+    // Guard, handler, span and status mapping are the same for every call; only how the result
+    // or the error is delivered differs between unary and server-streaming calls.
+    const run = (
+      call: { readonly metadata: Metadata },
+      done: (res: unknown, span: Span) => void,
+      failed: (err: Partial<ServiceError>, span: Span) => void,
+    ) => {
+      const { span, ctx } = startRpcSpan(def.path, call.metadata);
+      context.with(ctx, () =>
+        Promise.resolve()
+          .then(() => {
+            guard(call.metadata, def.path);
+            return handler(call);
+          })
+          .then(
+            (res) => done(res, span),
+            (e: unknown) => failed(toServiceError(e, log, def.path), span),
+          ),
+      );
+    };
+    out[name] = def.responseStream
+      ? (call: ServerWritableStream<unknown, unknown>) =>
+          run(
+            call,
+            (_res, span) => {
+              endRpcSpan(span, call.cancelled ? status.CANCELLED : status.OK);
+              call.end();
+            },
+            (err, span) => {
+              endRpcSpan(span, call.cancelled ? status.CANCELLED : (err.code ?? status.UNKNOWN), err.details);
+              if (!call.cancelled) call.emit('error', err);
+            },
+          )
+      : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+          run(
+            call,
+            (res, span) => {
+              endRpcSpan(span, status.OK);
+              callback(null, res);
+            },
+            (err, span) => {
+              endRpcSpan(span, err.code ?? status.UNKNOWN, err.details);
+              callback(err);
+            },
+          );
   }
   return out as T;
 }
