@@ -1,2 +1,2 @@
 /** Test helpers shipped as `@hwnas/bench-core/testing`; import them from spec files only. */
-export { testDataDir, describeWithData } from './testing/data';
+export { testDataDir, describeWithData, rejectionOf } from './testing/data';

@@ -3,15 +3,7 @@ import { jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { connectNats, createNames, ensureStreams } from '../src/index';
 import { startNatsServer, uniquePrefix } from './support';
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejectionOf } from '@hwnas/bench-core/testing';
 
 describe('connect', () => {
   it('ensureStreams - creates the three streams, is idempotent, and updates changed settings', async () => {
@@ -33,7 +25,7 @@ describe('connect', () => {
       // A stream of the same name with a retention that cannot be changed in place.
       const other = createNames(uniquePrefix());
       await jsm.streams.add({ name: other.streams.eval, subjects: [other.wildcards.eval], retention: RetentionPolicy.Limits });
-      const e = await errorOf(ensureStreams(nc, other));
+      const e = await rejectionOf(ensureStreams(nc, other));
       expect(isNasError(e) && e.code).toBe('failed_precondition');
     } finally {
       await nc.close();
@@ -51,9 +43,9 @@ describe('connect', () => {
       const b = await connectNats({ servers: tokenServer.url, name: 't', credentials: { token: 't0ken' } });
       await b.flush();
       await b.close();
-      const bad = await errorOf(connectNats({ servers: userServer.url, name: 'u', credentials: { user: 'hwnas', pass: 'wrong' } }));
+      const bad = await rejectionOf(connectNats({ servers: userServer.url, name: 'u', credentials: { user: 'hwnas', pass: 'wrong' } }));
       expect(isNasError(bad) && [bad.code, bad.retryable]).toEqual(['failed_precondition', false]);
-      const down = await errorOf(connectNats({ servers: 'nats://127.0.0.1:1', name: 'x', connectTimeoutMs: 500 }));
+      const down = await rejectionOf(connectNats({ servers: 'nats://127.0.0.1:1', name: 'x', connectTimeoutMs: 500 }));
       expect(isNasError(down) && [down.code, down.retryable]).toEqual(['unavailable', true]);
     } finally {
       await userServer.stop();

@@ -4,17 +4,9 @@ import { createNames, encodeMeasureReply, errorReply, parseMeasureRequest, Remot
 import type { MeasureRequest } from '../src/index';
 import { connectTo, uniquePrefix, waitFor, startNatsServer } from './support';
 import type { NatsServer } from './support';
+import { rejectionOf } from '@hwnas/bench-core/testing';
 
 const REQ = { space: 'nb201', dataset: 'cifar10', arch: '|nor_conv_3x3~0|+|skip_connect~0|none~1|' };
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('RemoteDeviceClient', () => {
   let server: NatsServer;
@@ -73,16 +65,16 @@ describe('RemoteDeviceClient', () => {
         : encodeMeasureReply({ error: { code: 'invalid_argument', message: `cannot map ${req.arch}` } }),
     );
     const client = new RemoteDeviceClient({ nc, names, timeoutMs: 1000 });
-    const bad = await errorOf(client.measure('fpga', { ...REQ, arch: 'nonsense' }));
+    const bad = await rejectionOf(client.measure('fpga', { ...REQ, arch: 'nonsense' }));
     expect(isNasError(bad) && [bad.code, bad.retryable, bad.message]).toEqual(['invalid_argument', false, 'device fpga: cannot map nonsense']);
-    const busy = await errorOf(client.measure('fpga', { ...REQ, arch: 'busy' }));
+    const busy = await rejectionOf(client.measure('fpga', { ...REQ, arch: 'busy' }));
     expect(isNasError(busy) && [busy.code, busy.retryable]).toEqual(['unavailable', true]);
   });
 
   it('RemoteDeviceClient - no agent at all is a retryable unavailable, a silent agent a retryable deadline_exceeded', async () => {
     const names = createNames(uniquePrefix());
     const client = new RemoteDeviceClient({ nc, names, timeoutMs: 200, retries: 2, backoff: { baseMs: 20 } });
-    const none = await errorOf(client.measure('ghost', REQ));
+    const none = await rejectionOf(client.measure('ghost', REQ));
     expect(isNasError(none) && [none.code, none.retryable]).toEqual(['unavailable', true]);
     let calls = 0;
     await agent(names, 'mute', () => {
@@ -90,7 +82,7 @@ describe('RemoteDeviceClient', () => {
       return undefined;
     });
     const started = Date.now();
-    const silent = await errorOf(client.measure('mute', REQ));
+    const silent = await rejectionOf(client.measure('mute', REQ));
     expect(isNasError(silent) && [silent.code, silent.retryable]).toEqual(['deadline_exceeded', true]);
     expect(calls).toBe(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
@@ -121,7 +113,7 @@ describe('RemoteDeviceClient', () => {
     const ac = new AbortController();
     const p = client.measure('slow', REQ, ac.signal);
     setTimeout(() => ac.abort(), 50);
-    const e = await errorOf(p);
+    const e = await rejectionOf(p);
     expect(isNasError(e) && e.code).toBe('cancelled');
   });
 });

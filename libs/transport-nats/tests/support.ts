@@ -4,8 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, createNames, ensureStreams } from '../src/index';
 import type { NatsNames } from '../src/index';
 
-// STYLE §1 allows `type:testing` libs in test files, but the root depConstraints do not tell spec
-// files apart, so the one import of the test server is funnelled through here.
+// The test server, re-exported so that every spec imports its helpers from one place.
 import { startNatsServer } from '@hwnas/testing-nats';
 import type { NatsServer } from '@hwnas/testing-nats';
 

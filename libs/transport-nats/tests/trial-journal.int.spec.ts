@@ -5,20 +5,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createNames, ensureStreams, JetStreamTrialJournal } from '../src/index';
 import { connectTo, event, freshNames, uniquePrefix, startNatsServer } from './support';
 import type { NatsServer } from './support';
+import { rejectionOf } from '@hwnas/bench-core/testing';
 
 async function readAll(j: TrialJournal, id: string, from?: number): Promise<SequencedEvent[]> {
   const out: SequencedEvent[] = [];
   for await (const e of j.read(id, from)) out.push(e);
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('JetStreamTrialJournal', () => {
@@ -76,10 +68,10 @@ describe('JetStreamTrialJournal', () => {
     const names = await freshNames(nc);
     const j = new JetStreamTrialJournal({ nc, names });
     expect(await j.append('s', [event(1)], 0)).toBe(1);
-    const e1 = await errorOf(j.append('s', [event(2)], 0));
+    const e1 = await rejectionOf(j.append('s', [event(2)], 0));
     expect(isNasError(e1) && e1.code).toBe('failed_precondition');
     expect(await j.append('s', [event(2)], 1)).toBe(2);
-    const e2 = await errorOf(j.append('s', [event(3)], 5));
+    const e2 = await rejectionOf(j.append('s', [event(3)], 5));
     expect(isNasError(e2) && e2.code).toBe('failed_precondition');
     expect((await readAll(j, 's')).map((e) => e.seq)).toEqual([1, 2]);
   });
@@ -93,7 +85,7 @@ describe('JetStreamTrialJournal', () => {
       expect(await j1.append('s', [event(1)], 0)).toBe(1); // j1 caches the tail at 1
       expect(await j2.append('s', [event(2)], 1)).toBe(2);
       // j1's cache says 1: the server's view (2) decides.
-      const e = await errorOf(j1.append('s', [event(3)], 1));
+      const e = await rejectionOf(j1.append('s', [event(3)], 1));
       expect(isNasError(e) && e.code).toBe('failed_precondition');
       expect(await j2.append('s', [event(3)])).toBe(3);
       expect(await j1.append('s', [event(4)])).toBe(4); // stale cache, no expectedSeq: retried on the new tail

@@ -30,3 +30,13 @@ export function describeWithData(name: string, fn: (dataDir: string) => void): v
   if (dir) describe(name, () => fn(dir));
   else describe.skip(`${name} (benchmark data not found; set HWNAS_DATA)`, () => fn(''));
 }
+
+/** The error a promise rejects with; fails the test when it resolves instead. */
+export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}

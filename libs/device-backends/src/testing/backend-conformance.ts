@@ -1,6 +1,7 @@
 import type { Arch, SpaceId } from '@hwnas/bench-core';
 import { SPACES, isNasError } from '@hwnas/bench-core';
 import type { DeviceBackend, DeviceInfo, MeasureRequest, Measurement } from '../backend';
+import { rejectionOf } from '@hwnas/bench-core/testing';
 
 /** Options of {@link describeBackendConformance}. */
 export interface BackendConformanceOptions {
@@ -17,13 +18,6 @@ const FBNET_K5_E6 = 7;
 /** A valid architecture of `space` (a mid-sized one, so that every backend has work to do). */
 function sampleArch(space: SpaceId): Arch {
   return space === 'nb201' ? [3, 1, 2, 4, 0, 3] : fbnetWith(5, 3);
-}
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 }
 
 function expectNasError(err: unknown, code: string): void {
@@ -111,7 +105,7 @@ export function describeBackendConformance(name: string, create: () => DeviceBac
     it(`${name} - rejects bad input with invalid_argument NasErrors`, async () => {
       const s = info.supports[0];
       const ok: MeasureRequest = { space: s.space, dataset: s.datasets[0], arch: sampleArch(s.space) };
-      const bad = async (req: unknown) => expectNasError(await errorOf(backend.measure(req as MeasureRequest)), 'invalid_argument');
+      const bad = async (req: unknown) => expectNasError(await rejectionOf(backend.measure(req as MeasureRequest)), 'invalid_argument');
       await bad({ ...ok, space: 'darts' });
       await bad({ ...ok, dataset: 'no-such-dataset' });
       await bad({ ...ok, dataset: undefined });
@@ -189,10 +183,10 @@ export function describeBackendConformance(name: string, create: () => DeviceBac
       const req: MeasureRequest = { space: s.space, dataset: s.datasets[0], arch: sampleArch(s.space) };
       const ctl = new AbortController();
       ctl.abort(new Error('caller gave up'));
-      expectNasError(await errorOf(backend.measure(req, ctl.signal)), 'cancelled');
+      expectNasError(await rejectionOf(backend.measure(req, ctl.signal)), 'cancelled');
       await backend.close();
       await backend.close();
-      expectNasError(await errorOf(backend.measure(req)), 'failed_precondition');
+      expectNasError(await rejectionOf(backend.measure(req)), 'failed_precondition');
     });
   });
 }
