@@ -148,56 +148,44 @@ export class Nb201Tables {
       files.push(file);
     }
 
-    // Accuracies (200 epochs): archs[arch] = { index, <dataset>: { test_acc, valid_acc?, train_time_per_epoch_s } }.
-    const acc200 = path.join(dataDir, NB201_FILES.accuracy200);
-    if (fileExists(acc200)) {
+    // Accuracies, 200 and 12 epochs, in one layout:
+    // archs[arch] = { index, <dataset>: { test_acc, valid_acc?, train_time_per_epoch_s? } }.
+    const readAccuracies = (relative: string, epochs: number, suffix: string, extra?: (entry: Record<string, unknown>, i: number) => void) => {
+      const file = path.join(dataDir, relative);
+      if (!fileExists(file)) return;
       const archs = expectObject(
-        expectObject(readJson(acc200, 'NAS-Bench-201 200-epoch accuracies: { archs: { <arch>: { index, cifar10: { test_acc }, ... } } }'), acc200, 'the accuracy table').archs,
-        acc200,
+        expectObject(readJson(file, `NAS-Bench-201 ${epochs}-epoch accuracies: { archs: { <arch>: { index, cifar10: { test_acc }, ... } } }`), file, 'the accuracy table').archs,
+        file,
         '"archs"',
       );
-      const cols200 = nb201Space.datasets.map((ds) => ({
+      const cols = nb201Space.datasets.map((ds) => ({
         name: ds.name,
-        test: col(ds.name, 'accuracy'),
-        valid: col(ds.name, 'valid_accuracy'),
-        time: col(ds.name, 'train_time_s'),
+        test: col(ds.name, `accuracy${suffix}`),
+        valid: col(ds.name, `valid_accuracy${suffix}`),
+        // The recorded training time is that of the full 200-epoch schedule only.
+        time: epochs === 200 ? col(ds.name, 'train_time_s') : undefined,
       }));
       for (const key in archs) {
-        const entry = expectObject(archs[key], acc200, `archs["${key}"]`);
-        const i = indexOfEntry(acc200, key, entry);
-        for (const c of cols200) {
+        const entry = expectObject(archs[key], file, `archs["${key}"]`);
+        const i = indexOfEntry(file, key, entry);
+        for (const c of cols) {
           const d = entry[c.name] as Record<string, unknown> | undefined;
           if (!d) continue;
           if (d.test_acc !== undefined) c.test[i] = num(d.test_acc);
           if (d.valid_acc !== undefined) c.valid[i] = num(d.valid_acc);
-          if (d.train_time_per_epoch_s !== undefined) c.time[i] = 200 * num(d.train_time_per_epoch_s);
+          if (c.time && d.train_time_per_epoch_s !== undefined) c.time[i] = epochs * num(d.train_time_per_epoch_s);
         }
+        extra?.(entry, i);
       }
-      files.push(acc200);
-    }
-
-    // Accuracies (12 epochs); CIFAR-10's validation split is stored as its own dataset.
-    const acc12 = path.join(dataDir, NB201_FILES.accuracy12);
-    if (fileExists(acc12)) {
-      const archs = expectObject(
-        expectObject(readJson(acc12, 'NAS-Bench-201 12-epoch accuracies: { archs: { <arch>: { index, cifar10: { test_acc }, ... } } }'), acc12, 'the accuracy table').archs,
-        acc12,
-        '"archs"',
-      );
-      const cols12 = nb201Space.datasets.map((ds) => ({ name: ds.name, test: col(ds.name, 'accuracy_12ep'), valid: col(ds.name, 'valid_accuracy_12ep') }));
-      for (const key in archs) {
-        const entry = expectObject(archs[key], acc12, `archs["${key}"]`);
-        const i = indexOfEntry(acc12, key, entry);
-        for (const c of cols12) {
-          const d = entry[c.name] as Record<string, unknown> | undefined;
-          if (d?.test_acc !== undefined) c.test[i] = num(d.test_acc);
-          if (d?.valid_acc !== undefined) c.valid[i] = num(d.valid_acc);
-        }
-        const split = entry.cifar10_valid_split as Record<string, unknown> | undefined;
-        if (split?.valid_acc !== undefined) col('cifar10', 'valid_accuracy_12ep')[i] = num(split.valid_acc);
-      }
-      files.push(acc12);
-    }
+      files.push(file);
+    };
+    readAccuracies(NB201_FILES.accuracy200, 200, '');
+    // The 12-epoch file stores CIFAR-10's validation split as its own dataset.
+    const c10Valid12 = col('cifar10', 'valid_accuracy_12ep');
+    readAccuracies(NB201_FILES.accuracy12, 12, '_12ep', (entry, i) => {
+      const split = entry.cifar10_valid_split as Record<string, unknown> | undefined;
+      if (split?.valid_acc !== undefined) c10Valid12[i] = num(split.valid_acc);
+    });
 
     // Columns created up front but never filled (e.g. no 200-epoch CIFAR-10 validation) are dropped.
     for (const cols of columns.values()) {
