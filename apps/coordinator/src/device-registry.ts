@@ -9,6 +9,8 @@ interface Heartbeat {
   readonly agent: string;
   readonly device: string;
   readonly kind: LiveDevice['kind'];
+  /** Absent in heartbeats of agents older than the field. */
+  readonly description?: string;
   readonly metrics: readonly string[];
   readonly supports: LiveDevice['supports'];
   readonly state: 'serving' | 'draining' | 'stopped';
@@ -37,7 +39,10 @@ export class HeartbeatDeviceRegistry implements DeviceCatalog {
     private readonly offline?: (device: string) => readonly MetricInfo[] | undefined,
   ) {}
 
-  /** Starts listening; heartbeats that do not parse are ignored. */
+  /**
+   * Starts listening; heartbeats that do not parse, or whose agent, device or description has the
+   * wrong type, are ignored. A missing description (an older agent) is kept as ''.
+   */
   start(): void {
     this.sub = this.nc.subscribe(this.names.wildcards.deviceHeartbeat, {
       callback: (err, msg) => {
@@ -45,6 +50,7 @@ export class HeartbeatDeviceRegistry implements DeviceCatalog {
         try {
           const hb = msg.json<Heartbeat>();
           if (typeof hb.agent !== 'string' || typeof hb.device !== 'string') return;
+          if (hb.description !== undefined && typeof hb.description !== 'string') return;
           if (hb.state === 'stopped') this.agents.delete(hb.agent);
           else this.agents.set(hb.agent, { hb, at: this.now() });
         } catch {
@@ -65,9 +71,14 @@ export class HeartbeatDeviceRegistry implements DeviceCatalog {
     for (const { hb, at } of this.agents.values()) {
       if (at < cutoff || hb.state !== 'serving') continue;
       const prev = byDevice.get(hb.device);
+      // Agents of one device may run different builds (say, mid-rollout) and disagree on the
+      // description: the one from the most recent heartbeat is kept (while both serve, it follows
+      // whichever agent spoke last).
+      const newest = !prev || at >= prev.lastHeartbeatAtMs;
       byDevice.set(hb.device, {
         deviceId: hb.device,
         kind: hb.kind,
+        description: newest ? (hb.description ?? '') : prev.description,
         metrics: hb.metrics,
         supports: hb.supports,
         agentCount: (prev?.agentCount ?? 0) + 1,

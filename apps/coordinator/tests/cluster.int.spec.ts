@@ -36,6 +36,10 @@ describe('coordinator cluster (separate processes, real nats-server)', () => {
       procs.push(startWorkerProc(nats.url, prefix), startWorkerProc(nats.url, prefix));
       const c = coord;
       await waitFor(async () => (await rpc<object, ListDevicesResponse>(c.bench, 'listDevices', {})).devices.some((d: DeviceInfo) => d.deviceId === 'asic-eyeriss'), 'the device agent to be live');
+      // The agent's heartbeats carry its backend's description to ListDevices.
+      const listed = (await rpc<object, ListDevicesResponse>(c.bench, 'listDevices', {})).devices.find((d: DeviceInfo) => d.deviceId === 'asic-eyeriss');
+      expect(listed?.description).toBe(createBackend('asic-eyeriss').describe().description);
+      expect(listed?.description).toContain('Eyeriss v1 row-stationary ASIC');
 
       const req = searchRequest({ budget: 80, maxInFlight: 8, seed: 11, deviceIds: ['asic-eyeriss'] });
       const { searchId } = await rpc<typeof req, SubmitSearchResponse>(c.search, 'submitSearch', req);

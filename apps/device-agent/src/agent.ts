@@ -80,6 +80,8 @@ export interface AgentStats {
   readonly agent: string;
   readonly device: string;
   readonly kind: DeviceKind;
+  /** The backend's one-paragraph description (`DeviceInfo.description`), which ListDevices shows. */
+  readonly description: string;
   /** Search metric names the device reports (`eyeriss_latency`, ...). */
   readonly metrics: readonly string[];
   readonly supports: readonly DeviceSupport[];
@@ -208,6 +210,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
     agent: agentId,
     device: info.id,
     kind: info.kind,
+    description: info.description,
     metrics: metricNames,
     supports: info.supports,
     state,

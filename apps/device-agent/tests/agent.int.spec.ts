@@ -71,6 +71,9 @@ describe('device agent (in-process, real nats-server)', () => {
     expect(await statsOf(agent)).toMatchObject({ received: 3, served: 3, cacheHits: 1, cacheSize: 2 });
     await waitFor(() => hb.latest.get(agent.stats().agent)?.cacheHits === 1, 'a heartbeat with the cache hit');
     expect(hb.latest.get(agent.stats().agent)).toMatchObject({ device: 'fpga-zc706', kind: 'simulated', metrics: ['fpga_latency', 'fpga_energy'], queueLength: 0, state: 'serving' });
+    // The backend's description rides along, for ListDevices.
+    expect(hb.latest.get(agent.stats().agent)?.description).toBe(agent.info.description);
+    expect(agent.info.description).toContain('ZC706 (XC7Z045: 900 DSP48E1');
     hb.stop();
   });
 
@@ -110,6 +113,7 @@ describe('device agent (in-process, real nats-server)', () => {
     expect(refused).toEqual({ error: { code: 'invalid_argument', message: 'device edgegpu has no nb201 data; it serves fbnet (cifar100, ImageNet)', retryable: false } });
     const served = await requestJson(nc, agent.subjects.measure, { space: 'fbnet', dataset: 'cifar100', arch: JSON.stringify(new Array(22).fill(0)) });
     expect(served.metrics).toEqual({ edgegpu_latency: 15.804523468017578, edgegpu_energy: 86.98095934380125 });
+    expect((await statsOf(agent)).description).toMatch(/^Replay of the HW-NAS-Bench measurements on an NVIDIA Jetson TX2/);
   });
 
   it('device agent - a request not measured in time gets deadline_exceeded; a full queue gets resource_exhausted', async () => {

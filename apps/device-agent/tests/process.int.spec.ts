@@ -89,6 +89,7 @@ describe('device agent processes (real nats-server, agents as child processes)',
     }
     const stats = [...hb.latest.values()][0];
     expect(stats.kind).toBe('measured');
+    expect(stats.description).toMatch(/^Real measurement on this host's CPU .* with ONNX Runtime .* 2 warm-up runs and 10 timed runs/);
     const final = (await requestJson(nc, statsSubjectOf(names, 'host-cpu'), '')) as unknown as AgentStats;
     expect(final).toMatchObject({ served: 5, peakInFlight: 1, concurrency: 1 });
     // The heartbeats saw requests waiting behind the running one, never two running.

@@ -1,7 +1,8 @@
-import { AccuracySource, Direction, SearchMode } from '@hwnas/proto';
+import { createBackend } from '@hwnas/device-backends';
+import { AccuracySource, DeviceKind, Direction, SearchMode } from '@hwnas/proto';
 import type { SubmitSearchRequest } from '@hwnas/proto';
 import { normalizeSearchSpec } from '@hwnas/runtime';
-import { fromSubmitRequest, resolvedRequest } from './mappers';
+import { fromSubmitRequest, resolvedRequest, toDeviceInfo } from './mappers';
 
 const REQ: SubmitSearchRequest = {
   space: 'nb201',
@@ -44,5 +45,23 @@ describe('coordinator mappers', () => {
     expect(r.objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_MAXIMIZE }]);
     expect(r.maxCostQueries).toBe(50_000);
     expect(r.labels).toEqual({ team: 'x' });
+  });
+
+  it('toDeviceInfo - returns the live device\'s description, with units and descriptions for its metrics', () => {
+    const eyeriss = createBackend('asic-eyeriss').describe();
+    const live = {
+      deviceId: eyeriss.id,
+      kind: eyeriss.kind,
+      description: eyeriss.description,
+      metrics: ['eyeriss_latency', 'eyeriss_energy'],
+      supports: eyeriss.supports,
+      agentCount: 2,
+      lastHeartbeatAtMs: 1234,
+    };
+    const info = toDeviceInfo(live);
+    expect(info).toMatchObject({ deviceId: 'asic-eyeriss', kind: DeviceKind.DEVICE_KIND_SIMULATED, agentCount: 2, lastHeartbeatAtMs: 1234 });
+    expect(info.description).toBe(eyeriss.description);
+    expect(info.description).toContain('Eyeriss v1 row-stationary ASIC (12x14 PEs');
+    expect(info.metrics.map((m) => m.unit)).toEqual(['ms', 'mJ']);
   });
 });

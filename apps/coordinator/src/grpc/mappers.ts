@@ -359,6 +359,8 @@ export function toSpaceInfo(space: SearchSpace, metricsOf: (dataset: string) => 
 export interface LiveDevice {
   readonly deviceId: string;
   readonly kind: 'measured' | 'simulated' | 'replay';
+  /** What the device or hardware model is, from its backend ('' when its agents predate the field). */
+  readonly description: string;
   /** Search metric names it reports (`eyeriss_latency`, ...). */
   readonly metrics: readonly string[];
   readonly supports: readonly { readonly space: string; readonly datasets: readonly string[] }[];
@@ -372,7 +374,7 @@ export function toDeviceInfo(d: LiveDevice): DeviceInfo {
   return {
     deviceId: d.deviceId,
     kind,
-    description: '',
+    description: d.description,
     metrics: d.metrics.map((m) => {
       const info = costMetricInfo(m);
       return { name: m, unit: info.unit, description: info.description };
