@@ -1,10 +1,11 @@
 import { UnknownMetricError } from '../errors';
 import { buildNetworkIR } from '../ir/build';
 import { networkCost } from '../ir/cost';
+import { nb201ModelCost } from '../ir/nb201-cost';
 import { MODEL_METRICS } from '../metrics';
 import type { MetricInfo, Metrics } from '../metrics';
 import { fbnetSpace } from '../space/fbnet';
-import { NB201_SIZE, nb201Space } from '../space/nb201';
+import { nb201Space } from '../space/nb201';
 import { getSpace } from '../space/registry';
 import type { Arch, SearchSpace, SpaceId } from '../space/space';
 import { checkArch, datasetSpec } from '../space/space';
@@ -55,7 +56,6 @@ export class Benchmark {
   private nb201Tables?: Nb201Tables;
   private fbnetLut?: FbnetLut;
   /** nb201 FLOPs/params per dataset, by benchmark index, computed on first use (NaN = not yet). */
-  private readonly nb201Model = new Map<string, { flops: Float64Array; params: Float64Array }>();
 
   private constructor(readonly dataDir: string) {}
 
@@ -90,34 +90,17 @@ export class Benchmark {
     return list;
   }
 
-  /** FLOPs and params (millions) of `arch` on `dataset`, from the network IR; nb201 values are cached. */
+  /** FLOPs and params (millions) of `arch` on `dataset`, from the network IR. */
   modelCost(space: SpaceId | SearchSpace, dataset: string, arch: Arch): { flops: number; params: number } {
     const s = typeof space === 'string' ? getSpace(space) : space;
-    if (s.id !== 'nb201') {
-      const c = networkCost(buildNetworkIR(s, arch, dataset));
-      return { flops: c.macs / 1e6, params: c.params / 1e6 };
-    }
-    return this.nb201ModelCost(dataset, this.nb201.indexOf(arch), arch);
-  }
-
-  private nb201ModelCost(dataset: string, index: number, arch: Arch): { flops: number; params: number } {
-    let cache = this.nb201Model.get(dataset);
-    if (!cache) {
-      datasetSpec(nb201Space, dataset);
-      cache = { flops: new Float64Array(NB201_SIZE).fill(NaN), params: new Float64Array(NB201_SIZE).fill(NaN) };
-      this.nb201Model.set(dataset, cache);
-    }
-    if (Number.isNaN(cache.flops[index])) {
-      const c = networkCost(buildNetworkIR(nb201Space, arch, dataset));
-      cache.flops[index] = c.macs / 1e6;
-      cache.params[index] = c.params / 1e6;
-    }
-    return { flops: cache.flops[index], params: cache.params[index] };
+    const c = s.id === 'nb201' ? nb201ModelCost(arch, datasetSpec(s, dataset)) : networkCost(buildNetworkIR(s, arch, dataset));
+    return { flops: c.macs / 1e6, params: c.params / 1e6 };
   }
 
   /**
    * Every metric of `arch` as one flat record (accuracies, training time, device costs, flops,
-   * params). This is what a tabular evaluation returns; missing table values are left out.
+   * params). This is what a tabular evaluation returns; missing table values are left out. A
+   * fresh record per call, which the caller owns.
    */
   metricsOf(space: SpaceId | SearchSpace, dataset: string, arch: Arch): Metrics {
     const s = typeof space === 'string' ? getSpace(space) : space;
@@ -128,7 +111,7 @@ export class Benchmark {
         const v = column[i];
         if (!Number.isNaN(v)) out[name] = v;
       }
-      const model = this.nb201ModelCost(dataset, i, arch);
+      const model = this.modelCost(s, dataset, arch);
       out.flops = model.flops;
       out.params = model.params;
       return out;
