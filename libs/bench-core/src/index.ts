@@ -6,7 +6,7 @@ export { NasError, isNasError, InvalidArchitectureError, UnknownSearchSpaceError
 export type { NasErrorCode } from './errors';
 export { Rng } from './rng';
 export type { Arch, ArchKey, SpaceId, Decision, DatasetSpec, SearchSpace } from './space/space';
-export { archKey, spaceSize, checkArch, sampleArch, neighbours, neighbourCount, enumerateArchs, hammingDistance, oneHot, datasetSpec } from './space/space';
+export { archKey, archRank, isRankable, spaceSize, checkArch, sampleArch, neighbours, neighbourCount, enumerateArchs, hammingDistance, oneHot, datasetSpec } from './space/space';
 export { nb201Space, NB201_OPS, NB201_EDGES, NB201_SIZE, Nb201IndexTable, nb201Code, nb201FromCode } from './space/nb201';
 export type { Nb201Op } from './space/nb201';
 export { fbnetSpace, FBNET_MACRO, FBNET_SKIP, fbnetLayerSlots } from './space/fbnet';

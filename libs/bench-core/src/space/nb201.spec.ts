@@ -4,7 +4,8 @@ import { InvalidArchitectureError } from '../errors';
 import { Rng } from '../rng';
 import { describeWithData } from '../testing/data';
 import { Nb201IndexTable, NB201_SIZE, nb201Code, nb201FromCode, nb201Space } from './nb201';
-import { archKey, checkArch, enumerateArchs, neighbourCount, neighbours, sampleArch, spaceSize } from './space';
+import { fbnetSpace } from './fbnet';
+import { archKey, archRank, checkArch, enumerateArchs, isRankable, neighbourCount, neighbours, sampleArch, spaceSize } from './space';
 
 const INDEX0 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
 
@@ -91,5 +92,34 @@ describeWithData('Nb201IndexTable (official order)', (dataDir) => {
     const table = new Nb201IndexTable(doc().arch_strings);
     expect(() => table.archAt(15625)).toThrow(/0..15624, got 15625/);
     expect(() => table.archAt(-1)).toThrow(InvalidArchitectureError);
+  });
+});
+
+describe('archRank', () => {
+  it('is the position in enumeration order, for every nb201 architecture', () => {
+    let i = 0;
+    for (const a of enumerateArchs(nb201Space)) expect(archRank(nb201Space, a)).toBe(i++);
+    expect(i).toBe(NB201_SIZE);
+  });
+
+  it('only for spaces whose size fits a double exactly; invalid architectures throw naming the position', () => {
+    expect(isRankable(nb201Space)).toBe(true);
+    expect(isRankable(fbnetSpace)).toBe(false);
+    expect(() => archRank(fbnetSpace, new Array(22).fill(0))).toThrow(RangeError);
+    expect(() => archRank(nb201Space, [0, 0, 7, 0, 0, 0])).toThrow(InvalidArchitectureError);
+    expect(() => archRank(nb201Space, [0, 0, 0])).toThrow(InvalidArchitectureError);
+  });
+});
+
+describe('nb201Space.parse fast path', () => {
+  it('parses every canonical string to the architecture format() wrote, and other spellings still parse', () => {
+    for (const a of enumerateArchs(nb201Space)) expect(nb201Space.parse(nb201Space.format(a))).toEqual(a);
+    expect(nb201Space.parse(`  ${INDEX0}\n`)).toEqual(nb201Space.parse(INDEX0));
+  });
+
+  it('near-canonical strings fall through to the explaining parser', () => {
+    expect(() => nb201Space.parse(INDEX0.replace('skip_connect~2', 'skip_connect~1'))).toThrow(/must come from node 2/);
+    expect(() => nb201Space.parse(INDEX0.replace('nor_conv_1x1~0|skip', 'nor_conv_5x5~0|skip'))).toThrow(/unknown operation "nor_conv_5x5"/);
+    expect(() => nb201Space.parse(INDEX0 + '|')).toThrow(InvalidArchitectureError);
   });
 });

@@ -39,8 +39,48 @@ function formatUnchecked(a: Arch): string {
   return `|${o[a[0]]}~0|+|${o[a[1]]}~0|${o[a[2]]}~1|+|${o[a[3]]}~0|${o[a[4]]}~1|${o[a[5]]}~2|`;
 }
 
+/**
+ * The architecture of a string exactly in canonical form (what format() writes), or undefined for
+ * anything else. A scan with no regex, split or map lookup: workers parse one per evaluation.
+ */
+function parseCanonical(text: string): Arch | undefined {
+  const arch = new Array<number>(6);
+  let pos = 0;
+  let edge = 0;
+  for (let node = 1; node <= 3; node++) {
+    if (node > 1) {
+      if (text.charCodeAt(pos) !== 43 /* + */) return undefined;
+      pos++;
+    }
+    if (text.charCodeAt(pos) !== 124 /* | */) return undefined;
+    pos++;
+    for (let from = 0; from < node; from++) {
+      const op = opAt(text, pos);
+      if (op < 0) return undefined;
+      pos += (NB201_OPS as readonly string[])[op].length;
+      // "~<from>|"
+      if (text.charCodeAt(pos) !== 126 || text.charCodeAt(pos + 1) !== 48 + from || text.charCodeAt(pos + 2) !== 124) return undefined;
+      pos += 3;
+      arch[edge++] = op;
+    }
+  }
+  return pos === text.length ? Object.freeze(arch) : undefined;
+}
+
+/** Index of the operation whose name starts at `pos`, or -1. */
+function opAt(text: string, pos: number): number {
+  // First letters tell the ops apart, except the two convolutions (their kernel digit does).
+  const c = text.charCodeAt(pos);
+  const op = c === 115 ? 1 : c === 97 ? 4 : c === 110 ? (text.charCodeAt(pos + 2) === 110 ? 0 : text.charCodeAt(pos + 9) === 49 ? 2 : 3) : -1;
+  return op >= 0 && text.startsWith((NB201_OPS as readonly string[])[op], pos) ? op : -1;
+}
+
 function parse(text: string): Arch {
   if (typeof text !== 'string') throw new InvalidArchitectureError('nb201 architecture must be a string');
+  // Canonical strings (what format() and every task carry) take the fast path; other spellings
+  // and errors go through the parser that explains what is wrong.
+  const canonical = parseCanonical(text);
+  if (canonical) return canonical;
   const s = text.trim();
   const where = (msg: string) => new InvalidArchitectureError(`malformed nb201 arch string "${s}": ${msg}`);
   const groups = s.split('+');

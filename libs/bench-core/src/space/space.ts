@@ -48,6 +48,35 @@ export function archKey(space: SearchSpace, arch: Arch): ArchKey {
   return space.format(arch) as ArchKey;
 }
 
+const RANKABLE = new WeakMap<SearchSpace, boolean>();
+
+/** Whether every architecture of the space has an exact {@link archRank} (size at most 2^53). */
+export function isRankable(space: SearchSpace): boolean {
+  let r = RANKABLE.get(space);
+  if (r === undefined) RANKABLE.set(space, (r = spaceSize(space) <= BigInt(Number.MAX_SAFE_INTEGER)));
+  return r;
+}
+
+/**
+ * Position of `arch` in {@link enumerateArchs} order (mixed radix, first decision most
+ * significant): a numeric identity that is much cheaper to hash than {@link archKey}, for
+ * membership tests in hot loops. Only for {@link isRankable} spaces (NB201, not FBNet); throws
+ * {@link InvalidArchitectureError} for an invalid architecture, RangeError for a space too large.
+ */
+export function archRank(space: SearchSpace, arch: Arch): number {
+  if (!isRankable(space)) throw new RangeError(`${space.id} is too large to rank architectures exactly`);
+  const ds = space.decisions;
+  if (arch.length !== ds.length) checkArch(space, arch);
+  let rank = 0;
+  for (let i = 0; i < ds.length; i++) {
+    const n = ds[i].options.length;
+    const v = arch[i];
+    if (!Number.isInteger(v) || v < 0 || v >= n) checkArch(space, arch);
+    rank = rank * n + v;
+  }
+  return rank;
+}
+
 /** Number of architectures in the space (a bigint: FBNet's 9^22 does not fit a double exactly). */
 export function spaceSize(space: SearchSpace): bigint {
   let n = 1n;
