@@ -2,7 +2,7 @@ import { archKey, InvalidArgumentError, isNasError, Rng } from '@hwnas/bench-cor
 import type { Arch, Benchmark, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { bestFeasible, isPareto, paretoFront } from './problem';
 import type { SearchProblem } from './problem';
-import type { SearchStrategy, TrialNeed } from './strategy';
+import type { Candidate, SearchStrategy, TrialNeed } from './strategy';
 
 /**
  * Where the in-process runner gets metrics from, synchronously (a table, a simulator, a
@@ -123,7 +123,7 @@ export function runSearch(strategy: SearchStrategy, space: SearchSpace, problem:
   const cache = new Map<string, TrialLogEntry>();
   const evaluated: TrialLogEntry[] = [];
   const history: TrialLogEntry[] = [];
-  const inflight: { trialId: number; arch: Arch; need: TrialNeed }[] = [];
+  const inflight: Candidate[] = [];
   let costQueries = 0;
   let stop: RunResult['stop'] = 'budget';
 
@@ -143,7 +143,7 @@ export function runSearch(strategy: SearchStrategy, space: SearchSpace, problem:
       break;
     }
     const c = inflight.splice(parallelism === 1 ? 0 : order.int(inflight.length), 1)[0];
-    const key = archKey(space, c.arch);
+    const key = c.key ?? archKey(space, c.arch);
     let entry: TrialLogEntry;
     if (c.need === 'costs') {
       costQueries++;

@@ -1,4 +1,4 @@
-import { enumerateArchs, sampleArch, spaceSize } from '@hwnas/bench-core';
+import { enumerateArchs, spaceSize } from '@hwnas/bench-core';
 import type { Arch, Rng, SearchSpace } from '@hwnas/bench-core';
 
 /** Spaces up to this size are enumerated when rejection sampling stops finding unseen architectures. */
@@ -7,12 +7,16 @@ const ENUMERABLE = 1_000_000n;
 /**
  * A uniformly random architecture for which `seen` is false, or undefined when every one is seen.
  * Rejection sampling first (`tries` draws); spaces of at most a million architectures are then
- * enumerated so that the last unseen ones are still found. Deterministic given the Rng state.
+ * enumerated so that the last unseen ones are still found. Deterministic given the Rng state
+ * (the same draws as bench-core's `sampleArch`). `seen` may get a scratch array it must not keep:
+ * rejected draws are not copied, which matters once most of a small space is seen.
  */
 export function sampleUnseen(space: SearchSpace, rng: Rng, seen: (arch: Arch) => boolean, tries = 200): Arch | undefined {
+  const decisions = space.decisions;
+  const draw = new Array<number>(decisions.length);
   for (let i = 0; i < tries; i++) {
-    const a = sampleArch(space, rng);
-    if (!seen(a)) return a;
+    for (let d = 0; d < decisions.length; d++) draw[d] = rng.int(decisions[d].options.length);
+    if (!seen(draw)) return Object.freeze(draw.slice());
   }
   if (spaceSize(space) > ENUMERABLE) return undefined;
   const rest: Arch[] = [];

@@ -1,4 +1,4 @@
-import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
+import type { Arch, ArchKey, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import type { OptionSpecs } from './options';
 import type { SearchProblem } from './problem';
@@ -21,6 +21,11 @@ export interface Candidate {
   readonly trialId: number;
   readonly arch: Arch;
   readonly need: TrialNeed;
+  /**
+   * `archKey(space, arch)` when the strategy has it at hand ({@link TrialBook} fills it in), so
+   * that the runner does not format the architecture a second time. Must be exactly that key.
+   */
+  readonly key?: ArchKey;
 }
 
 /** Outcome of a trial. */

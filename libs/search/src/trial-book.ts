@@ -1,4 +1,4 @@
-import { archKey, checkArch, InvalidArgumentError } from '@hwnas/bench-core';
+import { archKey, archRank, checkArch, InvalidArgumentError, isRankable } from '@hwnas/bench-core';
 import type { Arch, ArchKey, Metrics, SearchSpace } from '@hwnas/bench-core';
 import type { Candidate, TrialNeed, TrialResult } from './strategy';
 
@@ -30,6 +30,12 @@ export class TrialBook {
   private readonly trials: TrialRecord[];
   private readonly told: number[];
   private readonly fullByKey = new Map<string, number>();
+  /**
+   * Ranks of the architectures proposed for `full`, in spaces small enough to rank: strategies
+   * test candidates against it in their sampling loops, and a number hashes far faster than the
+   * canonical string.
+   */
+  private readonly fullRanks?: Set<number>;
   private readonly costsByKey = new Map<string, number>();
   private pendingCount = 0;
 
@@ -39,8 +45,10 @@ export class TrialBook {
   ) {
     this.trials = state ? state.trials.map((t) => ({ ...t, arch: Object.freeze(t.arch.slice()) })) : [];
     this.told = state ? state.told.slice() : [];
+    if (isRankable(space)) this.fullRanks = new Set();
     for (const t of this.trials) {
       (t.need === 'full' ? this.fullByKey : this.costsByKey).set(t.key, t.trialId);
+      if (t.need === 'full') this.fullRanks?.add(archRank(space, t.arch));
       if (t.status === 'pending') this.pendingCount++;
     }
   }
@@ -69,13 +77,15 @@ export class TrialBook {
     const trialId = this.trials.length;
     this.trials.push({ trialId, arch: a, key, need, status: 'pending' });
     index.set(key, trialId);
+    if (need === 'full') this.fullRanks?.add(archRank(this.space, a));
     this.pendingCount++;
-    return Object.freeze({ trialId, arch: a, need });
+    return Object.freeze({ trialId, arch: a, need, key });
   }
 
   /** Whether `arch` (or its key) was ever proposed for a full evaluation (pending or done). */
   hasFull(arch: Arch | ArchKey): boolean {
-    return this.fullByKey.has(typeof arch === 'string' ? arch : archKey(this.space, arch));
+    if (typeof arch === 'string') return this.fullByKey.has(arch);
+    return this.fullRanks ? this.fullRanks.has(archRank(this.space, arch)) : this.fullByKey.has(archKey(this.space, arch));
   }
 
   /** The latest `full` trial of `arch`, if any. */
@@ -104,7 +114,8 @@ export class TrialBook {
     const t = Number.isInteger(result.trialId) ? this.trials[result.trialId] : undefined;
     if (!t) throw new InvalidArgumentError(`tell: trial ${result.trialId} was never proposed by this strategy`);
     if (t.status !== 'pending') return undefined;
-    if (result.arch && archKey(this.space, result.arch) !== t.key) {
+    // The same array as proposed (the usual case) needs no key comparison.
+    if (result.arch && result.arch !== t.arch && archKey(this.space, result.arch) !== t.key) {
       throw new InvalidArgumentError(`tell: trial ${result.trialId} was proposed for ${t.key}, not ${archKey(this.space, result.arch)}`);
     }
     if (result.status === 'ok' && result.metrics) {
