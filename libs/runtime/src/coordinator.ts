@@ -101,10 +101,24 @@ export interface CoordinatorOptions {
   readonly redispatchMs?: number;
 }
 
+/** Results received and not yet applied, and the promise every one of their deliveries waits on. */
 interface Inbox {
-  readonly result: TaskResult;
+  readonly results: TaskResult[];
+  readonly applied: Promise<void>;
   resolve(): void;
   reject(e: unknown): void;
+}
+
+function newInbox(): Inbox {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const applied = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A failed batch is redelivered by the channel; nobody else needs to observe the rejection.
+  applied.catch(() => undefined);
+  return { results: [], applied, resolve, reject };
 }
 
 interface Live {
@@ -120,7 +134,7 @@ interface Live {
   chain: Promise<void>;
   watchers: Set<(u: SearchUpdate) => void>;
   /** Results received and not yet applied; applied in batches, one journal event per batch. */
-  inbox: Inbox[];
+  inbox?: Inbox;
   requestId?: string;
   attachment?: unknown;
   /** JSON of (spec, attachment), to compare a repeated request id with. */
@@ -225,7 +239,6 @@ export class Coordinator {
       seq: 0,
       chain: Promise.resolve(),
       watchers: new Set(),
-      inbox: [],
       fingerprint,
       trace: searchTrace,
       ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
@@ -377,19 +390,23 @@ export class Coordinator {
   private onResult(result: TaskResult): Promise<void> {
     const live = this.searches.get(result.searchId);
     if (!live) return Promise.resolve(); // a result of a search this coordinator does not know (e.g. deleted)
-    return new Promise<void>((resolve, reject) => {
-      live.inbox.push({ result, resolve, reject });
-      if (live.inbox.length === 1) void this.serialize(result.searchId, live, () => this.applyInbox(result.searchId, live)).catch(() => undefined);
-    });
+    let inbox = live.inbox;
+    if (!inbox) {
+      inbox = live.inbox = newInbox();
+      void this.serialize(result.searchId, live, () => this.applyInbox(result.searchId, live)).catch(() => undefined);
+    }
+    inbox.results.push(result);
+    return inbox.applied;
   }
 
   private async applyInbox(searchId: string, live: Live): Promise<void> {
-    const batch = live.inbox.splice(0);
+    const inbox = live.inbox!;
+    live.inbox = undefined;
     try {
       const run = live.run;
       const fresh: TaskResult[] = [];
       const seen = new Set<string>();
-      for (const { result } of batch) {
+      for (const result of inbox.results) {
         if (!run || !run.expects(result.taskId) || seen.has(result.taskId)) continue;
         seen.add(result.taskId);
         fresh.push(result);
@@ -402,8 +419,8 @@ export class Coordinator {
         live.updatedAt = at;
         const tasks: EvalTask[] = [];
         for (const result of fresh) {
-          live.trace.landed(result);
-          tasks.push(...run.accept(result, at).dispatch);
+          live.trace.landed(result, run.needOf(result.taskId));
+          for (const t of run.accept(result, at).dispatch) tasks.push(t);
           if (live.watchers.size === 0) continue;
           const last = run.history()[run.history().length - 1];
           if (last && last.trialId === result.trialId) {
@@ -422,9 +439,9 @@ export class Coordinator {
         await this.dispatch(live.trace.dispatching(tasks));
         await this.finishIfDone(searchId, live);
       }
-      for (const b of batch) b.resolve();
+      inbox.resolve();
     } catch (e) {
-      for (const b of batch) b.reject(e);
+      inbox.reject(e);
       throw e;
     }
   }
@@ -503,8 +520,7 @@ export class Coordinator {
             seq,
             chain: Promise.resolve(),
             watchers: new Set(),
-            inbox: [],
-            fingerprint: JSON.stringify([event.spec, event.attachment ?? null]),
+                  fingerprint: JSON.stringify([event.spec, event.attachment ?? null]),
             trace: searchTrace,
             ...(event.requestId !== undefined ? { requestId: event.requestId } : {}),
             ...(event.attachment !== undefined ? { attachment: event.attachment } : {}),

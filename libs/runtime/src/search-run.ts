@@ -1,7 +1,7 @@
 import { archKey, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { bestFeasible, isPareto, paretoFront } from '@hwnas/search';
-import type { Candidate, SearchProblem, SearchStrategy, PredictorExplanation } from '@hwnas/search';
+import type { Candidate, SearchProblem, SearchStrategy, PredictorExplanation, TrialResult } from '@hwnas/search';
 import type { ErrorInfo, TaskResult } from './events';
 import type { EvalTask } from './ports/task-queue';
 import type { SearchSpec } from './search-spec';
@@ -46,6 +46,8 @@ export interface RunCounts {
   /** Tasks dispatched and not yet answered. */
   readonly inFlight: number;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Cap on cost-first queries per unit of budget (a strategy that only screens must still stop). */
 const COST_QUERIES_PER_EVALUATION = 1000;
@@ -100,8 +102,11 @@ export class SearchRun {
 
   /** The first candidates of the search. Call once. */
   start(): RunStep {
-    const first = this.askOnce();
-    return { dispatch: [...first.tasks, ...this.pump(first.settled)], ignored: false };
+    const tasks: EvalTask[] = [];
+    const settled: number[] = [];
+    this.askOnce(tasks, settled);
+    for (const t of this.pump(settled)) tasks.push(t);
+    return { dispatch: tasks, ignored: false };
   }
 
   /**
@@ -113,16 +118,11 @@ export class SearchRun {
     const task = this.dispatched.get(result.taskId);
     if (!task) return { dispatch: [], ignored: true };
     this.dispatched.delete(result.taskId);
-    const outcome: EvaluatedArch = {
-      trialId: task.trialId,
-      arch: this.candidates[task.trialId].arch,
-      key: task.arch,
-      need: task.need,
-      status: result.status,
-      ...(result.metrics ? { metrics: result.metrics } : {}),
-      ...(result.error ? { error: result.error } : {}),
-      ...(at !== undefined ? { at } : {}),
-    };
+    // Built by assignment, not conditional spreads: this runs once per evaluation.
+    const outcome: Mutable<EvaluatedArch> = { trialId: task.trialId, arch: this.candidates[task.trialId].arch, key: task.arch, need: task.need, status: result.status };
+    if (result.metrics) outcome.metrics = result.metrics;
+    if (result.error) outcome.error = result.error;
+    if (at !== undefined) outcome.at = at;
     this.taskOutcome.set(task.taskId, outcome);
     if (task.need === 'full') {
       this.evaluated.push(outcome);
@@ -132,15 +132,22 @@ export class SearchRun {
         this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
       }
     }
-    const settled = [task.trialId, ...(this.waiters.get(task.taskId) ?? [])];
+    this.outcomes.set(task.trialId, outcome);
+    const waiting = this.waiters.get(task.taskId);
+    if (!waiting) return { dispatch: this.pump([task.trialId]), ignored: false };
     this.waiters.delete(task.taskId);
-    for (const t of settled) this.outcomes.set(t, { ...outcome, trialId: t });
-    return { dispatch: this.pump(settled), ignored: false };
+    for (const t of waiting) this.outcomes.set(t, { ...outcome, trialId: t, need: this.candidates[t].need });
+    return { dispatch: this.pump([task.trialId, ...waiting]), ignored: false };
   }
 
   /** Stops asking for new candidates; what is in flight still lands (drain). */
   cancel(): void {
     this.cancelled = true;
+  }
+
+  /** Need of a task dispatched and not answered yet (undefined for any other task id). */
+  needOf(taskId: string): 'full' | 'costs' | undefined {
+    return this.dispatched.get(taskId)?.need;
   }
 
   /** Whether `taskId` is dispatched and not answered yet (a result for it would be applied). */
@@ -235,44 +242,43 @@ export class SearchRun {
    */
   private pump(settled: readonly number[]): EvalTask[] {
     const out: EvalTask[] = [];
-    const ready = [...settled];
+    const ordered = this.spec.ordering === 'ordered';
+    // Unordered: trials in the order they settled (cache answers join the end of the line).
+    const ready = ordered ? [] : settled.slice();
+    let head = 0;
     for (;;) {
       let next: number | undefined;
-      if (this.spec.ordering === 'ordered') {
+      if (ordered) {
         if (this.nextTell < this.candidates.length && this.outcomes.has(this.nextTell)) next = this.nextTell++;
       } else {
-        while (ready.length && next === undefined) {
-          const t = ready.shift()!;
+        while (head < ready.length && next === undefined) {
+          const t = ready[head++];
           if (!this.told.has(t)) next = t;
         }
       }
       if (next === undefined) return out;
       this.tell(next);
-      const r = this.askOnce();
-      out.push(...r.tasks);
-      ready.push(...r.settled);
+      this.askOnce(out, ordered ? undefined : ready);
     }
   }
 
   private tell(trialId: number): void {
     const o = this.outcomes.get(trialId)!;
     this.told.add(trialId);
-    this.setup.strategy.tell({
-      trialId,
-      arch: o.arch,
-      status: o.status,
-      ...(o.metrics ? { metrics: o.metrics } : {}),
-      ...(o.error ? { error: `${o.error.code}: ${o.error.message}` } : {}),
-    });
+    const result: Mutable<TrialResult> = { trialId, arch: o.arch, status: o.status };
+    if (o.metrics) result.metrics = o.metrics;
+    if (o.error) result.error = `${o.error.code}: ${o.error.message}`;
+    this.setup.strategy.tell(result);
   }
 
-  /** Asks the strategy once for as many candidates as the window and budget allow. */
-  private askOnce(): { tasks: EvalTask[]; settled: number[] } {
-    const tasks: EvalTask[] = [];
-    const settled: number[] = [];
-    if (this.cancelled || this.exhausted || this.costCapReached()) return { tasks, settled };
+  /**
+   * Asks the strategy once for as many candidates as the window and budget allow; pushes the
+   * tasks to dispatch onto `tasks` and the trials answered at once (from the cache) onto `settled`.
+   */
+  private askOnce(tasks: EvalTask[], settled?: number[]): void {
+    if (this.cancelled || this.exhausted || this.costCapReached()) return;
     const n = Math.min(this.spec.maxInFlight - this.outstanding(), this.spec.budget - this.fullTask.size);
-    if (n <= 0) return { tasks, settled };
+    if (n <= 0) return;
     const asked = this.setup.strategy.ask(n);
     if (asked.length > n) throw new InvalidArgumentError(`strategy ${this.spec.strategy} proposed ${asked.length} candidates when asked for ${n}`);
     if (asked.length === 0 && this.outstanding() === 0) this.exhausted = true;
@@ -281,11 +287,10 @@ export class SearchRun {
         throw new InvalidArgumentError(`strategy ${this.spec.strategy} numbered a candidate ${c.trialId}, expected ${this.candidates.length}`);
       }
       this.candidates.push(c);
-      const task = this.route(c, archKey(this.setup.space, c.arch));
+      const task = this.route(c, c.key ?? archKey(this.setup.space, c.arch));
       if (task) tasks.push(task);
-      else if (this.outcomes.has(c.trialId)) settled.push(c.trialId);
+      else if (settled && this.outcomes.has(c.trialId)) settled.push(c.trialId);
     }
-    return { tasks, settled };
   }
 
   /** Dispatches a candidate, attaches it to an identical in-flight task, or answers it from the cache. */

@@ -1,4 +1,4 @@
-import { context, metrics, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, metrics, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Counter, Link, Span } from '@opentelemetry/api';
 import type { Metrics } from '@hwnas/bench-core';
 import type { SearchStrategy } from '@hwnas/search';
@@ -23,6 +23,13 @@ export const SPAN_NAMES = {
 const PROGRESS_STEP = 0.1;
 
 /** Counter of evaluations applied by the coordinator, created on first use (after the SDK started). */
+/** Attributes of the `hwnas.evaluations` counter by status and need, built once (one add per result). */
+function landedAttributes(status: 'ok' | 'failed'): Record<'full' | 'costs' | 'unknown', Attributes> {
+  const of = (need: string): Attributes => Object.freeze({ 'hwnas.result.status': status, 'hwnas.need': need });
+  return { full: of('full'), costs: of('costs'), unknown: of('unknown') };
+}
+const LANDED_ATTRIBUTES = { ok: landedAttributes('ok'), failed: landedAttributes('failed') };
+
 let evaluationsCounter: Counter | undefined;
 function evaluations(): Counter {
   evaluationsCounter ??= metrics.getMeter(RUNTIME_SCOPE).createCounter('hwnas.evaluations', {
@@ -88,7 +95,16 @@ export class SearchTrace {
     private parent: Context,
     /** The open search span (absent after a restart). */
     private span?: Span,
-  ) {}
+  )  {
+    this.enabled = trace.isSpanContextValid(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT);
+  }
+
+  /**
+   * Whether this search has a valid trace context to hang spans on and propagate. False when no
+   * OpenTelemetry SDK is registered: then nothing per evaluation is built at all (the hot path of
+   * an embedded search runs tens of thousands of evaluations per second).
+   */
+  private enabled: boolean;
 
   /**
    * Starts the trace of a new search. `traceparent` (W3C) makes the search span a child of the
@@ -128,6 +144,7 @@ export class SearchTrace {
         const span = tracer.startSpan(SPAN_NAMES.search, { attributes: { ...specAttributes(this.searchId, this.spec), ...attributes, 'hwnas.search.resumed': true } }, ROOT_CONTEXT);
         this.span = span;
         this.parent = trace.setSpan(ROOT_CONTEXT, span);
+        this.enabled = trace.isSpanContextValid(span.spanContext());
         return;
       }
       tracer.startSpan(SPAN_NAMES.searchResumed, { attributes: { ...specAttributes(this.searchId, this.spec), ...attributes } }, this.parent).end();
@@ -148,7 +165,7 @@ export class SearchTrace {
    * `traceparent` set (tasks already traced are returned as they are).
    */
   dispatching(tasks: readonly EvalTask[]): readonly EvalTask[] {
-    if (tasks.length === 0) return tasks;
+    if (tasks.length === 0 || !this.enabled) return tasks;
     try {
       return tasks.map((t) => {
         if (t.traceparent !== undefined) return t;
@@ -187,11 +204,14 @@ export class SearchTrace {
     quietly(() => this.evaluations.get(taskId)?.span.addEvent('dispatch_failed', { 'exception.message': err instanceof Error ? err.message : String(err) }));
   }
 
-  /** Ends the `evaluate` span of an applied result, with what the worker reported. */
-  landed(result: TaskResult): void {
+  /**
+   * Counts an applied result (`need`: of its task) and ends its `evaluate` span with what the
+   * worker reported.
+   */
+  landed(result: TaskResult, need: 'full' | 'costs' | undefined): void {
     quietly(() => {
-      const e = this.evaluations.get(result.taskId);
-      evaluations().add(1, { 'hwnas.result.status': result.status, 'hwnas.need': e?.need ?? 'unknown' });
+      evaluations().add(1, LANDED_ATTRIBUTES[result.status][need ?? 'unknown']);
+      const e = this.enabled ? this.evaluations.get(result.taskId) : undefined;
       if (!e) return;
       this.evaluations.delete(result.taskId);
       const span = e.span;
@@ -296,7 +316,7 @@ export class SearchTrace {
   traced(setup: SearchSetup, replaying: () => boolean = () => false): SearchSetup {
     const strategy = setup.strategy;
     const ask = (n: number) => {
-      if (this.asking || replaying()) return strategy.ask(n);
+      if (this.asking || !this.enabled || replaying()) return strategy.ask(n);
       const startTime = Date.now();
       const t0 = performance.now();
       this.asking = true;
@@ -321,13 +341,15 @@ export class SearchTrace {
         }
       }
     };
-    const wrapped = new Proxy(strategy, {
-      get(target, prop, receiver) {
-        if (prop === 'ask') return ask;
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    // A plain delegate rather than a Proxy: tell() runs once per evaluation, and a Proxy would bind
+    // a fresh function on every call.
+    const wrapped: SearchStrategy = {
+      ask,
+      tell: (result) => strategy.tell(result),
+      snapshot: () => strategy.snapshot(),
+      ...(strategy.recommend ? { recommend: () => strategy.recommend!() } : {}),
+      ...(strategy.explain ? { explain: () => strategy.explain!() } : {}),
+    };
     return { ...setup, strategy: wrapped };
   }
 }

@@ -62,8 +62,8 @@ export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatal
  * costs; a cost query returns only the metrics it asks for.
  */
 export class TableTrialEvaluator implements TrialEvaluator {
-  /** Parsed architectures by `space|arch` string (parsing is a large part of a table lookup). */
-  private readonly parsed = new Map<string, Arch>();
+  /** Parsed architectures per space by arch string (parsing is a large part of a table lookup). */
+  private readonly parsed = new Map<string, Map<string, Arch>>();
 
   /**
    * `proxy` answers tasks whose accuracy source is `proxy`; `parseCacheSize`: parsed
@@ -77,14 +77,15 @@ export class TableTrialEvaluator implements TrialEvaluator {
   ) {}
 
   private parse(space: SearchSpace, text: string): Arch {
-    const key = `${space.id}|${text}`;
-    let arch = this.parsed.get(key);
+    let cache = this.parsed.get(space.id);
+    if (!cache) this.parsed.set(space.id, (cache = new Map()));
+    let arch = cache.get(text);
     if (arch === undefined) {
       arch = space.parse(text);
       if (this.parseCacheSize > 0) {
-        // Oldest first out: Maps iterate in insertion order.
-        if (this.parsed.size >= this.parseCacheSize) this.parsed.delete(this.parsed.keys().next().value!);
-        this.parsed.set(key, arch);
+        // Oldest first out (Maps iterate in insertion order); the cap is per space.
+        if (cache.size >= this.parseCacheSize) cache.delete(cache.keys().next().value!);
+        cache.set(text, arch);
       }
     }
     return arch;
@@ -96,7 +97,8 @@ export class TableTrialEvaluator implements TrialEvaluator {
     if (task.accuracySource === 'proxy' && !this.proxy) {
       throw new NasError('accuracy source "proxy" is not available in this worker', 'failed_precondition');
     }
-    const out: Record<string, number> = { ...this.bench.metricsOf(space, task.dataset, arch) };
+    // metricsOf returns a fresh record: filled in place, not copied.
+    const out = this.bench.metricsOf(space, task.dataset, arch) as Record<string, number>;
     // The proxy is an accuracy: computed for full evaluations only, never for cost queries.
     if (task.accuracySource === 'proxy' && task.need === 'full') {
       out[this.proxy!.metric.name] = await this.proxy!.score({ space: task.space, dataset: task.dataset, arch: task.arch }, signal);

@@ -11,33 +11,41 @@ import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } fro
 /** Name of the span a worker makes per delivery of a task (child of the task's `evaluate` span). */
 export const WORKER_SPAN_NAME = 'worker.evaluate';
 
+/** One tracer for every task (it follows whichever SDK is registered, or none). */
+const tracer = trace.getTracer(RUNTIME_SCOPE);
+
 /**
  * Starts the `worker.evaluate` span of one delivery, under the task's `traceparent` (or, without
  * one, under the active context, e.g. the one a transport extracted from message headers).
  */
 function startTaskSpan(task: EvalTask, workerId: string, attempt: number): Span {
   const parent = contextFromTraceparent(task.traceparent, context.active()) ?? context.active();
-  return trace.getTracer(RUNTIME_SCOPE).startSpan(
-    WORKER_SPAN_NAME,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'hwnas.search.id': task.searchId,
-        'hwnas.task.id': task.taskId,
-        'hwnas.trial.id': task.trialId,
-        'hwnas.arch': task.arch,
-        'hwnas.need': task.need,
-        'hwnas.space': task.space,
-        'hwnas.dataset': task.dataset,
-        'hwnas.devices': [...task.devices],
-        'hwnas.worker.id': workerId,
-        'hwnas.attempt': attempt,
-        'hwnas.retry_count': attempt - 1,
-      },
-    },
-    parent,
-  );
+  const span = tracer.startSpan(WORKER_SPAN_NAME, { kind: SpanKind.CONSUMER }, parent);
+  // Attributes only for a span that records: without an SDK this runs per task for nothing.
+  if (span.isRecording()) {
+    span.setAttributes({
+      'hwnas.search.id': task.searchId,
+      'hwnas.task.id': task.taskId,
+      'hwnas.trial.id': task.trialId,
+      'hwnas.arch': task.arch,
+      'hwnas.need': task.need,
+      'hwnas.space': task.space,
+      'hwnas.dataset': task.dataset,
+      'hwnas.devices': [...task.devices],
+      'hwnas.worker.id': workerId,
+      'hwnas.attempt': attempt,
+      'hwnas.retry_count': attempt - 1,
+    });
+  }
+  return span;
 }
+
+/** Metric attributes per outcome, built once (recorded per task). */
+const OUTCOME_ATTRIBUTES = {
+  ok: Object.freeze({ 'hwnas.outcome': 'ok' }),
+  failed: Object.freeze({ 'hwnas.outcome': 'failed' }),
+  retry: Object.freeze({ 'hwnas.outcome': 'retry' }),
+} as const;
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -70,53 +78,57 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
   const meter = metrics.getMeter(RUNTIME_SCOPE);
   const durations = meter.createHistogram('hwnas.worker.evaluation.duration', { description: 'Time a worker spent evaluating one task delivery', unit: 'ms' });
   const settled = meter.createCounter('hwnas.worker.tasks', { description: 'Task deliveries a worker settled, by outcome (ok, failed, retry)', unit: '{task}' });
+  /** Records a settled delivery in the metrics and, when tracing, on its span (then ends it). */
+  const done = (started: number, span: Span | undefined, outcome: 'ok' | 'failed' | 'retry', err?: unknown) => {
+    // Not through quietly(): this runs per task, and a closure per call shows in the GC.
+    try {
+      durations.record(now() - started, OUTCOME_ATTRIBUTES[outcome]);
+      settled.add(1, OUTCOME_ATTRIBUTES[outcome]);
+      if (!span) return;
+      span.setAttribute('hwnas.outcome', outcome);
+      if (err !== undefined) {
+        span.recordException(err instanceof Error ? err : String(err));
+        if (isNasError(err)) span.setAttribute('error.type', err.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+      }
+      span.end();
+    } catch {
+      // Telemetry never fails a task.
+    }
+  };
+  const backoffMs = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1));
   return opts.queue.consume(
     async (task, ctl) => {
       const started = now();
       let span: Span | undefined;
-      quietly(() => (span = startTaskSpan(task, opts.workerId, ctl.attempt)));
-      const traceparent = formatTraceparent(span?.spanContext());
-      const base_ = {
-        taskId: task.taskId,
-        searchId: task.searchId,
-        trialId: task.trialId,
-        workerId: opts.workerId,
-        attempts: ctl.attempt,
-        ...(traceparent !== undefined ? { traceparent } : {}),
-      };
-      const done = (outcome: 'ok' | 'failed' | 'retry', err?: unknown) =>
-        quietly(() => {
-          const ms = now() - started;
-          durations.record(ms, { 'hwnas.outcome': outcome });
-          settled.add(1, { 'hwnas.outcome': outcome });
-          if (!span) return;
-          span.setAttribute('hwnas.outcome', outcome);
-          if (err !== undefined) {
-            span.recordException(err instanceof Error ? err : String(err));
-            if (isNasError(err)) span.setAttribute('error.type', err.code);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
-          }
-          span.end();
-        });
+      let traceparent: string | undefined;
+      try {
+        span = startTaskSpan(task, opts.workerId, ctl.attempt);
+        traceparent = formatTraceparent(span.spanContext());
+      } catch {
+        // Telemetry never fails a task.
+      }
+      // Without a valid span context (no SDK) there is nothing to make active or propagate.
+      if (traceparent === undefined) span = undefined;
       let result: TaskResult;
       try {
         // The evaluator (and the device clients it calls) see the worker span as the active one.
         const out = await (span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task));
-        result = { ...base_, status: 'ok', metrics: out, durationMs: now() - started };
-        quietly(() => span?.isRecording() && span.setAttributes(metricAttributes(out)));
+        result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'ok', metrics: out, durationMs: now() - started };
+        if (span?.isRecording()) quietly(() => span!.setAttributes(metricAttributes(out)));
       } catch (e) {
         const retryable = isNasError(e) ? e.retryable : false;
         if (retryable && ctl.attempt < maxDeliveries) {
-          const delayMs = Math.min(cap, base * 2 ** (ctl.attempt - 1));
+          const delayMs = backoffMs(ctl.attempt);
           quietly(() => span?.addEvent('retry', { 'hwnas.retry.delay_ms': delayMs }));
-          done('retry', e);
+          done(started, span, 'retry', e);
           ctl.retry(delayMs);
           return;
         }
         const code = isNasError(e) ? e.code : 'internal';
         const message = (e as Error)?.message ?? String(e);
         const why = retryable ? `gave up after ${ctl.attempt} attempts: ${message}` : message;
-        result = { ...base_, status: 'failed', error: { code, message: why }, durationMs: now() - started };
+        result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'failed', error: { code, message: why }, durationMs: now() - started };
         quietly(() => {
           span?.recordException(e instanceof Error ? e : String(e));
           span?.setAttribute('error.type', code);
@@ -127,16 +139,16 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
         await opts.results.publish(result);
       } catch (e) {
         quietly(() => span?.addEvent('result_publish_failed'));
-        done('retry', e);
-        ctl.retry(Math.min(cap, base * 2 ** (ctl.attempt - 1)));
+        done(started, span, 'retry', e);
+        ctl.retry(backoffMs(ctl.attempt));
         return;
       }
       if (result.status === 'ok') {
-        done('ok');
+        done(started, span, 'ok');
         ctl.ack();
       } else {
         quietly(() => span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error!.message }));
-        done('failed');
+        done(started, span, 'failed');
         ctl.reject(result.error!.message);
       }
     },

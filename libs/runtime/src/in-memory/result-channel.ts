@@ -2,43 +2,65 @@ import type { TaskResult } from '../events';
 import type { ResultChannel } from '../ports/result-channel';
 import type { Subscription } from '../ports/task-queue';
 
+type Handler = (r: TaskResult) => Promise<void>;
+
+/** Deliveries of one result before it is dropped, and the first pause between them. */
+const ATTEMPTS = 5;
+const FIRST_RETRY_MS = 10;
+
 /**
  * An in-process {@link ResultChannel}: each result is handed to every subscriber at once, in
  * publish order, without waiting for earlier handlers to finish (several may run together); a
- * handler that throws gets the same result again after a short delay.
+ * handler that throws or rejects gets the same result again after a short, growing delay.
  */
 export class InMemoryResultChannel implements ResultChannel {
-  private readonly handlers = new Set<(r: TaskResult) => Promise<void>>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly handlers = new Set<Handler>();
+  /** Deliveries not yet settled, and who waits for them to reach zero. */
+  private pending = 0;
+  private idle: (() => void)[] = [];
 
   async publish(result: TaskResult): Promise<void> {
     // Handed over at once and concurrently (in publish order), so that a consumer may batch what
     // lands together; not awaited by the publisher, as a broker would not be.
-    for (const h of this.handlers) {
-      const p = deliver(h, result);
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
-    }
+    for (const h of this.handlers) this.deliver(h, result, 0);
   }
 
-  async subscribe(handler: (result: TaskResult) => Promise<void>): Promise<Subscription> {
+  async subscribe(handler: Handler): Promise<Subscription> {
     this.handlers.add(handler);
     return {
       stop: async () => {
         this.handlers.delete(handler);
-        await Promise.all([...this.inFlight]);
+        if (this.pending > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
       },
     };
   }
-}
 
-async function deliver(handler: (r: TaskResult) => Promise<void>, result: TaskResult): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  private deliver(handler: Handler, result: TaskResult, attempt: number): void {
+    this.pending++;
+    let p: Promise<void>;
     try {
-      await handler(result);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+      p = handler(result);
+    } catch (e) {
+      p = Promise.reject(e);
     }
+    p.then(
+      () => this.settled(),
+      () => {
+        if (attempt + 1 < ATTEMPTS) {
+          // Still pending while it waits: stop() waits for the redelivery too.
+          this.pending++;
+          setTimeout(() => {
+            this.pending--;
+            this.deliver(handler, result, attempt + 1);
+          }, FIRST_RETRY_MS * 2 ** attempt);
+        }
+        this.settled();
+      },
+    );
+  }
+
+  private settled(): void {
+    if (--this.pending > 0) return;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }
