@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<void> {
     } catch {
       return undefined;
     }
-  });
+  }, log);
   registry.start();
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
