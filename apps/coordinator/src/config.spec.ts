@@ -23,4 +23,12 @@ describe('coordinator config', () => {
     expect(() => readCoordinatorConfig(['--listen', 'nope'], { HWNAS_API_TOKEN: 'x' }, readFile)).toThrow(/--listen must be HOST:PORT/);
     expect(() => readCoordinatorConfig(['--token-file', '/missing'], {}, readFile)).toThrow(/--token-file \/missing/);
   });
+
+  it('readCoordinatorConfig - task timeout in seconds (default 10 minutes, 0 disables)', () => {
+    const env = { HWNAS_API_TOKEN: 'x' };
+    expect(readCoordinatorConfig([], env, readFile).taskTimeoutMs).toBe(600_000);
+    expect(readCoordinatorConfig(['--task-timeout', '0'], env, readFile).taskTimeoutMs).toBe(0);
+    expect(readCoordinatorConfig([], { ...env, HWNAS_TASK_TIMEOUT: '30' }, readFile).taskTimeoutMs).toBe(30_000);
+    expect(() => readCoordinatorConfig(['--task-timeout=-1'], env, readFile)).toThrow(/--task-timeout must be an integer >= 0/);
+  });
 });

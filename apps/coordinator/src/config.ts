@@ -22,6 +22,8 @@ export const USAGE = `coordinator [options]
   --max-in-flight N     largest max_in_flight accepted (default 1024)               (HWNAS_MAX_IN_FLIGHT)
   --max-message-bytes N largest request accepted (default 4194304)                  (HWNAS_MAX_MESSAGE_BYTES)
   --result-concurrency N results applied per batch at most (default 256)            (HWNAS_RESULT_CONCURRENCY)
+  --task-timeout S      seconds without a result before an evaluation is recorded failed
+                        (deadline_exceeded) so its search goes on; 0 disables (default 600) (HWNAS_TASK_TIMEOUT)
 
   NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
   HWNAS_NATS_CREDS (path of a .creds file).`;
@@ -42,6 +44,8 @@ export interface CoordinatorConfig {
   readonly maxInFlight: number;
   readonly maxMessageBytes: number;
   readonly resultConcurrency: number;
+  /** See `CoordinatorOptions.taskTimeoutMs` (0: never). */
+  readonly taskTimeoutMs: number;
 }
 
 const ENV: Record<string, string> = {
@@ -56,6 +60,7 @@ const ENV: Record<string, string> = {
   'max-in-flight': 'HWNAS_MAX_IN_FLIGHT',
   'max-message-bytes': 'HWNAS_MAX_MESSAGE_BYTES',
   'result-concurrency': 'HWNAS_RESULT_CONCURRENCY',
+  'task-timeout': 'HWNAS_TASK_TIMEOUT',
 };
 
 /** NATS credentials from the environment (shared by coordinator and worker). */
@@ -131,5 +136,6 @@ export function readCoordinatorConfig(
     maxInFlight: int('max-in-flight', 1024, 1),
     maxMessageBytes: int('max-message-bytes', 4 * 1024 * 1024, 1024),
     resultConcurrency: int('result-concurrency', 256, 1),
+    taskTimeoutMs: int('task-timeout', 600, 0) * 1000,
   };
 }

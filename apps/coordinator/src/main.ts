@@ -61,6 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
     journal: new JetStreamTrialJournal({ nc, names }),
     factory: createTableSearchFactory(bench, registry),
     limits,
+    taskTimeoutMs: cfg.taskTimeoutMs,
     onError,
   });
   registry.lenient = true;

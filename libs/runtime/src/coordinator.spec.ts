@@ -5,7 +5,10 @@ import { Benchmark, InvalidArgumentError, Rng } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import { Coordinator } from './coordinator';
 import { startEmbedded } from './embedded';
+import { InMemoryResultChannel } from './in-memory/result-channel';
+import { InMemoryTaskQueue } from './in-memory/task-queue';
 import type { EvalTask } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
 import { SearchRun } from './search-run';
@@ -153,6 +156,45 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       expect(() => embedded.coordinator.get('nope')).toThrow(/search "nope" not found/);
     } finally {
       await embedded.stop();
+    }
+  });
+
+  it('Coordinator - a task no worker can finish fails after the task timeout and the search goes on', async () => {
+    const queue = new InMemoryTaskQueue();
+    const results = new InMemoryResultChannel();
+    const coordinator = new Coordinator({ queue, results, journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), taskTimeoutMs: 200 });
+    await coordinator.start();
+    const evaluator = new TableTrialEvaluator(bench);
+    let crashes = 0;
+    // A worker that dies on trial 2 every time (returns without settling: the queue redelivers it
+    // until its deliveries are used up, then drops it, as JetStream does after max_deliver).
+    const worker = await queue.consume(
+      async (task, ctl) => {
+        if (task.trialId === 2) {
+          crashes++;
+          return;
+        }
+        await results.publish({ taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, status: 'ok', metrics: await evaluator.evaluate(task) });
+        ctl.ack();
+      },
+      { concurrency: 4, maxDeliveries: 3 },
+    );
+    try {
+      const id = await coordinator.submit({ ...SPEC, strategy: 'random', constraints: [], budget: 10 });
+      const view = await coordinator.waitFor(id);
+      expect(view.state).toBe('succeeded');
+      expect(view.counts).toMatchObject({ evaluationsDone: 10, evaluationsFailed: 1, inFlight: 0 });
+      expect(crashes).toBe(3);
+      const failed = coordinator.history(id).filter((h) => h.status === 'failed');
+      expect(failed.map((h) => [h.trialId, h.error?.code])).toEqual([[2, 'deadline_exceeded']]);
+      expect(failed[0].error?.message).toMatch(/no result within 200 ms of dispatch/);
+      // A late result of the timed-out task changes nothing.
+      await results.publish({ taskId: `${id}.2`, searchId: id, trialId: 2, status: 'ok', metrics: { accuracy: 99 } });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(coordinator.get(id).counts.evaluationsFailed).toBe(1);
+    } finally {
+      await worker.stop();
+      await coordinator.stop();
     }
   });
 });

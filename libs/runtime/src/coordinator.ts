@@ -99,7 +99,21 @@ export interface CoordinatorOptions {
   readonly onError?: (err: unknown, context: string) => void;
   /** Pause before dispatching again tasks whose publish failed, milliseconds (default 1000). */
   readonly redispatchMs?: number;
+  /**
+   * A task without a result this long after it was dispatched (or after a restart re-dispatched
+   * it) is recorded as failed (`deadline_exceeded`) and the strategy is told, so that a task no
+   * worker can finish (one that crashes its worker on every delivery, or one the queue gave up
+   * on) cannot keep its search waiting forever. Milliseconds; default 10 minutes; 0 disables.
+   * Checked on a timer, so a task fails between this and 1.25 times this after dispatch.
+   */
+  readonly taskTimeoutMs?: number;
 }
+
+/** Default of {@link CoordinatorOptions.taskTimeoutMs}. */
+export const DEFAULT_TASK_TIMEOUT_MS = 10 * 60_000;
+
+/** Sweeps of the timeout check per timeout (a task fails once seen pending in more of them). */
+const TIMEOUT_SWEEPS = 4;
 
 /** Results received and not yet applied, and the promise every one of their deliveries waits on. */
 interface Inbox {
@@ -141,6 +155,8 @@ interface Live {
   fingerprint: string;
   /** Spans of the search (no-ops without an OpenTelemetry SDK). */
   trace: SearchTrace;
+  /** Pending task ids and in how many timeout sweeps in a row each was seen pending. */
+  overdue?: Map<string, number>;
 }
 
 /**
@@ -156,6 +172,7 @@ export class Coordinator {
   private readonly byRequestId = new Map<string, string>();
   private readonly undispatched: EvalTask[] = [];
   private redispatchTimer?: ReturnType<typeof setTimeout>;
+  private timeoutTimer?: ReturnType<typeof setInterval>;
   private subscription?: Subscription;
   private readonly now: () => number;
   private readonly limits: SearchLimits;
@@ -171,6 +188,44 @@ export class Coordinator {
     await this.recover();
     this.subscription = await this.opts.results.subscribe((r) => this.onResult(r));
     this.observe();
+    const timeoutMs = this.opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+    if (timeoutMs > 0) {
+      // A sweep over pending tasks every quarter of the timeout: nothing per task on the hot path.
+      this.timeoutTimer = setInterval(() => this.failOverdueTasks(timeoutMs), timeoutMs / TIMEOUT_SWEEPS);
+      this.timeoutTimer.unref?.();
+    }
+  }
+
+  /**
+   * Fails every task seen pending in more than {@link TIMEOUT_SWEEPS} sweeps in a row, through the
+   * same path as a worker's result: journalled first, told to the strategy, applied once (a late
+   * real result is then ignored as a duplicate).
+   */
+  private failOverdueTasks(timeoutMs: number): void {
+    for (const [searchId, live] of this.searches) {
+      const run = live.run;
+      if (!run || this.isTerminal(live) || run.counts.inFlight === 0) {
+        live.overdue = undefined;
+        continue;
+      }
+      const seen = live.overdue;
+      const next = new Map<string, number>();
+      for (const task of run.pending()) {
+        const sweeps = (seen?.get(task.taskId) ?? 0) + 1;
+        next.set(task.taskId, sweeps);
+        if (sweeps <= TIMEOUT_SWEEPS) continue;
+        const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+        void this.onResult({
+          taskId: task.taskId,
+          searchId,
+          trialId: task.trialId,
+          workerId: 'coordinator',
+          status: 'failed',
+          error: { code: 'deadline_exceeded', message: `no result within ${limit} of dispatch: no worker finished this task (a worker crashing on it, or its deliveries used up)` },
+        }).catch((e: unknown) => this.opts.onError?.(e, `failing overdue task ${task.taskId}`));
+      }
+      live.overdue = next;
+    }
   }
 
   /**
@@ -180,6 +235,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     if (this.redispatchTimer) clearTimeout(this.redispatchTimer);
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
     await Promise.all([...this.searches.values()].map((s) => s.chain));
     for (const live of this.searches.values()) if (!this.isTerminal(live)) live.trace.suspend();
     quietly(() => {

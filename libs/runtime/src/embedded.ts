@@ -1,5 +1,5 @@
 import { Coordinator } from './coordinator';
-import type { SearchFactory } from './coordinator';
+import type { CoordinatorOptions, SearchFactory } from './coordinator';
 import { InMemoryResultChannel } from './in-memory/result-channel';
 import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
@@ -18,6 +18,8 @@ export interface EmbeddedOptions {
   readonly concurrency?: number;
   /** Journal (default in memory; an `InMemoryTrialJournal(file)` makes runs resumable). */
   readonly journal?: TrialJournal;
+  /** See {@link CoordinatorOptions.taskTimeoutMs}. */
+  readonly taskTimeoutMs?: number;
 }
 
 /** A coordinator, its workers and in-memory transport in one process. */
@@ -34,7 +36,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const queue = new InMemoryTaskQueue();
   const results = new InMemoryResultChannel();
   const journal = opts.journal ?? new InMemoryTrialJournal();
-  const coordinator = new Coordinator({ queue, results, journal, factory: opts.factory });
+  const coordinator = new Coordinator({ queue, results, journal, factory: opts.factory, ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}) });
   await coordinator.start();
   const workers: Subscription[] = [];
   for (let i = 0; i < (opts.workers ?? 1); i++) {
