@@ -1,5 +1,5 @@
 import { Coordinator } from './coordinator';
-import type { CoordinatorOptions, SearchFactory } from './coordinator';
+import type { SearchFactory } from './coordinator';
 import { InMemoryResultChannel } from './in-memory/result-channel';
 import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
@@ -18,7 +18,7 @@ export interface EmbeddedOptions {
   readonly concurrency?: number;
   /** Journal (default in memory; an `InMemoryTrialJournal(file)` makes runs resumable). */
   readonly journal?: TrialJournal;
-  /** See {@link CoordinatorOptions.taskTimeoutMs}. */
+  /** As the coordinator's `taskTimeoutMs` (default 10 minutes; 0 disables). */
   readonly taskTimeoutMs?: number;
 }
 
