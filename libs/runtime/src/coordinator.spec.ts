@@ -197,4 +197,78 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       await coordinator.stop();
     }
   });
+
+  it('Coordinator - every told trial is recorded in tell order, cost queries and cached answers included, and replays the same', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-trials-'));
+    try {
+      const file = path.join(dir, 'journal.jsonl');
+      const factory = createTableSearchFactory(bench);
+      const spec = { ...SPEC, strategy: 'nsga2', objectives: ['accuracy', 'raspi4_latency'], mode: 'cost-first', budget: 40, maxInFlight: 6 };
+      const first = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), workers: 2, concurrency: 3, journal: new InMemoryTrialJournal(file) });
+      const id = await first.coordinator.submit(spec);
+      const view = await first.coordinator.waitFor(id);
+      await first.stop();
+      const trials = first.coordinator.trials(id);
+      const history = first.coordinator.history(id);
+      expect(view.counts.costQueries).toBeGreaterThan(0);
+      expect(trials.map((t) => t.tellIndex)).toEqual([...trials.keys()]);
+      // The history is the full trials of that sequence, in the same order.
+      expect(history).toEqual(trials.filter((t) => t.need === 'full'));
+      expect(history).toHaveLength(40);
+      expect(trials.filter((t) => t.need === 'costs').length).toBeGreaterThan(0);
+      // Each trial without a task of its own was answered from another one's evaluation.
+      expect(trials.filter((t) => !t.cached)).toHaveLength(view.counts.evaluationsDispatched + view.counts.costQueries);
+      for (const t of trials) {
+        expect(typeof t.askedAt).toBe('number');
+        expect(t.toldAt!).toBeGreaterThanOrEqual(t.askedAt!);
+      }
+      // Rebuilt from the journal: the same trials, stamps included.
+      const again = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), journal: new InMemoryTrialJournal(file) });
+      expect(again.coordinator.trials(id)).toEqual(trials);
+      await again.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SearchRun - a trial asking for what another trial evaluates is answered from it, marked cached, and told in ask order', async () => {
+    const factory = createTableSearchFactory(bench);
+    const spec = normalizeSearchSpec({ ...SPEC, strategy: 'random', mode: 'cost-first', budget: 4, maxInFlight: 4 });
+    const setup = factory.setup(spec);
+    const space = setup.space;
+    const a = space.parse('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|');
+    const b = space.parse('|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|');
+    // A scripted strategy: full a, costs a (answered by the full one), costs b twice (one task).
+    const script: { arch: typeof a; need: 'full' | 'costs' }[] = [
+      { arch: a, need: 'full' },
+      { arch: a, need: 'costs' },
+      { arch: b, need: 'costs' },
+      { arch: b, need: 'costs' },
+    ];
+    let next = 0;
+    const told: number[] = [];
+    const strategy = {
+      ask: (n: number) => script.splice(0, n).map((c) => ({ trialId: next++, ...c })),
+      tell: (r: { trialId: number }) => void told.push(r.trialId),
+      snapshot: () => ({ strategy: 'scripted', version: 1, data: {} }),
+    };
+    const run = new SearchRun('s', spec, { ...setup, strategy });
+    const tasks = run.start(1000).dispatch;
+    expect(tasks.map((t) => [t.trialId, t.need])).toEqual([
+      [0, 'full'],
+      [2, 'costs'],
+    ]);
+    const evaluator = new TableTrialEvaluator(bench);
+    // The cost query lands first; nothing can be told before trial 0 (ordered).
+    for (const t of [tasks[1], tasks[0]]) run.accept({ taskId: t.taskId, searchId: 's', trialId: t.trialId, status: 'ok', metrics: await evaluator.evaluate(t) }, 2000 + t.trialId);
+    expect(told).toEqual([0, 1, 2, 3]);
+    expect(run.trials().map((t) => [t.trialId, t.need, t.tellIndex, t.cached === true, t.askedAt, t.toldAt])).toEqual([
+      [0, 'full', 0, false, 1000, 2000],
+      [1, 'costs', 1, true, 1000, 2000],
+      [2, 'costs', 2, false, 1000, 2000],
+      [3, 'costs', 3, true, 1000, 2000],
+    ]);
+    expect(run.history().map((t) => t.trialId)).toEqual([0]);
+    expect(run.counts).toMatchObject({ evaluationsDispatched: 1, costQueries: 1 });
+  });
 });

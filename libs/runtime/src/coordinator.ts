@@ -320,7 +320,7 @@ export class Coordinator {
       }
       const run = new SearchRun(searchId, spec, live.trace.traced(setup));
       live.run = run;
-      await this.dispatch(live.trace.dispatching(run.start().dispatch));
+      await this.dispatch(live.trace.dispatching(run.start(at).dispatch));
       await this.finishIfDone(searchId, live);
     });
     return searchId;
@@ -363,9 +363,14 @@ export class Coordinator {
     return this.live(searchId).run?.explain() ?? [];
   }
 
-  /** Full evaluations in the order they landed. */
+  /** Full evaluations in the order they were told to the strategy (see {@link SearchRun.history}). */
   history(searchId: string): readonly EvaluatedArch[] {
     return this.live(searchId).run?.history() ?? [];
+  }
+
+  /** Every trial told to the strategy, cost queries included, in tell order. */
+  trials(searchId: string): readonly EvaluatedArch[] {
+    return this.live(searchId).run?.trials() ?? [];
   }
 
   /**
@@ -476,15 +481,16 @@ export class Coordinator {
         const tasks: EvalTask[] = [];
         for (const result of fresh) {
           live.trace.landed(result, run.needOf(result.taskId));
+          const told = run.history().length;
           for (const t of run.accept(result, at).dispatch) tasks.push(t);
           if (live.watchers.size === 0) continue;
-          const last = run.history()[run.history().length - 1];
-          if (last && last.trialId === result.trialId) {
+          const history = run.history();
+          for (let i = told; i < history.length; i++) {
             // The view is built only if a watcher reads it: building it per evaluation is O(history).
             const view = () => this.view(searchId, live);
             this.notify(live, {
               type: 'evaluation',
-              evaluation: last,
+              evaluation: history[i],
               get view() {
                 return view();
               },
@@ -583,7 +589,7 @@ export class Coordinator {
           };
           try {
             run = new SearchRun(searchId, event.spec, searchTrace.traced(this.opts.factory.setup(event.spec), () => replaying));
-            run.start();
+            run.start(event.at);
           } catch (e) {
             // The search can no longer be set up (e.g. its tables are gone): keep it, as failed.
             failed = isNasError(e) ? e.message : String(e);

@@ -24,6 +24,13 @@ export interface EvaluatedArch {
   readonly error?: ErrorInfo;
   /** When the result was accepted (epoch ms), as passed to {@link SearchRun.accept}. */
   readonly at?: number;
+  /** Position in the order results were told to the strategy (every trial, cost queries too). */
+  readonly tellIndex?: number;
+  /** When the strategy asked for the candidate, and when its result was told (epoch ms). */
+  readonly askedAt?: number;
+  readonly toldAt?: number;
+  /** Answered from another trial's evaluation of the same architecture (no task of its own). */
+  readonly cached?: boolean;
 }
 
 /** What one step of a {@link SearchRun} asks its owner to do. */
@@ -87,10 +94,16 @@ export class SearchRun {
   private exhausted = false;
   private cancelled = false;
   private costQueries = 0;
-  /** Full evaluations with outcomes, in the order they were accepted. */
-  private readonly evaluated: EvaluatedArch[] = [];
+  /** Full evaluations with results (ok or failed), as accepted. */
+  private fullDone = 0;
   private failed = 0;
-  /** Best feasible so far, kept incrementally (same answer as a scan of the history in order). */
+  /** Every trial told to the strategy, in tell order; and its full trials alone (the history). */
+  private readonly toldLog: EvaluatedArch[] = [];
+  private readonly fullLog: EvaluatedArch[] = [];
+  /** When each trial was asked (by trial id), and the time of the step being run. */
+  private readonly askedAt: (number | undefined)[] = [];
+  private stepAt?: number;
+  /** Best feasible so far in tell order, kept incrementally (same answer as a scan of the history). */
   private bestSoFar?: EvaluatedArch & { readonly metrics: Metrics };
   private paretoCache?: { readonly length: number; readonly front: EvaluatedArch[] };
 
@@ -100,8 +113,9 @@ export class SearchRun {
     private readonly setup: SearchSetup,
   ) {}
 
-  /** The first candidates of the search. Call once. */
-  start(): RunStep {
+  /** The first candidates of the search. Call once; `at` (epoch ms) is recorded as their ask time. */
+  start(at?: number): RunStep {
+    this.stepAt = at;
     const tasks: EvalTask[] = [];
     const settled: number[] = [];
     this.askOnce(tasks, settled);
@@ -111,13 +125,15 @@ export class SearchRun {
 
   /**
    * Applies a worker's result. Duplicates (a task id already answered) and results for unknown
-   * tasks are ignored. Returns the tasks to dispatch next. `at` (epoch ms) is only recorded in
-   * the outcome; it never influences what the run does.
+   * tasks are ignored. Returns the tasks to dispatch next. `at` (epoch ms) is only recorded (as
+   * the time of the result, and of the tells and asks it leads to); it never influences what the
+   * run does.
    */
   accept(result: TaskResult, at?: number): RunStep {
     const task = this.dispatched.get(result.taskId);
     if (!task) return { dispatch: [], ignored: true };
     this.dispatched.delete(result.taskId);
+    this.stepAt = at;
     // Built by assignment, not conditional spreads: this runs once per evaluation.
     const outcome: Mutable<EvaluatedArch> = { trialId: task.trialId, arch: this.candidates[task.trialId].arch, key: task.arch, need: task.need, status: result.status };
     if (result.metrics) outcome.metrics = result.metrics;
@@ -125,18 +141,14 @@ export class SearchRun {
     if (at !== undefined) outcome.at = at;
     this.taskOutcome.set(task.taskId, outcome);
     if (task.need === 'full') {
-      this.evaluated.push(outcome);
+      this.fullDone++;
       if (outcome.status === 'failed') this.failed++;
-      else if (outcome.metrics && !isPareto(this.setup.problem)) {
-        const item = outcome as EvaluatedArch & { readonly metrics: Metrics };
-        this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
-      }
     }
     this.outcomes.set(task.trialId, outcome);
     const waiting = this.waiters.get(task.taskId);
     if (!waiting) return { dispatch: this.pump([task.trialId]), ignored: false };
     this.waiters.delete(task.taskId);
-    for (const t of waiting) this.outcomes.set(t, { ...outcome, trialId: t, need: this.candidates[t].need });
+    for (const t of waiting) this.outcomes.set(t, { ...outcome, trialId: t, need: this.candidates[t].need, cached: true });
     return { dispatch: this.pump([task.trialId, ...waiting]), ignored: false };
   }
 
@@ -176,7 +188,7 @@ export class SearchRun {
   get counts(): RunCounts {
     return {
       evaluationsDispatched: this.fullTask.size,
-      evaluationsDone: this.evaluated.length,
+      evaluationsDone: this.fullDone,
       evaluationsFailed: this.failed,
       costQueries: this.costQueries,
       inFlight: this.dispatched.size,
@@ -191,9 +203,17 @@ export class SearchRun {
     return this.setup.space;
   }
 
-  /** Full evaluations in the order their results were accepted. */
+  /**
+   * Full evaluations in the order they were told to the strategy (in an ordered search, the order
+   * they were asked), each with its `tellIndex`. A result held in the reorder buffer is not here yet.
+   */
   history(): readonly EvaluatedArch[] {
-    return this.evaluated;
+    return this.fullLog;
+  }
+
+  /** Every trial told to the strategy, cost queries included, in tell order (`tellIndex` = position). */
+  trials(): readonly EvaluatedArch[] {
+    return this.toldLog;
   }
 
   /** Best feasible evaluated architecture (single-objective searches). */
@@ -205,12 +225,12 @@ export class SearchRun {
   pareto(): EvaluatedArch[] | undefined {
     if (!isPareto(this.setup.problem)) return undefined;
     // Recomputed only when the history grew: watchers ask after every evaluation.
-    if (this.paretoCache?.length !== this.evaluated.length) this.paretoCache = { length: this.evaluated.length, front: paretoFront(this.setup.problem, this.okEvaluations()) };
+    if (this.paretoCache?.length !== this.fullLog.length) this.paretoCache = { length: this.fullLog.length, front: paretoFront(this.setup.problem, this.okEvaluations()) };
     return [...this.paretoCache.front];
   }
 
   private okEvaluations(): (EvaluatedArch & { readonly metrics: Metrics })[] {
-    return this.evaluated.filter((e): e is EvaluatedArch & { readonly metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined);
+    return this.fullLog.filter((e): e is EvaluatedArch & { readonly metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined);
   }
 
   /** The fitted predictors of an explainable strategy (FOX-NAS); empty for the others. */
@@ -263,8 +283,21 @@ export class SearchRun {
   }
 
   private tell(trialId: number): void {
-    const o = this.outcomes.get(trialId)!;
+    // The outcome becomes the history entry: it is stamped here, the one time it is told.
+    const o = this.outcomes.get(trialId)! as Mutable<EvaluatedArch>;
     this.told.add(trialId);
+    o.tellIndex = this.toldLog.length;
+    // Assigned even when unknown: a cached outcome is a copy of another trial's, stamps included.
+    o.askedAt = this.askedAt[trialId];
+    o.toldAt = this.stepAt;
+    this.toldLog.push(o);
+    if (this.candidates[trialId].need === 'full') {
+      this.fullLog.push(o);
+      if (o.status === 'ok' && o.metrics && !isPareto(this.setup.problem)) {
+        const item = o as EvaluatedArch & { readonly metrics: Metrics };
+        this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
+      }
+    }
     const result: Mutable<TrialResult> = { trialId, arch: o.arch, status: o.status };
     if (o.metrics) result.metrics = o.metrics;
     if (o.error) result.error = `${o.error.code}: ${o.error.message}`;
@@ -287,6 +320,7 @@ export class SearchRun {
         throw new InvalidArgumentError(`strategy ${this.spec.strategy} numbered a candidate ${c.trialId}, expected ${this.candidates.length}`);
       }
       this.candidates.push(c);
+      this.askedAt.push(this.stepAt);
       const task = this.route(c, c.key ?? archKey(this.setup.space, c.arch));
       if (task) tasks.push(task);
       else if (settled && this.outcomes.has(c.trialId)) settled.push(c.trialId);
@@ -309,7 +343,7 @@ export class SearchRun {
 
   private attach(trialId: number, taskId: string): undefined {
     const known = this.taskOutcome.get(taskId);
-    if (known) this.outcomes.set(trialId, { ...known, trialId, need: this.candidates[trialId].need });
+    if (known) this.outcomes.set(trialId, { ...known, trialId, need: this.candidates[trialId].need, cached: true });
     else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), trialId]);
     return undefined;
   }

@@ -8,22 +8,23 @@ import type { Remote } from '../remote/client';
 import { primaryMetric, renderTrials, scatterSvg } from '../remote/render';
 import { searchIdArg } from './status';
 
-const USAGE = `hwnas results ID [--format table|json|csv] [--plot FILE.svg [--x METRIC] [--y METRIC]] [remote options]
+const USAGE = `hwnas results ID [--format table|json|csv] [--cost-queries] [--plot FILE.svg [--x METRIC] [--y METRIC]] [remote options]
 
   Prints the full history of search ID (tell order) with the best or Pareto set marked.
-  --format F   table (default), json (one object) or csv (header + one row per trial)
+  --format F       table (default), json (one object) or csv (header + one row per trial)
+  --cost-queries   also list the cost-only queries of a cost-first search (need, cached, screened)
   --plot FILE  also writes an SVG scatter of accuracy (--y, default the first objective) against
                cost (--x, default the second objective, else the first constraint's metric) with
                the Pareto front highlighted
 ${REMOTE_USAGE}`;
 
 /** Every trial of a search, paging through GetResults. */
-export async function fetchResults(remote: Remote, searchId: string): Promise<{ search: Search; history: Trial[] }> {
+export async function fetchResults(remote: Remote, searchId: string, includeCostQueries = false): Promise<{ search: Search; history: Trial[] }> {
   const history: Trial[] = [];
   let pageToken = '';
   let search: Search | undefined;
   do {
-    const res = await remote.call<GetResultsRequest, GetResultsResponse>('search', 'getResults', { searchId, pageSize: 0, pageToken, includeCostQueries: false }, { idempotent: true });
+    const res = await remote.call<GetResultsRequest, GetResultsResponse>('search', 'getResults', { searchId, pageSize: 0, pageToken, includeCostQueries }, { idempotent: true });
     search = res.search;
     history.push(...res.history);
     pageToken = res.nextPageToken;
@@ -45,6 +46,7 @@ export const resultsCommand: Command = {
     const { values, positionals } = parseCommandArgs('results', argv, {
       ...REMOTE_OPTIONS,
       format: { type: 'string', default: 'table' },
+      'cost-queries': { type: 'boolean', default: false },
       plot: { type: 'string' },
       x: { type: 'string' },
       y: { type: 'string' },
@@ -54,7 +56,7 @@ export const resultsCommand: Command = {
     if (format !== 'table' && format !== 'json' && format !== 'csv') throw new InvalidArgumentError(`hwnas results: --format must be table, json or csv, got "${format}"`);
     const remote = connectRemote(remoteOptionsFrom(values));
     try {
-      const { search, history } = await fetchResults(remote, searchId);
+      const { search, history } = await fetchResults(remote, searchId, values['cost-queries'] === true);
       io.out(renderTrials(search, history, format));
       if (values.plot) {
         const y = (values.y as string | undefined) ?? primaryMetric(search);

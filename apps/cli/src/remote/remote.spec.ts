@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { Direction, SearchServiceService, SearchState, StopReason, TrialStatus } from '@hwnas/proto';
+import { Direction, SearchServiceService, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
 import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { runCli } from '../testing';
 import { submitRemoteSearch, toSubmitRequest } from './submit';
@@ -79,8 +79,12 @@ async function fakeServer(): Promise<{ addr: string; submitted: SubmitSearchRequ
     cancelSearch(call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) {
       cb({ code: status.FAILED_PRECONDITION, details: 'search s-1 already succeeded; only a running search can be cancelled' });
     },
-    getResults(call: ServerUnaryCall<{ searchId: string; pageToken: string }, unknown>, cb: sendUnaryData<unknown>) {
+    getResults(call: ServerUnaryCall<{ searchId: string; pageToken: string; includeCostQueries: boolean }, unknown>, cb: sendUnaryData<unknown>) {
       if (!authed(call)) return cb(unauth);
+      if (call.request.includeCostQueries) {
+        const query: Trial = { ...trial(4, 0, 30), tellIndex: 4, need: TrialNeed.TRIAL_NEED_COSTS, metrics: { raspi4_latency: 30 }, feasible: false, screened: true };
+        return cb(null, { search: SEARCH, history: [...HISTORY, query], nextPageToken: '' });
+      }
       // Two pages, to exercise paging.
       if (!call.request.pageToken) cb(null, { search: SEARCH, history: HISTORY.slice(0, 2), nextPageToken: 'p2' });
       else cb(null, { search: SEARCH, history: HISTORY.slice(2), nextPageToken: '' });
@@ -133,6 +137,17 @@ describe('cli remote commands', () => {
     // Front (max accuracy, min latency): arch-3 (80, 5), arch-0 (90, 10), arch-1 (92, 12).
     expect(svg.match(/class="pareto"/g)).toHaveLength(3);
     expect(svg).toContain('Pareto front (3 of 4)');
+  });
+
+  it('results --cost-queries - asks for cost queries too and shows what each trial was', async () => {
+    const csv = await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'csv', '--cost-queries']);
+    expect(csv.code).toBe(0);
+    const lines = csv.out.trim().split('\n');
+    expect(lines[0]).toBe('tell,trial,need,status,feasible,incumbent,accuracy,raspi4_latency,arch');
+    expect(lines[1]).toBe('0,0,full,ok,yes,,90,10,arch-0');
+    expect(lines[5]).toBe('4,4,costs (screened),ok,no,,,30,arch-4');
+    const json = JSON.parse((await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'json', '--cost-queries'])).out);
+    expect(json.trials[4]).toMatchObject({ tell: 4, need: 'costs', screened: true });
   });
 
   it('cancel - a finished search is a failed precondition (exit 1); a wrong token says how to authenticate', async () => {

@@ -1,4 +1,4 @@
-import { SearchState, StopReason } from '@hwnas/proto';
+import { SearchState, StopReason, TrialNeed } from '@hwnas/proto';
 import type { Search, SearchCounts, Trial } from '@hwnas/proto';
 import { fmt, renderTable } from '../format';
 
@@ -94,6 +94,9 @@ export function renderTrials(search: Search, trials: readonly Trial[], format: '
       trials: trials.map((t) => ({
         trial: Number(t.trialId),
         tell: t.tellIndex,
+        need: t.need === TrialNeed.TRIAL_NEED_COSTS ? 'costs' : 'full',
+        ...(t.cached ? { cached: true } : {}),
+        ...(t.screened ? { screened: true } : {}),
         arch: t.arch?.arch,
         status: t.status === 1 ? 'ok' : 'failed',
         feasible: t.feasible,
@@ -102,10 +105,14 @@ export function renderTrials(search: Search, trials: readonly Trial[], format: '
       })),
     });
   }
-  const header = ['tell', 'trial', 'status', 'feasible', 'incumbent', ...cols, 'arch'];
+  // A need column only when cost queries are listed (`hwnas results --cost-queries`).
+  const needs = trials.some((t) => t.need === TrialNeed.TRIAL_NEED_COSTS);
+  const needOf = (t: Trial) => (t.need === TrialNeed.TRIAL_NEED_COSTS ? `costs${t.screened ? ' (screened)' : ''}` : 'full') + (t.cached ? ' (cached)' : '');
+  const header = ['tell', 'trial', ...(needs ? ['need'] : []), 'status', 'feasible', 'incumbent', ...cols, 'arch'];
   const rows = trials.map((t) => [
     String(t.tellIndex),
     t.trialId,
+    ...(needs ? [needOf(t)] : []),
     t.status === 1 ? 'ok' : `failed: ${t.failure?.message ?? ''}`,
     t.feasible ? 'yes' : 'no',
     t.trialId === bestId ? 'best' : pareto.has(t.trialId) ? 'pareto' : '',

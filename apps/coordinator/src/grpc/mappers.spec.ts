@@ -1,8 +1,9 @@
 import { createBackend } from '@hwnas/device-backends';
-import { AccuracySource, DeviceKind, Direction, SearchMode } from '@hwnas/proto';
+import { AccuracySource, DeviceKind, Direction, SearchMode, TrialNeed } from '@hwnas/proto';
 import type { SubmitSearchRequest } from '@hwnas/proto';
 import { normalizeSearchSpec } from '@hwnas/runtime';
-import { fromSubmitRequest, resolvedRequest, toDeviceInfo } from './mappers';
+import type { EvaluatedArch } from '@hwnas/runtime';
+import { fromSubmitRequest, resolvedRequest, toDeviceInfo, toTrials } from './mappers';
 
 const REQ: SubmitSearchRequest = {
   space: 'nb201',
@@ -63,5 +64,22 @@ describe('coordinator mappers', () => {
     expect(info.description).toBe(eyeriss.description);
     expect(info.description).toContain('Eyeriss v1 row-stationary ASIC (12x14 PEs');
     expect(info.metrics.map((m) => m.unit)).toEqual(['ms', 'mJ']);
+  });
+
+  it('toTrials - tell index, ask and tell times, cached answers and screened cost queries', () => {
+    const spec = normalizeSearchSpec(fromSubmitRequest({ ...REQ, mode: SearchMode.SEARCH_MODE_COST_FIRST }).spec);
+    const told: EvaluatedArch[] = [
+      { trialId: 0, arch: [0], key: 'a', need: 'costs', status: 'ok', metrics: { raspi4_latency: 20 }, tellIndex: 0, askedAt: 10, toldAt: 12 },
+      { trialId: 1, arch: [1], key: 'b', need: 'costs', status: 'ok', metrics: { raspi4_latency: 9 }, tellIndex: 1, askedAt: 10, toldAt: 13 },
+      { trialId: 3, arch: [1], key: 'b', need: 'full', status: 'ok', metrics: { raspi4_latency: 9, accuracy: 90 }, tellIndex: 3, askedAt: 13, toldAt: 15 },
+      { trialId: 2, arch: [1], key: 'b', need: 'costs', status: 'ok', metrics: { raspi4_latency: 9, accuracy: 90 }, tellIndex: 2, askedAt: 13, toldAt: 14, cached: true },
+    ];
+    const trials = toTrials(spec, told);
+    expect(trials.map((t) => [t.tellIndex, t.askIndex, t.need, t.screened, t.cached, t.feasible, t.askedAtMs, t.toldAtMs])).toEqual([
+      [0, 0, TrialNeed.TRIAL_NEED_COSTS, true, false, false, 10, 12],
+      [1, 1, TrialNeed.TRIAL_NEED_COSTS, false, false, false, 10, 13],
+      [3, 3, TrialNeed.TRIAL_NEED_FULL, false, false, true, 13, 15],
+      [2, 2, TrialNeed.TRIAL_NEED_COSTS, false, true, false, 13, 14],
+    ]);
   });
 });

@@ -185,28 +185,38 @@ function feasibilityOf(spec: SearchSpec): (e: EvaluatedArch) => boolean {
 }
 
 /**
- * One evaluation as a proto Trial. `tellIndex` is its position in the search's history (the order
- * results were applied); `askIndex` is the strategy's trial number. `asked_at_ms` is not recorded
- * (0); `told_at_ms` is when the result was applied.
+ * Whether a cost query was screened out: a cost metric it returned breaks a constraint, so
+ * cost-first screening rejects the architecture without computing its accuracy.
  */
-export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec): Trial {
+function screenedBy(spec: SearchSpec): (e: EvaluatedArch) => boolean {
+  const bounds = spec.constraints.map(parseConstraint);
+  return (e) => e.need === 'costs' && e.status === 'ok' && bounds.some((c) => e.metrics?.[c.metric] !== undefined && e.metrics[c.metric] > c.bound);
+}
+
+/**
+ * One told trial as a proto Trial: `tell_index` is its position in the order results were told to
+ * the strategy (cost queries included), `ask_index` the strategy's trial number; `cached` marks a
+ * trial answered from another trial's evaluation of the same architecture, `screened` a cost query
+ * whose costs break a constraint (cost-first screening rejects the architecture there).
+ */
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, screened = false): Trial {
   const reward = spec.reward && e.metrics ? rewardOf(spec, e.metrics) : undefined;
   return {
     trialId: String(e.trialId),
     askIndex: e.trialId,
-    tellIndex,
+    tellIndex: e.tellIndex ?? tellIndex,
     need: e.need === 'full' ? TrialNeed.TRIAL_NEED_FULL : TrialNeed.TRIAL_NEED_COSTS,
     arch: { arch: e.key },
     status: e.status === 'ok' ? TrialStatus.TRIAL_STATUS_OK : TrialStatus.TRIAL_STATUS_FAILED,
     metrics: { ...(e.metrics ?? {}) },
     ...(e.error ? { failure: { code: e.error.code, message: e.error.message } } : {}),
     feasible,
-    screened: false,
-    cached: false,
+    screened,
+    cached: e.cached === true,
     ...(reward !== undefined ? { reward } : {}),
     deviceId: spec.devices.join(','),
-    askedAtMs: 0,
-    toldAtMs: e.at ?? 0,
+    askedAtMs: e.askedAt ?? 0,
+    toldAtMs: e.toldAt ?? e.at ?? 0,
   };
 }
 
@@ -218,11 +228,12 @@ function rewardOf(spec: SearchSpec, metrics: Readonly<Record<string, number>>): 
   return acc * (cost / r.targetCost) ** (r.exponent ?? -0.07);
 }
 
-/** Maps a history (tell order) to proto Trials. */
+/** Maps told trials (`history[from..to)`, tell order) to proto Trials. */
 export function toTrials(spec: SearchSpec, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
   const feasible = feasibilityOf(spec);
+  const screened = screenedBy(spec);
   const out: Trial[] = [];
-  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), spec));
+  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), spec, screened(history[i])));
   return out;
 }
 

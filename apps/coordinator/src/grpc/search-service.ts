@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NasError } from '@hwnas/bench-core';
-import type { Coordinator, SearchView } from '@hwnas/runtime';
+import type { Coordinator, EvaluatedArch, SearchView } from '@hwnas/runtime';
 import { SearchState } from '@hwnas/proto';
 import type {
   CancelSearchRequest,
@@ -121,16 +121,20 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       const from = parsePageToken(call.request.pageToken);
       const view = coordinator.get(id);
       const history = coordinator.history(id);
+      // With cost queries: every told trial; pages are positions in the list returned.
+      const listed = call.request.includeCostQueries ? coordinator.trials(id) : history;
       return {
         search: toSearch(view, history),
-        history: toTrials(view.spec, history, from, from + size),
-        nextPageToken: from + size < history.length ? pageToken(from + size) : '',
+        history: toTrials(view.spec, listed, from, from + size),
+        nextPageToken: from + size < listed.length ? pageToken(from + size) : '',
       };
     },
     watchSearch(call) {
       const id = requireId(call.request.searchId);
       coordinator.get(id); // NOT_FOUND before the stream starts
-      let sent = call.request.historyFrom ?? coordinator.history(id).length;
+      const start = coordinator.history(id);
+      // `history_from` is a tell index; full evaluations skip the tell indices of cost queries.
+      let sent = call.request.historyFrom === undefined ? start.length : firstAtOrAfter(start, call.request.historyFrom);
       let lastIncumbent: string | undefined;
       const batchMs = opts.watchBatchMs ?? 100;
       return new Promise<void>((resolve) => {
@@ -187,4 +191,16 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       });
     },
   };
+}
+
+/** Position of the first trial of `history` (tell order) whose tell index is at least `tellIndex`. */
+function firstAtOrAfter(history: readonly EvaluatedArch[], tellIndex: number): number {
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((history[mid].tellIndex ?? mid) < tellIndex) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
