@@ -24,11 +24,13 @@ describe('coordinator config', () => {
     expect(() => readCoordinatorConfig(['--token-file', '/missing'], {}, readFile)).toThrow(/--token-file \/missing/);
   });
 
-  it('readCoordinatorConfig - task timeout in seconds (default 10 minutes, 0 disables)', () => {
+  it('readCoordinatorConfig - task timeout in seconds (default 10 minutes, 0 disables) and running-search slots', () => {
     const env = { HWNAS_API_TOKEN: 'x' };
     expect(readCoordinatorConfig([], env, readFile).taskTimeoutMs).toBe(600_000);
     expect(readCoordinatorConfig(['--task-timeout', '0'], env, readFile).taskTimeoutMs).toBe(0);
     expect(readCoordinatorConfig([], { ...env, HWNAS_TASK_TIMEOUT: '30' }, readFile).taskTimeoutMs).toBe(30_000);
     expect(() => readCoordinatorConfig(['--task-timeout=-1'], env, readFile)).toThrow(/--task-timeout must be an integer >= 0/);
+    expect(readCoordinatorConfig([], env, readFile).maxRunningSearches).toBe(16);
+    expect(readCoordinatorConfig(['--max-running-searches', '0'], env, readFile).maxRunningSearches).toBe(0);
   });
 });

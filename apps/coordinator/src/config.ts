@@ -22,6 +22,8 @@ export const USAGE = `coordinator [options]
   --max-in-flight N     largest max_in_flight accepted (default 1024)               (HWNAS_MAX_IN_FLIGHT)
   --max-message-bytes N largest request accepted (default 4194304)                  (HWNAS_MAX_MESSAGE_BYTES)
   --result-concurrency N results applied per batch at most (default 256)            (HWNAS_RESULT_CONCURRENCY)
+  --max-running-searches N  searches running at once; later ones wait as PENDING (default 16; 0: no limit)
+                                                                                    (HWNAS_MAX_RUNNING_SEARCHES)
   --task-timeout S      seconds without a result before an evaluation is recorded failed
                         (deadline_exceeded) so its search goes on; 0 disables (default 600) (HWNAS_TASK_TIMEOUT)
 
@@ -44,6 +46,8 @@ export interface CoordinatorConfig {
   readonly maxInFlight: number;
   readonly maxMessageBytes: number;
   readonly resultConcurrency: number;
+  /** See `CoordinatorOptions.maxRunningSearches` (0: no limit). */
+  readonly maxRunningSearches: number;
   /** See `CoordinatorOptions.taskTimeoutMs` (0: never). */
   readonly taskTimeoutMs: number;
 }
@@ -61,6 +65,7 @@ const ENV: Record<string, string> = {
   'max-message-bytes': 'HWNAS_MAX_MESSAGE_BYTES',
   'result-concurrency': 'HWNAS_RESULT_CONCURRENCY',
   'task-timeout': 'HWNAS_TASK_TIMEOUT',
+  'max-running-searches': 'HWNAS_MAX_RUNNING_SEARCHES',
 };
 
 /** NATS credentials from the environment (shared by coordinator and worker). */
@@ -137,5 +142,6 @@ export function readCoordinatorConfig(
     maxMessageBytes: int('max-message-bytes', 4 * 1024 * 1024, 1024),
     resultConcurrency: int('result-concurrency', 256, 1),
     taskTimeoutMs: int('task-timeout', 600, 0) * 1000,
+    maxRunningSearches: int('max-running-searches', 16, 0),
   };
 }

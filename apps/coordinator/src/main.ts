@@ -62,6 +62,7 @@ async function main(argv: readonly string[]): Promise<void> {
     factory: createTableSearchFactory(bench, registry),
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,
+    maxRunningSearches: cfg.maxRunningSearches,
     onError,
   });
   registry.lenient = true;

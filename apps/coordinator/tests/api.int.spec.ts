@@ -18,7 +18,7 @@ const codeOf = async (p: Promise<unknown>): Promise<{ code: number; details: str
 describe('coordinator gRPC API (separate process, real nats-server)', () => {
   it('api - bad requests get the right status codes, the token is never logged, and the server keeps serving', async () => {
     await using nats = await startNatsServer({ jetstream: true });
-    const coord = await startCoordinator(nats.url, uniquePrefix(), ['--max-message-bytes', '65536', '--max-budget', '5000']);
+    const coord = await startCoordinator(nats.url, uniquePrefix(), ['--max-message-bytes', '65536', '--max-budget', '5000', '--max-running-searches', '1']);
     try {
       const submit = (req: SubmitSearchRequest, md?: Metadata) => rpc(coord.search, 'submitSearch', req, md);
 
@@ -68,6 +68,17 @@ describe('coordinator gRPC API (separate process, real nats-server)', () => {
       const listed = await rpc<object, { searches: Search[] }>(coord.search, 'listSearches', { pageSize: 0, pageToken: '', states: [SearchState.SEARCH_STATE_CANCELLED] });
       expect(listed.searches.map((x) => x.searchId)).toEqual([a.searchId]);
       expect(await codeOf(rpc(coord.search, 'listSearches', { pageSize: 100_000, pageToken: '', states: [] }))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^page_size: must be at most/) });
+
+      // One running slot: the cancelled search still holds it while its evaluation drains (no
+      // worker here), so the next search waits as PENDING, with no start time, until cancelled.
+      const p = await rpc<SubmitSearchRequest, { searchId: string }>(coord.search, 'submitSearch', searchRequest({ budget: 5 }));
+      const pending = await rpc<object, { search: Search }>(coord.search, 'getSearch', { searchId: p.searchId });
+      expect(pending.search.state).toBe(SearchState.SEARCH_STATE_PENDING);
+      expect(pending.search.startedAtMs).toBeUndefined();
+      const waiting = await rpc<object, { searches: Search[] }>(coord.search, 'listSearches', { pageSize: 0, pageToken: '', states: [SearchState.SEARCH_STATE_PENDING] });
+      expect(waiting.searches.map((x) => x.searchId)).toEqual([p.searchId]);
+      const c3 = await rpc<object, { search: Search }>(coord.search, 'cancelSearch', { searchId: p.searchId, reason: 'no slot' });
+      expect(c3.search).toMatchObject({ state: SearchState.SEARCH_STATE_CANCELLED, cancelReason: 'no slot' });
 
       // Still serving: valid calls work, health says SERVING.
       const ok = await query({ space: 'nb201', dataset: 'cifar10', architecture: { $case: 'nb201Index', value: 42 } });

@@ -9,6 +9,7 @@ import { Coordinator } from './coordinator';
 import { startEmbedded } from './embedded';
 import { InMemoryResultChannel } from './in-memory/result-channel';
 import { InMemoryTaskQueue } from './in-memory/task-queue';
+import { startWorker } from './worker-loop';
 import type { EvalTask } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
 import { SearchRun } from './search-run';
@@ -270,5 +271,57 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     ]);
     expect(run.history().map((t) => t.trialId)).toEqual([0]);
     expect(run.counts).toMatchObject({ evaluationsDispatched: 1, costQueries: 1 });
+  });
+
+  it('Coordinator - beyond maxRunningSearches searches wait as pending, first come first served, across a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-pending-'));
+    try {
+      const file = path.join(dir, 'journal.jsonl');
+      const factory = createTableSearchFactory(bench);
+      const table = new TableTrialEvaluator(bench);
+      // Workers of the first coordinator stall after 5 evaluations (as if it died mid-search).
+      let served = 0;
+      const stalling: TrialEvaluator = { evaluate: (task) => (++served <= 5 ? table.evaluate(task) : new Promise<Metrics>(() => undefined)) };
+      const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 8, maxInFlight: 2 };
+      const queue = new InMemoryTaskQueue();
+      const results = new InMemoryResultChannel();
+      const first = new Coordinator({ queue, results, journal: new InMemoryTrialJournal(file), factory, maxRunningSearches: 1 });
+      await first.start();
+      // Its stalled evaluations never end, so this worker is left behind with its queue.
+      await startWorker({ queue, results, evaluator: stalling, workerId: 'w' });
+      const [a, b, c] = [await first.submit({ ...spec, seed: 1 }), await first.submit({ ...spec, seed: 2 }), await first.submit({ ...spec, seed: 3 })];
+      expect([first.get(a).state, first.get(b).state, first.get(c).state]).toEqual(['running', 'pending', 'pending']);
+      expect(first.get(b).startedAt).toBeUndefined();
+      expect(first.get(b).counts.evaluationsDispatched).toBe(0);
+      // Cancelling a pending search ends it at once, with nothing evaluated.
+      const cancelled = await first.cancel(c, 'not needed');
+      expect(cancelled).toMatchObject({ state: 'cancelled', finishReason: 'not needed', counts: { evaluationsDone: 0 } });
+      expect(cancelled.finishedAt).toBeDefined();
+      while (first.get(a).counts.evaluationsDone < 5) await new Promise((r) => setTimeout(r, 5));
+      await first.stop();
+
+      // A new coordinator: a resumes, b waits for it, then runs; both end as uninterrupted runs would.
+      const second = await startEmbedded({ factory, evaluator: table, journal: new InMemoryTrialJournal(file), workers: 2, maxRunningSearches: 1 });
+      try {
+        expect(second.coordinator.get(b).state).toBe('pending');
+        const va = await second.coordinator.waitFor(a);
+        const vb = await second.coordinator.waitFor(b);
+        expect([va.state, vb.state, second.coordinator.get(c).state]).toEqual(['succeeded', 'succeeded', 'cancelled']);
+        expect(vb.startedAt!).toBeGreaterThanOrEqual(va.finishedAt!);
+        const reference = await startEmbedded({ factory, evaluator: table });
+        try {
+          for (const [id, seed] of [[a, 1], [b, 2]] as const) {
+            const ref = await reference.coordinator.waitFor(await reference.coordinator.submit({ ...spec, seed }));
+            expect(second.coordinator.history(id).map((h) => h.key)).toEqual(reference.coordinator.history(ref.searchId).map((h) => h.key));
+          }
+        } finally {
+          await reference.stop();
+        }
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,7 +20,11 @@ export interface SearchFactory {
 }
 
 /** Lifecycle state of a search. */
-export type SearchState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * Lifecycle state of a search: `pending` (accepted, waiting for a slot: see
+ * {@link CoordinatorOptions.maxRunningSearches}), then `running`, then a terminal one.
+ */
+export type SearchState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** A search as clients see it (GetSearch, ListSearches, WatchSearch). Treat as frozen. */
 export interface SearchView {
@@ -29,6 +33,8 @@ export interface SearchView {
   readonly state: SearchState;
   readonly counts: RunCounts;
   readonly submittedAt: number;
+  /** When it left the pending queue and started asking (absent while pending). */
+  readonly startedAt?: number;
   readonly updatedAt: number;
   readonly finishedAt?: number;
   /** Why it ended: budget, exhausted, cost-queries, cancelled, or an error message. */
@@ -36,7 +42,7 @@ export interface SearchView {
   readonly best?: EvaluatedArch;
   readonly pareto?: readonly EvaluatedArch[];
   readonly recommended?: Arch;
-  /** Full evaluations per second since submission. */
+  /** Full evaluations per second since the search started. */
   readonly evaluationsPerSecond: number;
   /** Estimated milliseconds to finish the budget at the current rate (undefined when unknown). */
   readonly etaMs?: number;
@@ -107,6 +113,11 @@ export interface CoordinatorOptions {
    * Checked on a timer, so a task fails between this and 1.25 times this after dispatch.
    */
   readonly taskTimeoutMs?: number;
+  /**
+   * Searches running (asking and evaluating) at once; later ones wait as `pending`, first come
+   * first served, and start as running ones end. 0 (the default): no limit.
+   */
+  readonly maxRunningSearches?: number;
 }
 
 /** Default of {@link CoordinatorOptions.taskTimeoutMs}. */
@@ -140,6 +151,7 @@ interface Live {
   spec: SearchSpec;
   state: SearchState;
   submittedAt: number;
+  startedAt?: number;
   updatedAt: number;
   finishedAt?: number;
   finishReason?: string;
@@ -171,6 +183,10 @@ export class Coordinator {
   private readonly searches = new Map<string, Live>();
   private readonly byRequestId = new Map<string, string>();
   private readonly undispatched: EvalTask[] = [];
+  /** Ids of pending searches, in submission order. */
+  private readonly waiting: string[] = [];
+  /** Set while the journal is replayed: slots are only handed out once every search is known. */
+  private recovering = false;
   private redispatchTimer?: ReturnType<typeof setTimeout>;
   private timeoutTimer?: ReturnType<typeof setInterval>;
   private subscription?: Subscription;
@@ -250,20 +266,27 @@ export class Coordinator {
       if (this.gauges) return;
       const meter = metrics.getMeter(RUNTIME_SCOPE);
       const inFlight = meter.createObservableGauge('hwnas.evaluations.in_flight', { description: 'Tasks dispatched and not yet answered, over running searches', unit: '{task}' });
-      const running = meter.createObservableGauge('hwnas.searches.running', { description: 'Searches still dispatching or draining', unit: '{search}' });
+      const running = meter.createObservableGauge('hwnas.searches.running', { description: 'Searches started and not finished (asking, evaluating or draining)', unit: '{search}' });
+      const pending = meter.createObservableGauge('hwnas.searches.pending', { description: 'Searches waiting for a slot (see maxRunningSearches)', unit: '{search}' });
       const callback: BatchObservableCallback = (result) => {
         let n = 0;
+        let waiting = 0;
         let tasks = 0;
         for (const live of this.searches.values()) {
           if (this.isTerminal(live)) continue;
+          if (live.startedAt === undefined) {
+            waiting++;
+            continue;
+          }
           n++;
           tasks += live.run?.counts.inFlight ?? 0;
         }
         result.observe(inFlight, tasks);
         result.observe(running, n);
+        result.observe(pending, waiting);
       };
-      meter.addBatchObservableCallback(callback, [inFlight, running]);
-      this.gauges = { observables: [inFlight, running], callback };
+      meter.addBatchObservableCallback(callback, [inFlight, running, pending]);
+      this.gauges = { observables: [inFlight, running, pending], callback };
     });
   }
 
@@ -289,7 +312,7 @@ export class Coordinator {
     const traceparent = searchTrace.traceparent;
     const live: Live = {
       spec,
-      state: 'running',
+      state: 'pending',
       submittedAt: at,
       updatedAt: at,
       seq: 0,
@@ -311,26 +334,67 @@ export class Coordinator {
       ...(opts.attachment !== undefined ? { attachment: opts.attachment } : {}),
       ...(traceparent !== undefined ? { traceparent } : {}),
     };
+    // A free slot is taken at once (synchronously, so that concurrent submissions count it).
+    const startNow = this.hasSlot();
+    if (startNow) {
+      live.state = 'running';
+      live.startedAt = at;
+    }
     await this.serialize(searchId, live, async () => {
       try {
-        live.seq = await this.opts.journal.append(searchId, [submitted], 0);
+        const events: SearchEvent[] = startNow ? [submitted, { type: 'search_started', at }] : [submitted];
+        live.seq = await this.opts.journal.append(searchId, events, 0);
       } catch (e) {
         live.trace.finished('failed', `journal append failed: ${isNasError(e) ? e.message : String(e)}`, undefined);
         throw e;
       }
       const run = new SearchRun(searchId, spec, live.trace.traced(setup));
       live.run = run;
+      if (!startNow) {
+        this.waiting.push(searchId);
+        return;
+      }
       await this.dispatch(live.trace.dispatching(run.start(at).dispatch));
       await this.finishIfDone(searchId, live);
     });
     return searchId;
   }
 
+  /** Whether a search may start running now. */
+  private hasSlot(): boolean {
+    const max = this.opts.maxRunningSearches ?? 0;
+    if (max <= 0) return true;
+    let running = 0;
+    // Started and not finished: a cancelled search still draining holds its slot.
+    for (const l of this.searches.values()) if (l.startedAt !== undefined && l.finishedAt === undefined) running++;
+    return running < max;
+  }
+
+  /** Starts pending searches, oldest first, while there are free slots (not while recovering). */
+  private startWaiting(): void {
+    while (!this.recovering && this.waiting.length && this.hasSlot()) {
+      const searchId = this.waiting.shift()!;
+      const live = this.searches.get(searchId);
+      if (!live || live.state !== 'pending' || !live.run) continue;
+      const run = live.run;
+      const at = this.now();
+      live.state = 'running';
+      live.startedAt = at;
+      live.updatedAt = at;
+      void this.serialize(searchId, live, async () => {
+        live.seq = await this.opts.journal.append(searchId, [{ type: 'search_started', at }]);
+        this.notify(live, { type: 'state', view: this.view(searchId, live) });
+        await this.dispatch(live.trace.dispatching(run.start(at).dispatch));
+        await this.finishIfDone(searchId, live);
+      }).catch(() => undefined); // reported through onError by serialize()
+    }
+  }
+
   /** Stops dispatching new evaluations; what is in flight drains, then the search ends cancelled. */
   async cancel(searchId: string, reason = 'cancelled by request'): Promise<SearchView> {
     const live = this.live(searchId);
     await this.serialize(searchId, live, async () => {
-      if (live.state !== 'running' || !live.run) return;
+      if ((live.state !== 'running' && live.state !== 'pending') || !live.run) return;
       live.seq = await this.opts.journal.append(searchId, [{ type: 'search_cancelled', reason, at: this.now() }]);
       live.run.cancel();
       live.state = 'cancelled';
@@ -398,7 +462,7 @@ export class Coordinator {
     });
   }
 
-  /** Searches whose runs are still dispatching or draining. */
+  /** Searches not finished yet (pending, running or draining). */
   get runningCount(): number {
     return [...this.searches.values()].filter((l) => !this.isTerminal(l)).length;
   }
@@ -521,6 +585,7 @@ export class Coordinator {
     live.updatedAt = at;
     live.trace.finished(status, reason, run.counts);
     this.notify(live, { type: 'state', view: this.view(searchId, live) });
+    if (live.startedAt !== undefined) this.startWaiting();
   }
 
   private notify(live: Live, update: SearchUpdate): void {
@@ -537,7 +602,7 @@ export class Coordinator {
     const run = live.run;
     const counts: RunCounts = run?.counts ?? { evaluationsDispatched: 0, evaluationsDone: 0, evaluationsFailed: 0, costQueries: 0, inFlight: 0 };
     const end = live.finishedAt ?? this.now();
-    const seconds = Math.max((end - live.submittedAt) / 1000, 1e-3);
+    const seconds = Math.max((end - (live.startedAt ?? end)) / 1000, 1e-3);
     const rate = counts.evaluationsDone / seconds;
     const remaining = live.spec.budget - counts.evaluationsDone;
     const best = run?.best();
@@ -549,6 +614,7 @@ export class Coordinator {
       state: live.state,
       counts,
       submittedAt: live.submittedAt,
+      ...(live.startedAt !== undefined ? { startedAt: live.startedAt } : {}),
       updatedAt: live.updatedAt,
       ...(live.finishedAt !== undefined ? { finishedAt: live.finishedAt } : {}),
       ...(live.finishReason ? { finishReason: live.finishReason } : {}),
@@ -564,6 +630,17 @@ export class Coordinator {
 
   /** Rebuilds every search in the journal; running ones get their pending tasks dispatched again. */
   private async recover(): Promise<void> {
+    this.recovering = true;
+    try {
+      await this.recoverAll();
+    } finally {
+      this.recovering = false;
+    }
+    this.waiting.sort((a, b) => this.searches.get(a)!.submittedAt - this.searches.get(b)!.submittedAt);
+    this.startWaiting();
+  }
+
+  private async recoverAll(): Promise<void> {
     for (const searchId of await this.opts.journal.list()) {
       if (this.searches.has(searchId)) continue;
       let live: Live | undefined;
@@ -576,7 +653,7 @@ export class Coordinator {
           const searchTrace = SearchTrace.fromJournal(searchId, event.spec, event.traceparent);
           live = {
             spec: event.spec,
-            state: 'running',
+            state: 'pending',
             submittedAt: event.at,
             updatedAt: event.at,
             seq,
@@ -589,7 +666,6 @@ export class Coordinator {
           };
           try {
             run = new SearchRun(searchId, event.spec, searchTrace.traced(this.opts.factory.setup(event.spec), () => replaying));
-            run.start(event.at);
           } catch (e) {
             // The search can no longer be set up (e.g. its tables are gone): keep it, as failed.
             failed = isNasError(e) ? e.message : String(e);
@@ -601,6 +677,13 @@ export class Coordinator {
         if (!live) break;
         live.seq = seq;
         live.updatedAt = event.at;
+        // Logs written before `search_started` existed start at submission, on their first result.
+        const start = event.type === 'search_started' ? event.at : event.type.startsWith('trial') && live.startedAt === undefined ? live.submittedAt : undefined;
+        if (start !== undefined && live.startedAt === undefined) {
+          live.startedAt = start;
+          if (live.state === 'pending') live.state = 'running';
+          run?.start(start);
+        }
         if ((event.type === 'trial_completed' || event.type === 'trial_failed') && run) run.accept(event.result, event.at);
         else if (event.type === 'trials_landed' && run) for (const r of event.results) run.accept(r, event.at);
         else if (event.type === 'search_cancelled') {
@@ -623,6 +706,12 @@ export class Coordinator {
         live.finishedAt = this.now();
         live.seq = await this.opts.journal.append(searchId, [{ type: 'search_finished', status: 'failed', reason: failed, at: live.finishedAt }]);
         live.trace.finished('failed', failed, undefined);
+        continue;
+      }
+      if (live.finishedAt === undefined && run && live.startedAt === undefined) {
+        // Still waiting for a slot (or cancelled while it waited): queued again below.
+        if (live.state === 'pending') this.waiting.push(searchId);
+        else await this.finishIfDone(searchId, live);
         continue;
       }
       if (live.finishedAt === undefined && run) {

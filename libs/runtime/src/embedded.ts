@@ -20,6 +20,8 @@ export interface EmbeddedOptions {
   readonly journal?: TrialJournal;
   /** As the coordinator's `taskTimeoutMs` (default 10 minutes; 0 disables). */
   readonly taskTimeoutMs?: number;
+  /** As the coordinator's `maxRunningSearches` (default 0: no limit). */
+  readonly maxRunningSearches?: number;
 }
 
 /** A coordinator, its workers and in-memory transport in one process. */
@@ -36,7 +38,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const queue = new InMemoryTaskQueue();
   const results = new InMemoryResultChannel();
   const journal = opts.journal ?? new InMemoryTrialJournal();
-  const coordinator = new Coordinator({ queue, results, journal, factory: opts.factory, ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}) });
+  const coordinator = new Coordinator({
+    queue,
+    results,
+    journal,
+    factory: opts.factory,
+    ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
+    ...(opts.maxRunningSearches !== undefined ? { maxRunningSearches: opts.maxRunningSearches } : {}),
+  });
   await coordinator.start();
   const workers: Subscription[] = [];
   for (let i = 0; i < (opts.workers ?? 1); i++) {

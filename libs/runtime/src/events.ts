@@ -45,6 +45,11 @@ export type SearchEvent =
        */
       readonly traceparent?: string;
     }
+  /**
+   * The search left the queue of pending searches and started asking (a coordinator runs at most
+   * `maxRunningSearches` at once). Logs written before this event existed start at submission.
+   */
+  | { readonly type: 'search_started'; readonly at: number }
   | { readonly type: 'trial_completed'; readonly result: TaskResult; readonly at: number }
   | { readonly type: 'trial_failed'; readonly result: TaskResult; readonly at: number }
   /** Several results applied together (ok or failed), in the order they were applied. */

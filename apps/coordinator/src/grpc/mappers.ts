@@ -237,9 +237,11 @@ export function toTrials(spec: SearchSpec, history: readonly EvaluatedArch[], fr
   return out;
 }
 
-/** Runtime state -> proto state (a running search is RUNNING: this coordinator never queues searches). */
+/** Runtime state -> proto state. */
 export function toState(view: SearchView): SearchState {
   switch (view.state) {
+    case 'pending':
+      return SearchState.SEARCH_STATE_PENDING;
     case 'running':
       return SearchState.SEARCH_STATE_RUNNING;
     case 'succeeded':
@@ -251,14 +253,16 @@ export function toState(view: SearchView): SearchState {
   }
 }
 
-/** Proto state -> runtime state, for ListSearches filters; undefined for UNSPECIFIED and PENDING. */
+/** Proto state -> runtime state, for ListSearches filters; undefined for UNSPECIFIED. */
 export function fromState(s: SearchState): SearchView['state'] | undefined {
-  return (
-    { [SearchState.SEARCH_STATE_RUNNING]: 'running', [SearchState.SEARCH_STATE_SUCCEEDED]: 'succeeded', [SearchState.SEARCH_STATE_FAILED]: 'failed', [SearchState.SEARCH_STATE_CANCELLED]: 'cancelled' } as Record<
-      number,
-      SearchView['state']
-    >
-  )[s];
+  const states: Partial<Record<SearchState, SearchView['state']>> = {
+    [SearchState.SEARCH_STATE_PENDING]: 'pending',
+    [SearchState.SEARCH_STATE_RUNNING]: 'running',
+    [SearchState.SEARCH_STATE_SUCCEEDED]: 'succeeded',
+    [SearchState.SEARCH_STATE_FAILED]: 'failed',
+    [SearchState.SEARCH_STATE_CANCELLED]: 'cancelled',
+  };
+  return states[s];
 }
 
 /** Why a SUCCEEDED search stopped; UNSPECIFIED for any other state. */
@@ -302,7 +306,7 @@ export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): S
     incumbent: toIncumbent(view, history),
     ...(view.recommended ? { recommended: { arch: getSpace(view.spec.space).format(view.recommended) } } : {}),
     createdAtMs: view.submittedAt,
-    startedAtMs: view.submittedAt,
+    ...(view.startedAt !== undefined ? { startedAtMs: view.startedAt } : {}),
     ...(view.finishedAt !== undefined ? { finishedAtMs: view.finishedAt } : {}),
     ...(view.etaMs !== undefined ? { etaMs: Math.round(view.etaMs) } : {}),
     stopReason: toStopReason(view),
