@@ -35,8 +35,17 @@ export class Rng {
 
   /** Next unsigned 32-bit integer. */
   nextUint32(): number {
+    return this.nextInt32() >>> 0;
+  }
+
+  /**
+   * The next output as a signed 32-bit integer (same bits as {@link Rng.nextUint32}). Values
+   * that fit a small integer cross calls without a heap allocation, where half of all uint32s
+   * would not: samplers draw millions of these.
+   */
+  private nextInt32(): number {
     const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9);
     const t = (s[1] << 9) >>> 0;
     s[2] ^= s[0];
     s[3] ^= s[1];
@@ -57,7 +66,7 @@ export class Rng {
     if (!(n > 0) || !Number.isInteger(n) || n > 4294967296) throw new RangeError(`Rng.int: bad bound ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     let x: number;
-    do x = this.nextUint32();
+    do x = this.nextInt32() >>> 0;
     while (x >= limit);
     return x % n;
   }
@@ -100,5 +109,6 @@ export class Rng {
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  // Signed: the caller's typed array (or >>> 0) gives the unsigned view where one is needed.
+  return (x << k) | (x >>> (32 - k));
 }

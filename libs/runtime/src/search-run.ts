@@ -56,6 +56,9 @@ export interface RunCounts {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** The (never written) ready list of an ordered pump. */
+const NO_TRIALS: number[] = [];
+
 /** Cap on cost-first queries per unit of budget (a strategy that only screens must still stop). */
 const COST_QUERIES_PER_EVALUATION = 1000;
 
@@ -146,7 +149,7 @@ export class SearchRun {
     }
     this.outcomes.set(task.trialId, outcome);
     const waiting = this.waiters.get(task.taskId);
-    if (!waiting) return { dispatch: this.pump([task.trialId]), ignored: false };
+    if (!waiting) return { dispatch: this.pump(task.trialId), ignored: false };
     this.waiters.delete(task.taskId);
     for (const t of waiting) this.outcomes.set(t, { ...outcome, trialId: t, need: this.candidates[t].need, cached: true });
     return { dispatch: this.pump([task.trialId, ...waiting]), ignored: false };
@@ -260,11 +263,12 @@ export class SearchRun {
    * new candidates right after each single tell. Iterative: candidates answered from the cache
    * settle at once and are told in the same loop.
    */
-  private pump(settled: readonly number[]): EvalTask[] {
+  private pump(settled: number | readonly number[]): EvalTask[] {
     const out: EvalTask[] = [];
     const ordered = this.spec.ordering === 'ordered';
     // Unordered: trials in the order they settled (cache answers join the end of the line).
-    const ready = ordered ? [] : settled.slice();
+    // Ordered: the reorder buffer decides, and `settled` is not needed (nor copied).
+    const ready = ordered ? NO_TRIALS : typeof settled === 'number' ? [settled] : settled.slice();
     let head = 0;
     for (;;) {
       let next: number | undefined;

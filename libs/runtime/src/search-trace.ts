@@ -209,9 +209,14 @@ export class SearchTrace {
    * worker reported.
    */
   landed(result: TaskResult, need: 'full' | 'costs' | undefined): void {
-    quietly(() => {
+    try {
       evaluations().add(1, LANDED_ATTRIBUTES[result.status][need ?? 'unknown']);
-      const e = this.enabled ? this.evaluations.get(result.taskId) : undefined;
+    } catch {
+      // Telemetry never breaks search logic (not through quietly(): this runs per evaluation).
+    }
+    if (!this.enabled) return;
+    quietly(() => {
+      const e = this.evaluations.get(result.taskId);
       if (!e) return;
       this.evaluations.delete(result.taskId);
       const span = e.span;
