@@ -517,8 +517,9 @@ export interface Trial {
   /** Position of the candidate in the strategy's ask order (0, 1, 2, ...). */
   askIndex: number;
   /**
-   * Position of the result in the search's history, i.e. the order results were told to the
-   * strategy (0, 1, 2, ...). In a synchronous search tell order equals ask order.
+   * Position of the result in the order results were told to the strategy (0, 1, 2, ...), cost
+   * queries included: a history of full evaluations alone may skip indices. In a synchronous
+   * search tell order equals ask order.
    */
   tellIndex: number;
   /** Full evaluation or cost query. */
@@ -538,11 +539,14 @@ export interface Trial {
   /** Whether every constraint holds (false for failed, screened and cost-query trials). */
   feasible: boolean;
   /**
-   * A full trial rejected by cost-first screening before its accuracy was computed: `metrics`
-   * holds cost metrics only and the trial counts as infeasible.
+   * A cost query whose cost metrics break a constraint: cost-first screening rejects the
+   * architecture there, before its accuracy is computed (listed with `include_cost_queries`).
    */
   screened: boolean;
-  /** Answered from an earlier full evaluation of the same architecture; spends no budget. */
+  /**
+   * Answered from another trial's evaluation of the same architecture (e.g. a cost query of an
+   * architecture evaluated in full); spends no budget and dispatches nothing.
+   */
   cached: boolean;
   /** The MnasNet reward of the trial when the search has one and the metrics allow it. */
   reward?:
@@ -3873,8 +3877,9 @@ export const SearchServiceService = {
     responseDeserialize: (value: Buffer): WatchSearchResponse => WatchSearchResponse.decode(value),
   },
   /**
-   * Asks a PENDING or RUNNING search to stop; in-flight evaluations are abandoned. Idempotent on
-   * a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
+   * Asks a PENDING or RUNNING search to stop: it is CANCELLED at once and asks for no more
+   * candidates; evaluations in flight still land and are kept (`finished_at_ms` is set when the
+   * last has). Idempotent on a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
    */
   cancelSearch: {
     path: "/hwnas.v1.SearchService/CancelSearch" as const,
@@ -3922,8 +3927,9 @@ export interface SearchServiceServer extends UntypedServiceImplementation {
    */
   watchSearch: handleServerStreamingCall<WatchSearchRequest, WatchSearchResponse>;
   /**
-   * Asks a PENDING or RUNNING search to stop; in-flight evaluations are abandoned. Idempotent on
-   * a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
+   * Asks a PENDING or RUNNING search to stop: it is CANCELLED at once and asks for no more
+   * candidates; evaluations in flight still land and are kept (`finished_at_ms` is set when the
+   * last has). Idempotent on a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
    */
   cancelSearch: handleUnaryCall<CancelSearchRequest, CancelSearchResponse>;
   /**
@@ -4001,8 +4007,9 @@ export interface SearchServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchSearchResponse>;
   /**
-   * Asks a PENDING or RUNNING search to stop; in-flight evaluations are abandoned. Idempotent on
-   * a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
+   * Asks a PENDING or RUNNING search to stop: it is CANCELLED at once and asks for no more
+   * candidates; evaluations in flight still land and are kept (`finished_at_ms` is set when the
+   * last has). Idempotent on a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
    */
   cancelSearch(
     request: CancelSearchRequest,
