@@ -55,6 +55,7 @@ function timed(queue: TaskQueue, results: ResultChannel) {
       return queue.publish(t);
     },
     consume: (h, o) => queue.consume(h, o),
+    discard: (id) => queue.discard(id),
   };
   const r: ResultChannel = {
     publish: (x) => results.publish(x),

@@ -199,6 +199,23 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     }
   });
 
+  it('Coordinator - tasks left in the queue when a search ends are discarded', async () => {
+    const queue = new InMemoryTaskQueue();
+    const coordinator = new Coordinator({ queue, results: new InMemoryResultChannel(), journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), taskTimeoutMs: 100 });
+    await coordinator.start();
+    try {
+      // No worker at all: both tasks wait in the queue until their timeout fails them.
+      const id = await coordinator.submit({ ...SPEC, strategy: 'random', constraints: [], budget: 2, maxInFlight: 2 });
+      expect(queue.backlog).toBe(2);
+      const view = await coordinator.waitFor(id);
+      expect(view.counts).toMatchObject({ evaluationsDone: 2, evaluationsFailed: 2 });
+      await new Promise((r) => setImmediate(r));
+      expect(queue.backlog).toBe(0);
+    } finally {
+      await coordinator.stop();
+    }
+  });
+
   it('Coordinator - every told trial is recorded in tell order, cost queries and cached answers included, and replays the same', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-trials-'));
     try {

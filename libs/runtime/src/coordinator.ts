@@ -585,6 +585,11 @@ export class Coordinator {
     live.updatedAt = at;
     live.trace.finished(status, reason, run.counts);
     this.notify(live, { type: 'state', view: this.view(searchId, live) });
+    // Whatever of the search is still queued is dead (e.g. a task whose deliveries were used up
+    // by crashing workers, failed here by its timeout): drop it so it does not stay for good.
+    if (run.counts.evaluationsDispatched + run.counts.costQueries > 0) {
+      this.opts.queue.discard(searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the leftover tasks of ${searchId}`));
+    }
     if (live.startedAt !== undefined) this.startWaiting();
   }
 

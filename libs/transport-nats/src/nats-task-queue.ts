@@ -89,6 +89,16 @@ export class NatsTaskQueue implements TaskQueue {
     }
   }
 
+  /** Purges the search's subject from the work-queue stream. Throws NasError `unavailable`. */
+  async discard(searchId: string): Promise<number> {
+    try {
+      const { purged } = await (await this.manager()).streams.purge(this.names.streams.eval, { filter: this.names.evalSubject(searchId) });
+      return purged;
+    } catch (e) {
+      throw toNasError(e, `discarding the tasks of search ${searchId}`);
+    }
+  }
+
   /**
    * Starts handing tasks to `handler`, at most `opts.concurrency` (default 1) at a time. Resolves
    * once the shared consumer exists. The returned subscription's `stop` stops pulling and waits

@@ -174,6 +174,26 @@ describe('NatsTaskQueue', () => {
     expect(seen).toEqual(['s1.1', 's1.2']);
   });
 
+  it('NatsTaskQueue - discard drops what is left of one search and nothing of the others', async () => {
+    const names = await freshNames(nc);
+    const q = new NatsTaskQueue({ nc, names });
+    for (let i = 0; i < 3; i++) await q.publish(task('s1', i));
+    for (let i = 0; i < 2; i++) await q.publish(task('s2', i));
+    expect(await q.discard('s1')).toBe(3);
+    expect(await q.discard('s1')).toBe(0);
+    expect(await streamMessages(names.streams.eval)).toBe(2);
+    const seen: string[] = [];
+    subs.push(
+      await q.consume(async (t, ctl) => {
+        seen.push(t.taskId);
+        ctl.ack();
+      }),
+    );
+    await waitFor(() => seen.length === 2, 'the other search\'s tasks');
+    await delay(200);
+    expect(seen.sort()).toEqual(['s2.0', 's2.1']);
+  });
+
   it('NatsTaskQueue - maxDeliveries is respected and the last attempt is final', async () => {
     const names = await freshNames(nc);
     const q = new NatsTaskQueue({ nc, names, ackWaitMs: 1000 });

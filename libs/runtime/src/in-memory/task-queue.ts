@@ -124,6 +124,12 @@ export class InMemoryTaskQueue implements TaskQueue {
     };
   }
 
+  async discard(searchId: string): Promise<number> {
+    const before = this.ready.length;
+    this.ready = this.ready.filter((e) => e.task.searchId !== searchId);
+    return before - this.ready.length;
+  }
+
   /** Puts a task back at the end of the line (a retry or a crashed handler). */
   requeue(entry: Entry): void {
     this.ready.push(entry);

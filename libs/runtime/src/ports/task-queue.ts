@@ -55,4 +55,10 @@ export interface ConsumeOptions {
 export interface TaskQueue {
   publish(task: EvalTask): Promise<void>;
   consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts?: ConsumeOptions): Promise<Subscription>;
+  /**
+   * Drops the tasks of `searchId` still in the queue and returns how many. Called once a search
+   * has ended: what is left then are tasks no consumer will settle (their deliveries used up by
+   * workers that died on them), which would otherwise stay in the queue for good.
+   */
+  discard(searchId: string): Promise<number>;
 }
