@@ -30,8 +30,18 @@ const NB201_DATASETS: readonly DatasetSpec[] = [
 
 const OP_INDEX = new Map<string, number>(NB201_OPS.map((op, i) => [op, i]));
 
+/**
+ * Canonical strings by lexicographic code, filled as architectures are formatted. Every search
+ * formats each architecture it proposes (its key) and workers look them up: one shared, already
+ * hashed string per cell is cheaper than a fresh one per call, and the space is small (15,625
+ * strings of about 90 characters at most).
+ */
+const FORMATTED: (string | undefined)[] = new Array(NB201_SIZE);
+
 function format(arch: Arch): string {
-  return formatUnchecked(checkArch(nb201Space, arch));
+  const a = checkArch(nb201Space, arch);
+  const code = nb201Code(a);
+  return (FORMATTED[code] ??= formatUnchecked(a));
 }
 
 function formatUnchecked(a: Arch): string {
