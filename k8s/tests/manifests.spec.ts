@@ -8,6 +8,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IServicePort } from 'kubernetes-models/v1/ServicePort';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { backendTraits, createBackend, deviceIdProblem, deviceMetricInfos, registeredAs } from '@hwnas/device-backends';
 import { natsServerBinary } from '@hwnas/testing-nats';
 import { createNames } from '@hwnas/transport-nats';
 import { APPS, appOfImage, bundle, cleanBundles, documentedFlags, imageParts, parseFlags, readDockerfile } from './support/images';
@@ -561,5 +562,38 @@ describe('images', () => {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     for (const p of ['**/node_modules', '**/dist', '.git', 'data', 'k8s/*', '!k8s/images/']) expect(lines).toContain(p);
+  });
+});
+
+describe('device agents', () => {
+  it.each(OVERLAYS)('%s - agents of one backend on different hardware (x86 nodes, edge boards) register under distinct device ids and metric names', (overlay: Overlay) => {
+    const o = render(overlay);
+    const regs = appContainers(o)
+      .filter((x) => x.app === 'device-agent')
+      .map(({ w, c }) => {
+        const flags = parseFlags(c.args ?? []);
+        const env = containerEnv(o, w, c);
+        const backend = flags.get('device') ?? env.HWNAS_DEVICE;
+        const id = flags.get('device-id') ?? env.HWNAS_DEVICE_ID ?? backend;
+        // Replay devices would need the tables to describe themselves; none runs in the manifests yet.
+        const metrics = backendTraits(backend).needsData ? [] : deviceMetricInfos(registeredAs(createBackend(backend).describe(), id)).map((m) => m.name);
+        return { w: w.name, backend, id, problem: deviceIdProblem(id, backend), metrics, label: w.labels['hwnas.dev/device'], otel: /(?:^|,)hwnas\.device=([^,]*)/.exec(env.OTEL_RESOURCE_ATTRIBUTES ?? '')?.[1] };
+      });
+    expect(regs.filter((r) => r.problem !== undefined)).toEqual([]);
+    // The two host-cpu agents: the cluster's x86 CPUs under the backend's id, the boards under their own.
+    const hostCpu = regs.filter((r) => r.backend === 'host-cpu').sort((a, b) => a.w.localeCompare(b.w));
+    expect(hostCpu.map((r) => [r.w, r.id, r.metrics])).toEqual([
+      ['device-agent-edge', 'edge-arm64', ['edge_arm64_latency']],
+      ['device-agent-host-cpu', 'host-cpu', ['hostcpu_latency']],
+    ]);
+    // One workload (one kind of hardware) per device id, and no metric name reported by two of them.
+    const ids = regs.map((r) => r.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    const metrics = regs.flatMap((r) => r.metrics);
+    expect(metrics.filter((m, i) => metrics.indexOf(m) !== i)).toEqual([]);
+    // Labels and telemetry name the device by the id it registers under.
+    expect(regs.filter((r) => r.label !== r.id || r.otel !== r.id).map((r) => `${r.w}: label ${r.label}, OTEL hwnas.device ${r.otel}, registers as ${r.id}`)).toEqual([]);
+    // The board id claims arm64: the DaemonSet lands on arm64 nodes only.
+    expect(podSpec(workloads(o).find((w) => w.name === 'device-agent-edge')!).nodeSelector?.['kubernetes.io/arch']).toBe('arm64');
   });
 });

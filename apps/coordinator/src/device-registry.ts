@@ -1,5 +1,6 @@
 import { costMetricInfo, InvalidArgumentError } from '@hwnas/bench-core';
-import type { MetricInfo } from '@hwnas/bench-core';
+import type { Benchmark, MetricInfo } from '@hwnas/bench-core';
+import { createBackend, deviceMetricInfos, isBackendId, possibleDeviceMetricInfos } from '@hwnas/device-backends';
 import type { DeviceCatalog } from '@hwnas/runtime';
 import type { NatsNames } from '@hwnas/transport-nats';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -13,7 +14,10 @@ const MAX_NOTED_SOURCES = 1000;
 /** What the registry keeps of a heartbeat (`AgentStats` of the device agent): the fields it reads, checked. */
 interface Heartbeat {
   readonly agent: string;
+  /** The id the agent registered under. */
   readonly device: string;
+  /** The backend it runs; `device` when the agent predates the field (it could only register as its backend then). */
+  readonly backend: string;
   readonly kind: LiveDevice['kind'];
   /** '' when the agent predates the field. */
   readonly description: string;
@@ -32,9 +36,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 function checkHeartbeat(body: unknown): { readonly hb: Heartbeat } | { readonly why: string } {
   if (!isObject(body)) return { why: 'not a JSON object' };
-  const { agent, device, kind, description, metrics, supports, state } = body;
+  const { agent, device, backend, kind, description, metrics, supports, state } = body;
   if (typeof agent !== 'string' || agent === '') return { why: 'agent is not a non-empty string' };
   if (typeof device !== 'string' || device === '') return { why: 'device is not a non-empty string' };
+  if (backend !== undefined && (typeof backend !== 'string' || backend === '')) return { why: 'backend is not a non-empty string' };
   if (!KINDS.includes(kind)) return { why: `kind is not one of ${KINDS.join(', ')}` };
   if (description !== undefined && typeof description !== 'string') return { why: 'description is not a string' };
   if (!isStringArray(metrics)) return { why: 'metrics is not an array of strings' };
@@ -46,12 +51,35 @@ function checkHeartbeat(body: unknown): { readonly hb: Heartbeat } | { readonly 
     hb: {
       agent,
       device,
+      backend: backend ?? device,
       kind: kind as Heartbeat['kind'],
       description: description ?? '',
       metrics: [...metrics],
       supports: (supports as readonly { space: string; datasets: readonly string[] }[]).map((s) => ({ space: s.space, datasets: [...s.datasets] })),
       ...(state !== undefined ? { state: state as Heartbeat['state'] } : {}),
     },
+  };
+}
+
+/**
+ * The cost metrics of a device that has no live agent, for {@link HeartbeatDeviceRegistry}'s
+ * lenient mode (a restarted coordinator rebuilding searches before any heartbeat has arrived;
+ * they were validated against a live device when submitted): for a backend's id, what that
+ * backend reports (replay devices from `bench`); for an id agents may register under with
+ * `--device-id`, every metric name the id can have (`edge_arm64_latency`, `edge_arm64_energy`),
+ * since which backend they run is not known yet; undefined otherwise.
+ */
+export function offlineDeviceMetrics(bench: Benchmark): (device: string) => readonly MetricInfo[] | undefined {
+  return (id) => {
+    if (!isBackendId(id)) return possibleDeviceMetricInfos(id);
+    try {
+      const backend = createBackend(id, { benchmark: bench });
+      const infos = deviceMetricInfos(backend.describe());
+      void backend.close();
+      return infos;
+    } catch {
+      return undefined;
+    }
   };
 }
 
@@ -90,10 +118,10 @@ export class HeartbeatDeviceRegistry implements DeviceCatalog {
 
   /**
    * Starts listening. A heartbeat that does not parse, or in which a field the registry reads has
-   * the wrong type or an unknown value (agent, device, kind, description, metrics, supports,
-   * state), is ignored as a whole: counted in {@link malformedHeartbeats}, warned about once per
-   * agent, and the agent's last valid heartbeat stays in force. A missing description (an older
-   * agent) is kept as ''.
+   * the wrong type or an unknown value (agent, device, backend, kind, description, metrics,
+   * supports, state), is ignored as a whole: counted in {@link malformedHeartbeats}, warned about
+   * once per agent, and the agent's last valid heartbeat stays in force. A missing description (an
+   * older agent) is kept as '', a missing backend as the device id.
    */
   start(): void {
     this.sub = this.nc.subscribe(this.names.wildcards.deviceHeartbeat, {
@@ -143,12 +171,13 @@ export class HeartbeatDeviceRegistry implements DeviceCatalog {
       const prev = byDevice.get(hb.device);
       const agentCount = (prev?.agentCount ?? 0) + 1;
       // Agents of one device may run different builds (say, mid-rollout) and disagree on what it
-      // is (kind, description, metrics, supports): all of it comes from the most recent heartbeat
+      // is (backend, kind, description, metrics, supports): all of it comes from the most recent heartbeat
       // (while both serve, it follows whichever agent spoke last); only the agent count is summed.
       if (prev && at < prev.lastHeartbeatAtMs) byDevice.set(hb.device, { ...prev, agentCount });
       else {
         byDevice.set(hb.device, {
           deviceId: hb.device,
+          backend: hb.backend,
           kind: hb.kind,
           description: hb.description,
           metrics: hb.metrics,

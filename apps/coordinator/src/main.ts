@@ -14,13 +14,12 @@ import { observeQueueDepth, telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscaler } from '@hwnas/autoscaler';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
-import { createBackend, deviceMetricInfos, isBackendId } from '@hwnas/device-backends';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
 import { connectNats, createNames, ensureStreams, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readCoordinatorConfig, USAGE } from './config';
-import { HeartbeatDeviceRegistry } from './device-registry';
+import { HeartbeatDeviceRegistry, offlineDeviceMetrics } from './device-registry';
 import { DEFAULT_REQUEST_LIMITS } from './grpc/mappers';
 import { startGrpcServer } from './server';
 
@@ -37,18 +36,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const names = createNames(cfg.prefix);
   await ensureStreams(nc, names);
   const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
-  const registry = new HeartbeatDeviceRegistry(nc, names, 15_000, Date.now, (id) => {
-    // Used only while rebuilding searches at start, before agents' heartbeats have arrived.
-    if (!isBackendId(id)) return undefined;
-    try {
-      const backend = createBackend(id, { benchmark: bench });
-      const infos = deviceMetricInfos(backend.describe());
-      void backend.close();
-      return infos;
-    } catch {
-      return undefined;
-    }
-  }, log);
+  // The offline metrics are used only while rebuilding searches at start, before agents' heartbeats have arrived.
+  const registry = new HeartbeatDeviceRegistry(nc, names, 15_000, Date.now, offlineDeviceMetrics(bench), log);
   registry.start();
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });

@@ -103,6 +103,8 @@ describe('coordinator device registry (real nats-server)', () => {
   const MALFORMED: Record<string, readonly unknown[]> = {
     agent: ['', 7, null, ['a1'], undefined],
     device: ['', 7, null, { id: 'asic-eyeriss' }, undefined],
+    // Absent is fine (an agent older than the field); present, it must be a non-empty string.
+    backend: ['', 7, null, ['asic-eyeriss'], { id: 'asic-eyeriss' }],
     kind: ['emulated', 'SIMULATED', 5, null, ['simulated'], { kind: 'simulated' }, undefined],
     metrics: [5, 'eyeriss_latency', null, { 0: 'eyeriss_latency' }, [1], ['eyeriss_latency', null], [['eyeriss_latency']], undefined],
     supports: [
@@ -148,6 +150,26 @@ describe('coordinator device registry (real nats-server)', () => {
     // Still listening.
     await publish('asic-eyeriss', { ...valid, description: 'next build' });
     expect(listed()).toEqual([{ ...before[0], description: 'next build', lastHeartbeatAtMs: clock.now }]);
+  });
+
+  it('registry - agents running one backend under two device ids are two devices, each with its backend and its own metric names', async () => {
+    const { registry, publish } = start();
+    const hostCpu = createBackend('host-cpu').describe();
+    const hb = (agent: string, device: string, metrics: string[]) => ({ ...heartbeatOf(hostCpu, agent, ''), device, backend: 'host-cpu', metrics });
+    await publish('host-cpu', hb('x86-1', 'host-cpu', ['hostcpu_latency']));
+    await publish('edge-arm64', hb('rpi-1', 'edge-arm64', ['edge_arm64_latency']));
+    await publish('edge-arm64', hb('rpi-2', 'edge-arm64', ['edge_arm64_latency']));
+    // An agent older than the backend field: its device id is its backend.
+    await publish('asic-eyeriss', { ...heartbeatOf(EYERISS, 'old', 'eyeriss'), backend: undefined });
+
+    expect(registry.list().map(toDeviceInfo).map((d) => [d.deviceId, d.backend, d.kind, d.agentCount, d.metrics.map((m) => m.name)])).toEqual([
+      ['asic-eyeriss', 'asic-eyeriss', DeviceKind.DEVICE_KIND_SIMULATED, 1, ['eyeriss_latency', 'eyeriss_energy']],
+      ['edge-arm64', 'host-cpu', DeviceKind.DEVICE_KIND_MEASURED, 2, ['edge_arm64_latency']],
+      ['host-cpu', 'host-cpu', DeviceKind.DEVICE_KIND_MEASURED, 1, ['hostcpu_latency']],
+    ]);
+    expect(registry.list().find((d) => d.deviceId === 'edge-arm64')?.description).toBe(hostCpu.description);
+    expect(registry.metrics('edge-arm64', 'nb201', 'cifar10').map((m) => [m.name, m.unit])).toEqual([['edge_arm64_latency', 'ms']]);
+    expect(registry.metrics('host-cpu', 'nb201', 'cifar10').map((m) => m.name)).toEqual(['hostcpu_latency']);
   });
 
   it('registry - a heartbeat without a state is accepted, but its agent is not live', async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NasError, getSpace } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
 import type { DeviceBackend, DeviceInfo, DeviceKind, DeviceSupport, MeasureRequest, MeasurementMethod } from '@hwnas/device-backends';
-import { deviceMetricInfos, toSearchMetrics } from '@hwnas/device-backends';
+import { deviceMetricInfos, registeredAs, toSearchMetrics } from '@hwnas/device-backends';
 import { createNames, encodeMeasureReply, errorReply, parseMeasureRequest } from '@hwnas/transport-nats';
 import type { NatsNames } from '@hwnas/transport-nats';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -48,6 +48,14 @@ export interface DeviceAgentOptions {
   readonly nc: NatsConnection;
   /** The backend to serve; the agent closes it in `stop()`. */
   readonly backend: DeviceBackend;
+  /**
+   * The device id to register under (default: the backend's own id). Subjects, queue group,
+   * heartbeats, stats and a search's device ids use it, and an id other than the backend's own
+   * decides the search metric names (`edge-arm64` -> `edge_arm64_latency`; see `registeredAs` in
+   * `@hwnas/device-backends`). Give agents that run one backend on different hardware (an x86 node,
+   * an ARM board) different ids, so that their measurements stay apart.
+   */
+  readonly deviceId?: string;
   /** Subject names (default `createNames()`: prefix `hwnas`). */
   readonly names?: NatsNames;
   /**
@@ -78,11 +86,14 @@ export interface AgentStats {
   readonly type: 'device_agent_stats';
   /** Instance id: several agents may serve one device. */
   readonly agent: string;
+  /** The device id it registered under (what searches name). */
   readonly device: string;
+  /** The backend it runs (`DeviceInfo.id` of the backend); equals `device` unless registered under an id of its own. */
+  readonly backend: string;
   readonly kind: DeviceKind;
   /** The backend's one-paragraph description (`DeviceInfo.description`), which ListDevices shows. */
   readonly description: string;
-  /** Search metric names the device reports (`eyeriss_latency`, ...). */
+  /** Search metric names the device reports (`eyeriss_latency`, ..., `edge_arm64_latency` under an id of its own). */
   readonly metrics: readonly string[];
   readonly supports: readonly DeviceSupport[];
   readonly state: 'serving' | 'draining' | 'stopped';
@@ -110,7 +121,10 @@ export interface AgentStats {
 
 /** A running agent. */
 export interface DeviceAgent {
+  /** The backend's description under the id the agent registered (`id`, `metricPrefix`). */
   readonly info: DeviceInfo;
+  /** The backend it runs. */
+  readonly backend: string;
   /** The subjects it serves. */
   readonly subjects: { readonly measure: string; readonly heartbeat: string; readonly stats: string };
   /** A snapshot of its counters and state. */
@@ -154,7 +168,8 @@ interface Job {
  * group `hwnas-device-<id>` (bodies: `@hwnas/transport-nats` device-protocol; success replies
  * carry HW-NAS-Bench metric names plus `device`, `cached` and `method`), heartbeats on
  * `<prefix>.device.heartbeat.<id>` every `heartbeatMs`, and a stats responder on
- * `<prefix>.device.<id>.stats` (both {@link AgentStats}).
+ * `<prefix>.device.<id>.stats` (both {@link AgentStats}). `<id>` is `deviceId`, by default the
+ * backend's own id; under an id of its own the metric names follow that id (`registeredAs`).
  *
  * Requests run through a FIFO with `concurrency` slots (1 for measured devices), results are cached
  * by (device, space, dataset, canonical arch) in an LRU, and identical requests in flight share one
@@ -165,11 +180,13 @@ interface Job {
  * logged) for anything else. Bad input never stops the agent.
  *
  * Resolves once the subscriptions are active on the server. Throws InvalidArgumentError for
- * invalid options.
+ * invalid options (a `deviceId` that `deviceIdProblem` rejects among them).
  */
 export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<DeviceAgent> {
   const { nc, backend } = opts;
-  const info = backend.describe();
+  const backendInfo = backend.describe();
+  // From here on, `info` is the registration: its id and metric prefix are the device's.
+  const info = registeredAs(backendInfo, opts.deviceId ?? backendInfo.id);
   const names = opts.names ?? createNames();
   const measured = info.kind === 'measured';
   const concurrency = opts.concurrency ?? (measured ? 1 : 4);
@@ -209,6 +226,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
     type: 'device_agent_stats',
     agent: agentId,
     device: info.id,
+    backend: backendInfo.id,
     kind: info.kind,
     description: info.description,
     metrics: metricNames,
@@ -328,7 +346,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
     callback: (err, msg) => {
       if (err) log?.error({ err: err.message }, 'measure subscription failed');
       // Each request is a `device.measure` span under the worker's (trace context in the headers).
-      else void inMeasureSpan(msg, info, () => handle(msg));
+      else void inMeasureSpan(msg, info, backendInfo.id, () => handle(msg));
     },
   });
   const statsSub: Subscription = nc.subscribe(subjects.stats, {
@@ -341,7 +359,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
   publishHeartbeat();
   const heartbeat = setInterval(publishHeartbeat, heartbeatMs);
   heartbeat.unref();
-  log?.info({ agent: agentId, device: info.id, kind: info.kind, subjects, queueGroup: queueGroupOf(info.id), concurrency, cacheSize, timeoutMs }, 'device agent serving');
+  log?.info({ agent: agentId, device: info.id, backend: backendInfo.id, kind: info.kind, metrics: metricNames, subjects, queueGroup: queueGroupOf(info.id), concurrency, cacheSize, timeoutMs }, 'device agent serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -361,7 +379,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
       log?.info({ agent: agentId, ...counters }, 'device agent stopped');
     })());
 
-  return { info, subjects, stats, stop };
+  return { info, backend: backendInfo.id, subjects, stats, stop };
 }
 
 /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */

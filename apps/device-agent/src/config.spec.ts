@@ -20,6 +20,30 @@ describe('readAgentConfig', () => {
     expect(() => readAgentConfig(['--device', 'x'], { HWNAS_NATS_USER: 'u' })).toThrow(/HWNAS_NATS_PASS/);
   });
 
+  it('readAgentConfig - --device-id (HWNAS_DEVICE_ID) registers the backend under an id of its own; default: the backend\'s id', () => {
+    expect(readAgentConfig(['--device', 'host-cpu', '--device-id', 'edge-arm64'], {})).toMatchObject({ device: 'host-cpu', deviceId: 'edge-arm64' });
+    expect(readAgentConfig(['--device', 'host-cpu'], { HWNAS_DEVICE_ID: 'edge-rpi4' }).deviceId).toBe('edge-rpi4');
+    expect(readAgentConfig(['--device', 'host-cpu', '--device-id', 'edge-a'], { HWNAS_DEVICE_ID: 'edge-b' }).deviceId).toBe('edge-a');
+    // Absent, empty, or the backend's own id: registered as the backend.
+    expect(readAgentConfig(['--device', 'host-cpu'], {}).deviceId).toBeUndefined();
+    expect(readAgentConfig(['--device', 'host-cpu'], { HWNAS_DEVICE_ID: '' }).deviceId).toBeUndefined();
+    expect(readAgentConfig(['--device', 'host-cpu', '--device-id', 'host-cpu'], {}).deviceId).toBeUndefined();
+  });
+
+  it.each([
+    ['Edge-Pi', /^device-agent: --device-id \(HWNAS_DEVICE_ID\) must be lower-case letters and digits in words joined by single hyphens.*got "Edge-Pi"$/],
+    ['edge_pi', /--device-id \(HWNAS_DEVICE_ID\) must be lower-case letters/],
+    ['edge.pi', /--device-id \(HWNAS_DEVICE_ID\) must be lower-case letters/],
+    ['edge pi', /--device-id \(HWNAS_DEVICE_ID\) must be lower-case letters/],
+    ['edge>', /--device-id \(HWNAS_DEVICE_ID\) must be lower-case letters/],
+    ['e'.repeat(64), /--device-id \(HWNAS_DEVICE_ID\) must be at most 63 characters, got 64/],
+    ['fpga-zc706', /--device-id \(HWNAS_DEVICE_ID\) "fpga-zc706" is the id of the fpga-zc706 backend/],
+    ['hostcpu', /--device-id \(HWNAS_DEVICE_ID\) "hostcpu" would report hostcpu_latency/],
+  ])('readAgentConfig - rejects --device-id %j, naming the flag', (id, message) => {
+    expect(() => readAgentConfig(['--device', 'host-cpu', '--device-id', id], {})).toThrow(message);
+    expect(() => readAgentConfig(['--device', 'host-cpu'], { HWNAS_DEVICE_ID: id })).toThrow(/--device-id \(HWNAS_DEVICE_ID\)/);
+  });
+
   it.each([
     [[], /--device \(HWNAS_DEVICE\) is required/],
     [['--device', 'x', '--bogus', '1'], /Unknown option '--bogus'/],

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
+import { deviceIdProblem } from '@hwnas/device-backends';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Everything the agent process needs, from flags and environment. */
@@ -7,7 +8,13 @@ export interface AgentConfig {
   readonly natsUrl: string;
   /** Subject prefix (default `hwnas`); tests use their own. */
   readonly prefix: string;
+  /** The backend to run (`--device`). */
   readonly device: string;
+  /**
+   * The device id to register under (`--device-id`), when it differs from the backend's own id;
+   * undefined means the backend's id. Validated by `deviceIdProblem`.
+   */
+  readonly deviceId?: string;
   /** Benchmark data directory, for the replay devices (else `$HWNAS_DATA` as bench-core reads it). */
   readonly dataDir?: string;
   readonly credentials?: NatsCredentials;
@@ -29,6 +36,7 @@ const ENV: Readonly<Record<string, string>> = {
   nats: 'HWNAS_NATS_URL',
   prefix: 'HWNAS_NATS_PREFIX',
   device: 'HWNAS_DEVICE',
+  'device-id': 'HWNAS_DEVICE_ID',
   data: 'HWNAS_DATA',
   concurrency: 'HWNAS_CONCURRENCY',
   'cache-size': 'HWNAS_CACHE_SIZE',
@@ -42,13 +50,19 @@ const ENV: Readonly<Record<string, string>> = {
 };
 
 /** Usage text of the agent command. */
-export const USAGE = `device-agent --device ID [--nats URL] [options]
+export const USAGE = `device-agent --device BACKEND [--device-id ID] [--nats URL] [options]
 
-  Serves one device backend on NATS: request/reply on <prefix>.device.<ID>.measure (queue group
-  hwnas-device-<ID>), heartbeats on <prefix>.device.heartbeat.<ID>, stats on <prefix>.device.<ID>.stats.
+  Serves one device backend on NATS under a device id (default: the backend's id): request/reply on
+  <prefix>.device.<ID>.measure (queue group hwnas-device-<ID>), heartbeats on
+  <prefix>.device.heartbeat.<ID>, stats on <prefix>.device.<ID>.stats.
   Every flag can also be set by its environment variable; a flag wins.
 
-  --device ID         asic-eyeriss | fpga-zc706 | host-cpu | raspi4 | pixel3 | edgegpu   (HWNAS_DEVICE)
+  --device BACKEND    asic-eyeriss | fpga-zc706 | host-cpu | raspi4 | pixel3 | edgegpu   (HWNAS_DEVICE)
+  --device-id ID      register under ID instead of the backend's id, e.g. edge-arm64 for a
+                      host-cpu agent on an ARM board: searches name ID, and its metrics are
+                      <ID with - as _>_latency (edge_arm64_latency). Lower-case letters, digits
+                      and single hyphens, starting with a letter, at most 63 characters; not
+                      another backend's id (default: BACKEND)                              (HWNAS_DEVICE_ID)
   --nats URL          NATS server(s), comma-separated (default nats://127.0.0.1:4222)     (HWNAS_NATS_URL)
   --prefix P          subject prefix (default hwnas)                                      (HWNAS_NATS_PREFIX)
   --data DIR          benchmark data directory, for raspi4 / pixel3 / edgegpu             (HWNAS_DATA)
@@ -67,7 +81,7 @@ export const USAGE = `device-agent --device ID [--nats URL] [options]
 /**
  * Reads the agent configuration from `argv` (flags) and `env`; a flag wins over its variable.
  * Pure apart from its arguments. Throws InvalidArgumentError naming the flag for an unknown flag,
- * a missing device or a malformed number.
+ * a missing device, a device id that cannot be registered under, or a malformed number.
  */
 export function readAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {
   let values: Record<string, string | boolean | undefined>;
@@ -96,10 +110,14 @@ export function readAgentConfig(argv: readonly string[], env: Readonly<Record<st
   };
   const device = get('device');
   if (!device) throw new InvalidArgumentError(`device-agent: --device (${ENV.device}) is required\n\n${USAGE}`);
+  const deviceId = get('device-id');
+  const problem = deviceId === undefined ? undefined : deviceIdProblem(deviceId, device);
+  if (problem) throw new InvalidArgumentError(`device-agent: --device-id (${ENV['device-id']}) ${problem}`);
   return {
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
     prefix: get('prefix') ?? 'hwnas',
     device,
+    ...(deviceId !== undefined && deviceId !== device ? { deviceId } : {}),
     dataDir: get('data'),
     credentials: credentialsFrom(env),
     concurrency: int('concurrency', 1),

@@ -3,6 +3,7 @@
  * serves until SIGTERM or SIGINT, then drains (answers what it received) and exits 0.
  *
  *   node --import tsx apps/device-agent/src/main.ts --device asic-eyeriss --nats nats://127.0.0.1:4222
+ *   node --import tsx apps/device-agent/src/main.ts --device host-cpu --device-id edge-arm64
  *
  * Exit codes: 0 after a graceful stop, 2 for bad flags, 1 when the backend or NATS fails.
  */
@@ -26,7 +27,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const backend = backendFromConfig(cfg);
   const nc = await connectNats({
     servers: cfg.natsUrl.split(','),
-    name: `device-agent-${cfg.device}-${hostname()}-${process.pid}`,
+    name: `device-agent-${cfg.deviceId ?? cfg.device}-${hostname()}-${process.pid}`,
     credentials: cfg.credentials,
     // A pod may start before the NATS server does.
     waitOnFirstConnect: true,
@@ -34,6 +35,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const agent = await startDeviceAgent({
     nc,
     backend,
+    deviceId: cfg.deviceId,
     names: createNames(cfg.prefix),
     concurrency: cfg.concurrency,
     cacheSize: cfg.cacheSize,

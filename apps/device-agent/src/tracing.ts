@@ -23,15 +23,16 @@ let latency: Histogram | undefined;
  * Runs `handle` (which answers `msg` and never rejects) inside a `device.measure` server span,
  * child of the trace context in the request headers (the worker's `device.request` span), and
  * records the time to answer in the `hwnas.device.measure.duration` histogram (ms; attributes
- * device, cache hit, outcome). Without an OpenTelemetry SDK only the clock is read. Never throws.
+ * device, cache hit, outcome). `info` is the registration (`hwnas.device` is the id the agent
+ * registered under), `backend` the backend it runs. Without an OpenTelemetry SDK only the clock is read. Never throws.
  */
-export async function inMeasureSpan(msg: Msg, info: DeviceInfo, handle: () => Promise<void>): Promise<void> {
+export async function inMeasureSpan(msg: Msg, info: DeviceInfo, backend: string, handle: () => Promise<void>): Promise<void> {
   const started = performance.now();
   let span: Span | undefined;
   try {
     span = trace.getTracer(DEVICE_AGENT_SCOPE).startSpan(
       MEASURE_SPAN_NAME,
-      { kind: SpanKind.SERVER, attributes: { 'hwnas.device': info.id, 'hwnas.device.kind': info.kind, 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } },
+      { kind: SpanKind.SERVER, attributes: { 'hwnas.device': info.id, 'hwnas.device.backend': backend, 'hwnas.device.kind': info.kind, 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } },
       extractFromNatsHeaders(msg.headers),
     );
     outcomes.set(span, {});

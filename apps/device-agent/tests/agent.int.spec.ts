@@ -1,7 +1,7 @@
 import { Benchmark, nb201FromCode, nb201Space } from '@hwnas/bench-core';
 import { testDataDir } from '@hwnas/bench-core/testing';
 import type { DeviceBackend } from '@hwnas/device-backends';
-import { createBackend, createEyerissBackend, toSearchMetrics } from '@hwnas/device-backends';
+import { createBackend, createEyerissBackend, registeredAs, toSearchMetrics } from '@hwnas/device-backends';
 import { startNatsServer } from '@hwnas/testing-nats';
 import type { NatsServer } from '@hwnas/testing-nats';
 import { connectNats, createNames, RemoteDeviceClient } from '@hwnas/transport-nats';
@@ -139,6 +139,63 @@ describe('device agent (in-process, real nats-server)', () => {
     expect(agent.stats().state).toBe('stopped');
     const client = new RemoteDeviceClient({ nc, names, timeoutMs: 500, retries: 0 });
     await expect(client.measure('asic-eyeriss', { space: 'nb201', dataset: 'cifar10', arch: BEST })).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+  });
+
+  it('device agent - two host-cpu agents under different device ids are two devices: own subjects, metric names, counters and heartbeats', async () => {
+    const names = createNames(uniquePrefix());
+    const hb = watchHeartbeats(nc, names.wildcards.deviceHeartbeat);
+    const hostCpu = () => createBackend('host-cpu', { hostCpu: { warmup: 0, repeats: 3, retries: 0 } });
+    // One stands for the cluster's x86 CPUs (registered as its backend), one for an ARM board.
+    const x86 = await startDeviceAgent({ nc, names, backend: hostCpu(), heartbeatMs: 50 });
+    const edge = await startDeviceAgent({ nc, names, backend: hostCpu(), deviceId: 'edge-arm64', heartbeatMs: 50 });
+    agents.push(x86, edge);
+    expect(edge.subjects).toEqual({ measure: `${names.prefix}.device.edge-arm64.measure`, heartbeat: `${names.prefix}.device.heartbeat.edge-arm64`, stats: `${names.prefix}.device.edge-arm64.stats` });
+    expect(x86.subjects.measure).toBe(`${names.prefix}.device.host-cpu.measure`);
+    expect([edge.info.id, edge.backend, edge.info.kind, edge.info.description]).toEqual(['edge-arm64', 'host-cpu', 'measured', x86.info.description]);
+
+    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 30_000, retries: 0 });
+    const req = (code: number) => ({ space: 'nb201', dataset: 'cifar10', arch: arch(code) });
+    const onX86 = await Promise.all([1, 2, 3].map((c) => client.measure('host-cpu', req(c))));
+    const onEdge = await Promise.all([4, 5].map((c) => client.measure('edge-arm64', req(c))));
+    for (const m of onX86) expect(Object.keys(m)).toEqual(['hostcpu_latency']);
+    for (const m of onEdge) expect(Object.keys(m)).toEqual(['edge_arm64_latency']);
+    for (const m of [...onX86, ...onEdge]) expect(Object.values(m)[0]).toBeGreaterThan(0);
+
+    // Each request reached the agent registered under the id it named, and only that one: with
+    // both registered as host-cpu, the queue group would have split the five between them.
+    expect(x86.stats()).toMatchObject({ device: 'host-cpu', backend: 'host-cpu', metrics: ['hostcpu_latency'], received: 3, served: 3 });
+    expect(edge.stats()).toMatchObject({ device: 'edge-arm64', backend: 'host-cpu', kind: 'measured', metrics: ['edge_arm64_latency'], received: 2, served: 2 });
+    expect(await statsOf(edge)).toMatchObject({ agent: edge.stats().agent, device: 'edge-arm64', received: 2 });
+    await waitFor(() => hb.latest.get(edge.stats().agent)?.received === 2 && hb.latest.get(x86.stats().agent)?.received === 3, 'heartbeats with the counts');
+    expect(hb.latest.get(edge.stats().agent)).toMatchObject({ device: 'edge-arm64', backend: 'host-cpu', kind: 'measured', description: x86.info.description, metrics: ['edge_arm64_latency'] });
+    expect(hb.latest.get(x86.stats().agent)).toMatchObject({ device: 'host-cpu', backend: 'host-cpu', metrics: ['hostcpu_latency'] });
+    hb.stop();
+  });
+
+  it('device agent - under an id of its own, a simulator answers its own values under the id\'s metric names', async () => {
+    const names = createNames(uniquePrefix());
+    agents.push(await startDeviceAgent({ nc, names, backend: createEyerissBackend(), deviceId: 'eyeriss-v1-lab' }));
+    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 10_000, retries: 0 });
+    const reference = createEyerissBackend();
+    const expected = await reference.measure({ space: 'nb201', dataset: 'cifar10', arch: nb201FromCode(123) });
+    const got = await client.measure('eyeriss-v1-lab', { space: 'nb201', dataset: 'cifar10', arch: arch(123) });
+    expect(got).toEqual(toSearchMetrics(registeredAs(reference.describe(), 'eyeriss-v1-lab'), expected.metrics));
+    expect(got).toEqual({ eyeriss_v1_lab_latency: expected.metrics.latency_ms, eyeriss_v1_lab_energy: expected.metrics.energy_mj });
+    // Nobody serves the backend's own id here.
+    await expect(new RemoteDeviceClient({ nc, names, timeoutMs: 500, retries: 0 }).measure('asic-eyeriss', { space: 'nb201', dataset: 'cifar10', arch: BEST })).rejects.toMatchObject({ code: 'unavailable' });
+    await reference.close();
+  });
+
+  it('device agent - refuses a device id it cannot register under', async () => {
+    for (const [deviceId, why] of [
+      ['Edge_ARM', /lower-case letters and digits/],
+      ['fpga-zc706', /is the id of the fpga-zc706 backend/],
+      ['eyeriss', /would report eyeriss_latency/],
+    ] as const) {
+      const backend = createEyerissBackend();
+      await expect(startDeviceAgent({ nc, backend, deviceId })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(why) });
+      await backend.close();
+    }
   });
 
   it('device agent - rejects concurrency above 1 for a real (measured) device', async () => {

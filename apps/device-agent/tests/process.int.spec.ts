@@ -28,8 +28,8 @@ describe('device agent processes (real nats-server, agents as child processes)',
     await server?.stop();
   });
 
-  function agent(prefix: string, args: readonly string[]): AgentProcess {
-    const p = spawnAgent(['--nats', server.url, '--prefix', prefix, '--heartbeat-ms', '50', ...args]);
+  function agent(prefix: string, args: readonly string[], env: Record<string, string> = {}): AgentProcess {
+    const p = spawnAgent(['--nats', server.url, '--prefix', prefix, '--heartbeat-ms', '50', ...args], env);
     procs.push(p);
     return p;
   }
@@ -121,5 +121,8 @@ describe('device agent processes (real nats-server, agents as child processes)',
     const flag = agent(uniquePrefix(), ['--device', 'asic-eyeriss', '--concurency', '2']);
     expect(await flag.exited).toBe(2);
     expect(flag.output()).toMatch(/Unknown option '--concurency'/);
+    const id = agent(uniquePrefix(), ['--device', 'host-cpu'], { HWNAS_DEVICE_ID: 'Edge_Pi' });
+    expect(await id.exited).toBe(2);
+    expect(id.output()).toMatch(/--device-id \(HWNAS_DEVICE_ID\) must be lower-case letters and digits .*got "Edge_Pi"/);
   });
 });

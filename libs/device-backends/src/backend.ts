@@ -22,13 +22,18 @@ export interface DeviceSupport {
 
 /** What a backend is and what it can measure. Treat as frozen. */
 export interface DeviceInfo {
-  /** Device id, e.g. `asic-eyeriss`; also the NATS subject token `hwnas.device.<id>.measure`. */
+  /**
+   * Device id, e.g. `asic-eyeriss`; also the NATS subject token `hwnas.device.<id>.measure`. A
+   * backend describes itself under its own id; an agent may register it under an id of its own
+   * (`registeredAs(info, 'edge-arm64')`), which then replaces this id and the metric prefix.
+   */
   readonly id: string;
   readonly kind: DeviceKind;
   /**
    * HW-NAS-Bench-style prefix of the device's search metric names: `latency_ms` is searched as
    * `<prefix>_latency`, `energy_mj` as `<prefix>_energy` (e.g. `eyeriss_latency`, `fpga_energy`,
-   * `hostcpu_latency`, `raspi4_latency`); see `deviceMetricInfos`.
+   * `hostcpu_latency`, `raspi4_latency`); see `deviceMetricInfos`. Under an id of its own
+   * (`registeredAs`), the id with `-` read as `_` (`edge-arm64` -> `edge_arm64_latency`).
    */
   readonly metricPrefix: string;
   /** One-paragraph description of the device or model, including where its constants come from. */

@@ -17,7 +17,21 @@ export type { HostCpuBackendOptions } from './host-cpu';
 export { createReplayBackend, REPLAY_DEVICE_IDS } from './replay';
 export type { ReplayDeviceId } from './replay';
 export { InProcessDevices } from './in-process-devices';
-export { createBackend, BACKEND_IDS, isBackendId, backendTraits, deviceMetricInfos, searchMetricName, toSearchMetrics } from './registry';
+export {
+  createBackend,
+  BACKEND_IDS,
+  isBackendId,
+  backendTraits,
+  deviceMetricInfos,
+  searchMetricName,
+  toSearchMetrics,
+  registeredAs,
+  deviceIdProblem,
+  possibleDeviceMetricInfos,
+  DEVICE_ID_PATTERN,
+  MAX_DEVICE_ID_LENGTH,
+  RESERVED_METRIC_PREFIXES,
+} from './registry';
 export type { BackendId, CreateBackendOptions } from './registry';
 export { simulateEyeriss, eyerissConfig, EYERISS_CONFIG } from './eyeriss';
 export type { EyerissConfig, EyerissEnergyTable, EyerissResult, EyerissLayerBreakdown, EyerissEnergySplit, EyerissBound, MemoryAccesses, SimulateOptions } from './eyeriss';

@@ -52,6 +52,7 @@ describe('coordinator mappers', () => {
     const eyeriss = createBackend('asic-eyeriss').describe();
     const live = {
       deviceId: eyeriss.id,
+      backend: eyeriss.id,
       kind: eyeriss.kind,
       description: eyeriss.description,
       metrics: ['eyeriss_latency', 'eyeriss_energy'],
@@ -60,7 +61,7 @@ describe('coordinator mappers', () => {
       lastHeartbeatAtMs: 1234,
     };
     const info = toDeviceInfo(live);
-    expect(info).toMatchObject({ deviceId: 'asic-eyeriss', kind: DeviceKind.DEVICE_KIND_SIMULATED, agentCount: 2, lastHeartbeatAtMs: 1234 });
+    expect(info).toMatchObject({ deviceId: 'asic-eyeriss', backend: 'asic-eyeriss', kind: DeviceKind.DEVICE_KIND_SIMULATED, agentCount: 2, lastHeartbeatAtMs: 1234 });
     expect(info.description).toBe(eyeriss.description);
     expect(info.description).toContain('Eyeriss v1 row-stationary ASIC (12x14 PEs');
     expect(info.metrics.map((m) => m.unit)).toEqual(['ms', 'mJ']);

@@ -373,6 +373,8 @@ export function toSpaceInfo(space: SearchSpace, metricsOf: (dataset: string) => 
 /** A live device as ListDevices reports it (folded from agents' heartbeats). */
 export interface LiveDevice {
   readonly deviceId: string;
+  /** The backend its agents run (`host-cpu` for a board registered as `edge-arm64`); the id itself for agents that predate the field. */
+  readonly backend: string;
   readonly kind: 'measured' | 'simulated' | 'replay';
   /** What the device or hardware model is, from its backend ('' when its agents predate the field). */
   readonly description: string;
@@ -388,6 +390,7 @@ export function toDeviceInfo(d: LiveDevice): DeviceInfo {
   const kind = d.kind === 'measured' ? DeviceKind.DEVICE_KIND_MEASURED : d.kind === 'simulated' ? DeviceKind.DEVICE_KIND_SIMULATED : DeviceKind.DEVICE_KIND_REPLAY;
   return {
     deviceId: d.deviceId,
+    backend: d.backend,
     kind,
     description: d.description,
     metrics: d.metrics.map((m) => {

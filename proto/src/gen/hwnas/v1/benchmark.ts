@@ -280,7 +280,11 @@ export interface DeviceSupport {
 
 /** A device served by one or more live device agents. */
 export interface DeviceInfo {
-  /** Device id, e.g. `asic-eyeriss` (what SubmitSearchRequest.device_ids names). */
+  /**
+   * Device id, e.g. `asic-eyeriss` (what SubmitSearchRequest.device_ids names). Agents register
+   * under their backend's id unless started with an id of their own (`device-agent --device-id`),
+   * e.g. `edge-arm64` for host-cpu agents on ARM boards; see `backend`.
+   */
   deviceId: string;
   /** How it obtains its numbers. */
   kind: DeviceKind;
@@ -294,6 +298,11 @@ export interface DeviceInfo {
   agentCount: number;
   /** Latest heartbeat from any of its agents. */
   lastHeartbeatAtMs: number;
+  /**
+   * The backend its agents run, e.g. `host-cpu` (what `hwnas devices` lists). Equals device_id
+   * unless they registered under an id of their own: `edge-arm64` runs `host-cpu`.
+   */
+  backend: string;
 }
 
 function createBaseQueryRequest(): QueryRequest {
@@ -1801,7 +1810,16 @@ export const DeviceSupport: MessageFns<DeviceSupport> = {
 };
 
 function createBaseDeviceInfo(): DeviceInfo {
-  return { deviceId: "", kind: 0, description: "", metrics: [], supports: [], agentCount: 0, lastHeartbeatAtMs: 0 };
+  return {
+    deviceId: "",
+    kind: 0,
+    description: "",
+    metrics: [],
+    supports: [],
+    agentCount: 0,
+    lastHeartbeatAtMs: 0,
+    backend: "",
+  };
 }
 
 export const DeviceInfo: MessageFns<DeviceInfo> = {
@@ -1826,6 +1844,9 @@ export const DeviceInfo: MessageFns<DeviceInfo> = {
     }
     if (message.lastHeartbeatAtMs !== 0) {
       writer.uint32(56).int64(message.lastHeartbeatAtMs);
+    }
+    if (message.backend !== "") {
+      writer.uint32(66).string(message.backend);
     }
     return writer;
   },
@@ -1899,6 +1920,14 @@ export const DeviceInfo: MessageFns<DeviceInfo> = {
             message.lastHeartbeatAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1936,6 +1965,7 @@ export const DeviceInfo: MessageFns<DeviceInfo> = {
         : isSet(object.last_heartbeat_at_ms)
         ? globalThis.Number(object.last_heartbeat_at_ms)
         : 0,
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
     };
   },
 
@@ -1962,6 +1992,9 @@ export const DeviceInfo: MessageFns<DeviceInfo> = {
     if (message.lastHeartbeatAtMs !== 0) {
       obj.lastHeartbeatAtMs = Math.round(message.lastHeartbeatAtMs);
     }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
     return obj;
   },
 
@@ -1977,6 +2010,7 @@ export const DeviceInfo: MessageFns<DeviceInfo> = {
     message.supports = object.supports?.map((e) => DeviceSupport.fromPartial(e)) || [];
     message.agentCount = object.agentCount ?? 0;
     message.lastHeartbeatAtMs = object.lastHeartbeatAtMs ?? 0;
+    message.backend = object.backend ?? "";
     return message;
   },
 };
