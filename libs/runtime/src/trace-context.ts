@@ -1,4 +1,4 @@
-import { isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { isSpanContextValid, ProxyTracerProvider, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Context, SpanContext } from '@opentelemetry/api';
 
 /** Instrumentation scope of every span and metric of this lib. */
@@ -36,4 +36,14 @@ export function quietly(fn: () => void): void {
   } catch {
     // Deliberately ignored (see above).
   }
+}
+
+/**
+ * Whether an OpenTelemetry SDK is registered: the global tracer provider is then something other
+ * than the API's proxy without a delegate. Cheap enough to ask per task; hot paths ask it so that
+ * they build no span at all when nothing would record or propagate it.
+ */
+export function tracingRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(RUNTIME_SCOPE) !== undefined;
 }

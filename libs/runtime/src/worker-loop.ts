@@ -6,7 +6,7 @@ import type { ResultChannel } from './ports/result-channel';
 import type { EvalTask, Subscription, TaskQueue } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
 import { metricAttributes } from './search-trace';
-import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } from './trace-context';
+import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE, tracingRegistered } from './trace-context';
 
 /** Name of the span a worker makes per delivery of a task (child of the task's `evaluate` span). */
 export const WORKER_SPAN_NAME = 'worker.evaluate';
@@ -103,8 +103,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
       let span: Span | undefined;
       let traceparent: string | undefined;
       try {
-        span = startTaskSpan(task, opts.workerId, ctl.attempt);
-        traceparent = formatTraceparent(span.spanContext());
+        // No SDK and no trace context from the coordinator: a span would be a no-op.
+        if (task.traceparent !== undefined || tracingRegistered()) {
+          span = startTaskSpan(task, opts.workerId, ctl.attempt);
+          traceparent = formatTraceparent(span.spanContext());
+        }
       } catch {
         // Telemetry never fails a task.
       }
