@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the runtime files of one app image; used by apps/<app>/Dockerfile and by k8s/tests.
+// Builds the runtime files of one app image; used by k8s/images/Dockerfile (APP=<app>) and by k8s/tests.
 //
 //   node k8s/images/bundle-app.cjs <app> --out DIR [--prune NODE_MODULES | --link-from NODE_MODULES]
 //

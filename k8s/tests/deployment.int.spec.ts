@@ -19,10 +19,11 @@ import { workloads } from './support/render';
 
 /**
  * The dev overlay run for real, minus Kubernetes: a nats-server with the rendered authorization
- * block and passwords, and each app started from its image layout (the bundle and pruned
- * node_modules of k8s/images/bundle-app.cjs) with the container's rendered args and env. Only
- * what a cluster provides is swapped: service addresses become 127.0.0.1 ports, mounted files
- * become temporary files. A search then has to run end to end through the NATS permissions.
+ * block and passwords, and each app started by its image's entrypoint in its image layout (what
+ * k8s/images/Dockerfile with APP=<app> copies from the build of k8s/images/bundle-app.cjs: the
+ * bundle and the pruned node_modules) with the container's rendered args and env. Only what a
+ * cluster provides is swapped: service addresses become 127.0.0.1 ports, mounted files become
+ * temporary files. A search then has to run end to end through the NATS permissions.
  */
 
 interface Proc {
@@ -105,7 +106,7 @@ describe('deployment', () => {
           }),
       );
       const env = { PATH: process.env.PATH ?? '', ...containerEnv(objs, w, c) };
-      const child = spawn(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', '--enable-source-maps', b.meta.main, ...args], { cwd: b.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...b.command, ...args], { cwd: b.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
@@ -11,7 +11,7 @@ import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v
 import { backendTraits, createBackend, deviceIdProblem, deviceMetricInfos, registeredAs } from '@hwnas/device-backends';
 import { natsServerBinary } from '@hwnas/testing-nats';
 import { createNames } from '@hwnas/transport-nats';
-import { APPS, appOfImage, bundle, cleanBundles, documentedFlags, imageParts, parseFlags, readDockerfile } from './support/images';
+import { APPS, appDockerfile, appOfImage, bundle, cleanBundles, documentedFlags, imageParts, listenPorts, parseFlags } from './support/images';
 import type { App } from './support/images';
 import { containerPort, ingressAllowed, parseNatsUsers, subjectMatches } from './support/network';
 import type { Source } from './support/network';
@@ -23,7 +23,7 @@ type ClientModule = typeof import('@kubernetes/client-node', { with: { 'resoluti
 
 /** Environment variables the OpenTelemetry SDK reads (apps/*\/src/telemetry.ts starts it). */
 const OTEL_ENV = new Set(['OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_RESOURCE_ATTRIBUTES']);
-/** The uid every container runs as (the apps' Dockerfiles say USER 10001). */
+/** The uid every container runs as (k8s/images/Dockerfile says USER 10001). */
 const UID = 10001;
 
 // The coordinator is to run the autoscaler (libs/autoscaler); until apps/coordinator imports it,
@@ -282,7 +282,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     expect(errors).toEqual([]);
   });
 
-  test('manifests - images are pinned; hwnas images run their Dockerfile entrypoint as its user with its ports', () => {
+  test('manifests - images are pinned; hwnas images run their Dockerfile entrypoint as its user, with the ports the app listens on', () => {
     const o = objs();
     const errors: string[] = [];
     for (const w of workloads(o)) {
@@ -294,12 +294,17 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     const seen = new Set<App>();
     for (const { w, c, app } of appContainers(o)) {
       seen.add(app);
-      const df = readDockerfile(app);
+      const df = appDockerfile(app);
       if (c.command && JSON.stringify(c.command) !== JSON.stringify(df.runtime.entrypoint)) errors.push(`${w.name}: command ${c.command} overrides the image entrypoint`);
       const uid = Number(df.runtime.user?.split(':')[0]);
       if ((c.securityContext?.runAsUser ?? podSpec(w).securityContext?.runAsUser) !== uid) errors.push(`${w.name}: runs as a uid other than the image's USER ${df.runtime.user}`);
+      // The one Dockerfile has no EXPOSE (it would hold for one app only): the ports are those the
+      // app listens on, by the args and env it gets (the coordinator's --listen), and any port the
+      // image did EXPOSE would have to be one of them.
       const ports = (c.ports ?? []).map((p) => p.containerPort).sort();
-      if (JSON.stringify(ports) !== JSON.stringify([...df.runtime.expose].sort())) errors.push(`${w.name}: container ports ${ports} differ from the image's EXPOSE ${df.runtime.expose}`);
+      const listens = listenPorts(bundle(app).usage, parseFlags(c.args ?? []), containerEnv(o, w, c)).sort();
+      if (JSON.stringify(ports) !== JSON.stringify(listens)) errors.push(`${w.name}: container ports ${ports} differ from the ports ${app} listens on: ${listens}`);
+      for (const p of df.runtime.expose) if (!listens.includes(p)) errors.push(`${w.name}: the image EXPOSEs ${p}, which ${app} does not listen on`);
     }
     expect(errors).toEqual([]);
     expect([...seen].sort()).toEqual([...APPS].sort());
@@ -528,23 +533,39 @@ describe('overlays', () => {
 });
 
 describe('images', () => {
-  test.each(APPS)('%s - the Dockerfile bundles apps/<app>/src/main.ts and its entrypoint runs that bundle', (app) => {
-    const df = readDockerfile(app);
+  test.each(APPS)('%s - k8s/images/Dockerfile with APP=<app> bundles apps/<app>/src/main.ts and its entrypoint runs that bundle', (app) => {
+    const df = appDockerfile(app);
     expect(df.stages.map((s) => s.name)).toEqual(['manifests', 'deps', 'prod-deps', 'build', undefined]);
+    // Pinned bases: the Node build image and the distroless runtime (no shell, no npm).
+    expect(df.stages.map((s) => s.from)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim', 'node:20-bookworm-slim', 'deps', 'gcr.io/distroless/nodejs20-debian12:nonroot']);
+    // Only the bundling reads APP: the install stages are the same for every app.
+    for (const s of df.stages.filter((x) => x.name !== 'build' && x.name !== undefined)) expect({ stage: s.name, args: s.instructions.filter((i) => i.op === 'ARG') }).toEqual({ stage: s.name, args: [] });
     const build = df.stages.find((s) => s.name === 'build')!;
     expect(build.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual([`node k8s/images/bundle-app.cjs ${app} --out /out --prune /prod/node_modules`]);
     expect(df.runtime.workdir).toBe('/app');
-    expect(df.runtime.instructions.filter((i) => i.op === 'COPY').map((i) => i.args)).toEqual([
-      '--from=build /prod/node_modules ./node_modules',
-      `--from=build /out/apps/${app} ./apps/${app}`,
-    ]);
+    expect(df.runtime.env).toEqual({ NODE_ENV: 'production' });
+    expect(df.runtime.instructions.filter((i) => i.op === 'COPY').map((i) => i.args)).toEqual(['--from=build /prod/node_modules ./node_modules', `--from=build /out/apps/${app} ./`]);
+    expect(df.runtime.labels).toEqual({
+      'org.opencontainers.image.title': `hwnas-${app}`,
+      'org.opencontainers.image.description': expect.stringMatching(new RegExp(`^hwnas ${app}\\b`)),
+      'org.opencontainers.image.licenses': 'MIT',
+    });
+    // The entrypoint is exec form (no shell in the image), so it cannot name the app: it is the same for every app...
+    expect(df.runtime.entrypoint).toEqual(['/nodejs/bin/node', '--enable-source-maps', '/app/dist/main.js']);
+    expect(df.runtime.user).toBe(`${UID}:${UID}`);
+    // ...and runs the bundle of this app, which the COPY put there (the same bytes bundle-app.cjs built).
     const b = bundle(app);
     expect(b.meta.main).toBe(`apps/${app}/dist/main.js`);
-    expect(df.runtime.entrypoint).toEqual(['/nodejs/bin/node', '--enable-source-maps', b.meta.main]);
-    expect(df.runtime.user).toBe(`${UID}:${UID}`);
+    expect(b.main).toBe(path.join(b.image, 'app', 'dist', 'main.js'));
+    expect(readFileSync(b.main, 'utf8')).toBe(readFileSync(path.join(b.out, b.meta.main), 'utf8'));
     expect(b.meta.inputs).toContain(`apps/${app}/src/main.ts`);
     // Only the workspace's TypeScript is bundled; npm packages stay external.
     expect(b.meta.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
+    // What the image holds: the bundle (with its source map), the .proto files beside it when it
+    // loads them, and node_modules; nothing else, in / or in /app.
+    expect(readdirSync(b.image)).toEqual(['app']);
+    expect(readdirSync(b.cwd).sort()).toEqual([...(b.meta.protoFiles.length ? ['hwnas'] : []), 'dist', 'node_modules'].sort());
+    expect(readdirSync(path.join(b.cwd, 'dist')).sort()).toEqual(['bundle-meta.json', 'main.js', 'main.js.map']);
   });
 
   test.each(APPS)('%s - the bundle starts from the image layout with node_modules pruned to its externals', (app) => {
@@ -552,6 +573,8 @@ describe('images', () => {
     expect(b.usage).toMatch(new RegExp(`^${app}\\b`));
     // The coordinator serves reflection from the .proto files, which must ship beside the bundle.
     if (b.meta.inputs.includes('proto/src/proto-files.ts')) expect(b.meta.protoFiles.length).toBeGreaterThan(0);
+    // @hwnas/proto's PROTO_DIR is the bundle's dist/.. in the image.
+    expect(b.meta.protoFiles.filter((f) => !existsSync(path.join(path.dirname(b.main), '..', f)))).toEqual([]);
     expect(b.meta.externals).not.toContain('typescript');
     expect(b.meta.externals).not.toContain('tsx');
   });
