@@ -620,3 +620,19 @@ describe('device agents', () => {
     expect(podSpec(workloads(o).find((w) => w.name === 'device-agent-edge')!).nodeSelector?.['kubernetes.io/arch']).toBe('arm64');
   });
 });
+
+it('overlays - JetStream stream replicas: prod coordinator and worker ask for 3, no more than its NATS servers; dev for 1', () => {
+  // What the app reads: --stream-replicas wins over HWNAS_STREAM_REPLICAS; 1 when neither is set.
+  const streamReplicas = (o: K8sObject[], app: App) => {
+    const w = byApp(o, app);
+    const c = w.containers.find((x) => appOfImage(x.image ?? '') === app)!;
+    return Number(parseFlags(c.args ?? []).get('stream-replicas') ?? containerEnv(o, w, c).HWNAS_STREAM_REPLICAS ?? 1);
+  };
+  const prod = render('prod');
+  expect({ coordinator: streamReplicas(prod, 'coordinator'), worker: streamReplicas(prod, 'worker') }).toEqual({ coordinator: 3, worker: 3 });
+  // A stream cannot have more replicas than there are JetStream servers to hold them.
+  expect(byApp(prod, 'nats').spec.replicas).toBeGreaterThanOrEqual(3);
+  const dev = render('dev');
+  expect({ coordinator: streamReplicas(dev, 'coordinator'), worker: streamReplicas(dev, 'worker') }).toEqual({ coordinator: 1, worker: 1 });
+  expect(byApp(dev, 'nats').spec.replicas).toBe(1);
+});

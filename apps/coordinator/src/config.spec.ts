@@ -33,4 +33,19 @@ describe('coordinator config', () => {
     expect(readCoordinatorConfig([], env, readFile).maxRunningSearches).toBe(16);
     expect(readCoordinatorConfig(['--max-running-searches', '0'], env, readFile).maxRunningSearches).toBe(0);
   });
+
+  it('readCoordinatorConfig - stream replicas: default 1, from HWNAS_STREAM_REPLICAS, the flag wins, 1..5 only', () => {
+    const env = { HWNAS_API_TOKEN: 'x' };
+    expect(readCoordinatorConfig([], env, readFile).streamReplicas).toBe(1);
+    expect(readCoordinatorConfig([], { ...env, HWNAS_STREAM_REPLICAS: '3' }, readFile).streamReplicas).toBe(3);
+    expect(readCoordinatorConfig(['--stream-replicas', '5'], { ...env, HWNAS_STREAM_REPLICAS: '3' }, readFile).streamReplicas).toBe(5);
+    expect(readCoordinatorConfig(['--stream-replicas=1'], { ...env, HWNAS_STREAM_REPLICAS: '3' }, readFile).streamReplicas).toBe(1);
+    for (const bad of ['0', '6', '2.5', 'three', '-1']) {
+      expect(() => readCoordinatorConfig([`--stream-replicas=${bad}`], env, readFile)).toThrow(`coordinator: --stream-replicas must be an integer from 1 to 5, got "${bad}"`);
+    }
+    // A bad value from the environment names the flag too (its variable is in --help).
+    expect(() => readCoordinatorConfig([], { ...env, HWNAS_STREAM_REPLICAS: '9' }, readFile)).toThrow(/--stream-replicas must be an integer from 1 to 5, got "9"/);
+    // Flags without an upper bound keep their message.
+    expect(() => readCoordinatorConfig(['--max-budget', '0'], env, readFile)).toThrow(/--max-budget must be an integer >= 1, got "0"/);
+  });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
+import { MAX_STREAM_REPLICAS } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the coordinator. */
@@ -26,6 +27,10 @@ export const USAGE = `coordinator [options]
                                                                                     (HWNAS_MAX_RUNNING_SEARCHES)
   --task-timeout S      seconds without a result before an evaluation is recorded failed
                         (deadline_exceeded) so its search goes on; 0 disables (default 600) (HWNAS_TASK_TIMEOUT)
+  --stream-replicas N   copies JetStream keeps of each stream (tasks, results, search journals),
+                        1..5 (default 1; 3 on a three-server NATS cluster). Existing streams are
+                        raised to N, never lowered: the highest value any coordinator or worker
+                        asks for wins                                               (HWNAS_STREAM_REPLICAS)
 
   NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
   HWNAS_NATS_CREDS (path of a .creds file).`;
@@ -50,6 +55,8 @@ export interface CoordinatorConfig {
   readonly maxRunningSearches: number;
   /** See `CoordinatorOptions.taskTimeoutMs` (0: never). */
   readonly taskTimeoutMs: number;
+  /** Replicas of the JetStream streams (`StreamOptions.replicas` of ensureStreams): 1..5. */
+  readonly streamReplicas: number;
 }
 
 const ENV: Record<string, string> = {
@@ -66,6 +73,7 @@ const ENV: Record<string, string> = {
   'result-concurrency': 'HWNAS_RESULT_CONCURRENCY',
   'task-timeout': 'HWNAS_TASK_TIMEOUT',
   'max-running-searches': 'HWNAS_MAX_RUNNING_SEARCHES',
+  'stream-replicas': 'HWNAS_STREAM_REPLICAS',
 };
 
 /** NATS credentials from the environment (shared by coordinator and worker). */
@@ -100,11 +108,13 @@ export function readCoordinatorConfig(
     throw new InvalidArgumentError(`coordinator: ${(e as Error).message}`);
   }
   const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
-  const int = (flag: string, def: number, min: number): number => {
+  const int = (flag: string, def: number, min: number, max?: number): number => {
     const v = get(flag);
     if (v === undefined) return def;
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`coordinator: --${flag} must be an integer >= ${min}, got "${v}"`);
+    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(`coordinator: --${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${v}"`);
+    }
     return n;
   };
   const read = (flag: string, file: string): Buffer => {
@@ -143,5 +153,6 @@ export function readCoordinatorConfig(
     resultConcurrency: int('result-concurrency', 256, 1),
     taskTimeoutMs: int('task-timeout', 600, 0) * 1000,
     maxRunningSearches: int('max-running-searches', 16, 0),
+    streamReplicas: int('stream-replicas', 1, 1, MAX_STREAM_REPLICAS),
   };
 }

@@ -10,4 +10,16 @@ describe('worker config', () => {
     expect(() => readWorkerConfig(['--concurrency', '0'], {})).toThrow(/--concurrency must be an integer >= 1/);
     expect(() => readWorkerConfig(['--bogus'], {})).toThrow(/worker: Unknown option '--bogus'/);
   });
+
+  it('readWorkerConfig - stream replicas: default 1, from HWNAS_STREAM_REPLICAS, the flag wins, 1..5 only', () => {
+    expect(readWorkerConfig([], {}).streamReplicas).toBe(1);
+    expect(readWorkerConfig([], { HWNAS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(3);
+    expect(readWorkerConfig(['--stream-replicas', '5'], { HWNAS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(5);
+    expect(readWorkerConfig(['--stream-replicas=1'], { HWNAS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(1);
+    for (const bad of ['0', '6', '2.5', 'three', '-1']) {
+      expect(() => readWorkerConfig([`--stream-replicas=${bad}`], {})).toThrow(`worker: --stream-replicas must be an integer from 1 to 5, got "${bad}"`);
+    }
+    expect(() => readWorkerConfig([], { HWNAS_STREAM_REPLICAS: '9' })).toThrow(/--stream-replicas must be an integer from 1 to 5, got "9"/);
+    expect(() => readWorkerConfig(['--max-deliveries', '0'], {})).toThrow(/--max-deliveries must be an integer >= 1, got "0"/);
+  });
 });

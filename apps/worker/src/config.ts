@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
+import { MAX_STREAM_REPLICAS } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the worker. */
@@ -19,6 +20,10 @@ export const USAGE = `worker [options]
   --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
   --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
   --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
+  --stream-replicas N   copies JetStream keeps of each stream (tasks, results, search journals),
+                        1..5 (default 1; 3 on a three-server NATS cluster). Existing streams are
+                        raised to N, never lowered: the highest value any coordinator or worker
+                        asks for wins                                               (HWNAS_STREAM_REPLICAS)
 
   NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
   HWNAS_NATS_CREDS (path of a .creds file).`;
@@ -35,6 +40,8 @@ export interface WorkerConfig {
   readonly deviceRetries: number;
   readonly workerId?: string;
   readonly credentials?: NatsCredentials;
+  /** Replicas of the JetStream streams (`StreamOptions.replicas` of ensureStreams): 1..5. */
+  readonly streamReplicas: number;
 }
 
 const ENV: Record<string, string> = {
@@ -47,6 +54,7 @@ const ENV: Record<string, string> = {
   'device-timeout-ms': 'HWNAS_DEVICE_TIMEOUT_MS',
   'device-retries': 'HWNAS_DEVICE_RETRIES',
   'worker-id': 'HWNAS_WORKER_ID',
+  'stream-replicas': 'HWNAS_STREAM_REPLICAS',
 };
 
 function credentialsFrom(env: Readonly<Record<string, string | undefined>>): NatsCredentials | undefined {
@@ -68,11 +76,13 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
     throw new InvalidArgumentError(`worker: ${(e as Error).message}`);
   }
   const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
-  const int = (flag: string, def: number, min: number): number => {
+  const int = (flag: string, def: number, min: number, max?: number): number => {
     const v = get(flag);
     if (v === undefined) return def;
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`worker: --${flag} must be an integer >= ${min}, got "${v}"`);
+    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(`worker: --${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${v}"`);
+    }
     return n;
   };
   const credentials = credentialsFrom(env);
@@ -85,6 +95,7 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
     ackWaitMs: int('ack-wait-ms', 30_000, 100),
     deviceTimeoutMs: int('device-timeout-ms', 30_000, 1),
     deviceRetries: int('device-retries', 2, 0),
+    streamReplicas: int('stream-replicas', 1, 1, MAX_STREAM_REPLICAS),
     ...(get('worker-id') ? { workerId: get('worker-id') } : {}),
     ...(credentials ? { credentials } : {}),
   };

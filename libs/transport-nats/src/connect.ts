@@ -3,8 +3,8 @@ import { InvalidArgumentError, NasError } from '@hwnas/bench-core';
 import { connect, credsAuthenticator, errors as natsErrors, nanos, tokenAuthenticator, usernamePasswordAuthenticator } from '@nats-io/transport-node';
 import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import type { StreamConfig } from '@nats-io/jetstream';
-import { jetStreamErrorCode, toNasError } from './nats-errors';
+import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream';
+import { isTransientNatsError, jetStreamErrorCode, sleep, toNasError } from './nats-errors';
 import type { NatsNames } from './subjects';
 
 /** How a client authenticates: user/password, a token, or a `.creds` file (JWT + NKey seed). */
@@ -75,8 +75,24 @@ export interface StreamOptions {
   readonly duplicateWindowMs?: number;
   /** How long results are kept (acknowledged or not), milliseconds (default 7 days). */
   readonly resultsMaxAgeMs?: number;
-  /** Replicas of each stream (default 1; 3 on a clustered server). */
+  /**
+   * Replicas (copies on distinct servers) each stream should have at least: 1..5, default 1; 3 on
+   * a three-server JetStream cluster, so that losing one server loses nothing. The apps take it
+   * from `--stream-replicas` (`HWNAS_STREAM_REPLICAS`). See {@link ensureStreams} for existing
+   * streams: replicas are raised, never lowered.
+   */
   readonly replicas?: number;
+}
+
+/** Most replicas a JetStream stream can have. */
+export const MAX_STREAM_REPLICAS = 5;
+
+/** What {@link ensureStreams} did to one stream, and the replicas the stream has now. */
+export interface EnsuredStream {
+  readonly name: string;
+  readonly action: 'created' | 'updated' | 'unchanged';
+  /** `num_replicas` of the stream now: the replicas asked for, or more if it already had more. */
+  readonly replicas: number;
 }
 
 /**
@@ -91,6 +107,9 @@ export interface StreamOptions {
 export function streamConfigs(names: NatsNames, opts: StreamOptions = {}): StreamConfig[] {
   const duplicate_window = nanos(opts.duplicateWindowMs ?? 120_000);
   const num_replicas = opts.replicas ?? 1;
+  if (!Number.isSafeInteger(num_replicas) || num_replicas < 1 || num_replicas > MAX_STREAM_REPLICAS) {
+    throw new InvalidArgumentError(`stream replicas must be an integer from 1 to ${MAX_STREAM_REPLICAS}, got ${num_replicas}`);
+  }
   const common = { storage: StorageType.File, discard: DiscardPolicy.Old, num_replicas, duplicate_window, max_msgs: -1, max_bytes: -1, max_msgs_per_subject: -1 };
   return [
     { ...common, name: names.streams.eval, subjects: [names.wildcards.eval], retention: RetentionPolicy.Workqueue, max_age: 0 },
@@ -101,52 +120,178 @@ export function streamConfigs(names: NatsNames, opts: StreamOptions = {}): Strea
 
 const STREAM_NOT_FOUND = 10059;
 const STREAM_NAME_IN_USE = 10058;
+/** "replicas > 1 not supported in non-clustered mode" (a standalone server; 2.9 says so on create only). */
+const REPLICAS_NOT_SUPPORTED = 10074;
+/** "no suitable peers for placement": fewer JetStream servers (up) than replicas. */
+const NO_SUITABLE_PEERS = 10005;
+/** Where the replicas come from, for error messages (both apps have this flag). */
+const REPLICAS_SETTING = '--stream-replicas (HWNAS_STREAM_REPLICAS)';
 /** Settings compared (and updated) when a stream already exists. */
 const UPDATABLE = ['subjects', 'max_age', 'duplicate_window', 'num_replicas', 'max_msgs', 'max_bytes', 'max_msgs_per_subject', 'discard'] as const;
 
 /**
  * Creates the eval, results and journal streams of `names`, or updates their mutable settings
  * when they exist with other values. Idempotent, and safe to run from every process at start
- * (concurrent creators race harmlessly). Throws NasError `failed_precondition` when a stream
- * exists with a retention or storage that cannot be changed in place, `unavailable` when
- * JetStream cannot be reached.
+ * (concurrent creators race harmlessly, also on a cluster: see `infoOrCreate`).
+ *
+ * Replicas follow one rule: **raised, never lowered**. A stream gets `opts.replicas` when it has
+ * fewer (1 -> 3 is done in place: the server copies the stream, and its consumers, to the new
+ * peers), and keeps what it has when it has more. So when processes disagree (a coordinator with
+ * 3, a worker left at the default 1) the streams end up with the highest count any of them asked
+ * for, whichever starts first, and a process with a low setting can never strip a cluster's
+ * copies. Lowering is an operator's decision: `nats stream edit NAME --replicas N`. The result
+ * says what each stream has now.
+ *
+ * A new stream is created with one replica and then raised like an existing one, so that
+ * processes racing to create it all send the same configuration: nats-server 2.9 can record the
+ * replicas of a racing create with other replicas without placing them (config 3, one copy). A
+ * stream found in that state (fewer peers than its configured replicas, with a leader elected) is
+ * repaired: its configuration is lowered to the peers it has, then raised.
+ *
+ * Throws NasError `failed_precondition` when a stream exists with a retention or storage that
+ * cannot be changed in place, or when the replicas asked for cannot be had: more than 1 on a
+ * server that is not part of a JetStream cluster (the server would accept the update of an
+ * existing stream and still keep one copy: checked here, never silently kept at 1), or more than
+ * the cluster has servers up; the message names `--stream-replicas`. `unavailable` when JetStream
+ * cannot be reached; `invalid_argument` for replicas outside 1..5.
  */
-export async function ensureStreams(nc: NatsConnection, names: NatsNames, opts: StreamOptions = {}): Promise<void> {
+export async function ensureStreams(nc: NatsConnection, names: NatsNames, opts: StreamOptions = {}): Promise<EnsuredStream[]> {
+  const configs = streamConfigs(names, opts);
   let jsm;
   try {
     jsm = await jetstreamManager(nc);
   } catch (e) {
     throw toNasError(e, 'connecting to JetStream');
   }
-  for (const cfg of streamConfigs(names, opts)) {
+  const out: EnsuredStream[] = [];
+  for (const cfg of configs) {
     try {
-      let info;
-      try {
-        info = await jsm.streams.info(cfg.name);
-      } catch (e) {
-        if (jetStreamErrorCode(e) !== STREAM_NOT_FOUND) throw e;
-        try {
-          await jsm.streams.add(cfg);
-          continue;
-        } catch (e2) {
-          // Someone else created it between our info and add: compare with theirs below.
-          if (jetStreamErrorCode(e2) !== STREAM_NAME_IN_USE) throw e2;
-          info = await jsm.streams.info(cfg.name);
-        }
-      }
-      const have = info.config;
-      if (have.retention !== cfg.retention || have.storage !== cfg.storage) {
-        throw new NasError(
-          `stream ${cfg.name} exists with retention ${have.retention}/${have.storage}, expected ${cfg.retention}/${cfg.storage}; delete or migrate it`,
-          'failed_precondition',
-        );
-      }
-      const differs = UPDATABLE.some((k) => JSON.stringify(have[k]) !== JSON.stringify(cfg[k]));
-      if (differs) await jsm.streams.update(cfg.name, { ...have, ...pick(cfg) });
+      out.push(await ensureStream(jsm, cfg));
     } catch (e) {
       throw toNasError(e, `ensuring stream ${cfg.name}`);
     }
   }
+  return out;
+}
+
+/** One stream of {@link ensureStreams}. */
+async function ensureStream(jsm: JetStreamManager, cfg: StreamConfig): Promise<EnsuredStream> {
+  const wanted = cfg.num_replicas;
+  let created = false;
+  for (let attempt = 1; ; attempt++) {
+    const info = await infoOrCreate(jsm, { ...cfg, num_replicas: 1 });
+    if (!info) {
+      // Right after a create, a cluster may still answer "not found" (and accept the same create
+      // again): read it back a few times.
+      if (created && attempt >= RACE_ATTEMPTS) throw new NasError(`stream ${cfg.name}: created, but not found since`, 'unavailable', true);
+      created = true;
+      if (wanted === 1) return { name: cfg.name, action: 'created', replicas: 1 };
+      await sleep(50 * attempt);
+      continue; // read it back, then raise it
+    }
+    let have = info.config;
+    if (have.retention !== cfg.retention || have.storage !== cfg.storage) {
+      throw new NasError(
+        `stream ${cfg.name} exists with retention ${have.retention}/${have.storage}, expected ${cfg.retention}/${cfg.storage}; delete or migrate it`,
+        'failed_precondition',
+      );
+    }
+    // A standalone server has no cluster name. It refuses to create a stream with more than one
+    // replica but (2.9) accepts raising an existing one, and then still keeps one copy.
+    if (wanted > 1 && !info.cluster?.name) {
+      throw new NasError(
+        `stream ${cfg.name}: ${wanted} replicas asked for by ${REPLICAS_SETTING}, but the NATS server is not part of a JetStream cluster, so it keeps one copy; ` +
+          `use --stream-replicas 1 with a single server, or run a cluster of at least ${wanted} servers`,
+        'failed_precondition',
+      );
+    }
+    let had = have.num_replicas ?? 1;
+    // Never lowered: the replicas configured (even if not all placed, see below) are kept.
+    const target = { ...cfg, num_replicas: Math.max(wanted, had) };
+    let repaired = false;
+    try {
+      const peers = peerCount(info);
+      if (peers !== undefined && peers < had) {
+        // Configured for more copies than are placed (see ensureStreams): an update to the same
+        // count does nothing, so lower the configuration to what exists, then raise it below.
+        await jsm.streams.update(cfg.name, { ...have, num_replicas: peers });
+        have = { ...have, num_replicas: peers };
+        had = peers;
+        repaired = true;
+      }
+      const differs = UPDATABLE.some((k) => JSON.stringify(have[k]) !== JSON.stringify(target[k]));
+      if (differs) await jsm.streams.update(cfg.name, { ...have, ...pick(target) });
+      return { name: cfg.name, action: created ? 'created' : differs || repaired ? 'updated' : 'unchanged', replicas: target.num_replicas };
+    } catch (e) {
+      // Another process updating the same stream at the same moment: on a 2.9 cluster one of the
+      // two requests can go unanswered. Read the stream again and decide again.
+      if (isTransientNatsError(e) && attempt < RACE_ATTEMPTS) {
+        await sleep(100 * attempt);
+        continue;
+      }
+      throw replicasError(e, cfg.name, had, target.num_replicas);
+    }
+  }
+}
+
+/**
+ * Servers holding a copy of a clustered stream (its leader and the other peers, offline or not),
+ * or undefined when that cannot be told: a standalone server, or no leader elected yet.
+ */
+function peerCount(info: StreamInfo): number | undefined {
+  const leader = info.cluster?.leader;
+  if (!leader) return undefined;
+  return new Set([leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)]).size;
+}
+
+/** Tries of {@link infoOrCreate} before it gives up on a stream another process is creating. */
+const RACE_ATTEMPTS = 4;
+
+/**
+ * The stream's info, or undefined once this call created it. When another process creates the
+ * same stream at the same moment (coordinator and workers start together), this call's create is
+ * refused (10058, other settings) or, on a 2.9 cluster, goes unanswered until the request times
+ * out, and so may the info of the stream until its replicas have elected a leader, even with the
+ * same settings. Both are retried a few times; the stream is then compared like any existing one.
+ */
+async function infoOrCreate(jsm: JetStreamManager, cfg: StreamConfig): Promise<StreamInfo | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const retry = attempt < RACE_ATTEMPTS;
+    try {
+      return await jsm.streams.info(cfg.name);
+    } catch (e) {
+      if (isTransientNatsError(e) && retry) {
+        await sleep(100 * attempt);
+        continue;
+      }
+      if (jetStreamErrorCode(e) !== STREAM_NOT_FOUND) throw e;
+    }
+    try {
+      await jsm.streams.add(cfg);
+      return undefined;
+    } catch (e) {
+      const raced = jetStreamErrorCode(e) === STREAM_NAME_IN_USE || isTransientNatsError(e);
+      if (!raced || !retry) throw e;
+      await sleep(100 * attempt);
+    }
+  }
+}
+
+/** A failed create or update, explained in terms of `--stream-replicas` when replicas are why. */
+function replicasError(e: unknown, stream: string, had: number, wanted: number): unknown {
+  const code = jetStreamErrorCode(e);
+  if (wanted > had && (code === REPLICAS_NOT_SUPPORTED || code === NO_SUITABLE_PEERS)) {
+    const why = code === REPLICAS_NOT_SUPPORTED ? 'the NATS server is not part of a JetStream cluster' : 'the NATS cluster has fewer JetStream servers up than that';
+    return new NasError(
+      `stream ${stream}: cannot have ${wanted} replicas (${REPLICAS_SETTING}): ${why} (server: ${(e as Error).message}); ` +
+        `lower --stream-replicas to at most the number of NATS servers, or start the missing servers`,
+      'failed_precondition',
+      false,
+      { cause: e },
+    );
+  }
+  if (wanted > had) return toNasError(e, `raising stream ${stream} from ${had} to ${wanted} replicas (${REPLICAS_SETTING})`);
+  return e;
 }
 
 function pick(cfg: StreamConfig): Partial<StreamConfig> {

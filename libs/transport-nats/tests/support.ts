@@ -5,11 +5,58 @@ import { connectNats, createNames, ensureStreams } from '../src/index';
 import type { NatsNames } from '../src/index';
 
 // The test server, re-exported so that every spec imports its helpers from one place.
-import { startNatsServer } from '@hwnas/testing-nats';
+import { freePort, startNatsServer } from '@hwnas/testing-nats';
 import type { NatsServer } from '@hwnas/testing-nats';
 
 export { startNatsServer };
 export type { NatsServer };
+
+/** Real nats-servers on 127.0.0.1 routed to each other as one JetStream cluster. */
+export interface NatsCluster {
+  readonly servers: readonly NatsServer[];
+  /** `server_name` of each server, in the order of `servers`. */
+  readonly serverNames: readonly string[];
+  /** Client URLs of every server (a client given all of them fails over). */
+  readonly urls: readonly string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` servers forming one JetStream cluster (what the prod overlay runs, on one host)
+ * and waits until the meta leader sees all the others as current peers, so streams with up to
+ * `size` replicas can be placed.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) routePorts.push(await freePort());
+  const cluster = uniquePrefix();
+  const serverNames = routePorts.map((_, i) => `${cluster}-n${i}`);
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+  const started = await Promise.allSettled(
+    routePorts.map((p, i) => startNatsServer({ config: `server_name: ${serverNames[i]}\ncluster { name: ${cluster}, listen: 127.0.0.1:${p}, routes: [${routes}] }` })),
+  );
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  };
+  try {
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    // Only the meta leader lists its peers (in /jsz).
+    await waitFor(
+      async () => {
+        const jsz = await Promise.all(servers.map(async (s) => ((await (await fetch(`http://127.0.0.1:${s.monitorPort}/jsz`)).json()) as { meta_cluster?: { replicas?: { current: boolean }[] } }).meta_cluster));
+        return jsz.some((m) => (m?.replicas ?? []).filter((r) => r.current).length === size - 1);
+      },
+      `a JetStream meta leader with ${size - 1} current peers`,
+      30_000,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { servers, serverNames, urls: servers.map((s) => s.url), stop };
+}
 
 /** A prefix no other test uses, so tests can share a server. */
 export function uniquePrefix(): string {
