@@ -37,11 +37,18 @@ const OP_INDEX = new Map<string, number>(NB201_OPS.map((op, i) => [op, i]));
  * strings of about 90 characters at most).
  */
 const FORMATTED: (string | undefined)[] = new Array(NB201_SIZE);
+/** The way back: each of those strings to its architecture (parsing a known string is a lookup). */
+const FORMATTED_ARCH = new Map<string, Arch>();
 
 function format(arch: Arch): string {
   const a = checkArch(nb201Space, arch);
   const code = nb201Code(a);
-  return (FORMATTED[code] ??= formatUnchecked(a));
+  let text = FORMATTED[code];
+  if (text === undefined) {
+    FORMATTED[code] = text = formatUnchecked(a);
+    FORMATTED_ARCH.set(text, a);
+  }
+  return text;
 }
 
 function formatUnchecked(a: Arch): string {
@@ -87,9 +94,9 @@ function opAt(text: string, pos: number): number {
 
 function parse(text: string): Arch {
   if (typeof text !== 'string') throw new InvalidArchitectureError('nb201 architecture must be a string');
-  // Canonical strings (what format() and every task carry) take the fast path; other spellings
-  // and errors go through the parser that explains what is wrong.
-  const canonical = parseCanonical(text);
+  // Strings this process formatted are looked up; other canonical strings (from another process)
+  // are scanned; other spellings and errors go through the parser that explains what is wrong.
+  const canonical = FORMATTED_ARCH.get(text) ?? parseCanonical(text);
   if (canonical) return canonical;
   const s = text.trim();
   const where = (msg: string) => new InvalidArchitectureError(`malformed nb201 arch string "${s}": ${msg}`);
