@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import { MAX_STREAM_REPLICAS } from '@hwnas/transport-nats';
+import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the coordinator. */
@@ -32,8 +32,7 @@ export const USAGE = `coordinator [options]
                         raised to N, never lowered: the highest value any coordinator or worker
                         asks for wins                                               (HWNAS_STREAM_REPLICAS)
 
-  NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
-  HWNAS_NATS_CREDS (path of a .creds file).`;
+  ${NATS_CREDENTIALS_HELP}`;
 
 /** The coordinator's configuration. */
 export interface CoordinatorConfig {
@@ -75,17 +74,6 @@ const ENV: Record<string, string> = {
   'max-running-searches': 'HWNAS_MAX_RUNNING_SEARCHES',
   'stream-replicas': 'HWNAS_STREAM_REPLICAS',
 };
-
-/** NATS credentials from the environment (shared by coordinator and worker). */
-export function natsCredentialsFrom(env: Readonly<Record<string, string | undefined>>, who: string): NatsCredentials | undefined {
-  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
-  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
-  if (env.HWNAS_NATS_USER) {
-    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError(`${who}: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not`);
-    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
-  }
-  return undefined;
-}
 
 /**
  * Reads the configuration from flags and environment (a flag wins). Throws InvalidArgumentError
@@ -146,7 +134,7 @@ export function readCoordinatorConfig(
     ...(token !== undefined ? { token } : {}),
     ...(values.token !== undefined ? { tokenOnCommandLine: true } : {}),
     ...(cert && key ? { tls: { cert: read('tls-cert', cert), key: read('tls-key', key) } } : {}),
-    ...(natsCredentialsFrom(env, 'coordinator') ? { credentials: natsCredentialsFrom(env, 'coordinator') } : {}),
+    ...(natsCredentialsFromEnv(env, 'coordinator') ? { credentials: natsCredentialsFromEnv(env, 'coordinator') } : {}),
     maxBudget: int('max-budget', 100_000, 1),
     maxInFlight: int('max-in-flight', 1024, 1),
     maxMessageBytes: int('max-message-bytes', 4 * 1024 * 1024, 1024),

@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscaler } from '@hwnas/autoscaler';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
-import { connectNats, createNames, ensureStreams, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readCoordinatorConfig, USAGE } from './config';
@@ -34,14 +34,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const bench = Benchmark.open({ dataDir: cfg.dataDir });
   const nc = await connectNats({ servers: cfg.natsUrl.split(','), name: `coordinator-${hostname()}-${process.pid}`, credentials: cfg.credentials, waitOnFirstConnect: true });
   const names = createNames(cfg.prefix);
-  const streams = await ensureStreams(nc, names, { replicas: cfg.streamReplicas });
-  // Replicas are raised, never lowered (ensureStreams): the highest --stream-replicas any process asked for wins.
-  const replicas = Object.fromEntries(streams.map((s) => [s.name, s.replicas]));
-  if (streams.some((s) => s.replicas > cfg.streamReplicas)) {
-    log.warn({ replicas, streamReplicas: cfg.streamReplicas }, 'streams keep more replicas than --stream-replicas asks for: they are never lowered at start (nats stream edit NAME --replicas N does)');
-  } else {
-    log.info({ replicas }, 'streams ready');
-  }
+  await ensureStreamsAtStart(nc, names, cfg.streamReplicas, log);
   const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
   // The offline metrics are used only while rebuilding searches at start, before agents' heartbeats have arrived.
   const registry = new HeartbeatDeviceRegistry(nc, names, 15_000, Date.now, offlineDeviceMetrics(bench), log);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import { deviceIdProblem } from '@hwnas/device-backends';
+import { NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Everything the agent process needs, from flags and environment. */
@@ -75,8 +76,7 @@ export const USAGE = `device-agent --device BACKEND [--device-id ID] [--nats URL
                       host-cpu timing: intra-op threads (1), warm-up runs (5), samples (30)
   --delay-ms N        TEST ONLY: sleep N ms before every measurement (a stand-in slow device) (HWNAS_DELAY_MS)
 
-  Credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
-  HWNAS_NATS_CREDS (path of a .creds file).`;
+  ${NATS_CREDENTIALS_HELP}`;
 
 /**
  * Reads the agent configuration from `argv` (flags) and `env`; a flag wins over its variable.
@@ -119,7 +119,7 @@ export function readAgentConfig(argv: readonly string[], env: Readonly<Record<st
     device,
     ...(deviceId !== undefined && deviceId !== device ? { deviceId } : {}),
     dataDir: get('data'),
-    credentials: credentialsFrom(env),
+    credentials: natsCredentialsFromEnv(env, 'device-agent'),
     concurrency: int('concurrency', 1),
     cacheSize: int('cache-size', 0),
     maxQueue: int('max-queue', 0),
@@ -130,14 +130,4 @@ export function readAgentConfig(argv: readonly string[], env: Readonly<Record<st
     repeats: int('repeats', 1),
     delayMs: int('delay-ms', 0),
   };
-}
-
-function credentialsFrom(env: Readonly<Record<string, string | undefined>>): NatsCredentials | undefined {
-  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
-  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
-  if (env.HWNAS_NATS_USER) {
-    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError('device-agent: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not');
-    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
-  }
-  return undefined;
 }

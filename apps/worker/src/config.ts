@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import { MAX_STREAM_REPLICAS } from '@hwnas/transport-nats';
+import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the worker. */
@@ -25,8 +25,7 @@ export const USAGE = `worker [options]
                         raised to N, never lowered: the highest value any coordinator or worker
                         asks for wins                                               (HWNAS_STREAM_REPLICAS)
 
-  NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
-  HWNAS_NATS_CREDS (path of a .creds file).`;
+  ${NATS_CREDENTIALS_HELP}`;
 
 /** The worker's configuration. */
 export interface WorkerConfig {
@@ -57,16 +56,6 @@ const ENV: Record<string, string> = {
   'stream-replicas': 'HWNAS_STREAM_REPLICAS',
 };
 
-function credentialsFrom(env: Readonly<Record<string, string | undefined>>): NatsCredentials | undefined {
-  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
-  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
-  if (env.HWNAS_NATS_USER) {
-    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError('worker: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not');
-    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
-  }
-  return undefined;
-}
-
 /** Reads the configuration from flags and environment (a flag wins); InvalidArgumentError names the flag. */
 export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WorkerConfig {
   let values: Record<string, string | boolean | undefined>;
@@ -85,7 +74,7 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
     }
     return n;
   };
-  const credentials = credentialsFrom(env);
+  const credentials = natsCredentialsFromEnv(env, 'worker');
   return {
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
     prefix: get('prefix') ?? 'hwnas',

@@ -14,7 +14,7 @@ import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
-import { connectNats, createNames, ensureStreams, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readWorkerConfig, USAGE } from './config';
@@ -30,14 +30,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const bench = Benchmark.open({ dataDir: cfg.dataDir });
   const nc = await connectNats({ servers: cfg.natsUrl.split(','), name: `worker-${workerId}`, credentials: cfg.credentials, waitOnFirstConnect: true });
   const names = createNames(cfg.prefix);
-  const streams = await ensureStreams(nc, names, { replicas: cfg.streamReplicas });
-  // Replicas are raised, never lowered (ensureStreams): the highest --stream-replicas any process asked for wins.
-  const replicas = Object.fromEntries(streams.map((s) => [s.name, s.replicas]));
-  if (streams.some((s) => s.replicas > cfg.streamReplicas)) {
-    log.warn({ replicas, streamReplicas: cfg.streamReplicas }, 'streams keep more replicas than --stream-replicas asks for: they are never lowered at start (nats stream edit NAME --replicas N does)');
-  } else {
-    log.info({ replicas }, 'streams ready');
-  }
+  await ensureStreamsAtStart(nc, names, cfg.streamReplicas, log);
   const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
   const devices = new RemoteDeviceClient({ nc, names, timeoutMs: cfg.deviceTimeoutMs, retries: cfg.deviceRetries });
   const sub = await startWorker({

@@ -10,6 +10,24 @@ import type { NatsNames } from './subjects';
 /** How a client authenticates: user/password, a token, or a `.creds` file (JWT + NKey seed). */
 export type NatsCredentials = { readonly user: string; readonly pass: string } | { readonly token: string } | { readonly credsFile: string };
 
+/** What every app's `--help` says about NATS credentials (read by {@link natsCredentialsFromEnv}). */
+export const NATS_CREDENTIALS_HELP = `NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
+  HWNAS_NATS_CREDS (path of a .creds file).`;
+
+/**
+ * NATS credentials from the environment, in this order: a .creds file, a token, user and
+ * password; undefined for none. `who` (the app) prefixes the error for a user without a password.
+ */
+export function natsCredentialsFromEnv(env: Readonly<Record<string, string | undefined>>, who: string): NatsCredentials | undefined {
+  if (env.HWNAS_NATS_CREDS) return { credsFile: env.HWNAS_NATS_CREDS };
+  if (env.HWNAS_NATS_TOKEN) return { token: env.HWNAS_NATS_TOKEN };
+  if (env.HWNAS_NATS_USER) {
+    if (env.HWNAS_NATS_PASS === undefined) throw new InvalidArgumentError(`${who}: HWNAS_NATS_USER is set but HWNAS_NATS_PASS is not`);
+    return { user: env.HWNAS_NATS_USER, pass: env.HWNAS_NATS_PASS };
+  }
+  return undefined;
+}
+
 /** Options of {@link connectNats}. */
 export interface ConnectNatsOptions {
   /** Server URLs, e.g. `nats://nats:4222` (several for a cluster). */
@@ -298,4 +316,27 @@ function pick(cfg: StreamConfig): Partial<StreamConfig> {
   const out: Record<string, unknown> = {};
   for (const k of UPDATABLE) out[k] = cfg[k];
   return out as Partial<StreamConfig>;
+}
+
+/** The two calls of a pino-style logger that {@link ensureStreamsAtStart} makes. */
+export interface StartLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+}
+
+/**
+ * {@link ensureStreams} as an app starting up does it (coordinator, worker), with the outcome
+ * logged: `streams ready` with each stream's replicas, or a warning when streams keep more
+ * replicas than `replicas` asks for (they are raised, never lowered: the highest value any
+ * process asked for wins).
+ */
+export async function ensureStreamsAtStart(nc: NatsConnection, names: NatsNames, replicas: number, log: StartLog): Promise<EnsuredStream[]> {
+  const streams = await ensureStreams(nc, names, { replicas });
+  const now = Object.fromEntries(streams.map((s) => [s.name, s.replicas]));
+  if (streams.some((s) => s.replicas > replicas)) {
+    log.warn({ replicas: now, streamReplicas: replicas }, 'streams keep more replicas than --stream-replicas asks for: they are never lowered at start (nats stream edit NAME --replicas N does)');
+  } else {
+    log.info({ replicas: now }, 'streams ready');
+  }
+  return streams;
 }
