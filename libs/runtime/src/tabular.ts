@@ -91,7 +91,8 @@ export class TableTrialEvaluator implements TrialEvaluator {
     return arch;
   }
 
-  async evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics> {
+  /** Synchronous for a table-only task (no proxy, no devices), a promise otherwise. */
+  evaluate(task: EvalTask, signal?: AbortSignal): Metrics | Promise<Metrics> {
     const space = getSpace(task.space);
     const arch = this.parse(space, task.arch);
     if (task.accuracySource === 'proxy' && !this.proxy) {
@@ -99,6 +100,13 @@ export class TableTrialEvaluator implements TrialEvaluator {
     }
     // metricsOf returns a fresh record: filled in place, not copied.
     const out = this.bench.metricsOf(space, task.dataset, arch) as Record<string, number>;
+    const proxied = task.accuracySource === 'proxy' && task.need === 'full';
+    if (!proxied && task.devices.length === 0) return this.select(task, out);
+    return this.measure(task, out, signal);
+  }
+
+  /** Adds the proxy's score (full evaluations only) and each device's measured costs. */
+  private async measure(task: EvalTask, out: Record<string, number>, signal?: AbortSignal): Promise<Metrics> {
     // The proxy is an accuracy: computed for full evaluations only, never for cost queries.
     if (task.accuracySource === 'proxy' && task.need === 'full') {
       out[this.proxy!.metric.name] = await this.proxy!.score({ space: task.space, dataset: task.dataset, arch: task.arch }, signal);
@@ -107,9 +115,15 @@ export class TableTrialEvaluator implements TrialEvaluator {
       if (!this.devices) throw new NasError(`device "${d}" requested but this worker has no device client`, 'failed_precondition');
       Object.assign(out, await this.devices.measure(d, { space: task.space, dataset: task.dataset, arch: task.arch }, signal));
     }
+    return this.select(task, out);
+  }
+
+  /** Everything for a full evaluation; only the metrics asked for by a cost query. */
+  private select(task: EvalTask, out: Record<string, number>): Metrics {
     if (task.need === 'full') return out;
     const costs: Record<string, number> = {};
     for (const m of task.metrics) if (out[m] !== undefined) costs[m] = out[m];
     return costs;
   }
+
 }

@@ -116,7 +116,9 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
       let result: TaskResult;
       try {
         // The evaluator (and the device clients it calls) see the worker span as the active one.
-        const out = await (span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task));
+        const pending = span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task);
+        // An answer at hand is not awaited: that would cost a promise and a microtask per task.
+        const out = pending instanceof Promise ? await pending : pending;
         result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'ok', metrics: out, durationMs: now() - started };
         if (span?.isRecording()) quietly(() => span!.setAttributes(metricAttributes(out)));
       } catch (e) {

@@ -4,6 +4,9 @@ import type { Subscription } from '../ports/task-queue';
 
 type Handler = (r: TaskResult) => Promise<void>;
 
+/** What publishing resolves to: one settled promise serves every call. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** Deliveries of one result before it is dropped, and the first pause between them. */
 const ATTEMPTS = 5;
 const FIRST_RETRY_MS = 10;
@@ -19,10 +22,11 @@ export class InMemoryResultChannel implements ResultChannel {
   private pending = 0;
   private idle: (() => void)[] = [];
 
-  async publish(result: TaskResult): Promise<void> {
+  publish(result: TaskResult): Promise<void> {
     // Handed over at once and concurrently (in publish order), so that a consumer may batch what
     // lands together; not awaited by the publisher, as a broker would not be.
     for (const h of this.handlers) this.deliver(h, result, 0);
+    return DONE;
   }
 
   async subscribe(handler: Handler): Promise<Subscription> {

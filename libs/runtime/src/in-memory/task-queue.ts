@@ -2,6 +2,9 @@ import type { ConsumeOptions, EvalTask, Subscription, TaskControl, TaskQueue } f
 
 type Handler = (t: EvalTask, c: TaskControl) => Promise<void>;
 
+/** What publishing resolves to: nothing waits in memory, and one settled promise serves every call. */
+const DONE: Promise<void> = Promise.resolve();
+
 interface Consumer {
   readonly handler: Handler;
   readonly concurrency: number;
@@ -93,9 +96,10 @@ export class InMemoryTaskQueue implements TaskQueue {
   private next = 0;
   private scheduled = false;
 
-  async publish(task: EvalTask): Promise<void> {
+  publish(task: EvalTask): Promise<void> {
     this.ready.push({ task, attempt: 0 });
     this.schedule();
+    return DONE;
   }
 
   /** Tasks waiting for a consumer (not counting those being handled). */

@@ -3,10 +3,15 @@ import type { EvalTask } from './task-queue';
 
 /**
  * What a worker runs for a task: accuracy (tables, proxy, or a trainer) and costs (tables or
- * device backends), as flat metrics. Rejects with a NasError; `retryable` ones are retried.
+ * device backends), as flat metrics. Fails with a NasError; `retryable` ones are retried.
  */
 export interface TrialEvaluator {
-  evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics>;
+  /**
+   * The metrics, or a promise of them. An answer at hand (a table lookup) may come back directly
+   * (and a failure be thrown), which spares the worker a promise and a microtask per evaluation;
+   * callers `await` the value either way.
+   */
+  evaluate(task: EvalTask, signal?: AbortSignal): Metrics | Promise<Metrics>;
 }
 
 /** Measures costs of an architecture on a device (in-process backend or a remote agent). */
