@@ -53,6 +53,7 @@ async function main(argv: readonly string[]): Promise<void> {
     taskTimeoutMs: cfg.taskTimeoutMs,
     maxRunningSearches: cfg.maxRunningSearches,
     onError,
+    log,
   });
   registry.lenient = true;
   await coordinator.start();

@@ -163,7 +163,12 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
   it('Coordinator - a task no worker can finish fails after the task timeout and the search goes on', async () => {
     const queue = new InMemoryTaskQueue();
     const results = new InMemoryResultChannel();
-    const coordinator = new Coordinator({ queue, results, journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), taskTimeoutMs: 200 });
+    const logged: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const log = {
+      info: (fields: object, msg: string) => void logged.push({ level: 'info', msg, fields: fields as Record<string, unknown> }),
+      warn: (fields: object, msg: string) => void logged.push({ level: 'warn', msg, fields: fields as Record<string, unknown> }),
+    };
+    const coordinator = new Coordinator({ queue, results, journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), taskTimeoutMs: 200, log });
     await coordinator.start();
     const evaluator = new TableTrialEvaluator(bench);
     let crashes = 0;
@@ -189,6 +194,14 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const failed = coordinator.history(id).filter((h) => h.status === 'failed');
       expect(failed.map((h) => [h.trialId, h.error?.code])).toEqual([[2, 'deadline_exceeded']]);
       expect(failed[0].error?.message).toMatch(/no result within 200 ms of dispatch/);
+      // The lifecycle and the timeout are logged; nothing per evaluation otherwise.
+      expect(logged.map((l) => [l.level, l.msg])).toEqual([
+        ['info', 'search submitted'],
+        ['warn', 'evaluation timed out: recorded as failed (deadline_exceeded)'],
+        ['info', 'search finished'],
+      ]);
+      expect(logged[1].fields).toMatchObject({ searchId: id, trialId: 2, timeoutMs: 200 });
+      expect(logged[2].fields).toMatchObject({ searchId: id, state: 'succeeded', reason: 'budget', evaluationsDone: 10, evaluationsFailed: 1 });
       // A late result of the timed-out task changes nothing.
       await results.publish({ taskId: `${id}.2`, searchId: id, trialId: 2, status: 'ok', metrics: { accuracy: 99 } });
       await new Promise((r) => setTimeout(r, 20));

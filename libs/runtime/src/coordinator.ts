@@ -103,6 +103,12 @@ export interface CoordinatorOptions {
   readonly newId?: () => string;
   /** Called for failures that cannot be returned to a caller (journal down, ...). */
   readonly onError?: (err: unknown, context: string) => void;
+  /**
+   * Where the lifecycle of searches is logged (pino-style calls): a search submitted, started
+   * (after waiting as pending), finished (state, reason, counts), and every task failed by its
+   * timeout. Nothing is logged per evaluation otherwise. Default: nothing.
+   */
+  readonly log?: CoordinatorLog;
   /** Pause before dispatching again tasks whose publish failed, milliseconds (default 1000). */
   readonly redispatchMs?: number;
   /**
@@ -118,6 +124,12 @@ export interface CoordinatorOptions {
    * first served, and start as running ones end. 0 (the default): no limit.
    */
   readonly maxRunningSearches?: number;
+}
+
+/** The calls of a pino-style logger the coordinator makes (see {@link CoordinatorOptions.log}). */
+export interface CoordinatorLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
 }
 
 /** Default of {@link CoordinatorOptions.taskTimeoutMs}. */
@@ -231,6 +243,7 @@ export class Coordinator {
         next.set(task.taskId, sweeps);
         if (sweeps <= TIMEOUT_SWEEPS) continue;
         const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+        this.opts.log?.warn({ searchId, taskId: task.taskId, trialId: task.trialId, arch: task.arch, timeoutMs }, 'evaluation timed out: recorded as failed (deadline_exceeded)');
         void this.onResult({
           taskId: task.taskId,
           searchId,
@@ -350,6 +363,7 @@ export class Coordinator {
       }
       const run = new SearchRun(searchId, spec, live.trace.traced(setup));
       live.run = run;
+      this.opts.log?.info({ searchId, strategy: spec.strategy, space: spec.space, dataset: spec.dataset, budget: spec.budget, state: live.state }, 'search submitted');
       if (!startNow) {
         this.waiting.push(searchId);
         return;
@@ -383,6 +397,7 @@ export class Coordinator {
       live.updatedAt = at;
       void this.serialize(searchId, live, async () => {
         live.seq = await this.opts.journal.append(searchId, [{ type: 'search_started', at }]);
+        this.opts.log?.info({ searchId, waitedMs: at - live.submittedAt }, 'search started');
         this.notify(live, { type: 'state', view: this.view(searchId, live) });
         await this.dispatch(live.trace.dispatching(run.start(at).dispatch));
         await this.finishIfDone(searchId, live);
@@ -584,6 +599,7 @@ export class Coordinator {
     live.finishedAt = at;
     live.updatedAt = at;
     live.trace.finished(status, reason, run.counts);
+    this.opts.log?.info({ searchId, state: status, reason, ...run.counts, seconds: (at - (live.startedAt ?? live.submittedAt)) / 1000 }, 'search finished');
     this.notify(live, { type: 'state', view: this.view(searchId, live) });
     // Whatever of the search is still queued is dead (e.g. a task whose deliveries were used up
     // by crashing workers, failed here by its timeout): drop it so it does not stay for good.

@@ -12,7 +12,7 @@ export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { Coordinator, DEFAULT_TASK_TIMEOUT_MS, SearchNotFoundError, RequestIdConflictError } from './coordinator';
-export type { CoordinatorOptions, SearchFactory, SearchState, SearchView, SearchUpdate, SubmitOptions } from './coordinator';
+export type { CoordinatorLog, CoordinatorOptions, SearchFactory, SearchState, SearchView, SearchUpdate, SubmitOptions } from './coordinator';
 export { startWorker, WORKER_SPAN_NAME } from './worker-loop';
 export type { WorkerOptions } from './worker-loop';
 export { InMemoryTaskQueue } from './in-memory/task-queue';
