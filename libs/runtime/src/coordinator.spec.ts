@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Benchmark, InvalidArgumentError, Rng } from '@hwnas/bench-core';
+import { Benchmark, InvalidArgumentError, NasError, Rng } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
@@ -353,5 +353,29 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('Coordinator - a search stops asking once maxFailed evaluations failed, drains, and ends failed', async () => {
+    const table = new TableTrialEvaluator(bench);
+    // Every other evaluation fails for good (not retryable): a broken device, say.
+    const flaky: TrialEvaluator = {
+      evaluate: (task) => {
+        if (task.trialId % 2 === 1) throw new NasError(`device broke on trial ${task.trialId}`, 'internal');
+        return table.evaluate(task);
+      },
+    };
+    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench), evaluator: flaky, concurrency: 2 });
+    try {
+      const id = await embedded.coordinator.submit({ ...SPEC, strategy: 'random', constraints: [], budget: 30, maxInFlight: 2, maxFailed: 3 });
+      const view = await embedded.coordinator.waitFor(id);
+      expect(view).toMatchObject({ state: 'failed', failureCode: 'too_many_failures', counts: { inFlight: 0 } });
+      expect(view.finishReason).toMatch(/^too many failed evaluations: [34] \(max_failed_evaluations 3\)$/);
+      // Nothing was asked after the third failure: at most what was in flight then landed.
+      expect(view.counts.evaluationsFailed).toBeGreaterThanOrEqual(3);
+      expect(view.counts.evaluationsDone).toBeLessThanOrEqual(8);
+    } finally {
+      await embedded.stop();
+    }
+    expect(() => normalizeSearchSpec({ ...SPEC, budget: 5, maxFailed: 6 })).toThrow(/^maxFailed: must be an integer in 1\.\.5/);
   });
 });

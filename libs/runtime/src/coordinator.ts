@@ -39,6 +39,8 @@ export interface SearchView {
   readonly finishedAt?: number;
   /** Why it ended: budget, exhausted, cost-queries, cancelled, or an error message. */
   readonly finishReason?: string;
+  /** For a failed search: `too_many_failures` (see `maxFailed`), else absent (a setup failure). */
+  readonly failureCode?: 'too_many_failures';
   readonly best?: EvaluatedArch;
   readonly pareto?: readonly EvaluatedArch[];
   readonly recommended?: Arch;
@@ -591,8 +593,13 @@ export class Coordinator {
     const run = live.run;
     if (!run || !run.finished || live.finishedAt !== undefined) return;
     const at = this.now();
-    const status = live.state === 'cancelled' ? 'cancelled' : 'succeeded';
-    const reason = status === 'cancelled' ? (live.finishReason ?? 'cancelled') : run.finishReason;
+    const status = live.state === 'cancelled' ? 'cancelled' : run.finishReason === 'failures' ? 'failed' : 'succeeded';
+    const reason =
+      status === 'cancelled'
+        ? (live.finishReason ?? 'cancelled')
+        : status === 'failed'
+          ? `too many failed evaluations: ${run.counts.evaluationsFailed} (max_failed_evaluations ${live.spec.maxFailed})`
+          : run.finishReason;
     live.seq = await this.opts.journal.append(searchId, [{ type: 'search_finished', status, reason, at }]);
     live.state = status;
     live.finishReason = reason;
@@ -639,6 +646,7 @@ export class Coordinator {
       updatedAt: live.updatedAt,
       ...(live.finishedAt !== undefined ? { finishedAt: live.finishedAt } : {}),
       ...(live.finishReason ? { finishReason: live.finishReason } : {}),
+      ...(live.state === 'failed' && run?.finished && run.finishReason === 'failures' ? { failureCode: 'too_many_failures' as const } : {}),
       ...(best ? { best } : {}),
       ...(pareto ? { pareto } : {}),
       ...(recommended ? { recommended } : {}),

@@ -177,12 +177,16 @@ export class SearchRun {
 
   /** Whether the search is over: nothing in flight and nothing more to ask. */
   get finished(): boolean {
-    return this.outstanding() === 0 && this.dispatched.size === 0 && (this.cancelled || this.exhausted || this.budgetSpent() || this.costCapReached());
+    return this.outstanding() === 0 && this.dispatched.size === 0 && (this.cancelled || this.exhausted || this.budgetSpent() || this.costCapReached() || this.tooManyFailures());
   }
 
-  /** Why the search ended (valid once {@link SearchRun.finished}). */
-  get finishReason(): 'cancelled' | 'budget' | 'exhausted' | 'cost-queries' {
+  /**
+   * Why the search ended (valid once {@link SearchRun.finished}). `failures`: `maxFailed`
+   * evaluations failed; the search ends failed, not succeeded.
+   */
+  get finishReason(): 'cancelled' | 'failures' | 'budget' | 'exhausted' | 'cost-queries' {
     if (this.cancelled) return 'cancelled';
+    if (this.tooManyFailures()) return 'failures';
     if (this.budgetSpent()) return 'budget';
     if (this.costCapReached()) return 'cost-queries';
     return 'exhausted';
@@ -254,6 +258,10 @@ export class SearchRun {
     return this.fullTask.size >= this.spec.budget;
   }
 
+  private tooManyFailures(): boolean {
+    return this.spec.maxFailed !== undefined && this.failed >= this.spec.maxFailed;
+  }
+
   private costCapReached(): boolean {
     return this.costQueries >= (this.spec.maxCostQueries ?? COST_QUERIES_PER_EVALUATION * this.spec.budget);
   }
@@ -313,7 +321,7 @@ export class SearchRun {
    * tasks to dispatch onto `tasks` and the trials answered at once (from the cache) onto `settled`.
    */
   private askOnce(tasks: EvalTask[], settled?: number[]): void {
-    if (this.cancelled || this.exhausted || this.costCapReached()) return;
+    if (this.cancelled || this.exhausted || this.costCapReached() || this.tooManyFailures()) return;
     const n = Math.min(this.spec.maxInFlight - this.outstanding(), this.spec.budget - this.fullTask.size);
     if (n <= 0) return;
     const asked = this.setup.strategy.ask(n);

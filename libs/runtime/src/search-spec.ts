@@ -44,6 +44,8 @@ export interface SearchSpec {
   readonly devices: readonly string[];
   /** Cost-first queries allowed before the search stops (absent: 1000 x budget). */
   readonly maxCostQueries?: number;
+  /** Failed full evaluations after which the search stops and ends failed (absent: no limit). */
+  readonly maxFailed?: number;
 }
 
 /** Limits a coordinator enforces on submitted searches. */
@@ -122,6 +124,7 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
   }
   const objectives = stringList(raw, 'objectives');
   const maxCostQueries = raw.maxCostQueries === undefined ? undefined : int(raw, 'maxCostQueries', 1, limits.maxBudget * 1000);
+  const maxFailed = raw.maxFailed === undefined ? undefined : int(raw, 'maxFailed', 1, budget);
   return {
     space,
     dataset,
@@ -138,5 +141,6 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     accuracySource,
     devices: stringList(raw, 'devices'),
     ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
+    ...(maxFailed !== undefined ? { maxFailed } : {}),
   };
 }

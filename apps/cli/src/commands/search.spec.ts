@@ -19,6 +19,15 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
     expect(r.best.accuracy.test).toBeGreaterThan(85);
   });
 
+  it('hwnas search - --max-failed must be in 1..budget', async () => {
+    const bad = await runCli([...base, '--strategy', 'random', '--budget', '10', '--max-failed', '11']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--max-failed must be an integer in 1..10, got "11"');
+    const ok = await runCli([...base, '--strategy', 'random', '--budget', '10', '--max-failed', '2']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ evaluations: 10, failed: 0, stop: 'budget' });
+  });
+
   it('hwnas search - same seed and window, same result, however the evaluations interleave', async () => {
     const args = [...base, '--strategy', 'rea', '--budget', '80', '--seed', '11', '--constraint', 'pixel3_latency<=6.4411'];
     const one = JSON.parse((await runCli([...args, '--parallelism', '1'])).out);

@@ -38,7 +38,8 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
   --seed         strategy seed (default 0)
   --parallelism  evaluations in flight at once (default 1); results are still told in ask order,
                  so the result depends on the seed only
-  --history      include every full evaluation, in the order it landed
+  --history      include every full evaluation, in the order it was told to the strategy
+  --max-failed N stop and fail the search once N evaluations have failed (default: no limit)
   --explain      include the fitted predictor coefficients (fox-nas)
   --accuracy-source table|proxy
                  where accuracy comes from: the NAS-Bench-201 tables, or the training-free NASWOT
@@ -65,6 +66,7 @@ export const searchCommand: Command = {
       option: { type: 'string', multiple: true },
       seed: { type: 'string', default: '0' },
       parallelism: { type: 'string', default: '1' },
+      'max-failed': { type: 'string' },
       history: { type: 'boolean', default: false },
       explain: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -80,6 +82,7 @@ export const searchCommand: Command = {
     const budget = intOption('search', 'budget', required('search', values, 'budget'), 1)!;
     const seed = intOption('search', 'seed', values.seed as string, -2147483648, 4294967295)!;
     const parallelism = intOption('search', 'parallelism', values.parallelism as string, 1, 10_000)!;
+    const maxFailed = intOption('search', 'max-failed', values['max-failed'] as string | undefined, 1, budget);
     const mode = values.mode as string;
     if (mode !== 'joint' && mode !== 'cost-first') throw new InvalidArgumentError(`hwnas search: --mode must be joint or cost-first, got "${mode}"`);
     const options = parseOptions((values.option as string[] | undefined) ?? []);
@@ -112,6 +115,7 @@ export const searchCommand: Command = {
       seed,
       accuracySource,
       devices,
+      ...(maxFailed !== undefined ? { maxFailed } : {}),
     };
 
     if (values.coordinator !== undefined) {
@@ -129,9 +133,11 @@ export const searchCommand: Command = {
     });
     let out: Printed & Record<string, unknown>;
     let problem: SearchProblem;
+    let failed: string | undefined;
     try {
       const id = await embedded.coordinator.submit({ ...request, ordering: 'ordered' });
       const view = await embedded.coordinator.waitFor(id);
+      if (view.state === 'failed') failed = view.finishReason ?? 'failed';
       problem = embedded.coordinator.problem(id);
       // Device costs are not in the tables: they come from the evaluation's own metrics.
       const describe = (arch: Arch, metrics?: Metrics): QueryResult => {
@@ -176,7 +182,10 @@ export const searchCommand: Command = {
       await backends.close();
     }
     io.out(values.json ? JSON.stringify(out) : render(out, problem));
-    return 0;
+    if (failed === undefined) return 0;
+    // What was found is printed all the same; the exit code says the search did not succeed.
+    io.err(`hwnas search: the search failed: ${failed}`);
+    return 1;
   },
 };
 

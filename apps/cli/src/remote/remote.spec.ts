@@ -176,5 +176,7 @@ describe('cli remote commands', () => {
     expect(sent).toMatchObject({ budget: 4, maxInFlight: 2, seed: 0, constraints: [{ metric: 'raspi4_latency', upperBound: 20 }] });
     expect(sent.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(toSubmitRequest(input).objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_UNSPECIFIED }]);
+    expect(toSubmitRequest(input).maxFailedEvaluations).toBeUndefined();
+    expect(toSubmitRequest({ ...input, maxFailed: 3 }).maxFailedEvaluations).toBe(3);
   });
 });

@@ -31,6 +31,8 @@ export interface RemoteSearchInput {
   /** Device agents measuring costs (ids from `hwnas devices` / ListDevices). */
   readonly devices?: readonly string[];
   readonly maxCostQueries?: number;
+  /** Failed evaluations after which the search stops and ends failed (absent: no limit). */
+  readonly maxFailed?: number;
   /** Idempotency key; default a fresh UUID, so the client's retries never submit twice. */
   readonly requestId?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -79,6 +81,7 @@ export function toSubmitRequest(input: RemoteSearchInput): SubmitSearchRequest {
     mode: input.mode === 'cost-first' ? SearchMode.SEARCH_MODE_COST_FIRST : SearchMode.SEARCH_MODE_JOINT,
     asynchronous: input.asynchronous ?? false,
     ...(input.maxCostQueries !== undefined ? { maxCostQueries: input.maxCostQueries } : {}),
+    ...(input.maxFailed !== undefined ? { maxFailedEvaluations: input.maxFailed } : {}),
     requestId: input.requestId ?? randomUUID(),
     labels: { ...(input.labels ?? {}) },
   };

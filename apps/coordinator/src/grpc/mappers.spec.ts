@@ -2,8 +2,8 @@ import { createBackend } from '@hwnas/device-backends';
 import { AccuracySource, DeviceKind, Direction, SearchMode, TrialNeed } from '@hwnas/proto';
 import type { SubmitSearchRequest } from '@hwnas/proto';
 import { normalizeSearchSpec } from '@hwnas/runtime';
-import type { EvaluatedArch } from '@hwnas/runtime';
-import { fromSubmitRequest, resolvedRequest, toDeviceInfo, toTrials } from './mappers';
+import type { EvaluatedArch, SearchView } from '@hwnas/runtime';
+import { fromSubmitRequest, resolvedRequest, toDeviceInfo, toSearch, toTrials } from './mappers';
 
 const REQ: SubmitSearchRequest = {
   space: 'nb201',
@@ -82,5 +82,29 @@ describe('coordinator mappers', () => {
       [3, 3, TrialNeed.TRIAL_NEED_FULL, false, false, true, 13, 15],
       [2, 2, TrialNeed.TRIAL_NEED_COSTS, false, true, false, 13, 14],
     ]);
+  });
+
+  it('max_failed_evaluations - at most the budget, kept in the spec and in the resolved request', () => {
+    expect(() => fromSubmitRequest({ ...REQ, maxFailedEvaluations: 51 })).toThrow('max_failed_evaluations: must be at most the budget (50), got 51');
+    expect(() => fromSubmitRequest({ ...REQ, maxFailedEvaluations: 0 })).toThrow(/^max_failed_evaluations: must be at least 1/);
+    const spec = normalizeSearchSpec(fromSubmitRequest({ ...REQ, maxFailedEvaluations: 5 }).spec);
+    expect(spec.maxFailed).toBe(5);
+    expect(resolvedRequest(spec).maxFailedEvaluations).toBe(5);
+    expect(resolvedRequest(normalizeSearchSpec(fromSubmitRequest(REQ).spec)).maxFailedEvaluations).toBeUndefined();
+    const view: SearchView = {
+      searchId: 's',
+      spec,
+      state: 'failed',
+      counts: { evaluationsDispatched: 9, evaluationsDone: 9, evaluationsFailed: 5, costQueries: 0, inFlight: 0 },
+      submittedAt: 1,
+      startedAt: 2,
+      updatedAt: 3,
+      finishedAt: 3,
+      finishReason: 'too many failed evaluations: 5 (max_failed_evaluations 5)',
+      failureCode: 'too_many_failures',
+      evaluationsPerSecond: 9,
+    };
+    expect(toSearch(view, []).failure).toEqual({ code: 'too_many_failures', message: 'too many failed evaluations: 5 (max_failed_evaluations 5)' });
+    expect(toSearch({ ...view, failureCode: undefined }, []).failure?.code).toBe('internal');
   });
 });

@@ -114,6 +114,8 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
   else if (req.mode === SearchMode.SEARCH_MODE_COST_FIRST) mode = 'cost-first';
   else throw bad('mode', req.mode === SearchMode.SEARCH_MODE_UNSPECIFIED ? 'is required (SEARCH_MODE_JOINT or SEARCH_MODE_COST_FIRST)' : `unknown value ${req.mode}`);
   const maxCostQueries = req.maxCostQueries === undefined ? undefined : requireUint(req.maxCostQueries, 'max_cost_queries', 1, limits.maxBudget * 1000, 'max_cost_queries');
+  const maxFailed = req.maxFailedEvaluations === undefined ? undefined : requireUint(req.maxFailedEvaluations, 'max_failed_evaluations', 1, Number.MAX_SAFE_INTEGER);
+  if (maxFailed !== undefined && maxFailed > budget) throw bad('max_failed_evaluations', `must be at most the budget (${budget}), got ${maxFailed}`);
   req.deviceIds.forEach((d, i) => requireString(d, `device_ids[${i}]`));
   const labels = Object.entries(req.labels);
   if (labels.length > limits.maxLabels) throw bad('labels', `at most ${limits.maxLabels} labels are allowed, got ${labels.length}`);
@@ -138,6 +140,7 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
       accuracySource,
       devices: [...req.deviceIds],
       ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
+      ...(maxFailed !== undefined ? { maxFailed } : {}),
     },
     ...(req.requestId ? { requestId: req.requestId } : {}),
     attachment: SubmitSearchRequest.toJSON(req),
@@ -173,6 +176,7 @@ export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest
     mode: spec.mode === 'cost-first' ? SearchMode.SEARCH_MODE_COST_FIRST : SearchMode.SEARCH_MODE_JOINT,
     asynchronous: spec.ordering === 'async',
     maxCostQueries: spec.maxCostQueries ?? 1000 * spec.budget,
+    ...(spec.maxFailed !== undefined ? { maxFailedEvaluations: spec.maxFailed } : {}),
     requestId: original?.requestId ?? '',
     labels: { ...(original?.labels ?? {}) },
   });
@@ -296,7 +300,7 @@ export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[])
 /** The proto record of a search. */
 export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): Search {
   const original = view.attachment !== undefined ? SubmitSearchRequest.fromJSON(view.attachment) : undefined;
-  const failure = view.state === 'failed' ? { code: 'internal', message: view.finishReason ?? 'failed' } : undefined;
+  const failure = view.state === 'failed' ? { code: view.failureCode ?? 'internal', message: view.finishReason ?? 'failed' } : undefined;
   return {
     searchId: view.searchId,
     state: toState(view),

@@ -480,6 +480,13 @@ export interface SubmitSearchRequest {
   requestId: string;
   /** Free-form labels for the caller (at most the server's limit), returned in the record. */
   labels: { [key: string]: string };
+  /**
+   * The search stops asking once this many evaluations have failed (including those failed by
+   * the coordinator's task timeout), lets what is in flight land, and ends FAILED with failure
+   * code `too_many_failures`: workers gone or a broken device should not spend the budget on
+   * failures. Absent: no limit (failed evaluations count against the budget like any other).
+   */
+  maxFailedEvaluations?: number | undefined;
 }
 
 export interface SubmitSearchRequest_StrategyOptionsEntry {
@@ -1081,6 +1088,7 @@ function createBaseSubmitSearchRequest(): SubmitSearchRequest {
     maxCostQueries: undefined,
     requestId: "",
     labels: {},
+    maxFailedEvaluations: undefined,
   };
 }
 
@@ -1137,6 +1145,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       SubmitSearchRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(138).fork()).join();
     });
+    if (message.maxFailedEvaluations !== undefined) {
+      writer.uint32(144).uint32(message.maxFailedEvaluations);
+    }
     return writer;
   },
 
@@ -1295,6 +1306,14 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
             }
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.maxFailedEvaluations = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1389,6 +1408,11 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
           {},
         )
         : {},
+      maxFailedEvaluations: isSet(object.maxFailedEvaluations)
+        ? globalThis.Number(object.maxFailedEvaluations)
+        : isSet(object.max_failed_evaluations)
+        ? globalThis.Number(object.max_failed_evaluations)
+        : undefined,
     };
   },
 
@@ -1457,6 +1481,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
         });
       }
     }
+    if (message.maxFailedEvaluations !== undefined) {
+      obj.maxFailedEvaluations = Math.round(message.maxFailedEvaluations);
+    }
     return obj;
   },
 
@@ -1500,6 +1527,7 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
       },
       {},
     );
+    message.maxFailedEvaluations = object.maxFailedEvaluations ?? undefined;
     return message;
   },
 };
