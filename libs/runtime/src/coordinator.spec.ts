@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Benchmark, InvalidArgumentError, NasError, Rng } from '@hwnas/bench-core';
-import type { Metrics } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
 import { Coordinator } from './coordinator';
@@ -15,6 +14,7 @@ import type { TrialEvaluator } from './ports/trial-evaluator';
 import { SearchRun } from './search-run';
 import { normalizeSearchSpec } from './search-spec';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
+import { stallingAfter } from './testing/stalling-evaluator';
 import type { TaskResult } from './events';
 
 const SPEC = {
@@ -104,10 +104,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const factory = createTableSearchFactory(bench);
       const table = new TableTrialEvaluator(bench);
       // The first coordinator's workers stall after 20 evaluations, as if the process died.
-      let served = 0;
-      const stalling: TrialEvaluator = {
-        evaluate: (task) => (++served <= 20 ? table.evaluate(task) : new Promise<Metrics>(() => undefined)),
-      };
+      const stalling = stallingAfter(20, table);
       const first = await startEmbedded({ factory, evaluator: stalling, journal: new InMemoryTrialJournal(file) });
       const id = await first.coordinator.submit(SPEC);
       while (first.coordinator.get(id).counts.evaluationsDone < 20) await new Promise((r) => setTimeout(r, 5));
@@ -310,8 +307,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const factory = createTableSearchFactory(bench);
       const table = new TableTrialEvaluator(bench);
       // Workers of the first coordinator stall after 5 evaluations (as if it died mid-search).
-      let served = 0;
-      const stalling: TrialEvaluator = { evaluate: (task) => (++served <= 5 ? table.evaluate(task) : new Promise<Metrics>(() => undefined)) };
+      const stalling = stallingAfter(5, table);
       const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 8, maxInFlight: 2 };
       const queue = new InMemoryTaskQueue();
       const results = new InMemoryResultChannel();

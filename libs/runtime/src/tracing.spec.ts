@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Benchmark } from '@hwnas/bench-core';
-import type { Metrics } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -10,9 +9,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startEmbedded } from './embedded';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
-import type { TrialEvaluator } from './ports/trial-evaluator';
 import { SPAN_NAMES } from './search-trace';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
+import { stallingAfter } from './testing/stalling-evaluator';
 import { contextFromTraceparent, formatTraceparent } from './trace-context';
 import { WORKER_SPAN_NAME } from './worker-loop';
 
@@ -132,8 +131,7 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
       const file = path.join(dir, 'journal.jsonl');
       const factory = createTableSearchFactory(bench);
       const table = new TableTrialEvaluator(bench);
-      let served = 0;
-      const stalling: TrialEvaluator = { evaluate: (task) => (++served <= 5 ? table.evaluate(task) : new Promise<Metrics>(() => undefined)) };
+      const stalling = stallingAfter(5, table);
       const first = await startEmbedded({ factory, evaluator: stalling, journal: new InMemoryTrialJournal(file) });
       const id = await first.coordinator.submit(SPEC);
       while (first.coordinator.get(id).counts.evaluationsDone < 5) await new Promise((r) => setTimeout(r, 5));
