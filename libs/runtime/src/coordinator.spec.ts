@@ -11,6 +11,7 @@ import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { startWorker } from './worker-loop';
 import type { EvalTask } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
+import type { TrialJournal } from './ports/trial-journal';
 import { SearchRun } from './search-run';
 import { normalizeSearchSpec } from './search-spec';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
@@ -373,5 +374,27 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       await embedded.stop();
     }
     expect(() => normalizeSearchSpec({ ...SPEC, budget: 5, maxFailed: 6 })).toThrow(/^maxFailed: must be an integer in 1\.\.5/);
+  });
+
+  it('Coordinator - a submission whose journal append fails leaves no search behind and no slot taken', async () => {
+    const journal = new InMemoryTrialJournal();
+    let down = true;
+    const flaky: TrialJournal = {
+      append: (id, events, expected) => (down ? Promise.reject(new NasError('journal unavailable', 'unavailable', true)) : journal.append(id, events, expected)),
+      read: (id, from) => journal.read(id, from),
+      list: () => journal.list(),
+    };
+    const coordinator = new Coordinator({ queue: new InMemoryTaskQueue(), results: new InMemoryResultChannel(), journal: flaky, factory: createTableSearchFactory(bench), maxRunningSearches: 1 });
+    await coordinator.start();
+    try {
+      const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 4 };
+      await expect(coordinator.submit(spec, { requestId: 'r' })).rejects.toThrow('journal unavailable');
+      expect(coordinator.list()).toEqual([]);
+      down = false;
+      const id = await coordinator.submit(spec, { requestId: 'r' });
+      expect(coordinator.get(id).state).toBe('running');
+    } finally {
+      await coordinator.stop();
+    }
   });
 });

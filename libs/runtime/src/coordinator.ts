@@ -361,6 +361,10 @@ export class Coordinator {
         live.seq = await this.opts.journal.append(searchId, events, 0);
       } catch (e) {
         live.trace.finished('failed', `journal append failed: ${isNasError(e) ? e.message : String(e)}`, undefined);
+        // Nothing was logged, so the search does not exist: the caller gets the error (and may
+        // retry with the same request id), and no slot stays taken.
+        this.searches.delete(searchId);
+        if (opts.requestId !== undefined) this.byRequestId.delete(opts.requestId);
         throw e;
       }
       const run = new SearchRun(searchId, spec, live.trace.traced(setup));
