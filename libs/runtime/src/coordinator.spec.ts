@@ -397,4 +397,36 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       await coordinator.stop();
     }
   });
+
+  it('Coordinator - a pending search whose start cannot be logged goes back to the head of the line and starts later', async () => {
+    const journal = new InMemoryTrialJournal();
+    let refuseStarts = 0;
+    const flaky: TrialJournal = {
+      append: (id, events, expected) =>
+        refuseStarts > 0 && events.some((e) => e.type === 'search_started') && expected === undefined
+          ? (refuseStarts--, Promise.reject(new NasError('journal unavailable', 'unavailable', true)))
+          : journal.append(id, events, expected),
+      read: (id, from) => journal.read(id, from),
+      list: () => journal.list(),
+    };
+    const queue = new InMemoryTaskQueue();
+    const results = new InMemoryResultChannel();
+    const coordinator = new Coordinator({ queue, results, journal: flaky, factory: createTableSearchFactory(bench), maxRunningSearches: 1, redispatchMs: 50 });
+    await coordinator.start();
+    const worker = await startWorker({ queue, results, evaluator: new TableTrialEvaluator(bench), workerId: 'w', concurrency: 2 });
+    try {
+      const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 6, maxInFlight: 2 };
+      refuseStarts = 2;
+      const a = await coordinator.submit({ ...spec, seed: 1 });
+      const b = await coordinator.submit({ ...spec, seed: 2 });
+      expect(coordinator.get(b).state).toBe('pending');
+      await coordinator.waitFor(a);
+      const vb = await coordinator.waitFor(b);
+      expect(refuseStarts).toBe(0);
+      expect(vb).toMatchObject({ state: 'succeeded', counts: { evaluationsDone: 6 } });
+    } finally {
+      await worker.stop();
+      await coordinator.stop();
+    }
+  });
 });

@@ -402,7 +402,16 @@ export class Coordinator {
       live.startedAt = at;
       live.updatedAt = at;
       void this.serialize(searchId, live, async () => {
-        live.seq = await this.opts.journal.append(searchId, [{ type: 'search_started', at }]);
+        try {
+          live.seq = await this.opts.journal.append(searchId, [{ type: 'search_started', at }]);
+        } catch (e) {
+          // Not started after all: back to the head of the line, and another try in a while.
+          live.state = 'pending';
+          live.startedAt = undefined;
+          this.waiting.unshift(searchId);
+          setTimeout(() => this.startWaiting(), this.opts.redispatchMs ?? 1000).unref?.();
+          throw e;
+        }
         this.opts.log?.info({ searchId, waitedMs: at - live.submittedAt }, 'search started');
         this.notify(live, { type: 'state', view: this.view(searchId, live) });
         await this.dispatch(live.trace.dispatching(run.start(at).dispatch));
