@@ -398,14 +398,17 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     }
   });
 
-  it('Coordinator - a pending search whose start cannot be logged goes back to the head of the line and starts later', async () => {
+  it('Coordinator - a start or an end the journal refuses is tried again: the pending search goes back to the head of the line, the slot is freed later', async () => {
     const journal = new InMemoryTrialJournal();
     let refuseStarts = 0;
+    let refuseFinishes = 0;
     const flaky: TrialJournal = {
       append: (id, events, expected) =>
         refuseStarts > 0 && events.some((e) => e.type === 'search_started') && expected === undefined
           ? (refuseStarts--, Promise.reject(new NasError('journal unavailable', 'unavailable', true)))
-          : journal.append(id, events, expected),
+          : refuseFinishes > 0 && events.some((e) => e.type === 'search_finished')
+            ? (refuseFinishes--, Promise.reject(new NasError('journal unavailable', 'unavailable', true)))
+            : journal.append(id, events, expected),
       read: (id, from) => journal.read(id, from),
       list: () => journal.list(),
     };
@@ -417,12 +420,14 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     try {
       const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 6, maxInFlight: 2 };
       refuseStarts = 2;
+      // The first search's end cannot be logged at first either: it ends on a later try.
+      refuseFinishes = 1;
       const a = await coordinator.submit({ ...spec, seed: 1 });
       const b = await coordinator.submit({ ...spec, seed: 2 });
       expect(coordinator.get(b).state).toBe('pending');
       await coordinator.waitFor(a);
       const vb = await coordinator.waitFor(b);
-      expect(refuseStarts).toBe(0);
+      expect([refuseStarts, refuseFinishes]).toEqual([0, 0]);
       expect(vb).toMatchObject({ state: 'succeeded', counts: { evaluationsDone: 6 } });
     } finally {
       await worker.stop();

@@ -613,7 +613,14 @@ export class Coordinator {
         : status === 'failed'
           ? `too many failed evaluations: ${run.counts.evaluationsFailed} (max_failed_evaluations ${live.spec.maxFailed})`
           : run.finishReason;
-    live.seq = await this.opts.journal.append(searchId, [{ type: 'search_finished', status, reason, at }]);
+    try {
+      live.seq = await this.opts.journal.append(searchId, [{ type: 'search_finished', status, reason, at }]);
+    } catch (e) {
+      // Nothing else would bring this search back here (no result is left to land): try again
+      // in a while, so that it ends and gives its slot back once the journal answers.
+      setTimeout(() => void this.serialize(searchId, live, () => this.finishIfDone(searchId, live)).catch(() => undefined), this.opts.redispatchMs ?? 1000).unref?.();
+      throw e;
+    }
     live.state = status;
     live.finishReason = reason;
     live.finishedAt = at;
