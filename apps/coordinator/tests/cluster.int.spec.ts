@@ -1,5 +1,4 @@
-import { getSpace } from '@hwnas/bench-core';
-import { deviceMetricInfos, createBackend, toSearchMetrics } from '@hwnas/device-backends';
+import { createBackend } from '@hwnas/device-backends';
 import type { DeviceInfo, GetResultsResponse, ListDevicesResponse, SubmitSearchResponse } from '@hwnas/proto';
 import { TrialStatus } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
@@ -7,21 +6,8 @@ import { fromSubmitRequest } from '../src/grpc/mappers';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { embeddedRun, runCliProcess, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor, waitForSearch } from './support';
+import { embeddedRun, inProcessEyeriss, runCliProcess, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
-
-/** An in-process stand-in for the asic-eyeriss agent, for the embedded reference run. */
-function inProcessEyeriss() {
-  const backend = createBackend('asic-eyeriss');
-  const info = backend.describe();
-  return {
-    async measure(_device: string, req: { arch: string }) {
-      const m = await backend.measure({ space: 'nb201', dataset: 'cifar10', arch: getSpace('nb201').parse(req.arch) });
-      return toSearchMetrics(info, m.metrics);
-    },
-    catalog: { metrics: () => deviceMetricInfos(info) },
-  };
-}
 
 describe('coordinator cluster (separate processes, real nats-server)', () => {
   it('cluster - 2 workers and a device agent finish with exactly budget distinct evaluations and the embedded best', async () => {

@@ -1,5 +1,3 @@
-import { getSpace } from '@hwnas/bench-core';
-import { createBackend, deviceMetricInfos, toSearchMetrics } from '@hwnas/device-backends';
 import type { GetResultsResponse, ListDevicesResponse, Search, SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { SearchState, StopReason, TrialStatus } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
@@ -7,20 +5,8 @@ import type { NatsServer } from '@hwnas/testing-nats';
 import { connectNats, createNames } from '@hwnas/transport-nats';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { fromSubmitRequest } from '../src/grpc/mappers';
-import { embeddedRun, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor, waitForSearch } from './support';
+import { embeddedRun, inProcessEyeriss, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
-
-function inProcessEyeriss() {
-  const backend = createBackend('asic-eyeriss');
-  const info = backend.describe();
-  return {
-    async measure(_device: string, req: { arch: string }) {
-      const m = await backend.measure({ space: 'nb201', dataset: 'cifar10', arch: getSpace('nb201').parse(req.arch) });
-      return toSearchMetrics(info, m.metrics);
-    },
-    catalog: { metrics: () => deviceMetricInfos(info) },
-  };
-}
 
 /**
  * A cluster whose evaluations take a while: every evaluation asks a device agent that sleeps

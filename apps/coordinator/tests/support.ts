@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { Benchmark } from '@hwnas/bench-core';
+import { Benchmark, getSpace } from '@hwnas/bench-core';
+import { createBackend, deviceMetricInfos, toSearchMetrics } from '@hwnas/device-backends';
 import { createTableSearchFactory, normalizeSearchSpec, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import { AccuracySource, BenchmarkServiceClient, SearchMode, SearchServiceClient, SearchState } from '@hwnas/proto';
 import type { Search, SubmitSearchRequest } from '@hwnas/proto';
@@ -189,6 +190,22 @@ export async function embeddedRun(spec: Record<string, unknown>, devices?: { mea
   } finally {
     await emb.stop();
   }
+}
+
+/**
+ * An in-process stand-in for the asic-eyeriss device agent, to pass as `devices` to
+ * {@link embeddedRun} for the reference run of a cluster search that used the real agent.
+ */
+export function inProcessEyeriss() {
+  const backend = createBackend('asic-eyeriss');
+  const info = backend.describe();
+  return {
+    async measure(_device: string, req: { arch: string }) {
+      const m = await backend.measure({ space: 'nb201', dataset: 'cifar10', arch: getSpace('nb201').parse(req.arch) });
+      return toSearchMetrics(info, m.metrics);
+    },
+    catalog: { metrics: () => deviceMetricInfos(info) },
+  };
 }
 
 /** Runs `apps/cli/bin/hwnas.js ARGS` as a process with the test token; collects its output. */

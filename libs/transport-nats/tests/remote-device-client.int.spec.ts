@@ -2,33 +2,17 @@ import { isNasError } from '@hwnas/bench-core';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { createNames, encodeMeasureReply, errorReply, parseMeasureRequest, RemoteDeviceClient } from '../src/index';
 import type { MeasureRequest } from '../src/index';
-import { connectTo, uniquePrefix, waitFor, startNatsServer } from './support';
-import type { NatsServer } from './support';
+import { natsServerForSuite, uniquePrefix, waitFor } from './support';
 import { rejectionOf } from '@hwnas/bench-core/testing';
 
 const REQ = { space: 'nb201', dataset: 'cifar10', arch: '|nor_conv_3x3~0|+|skip_connect~0|none~1|' };
 
 describe('RemoteDeviceClient', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  const extra: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    server = await startNatsServer({ jetstream: false });
-    nc = await connectTo(server.url);
-  });
-  afterEach(async () => {
-    await Promise.all(extra.splice(0).map((c) => (c.isClosed() ? undefined : c.close())));
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const nats = natsServerForSuite({ jetstream: false });
 
   /** A device agent on its own connection, answering with `answer` (undefined: never answers). */
   async function agent(names: ReturnType<typeof createNames>, device: string, answer: (req: MeasureRequest, m: Msg) => string | undefined) {
-    const c = await connectTo(server.url, `agent-${device}`);
-    extra.push(c);
+    const c = await nats.conn(`agent-${device}`);
     c.subscribe(names.deviceMeasureSubject(device), {
       queue: `device.${device}`,
       callback: (_err, m) => {
@@ -52,7 +36,7 @@ describe('RemoteDeviceClient', () => {
       seen.push(req);
       return encodeMeasureReply({ metrics: { eyeriss_latency: 3.25, eyeriss_energy: 1.5 } });
     });
-    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 1000 });
+    const client = new RemoteDeviceClient({ nc: nats.nc, names, timeoutMs: 1000 });
     expect(await client.measure('eyeriss', REQ)).toEqual({ eyeriss_latency: 3.25, eyeriss_energy: 1.5 });
     expect(seen).toEqual([REQ]);
   });
@@ -64,7 +48,7 @@ describe('RemoteDeviceClient', () => {
         ? encodeMeasureReply({ error: { code: 'unavailable', message: 'board busy' } })
         : encodeMeasureReply({ error: { code: 'invalid_argument', message: `cannot map ${req.arch}` } }),
     );
-    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 1000 });
+    const client = new RemoteDeviceClient({ nc: nats.nc, names, timeoutMs: 1000 });
     const bad = await rejectionOf(client.measure('fpga', { ...REQ, arch: 'nonsense' }));
     expect(isNasError(bad) && [bad.code, bad.retryable, bad.message]).toEqual(['invalid_argument', false, 'device fpga: cannot map nonsense']);
     const busy = await rejectionOf(client.measure('fpga', { ...REQ, arch: 'busy' }));
@@ -73,7 +57,7 @@ describe('RemoteDeviceClient', () => {
 
   it('RemoteDeviceClient - no agent at all is a retryable unavailable, a silent agent a retryable deadline_exceeded', async () => {
     const names = createNames(uniquePrefix());
-    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 200, retries: 2, backoff: { baseMs: 20 } });
+    const client = new RemoteDeviceClient({ nc: nats.nc, names, timeoutMs: 200, retries: 2, backoff: { baseMs: 20 } });
     const none = await rejectionOf(client.measure('ghost', REQ));
     expect(isNasError(none) && [none.code, none.retryable]).toEqual(['unavailable', true]);
     let calls = 0;
@@ -96,7 +80,7 @@ describe('RemoteDeviceClient', () => {
       received = true;
       return undefined; // it dies before answering
     });
-    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 500, retries: 2, backoff: { baseMs: 20 } });
+    const client = new RemoteDeviceClient({ nc: nats.nc, names, timeoutMs: 500, retries: 2, backoff: { baseMs: 20 } });
     const pending = client.measure('gpu', REQ);
     await waitFor(() => received, 'the first replica got the request');
     // A second replica joins the queue group, then the first one is killed mid-request.
@@ -109,7 +93,7 @@ describe('RemoteDeviceClient', () => {
   it('RemoteDeviceClient - an aborted signal rejects with cancelled', async () => {
     const names = createNames(uniquePrefix());
     await agent(names, 'slow', () => undefined);
-    const client = new RemoteDeviceClient({ nc, names, timeoutMs: 5000 });
+    const client = new RemoteDeviceClient({ nc: nats.nc, names, timeoutMs: 5000 });
     const ac = new AbortController();
     const p = client.measure('slow', REQ, ac.signal);
     setTimeout(() => ac.abort(), 50);

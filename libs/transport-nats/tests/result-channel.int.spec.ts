@@ -1,34 +1,16 @@
-import type { Subscription, TaskResult } from '@hwnas/runtime';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { TaskResult } from '@hwnas/runtime';
 import { NatsResultChannel } from '../src/index';
-import { connectTo, delay, freshNames, result, waitFor, startNatsServer } from './support';
-import type { NatsServer } from './support';
+import { delay, freshNames, natsServerForSuite, result, waitFor } from './support';
 
 describe('NatsResultChannel', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  const extra: NatsConnection[] = [];
-  const subs: Subscription[] = [];
-
-  beforeAll(async () => {
-    server = await startNatsServer({ jetstream: true });
-    nc = await connectTo(server.url);
-  });
-  afterEach(async () => {
-    await Promise.all(subs.splice(0).map((s) => s.stop()));
-    await Promise.all(extra.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const nats = natsServerForSuite({ jetstream: true });
 
   it('NatsResultChannel - delivers published results in order', async () => {
-    const names = await freshNames(nc);
-    const channel = new NatsResultChannel({ nc, names });
+    const names = await freshNames(nats.nc);
+    const channel = new NatsResultChannel({ nc: nats.nc, names });
     await channel.publish(result('s1', 1));
     const got: TaskResult[] = [];
-    subs.push(await channel.subscribe(async (r) => void got.push(r)));
+    nats.subs.push(await channel.subscribe(async (r) => void got.push(r)));
     await channel.publish(result('s2', 2));
     await channel.publish(result('s1', 3));
     await waitFor(() => got.length === 3, 'three results');
@@ -37,11 +19,11 @@ describe('NatsResultChannel', () => {
   });
 
   it('NatsResultChannel - a result whose handler throws is delivered again', async () => {
-    const names = await freshNames(nc);
+    const names = await freshNames(nats.nc);
     const errors: string[] = [];
-    const channel = new NatsResultChannel({ nc, names, retryBackoff: { baseMs: 50 }, onError: (_e, ctx) => errors.push(ctx) });
+    const channel = new NatsResultChannel({ nc: nats.nc, names, retryBackoff: { baseMs: 50 }, onError: (_e, ctx) => errors.push(ctx) });
     const calls: string[] = [];
-    subs.push(
+    nats.subs.push(
       await channel.subscribe(async (r) => {
         calls.push(r.taskId);
         if (calls.length === 1) throw new Error('journal down');
@@ -55,22 +37,21 @@ describe('NatsResultChannel', () => {
   });
 
   it('NatsResultChannel - republishing the same result attempt is deduplicated', async () => {
-    const names = await freshNames(nc);
-    const channel = new NatsResultChannel({ nc, names });
+    const names = await freshNames(nats.nc);
+    const channel = new NatsResultChannel({ nc: nats.nc, names });
     await channel.publish(result('s1', 1, 1));
     await channel.publish(result('s1', 1, 1));
     await channel.publish(result('s1', 1, 2)); // a re-evaluation: a new message (the coordinator dedupes)
     const got: TaskResult[] = [];
-    subs.push(await channel.subscribe(async (r) => void got.push(r)));
+    nats.subs.push(await channel.subscribe(async (r) => void got.push(r)));
     await waitFor(() => got.length === 2, 'two results');
     await delay(200);
     expect(got.map((r) => r.attempts)).toEqual([1, 2]);
   });
 
   it('NatsResultChannel - a new subscription with the same durable picks up unacknowledged results', async () => {
-    const names = await freshNames(nc);
-    const ncOld = await connectTo(server.url);
-    extra.push(ncOld);
+    const names = await freshNames(nats.nc);
+    const ncOld = await nats.conn();
     const old = new NatsResultChannel({ nc: ncOld, names, ackWaitMs: 1000 });
     const oldGot: string[] = [];
     let release!: () => void;
@@ -79,17 +60,16 @@ describe('NatsResultChannel', () => {
       oldGot.push(r.taskId);
       if (r.trialId === 2) await hang; // the coordinator dies while applying this one
     });
-    const worker = new NatsResultChannel({ nc, names });
+    const worker = new NatsResultChannel({ nc: nats.nc, names });
     await worker.publish(result('s1', 1));
     await worker.publish(result('s1', 2));
     await waitFor(() => oldGot.length === 2, 'old coordinator got two results');
     await ncOld.close();
     await worker.publish(result('s1', 3)); // published while no coordinator runs
-    const ncNew = await connectTo(server.url);
-    extra.push(ncNew);
+    const ncNew = await nats.conn();
     const restarted = new NatsResultChannel({ nc: ncNew, names, ackWaitMs: 1000 });
     const got: string[] = [];
-    subs.push(await restarted.subscribe(async (r) => void got.push(r.taskId)));
+    nats.subs.push(await restarted.subscribe(async (r) => void got.push(r.taskId)));
     await waitFor(() => got.length === 2, 'restarted coordinator got the rest', 5000);
     await delay(200);
     // s1.1 was acknowledged before the crash and is not delivered again.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EvalTask, SearchEvent, TaskResult } from '@hwnas/runtime';
+import type { EvalTask, SearchEvent, Subscription, TaskResult } from '@hwnas/runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, createNames, ensureStreams } from '../src/index';
 import type { NatsNames } from '../src/index';
@@ -10,6 +10,61 @@ import type { NatsServer } from '@hwnas/testing-nats';
 
 export { startNatsServer };
 export type { NatsServer };
+
+/** The nats-server a `describe` block shares, from {@link natsServerForSuite}. */
+export interface SuiteNats {
+  readonly server: NatsServer;
+  /** A client connection to `server`, open for the whole block. */
+  readonly nc: NatsConnection;
+  /** Subscriptions to stop after the current test. */
+  readonly subs: Subscription[];
+  /** A further connection to `server`, closed after the current test. */
+  conn(name?: string): Promise<NatsConnection>;
+}
+
+/**
+ * Call inside `describe`: starts a nats-server and connects to it before the block's tests, after
+ * each test stops the subscriptions in `subs` and closes what `conn()` opened, and at the end
+ * closes the connection and stops the server. `server` and `nc` can be read inside tests and hooks.
+ */
+export function natsServerForSuite(opts: { jetstream: boolean }): SuiteNats {
+  let server: NatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  const subs: Subscription[] = [];
+  const extra: NatsConnection[] = [];
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('natsServerForSuite: the server is only there inside tests (did beforeAll fail?)');
+    return value;
+  };
+
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: opts.jetstream });
+    nc = await connectTo(server.url);
+  });
+  afterEach(async () => {
+    await Promise.all(subs.splice(0).map((s) => s.stop()));
+    await Promise.all(extra.splice(0).map((c) => (c.isClosed() ? undefined : c.close())));
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  return {
+    get server() {
+      return started(server);
+    },
+    get nc() {
+      return started(nc);
+    },
+    subs,
+    async conn(name?: string) {
+      const c = await connectTo(started(server).url, name);
+      extra.push(c);
+      return c;
+    },
+  };
+}
 
 /** Real nats-servers on 127.0.0.1 routed to each other as one JetStream cluster. */
 export interface NatsCluster {

@@ -1,47 +1,23 @@
-import type { EvalTask, Subscription, TaskControl } from '@hwnas/runtime';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { EvalTask, TaskControl } from '@hwnas/runtime';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsTaskQueue } from '../src/index';
-import { connectTo, delay, freshNames, task, waitFor, startNatsServer } from './support';
-import type { NatsServer } from './support';
+import { delay, freshNames, natsServerForSuite, task, waitFor } from './support';
 
 describe('NatsTaskQueue', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  const extra: NatsConnection[] = [];
-  const subs: Subscription[] = [];
-
-  beforeAll(async () => {
-    server = await startNatsServer({ jetstream: true });
-    nc = await connectTo(server.url);
-  });
-  afterEach(async () => {
-    await Promise.all(subs.splice(0).map((s) => s.stop()));
-    await Promise.all(extra.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
-
-  async function conn(): Promise<NatsConnection> {
-    const c = await connectTo(server.url);
-    extra.push(c);
-    return c;
-  }
+  const nats = natsServerForSuite({ jetstream: true });
 
   async function streamMessages(stream: string): Promise<number> {
-    return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+    return (await (await jetstreamManager(nats.nc)).streams.info(stream)).state.messages;
   }
 
   it('NatsTaskQueue - two consumers share the tasks and each task is handled once', async () => {
-    const names = await freshNames(nc);
-    const producer = new NatsTaskQueue({ nc, names });
+    const names = await freshNames(nats.nc);
+    const producer = new NatsTaskQueue({ nc: nats.nc, names });
     for (let i = 0; i < 20; i++) await producer.publish(task('s1', i));
     const seen: Record<string, string[]> = { a: [], b: [] };
     for (const who of ['a', 'b'] as const) {
-      const q = new NatsTaskQueue({ nc: await conn(), names });
-      subs.push(
+      const q = new NatsTaskQueue({ nc: await nats.conn(), names });
+      nats.subs.push(
         await q.consume(
           async (t, ctl) => {
             seen[who].push(t.taskId);
@@ -63,12 +39,12 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - retry redelivers the task with attempt 2', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names });
     await q.publish(task('s1', 1));
     const attempts: number[] = [];
     const at: number[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (_t, ctl) => {
         attempts.push(ctl.attempt);
         at.push(Date.now());
@@ -84,14 +60,14 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - a handler that throws or returns without settling gets the task again', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names });
     await q.publish(task('s1', 1));
     await q.publish(task('s1', 2));
     const calls: string[] = [];
     const errors: string[] = [];
-    const qc = new NatsTaskQueue({ nc, names, onError: (_e, ctx) => errors.push(ctx) });
-    subs.push(
+    const qc = new NatsTaskQueue({ nc: nats.nc, names, onError: (_e, ctx) => errors.push(ctx) });
+    nats.subs.push(
       await qc.consume(async (t, ctl) => {
         calls.push(`${t.trialId}@${ctl.attempt}`);
         if (ctl.attempt > 1) return ctl.ack();
@@ -105,8 +81,8 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - a task left unsettled by a dead consumer goes to another one after ack_wait', async () => {
-    const names = await freshNames(nc);
-    const ncDead = await conn();
+    const names = await freshNames(nats.nc);
+    const ncDead = await nats.conn();
     const dead = new NatsTaskQueue({ nc: ncDead, names, ackWaitMs: 1000 });
     let release!: () => void;
     const hang = new Promise<void>((r) => (release = r));
@@ -119,9 +95,9 @@ describe('NatsTaskQueue', () => {
     await waitFor(() => got.length === 1, 'first delivery');
     await ncDead.close(); // the worker process dies
     const started = Date.now();
-    const alive = new NatsTaskQueue({ nc: await conn(), names, ackWaitMs: 1000 });
+    const alive = new NatsTaskQueue({ nc: await nats.conn(), names, ackWaitMs: 1000 });
     let attempt = 0;
-    subs.push(
+    nats.subs.push(
       await alive.consume(async (t, ctl) => {
         got.push(`alive:${t.taskId}`);
         attempt = ctl.attempt;
@@ -137,11 +113,11 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - reject never redelivers and removes the task', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names, ackWaitMs: 1000 });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names, ackWaitMs: 1000 });
     await q.publish(task('s1', 1));
     let calls = 0;
-    subs.push(
+    nats.subs.push(
       await q.consume(async (_t, ctl) => {
         calls++;
         ctl.reject('invalid architecture');
@@ -155,15 +131,15 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - publishing the same taskId twice stores it once', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names });
     expect(await q.backlog()).toBe(0);
     await q.publish(task('s1', 1));
     await q.publish(task('s1', 1));
     await q.publish(task('s1', 2));
     expect(await q.backlog()).toBe(2);
     const seen: string[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (t, ctl) => {
         seen.push(t.taskId);
         ctl.ack();
@@ -175,15 +151,15 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - discard drops what is left of one search and nothing of the others', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names });
     for (let i = 0; i < 3; i++) await q.publish(task('s1', i));
     for (let i = 0; i < 2; i++) await q.publish(task('s2', i));
     expect(await q.discard('s1')).toBe(3);
     expect(await q.discard('s1')).toBe(0);
     expect(await streamMessages(names.streams.eval)).toBe(2);
     const seen: string[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (t, ctl) => {
         seen.push(t.taskId);
         ctl.ack();
@@ -195,11 +171,11 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - maxDeliveries is respected and the last attempt is final', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names, ackWaitMs: 1000 });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names, ackWaitMs: 1000 });
     await q.publish(task('s1', 1));
     const attempts: number[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(
         async (_t, ctl) => {
           attempts.push(ctl.attempt);
@@ -216,8 +192,8 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - concurrency bounds the tasks in progress, working() extends the deadline, stop() waits', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names, ackWaitMs: 1000 });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names, ackWaitMs: 1000 });
     for (let i = 0; i < 6; i++) await q.publish(task('s1', i));
     let active = 0;
     let peak = 0;
@@ -244,7 +220,7 @@ describe('NatsTaskQueue', () => {
     // Acks are processed asynchronously by the server.
     await waitFor(async () => (await q.backlog()) === 3, 'backlog 3 after three acks');
     const again: EvalTask[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (t, ctl) => {
         again.push(t);
         ctl.ack();
@@ -256,14 +232,14 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - a stopped consumer does not hold on to tasks published after it stopped', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names, ackWaitMs: 10_000 });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names, ackWaitMs: 10_000 });
     const first = await q.consume(async (_t, ctl) => ctl.ack());
     await delay(100); // its pull request is waiting on the server
     await first.stop();
     await q.publish(task('s1', 1));
     const seen: number[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (t, ctl) => {
         seen.push(ctl.attempt);
         ctl.ack();
@@ -275,10 +251,10 @@ describe('NatsTaskQueue', () => {
   });
 
   it('NatsTaskQueue - re-creates the shared consumer when it is deleted under a running worker', async () => {
-    const names = await freshNames(nc);
-    const q = new NatsTaskQueue({ nc, names, pullExpiresMs: 1000 });
+    const names = await freshNames(nats.nc);
+    const q = new NatsTaskQueue({ nc: nats.nc, names, pullExpiresMs: 1000 });
     const seen: string[] = [];
-    subs.push(
+    nats.subs.push(
       await q.consume(async (t, ctl) => {
         seen.push(t.taskId);
         ctl.ack();
@@ -286,7 +262,7 @@ describe('NatsTaskQueue', () => {
     );
     await q.publish(task('s1', 1));
     await waitFor(() => seen.length === 1, 'first task');
-    await (await jetstreamManager(nc)).consumers.delete(names.streams.eval, names.consumers.workers);
+    await (await jetstreamManager(nats.nc)).consumers.delete(names.streams.eval, names.consumers.workers);
     await q.publish(task('s1', 2));
     await waitFor(() => seen.length === 2, 'a task after the consumer was deleted', 10_000);
     expect(seen).toEqual(['s1.1', 's1.2']);

@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import { isNasError } from '@hwnas/bench-core';
 import type { SequencedEvent, TrialJournal } from '@hwnas/runtime';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { createNames, ensureStreams, JetStreamTrialJournal } from '../src/index';
-import { connectTo, event, freshNames, uniquePrefix, startNatsServer } from './support';
+import { connectTo, event, freshNames, natsServerForSuite, uniquePrefix, startNatsServer } from './support';
 import type { NatsServer } from './support';
 import { rejectionOf } from '@hwnas/bench-core/testing';
 
@@ -14,21 +13,11 @@ async function readAll(j: TrialJournal, id: string, from?: number): Promise<Sequ
 }
 
 describe('JetStreamTrialJournal', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-
-  beforeAll(async () => {
-    server = await startNatsServer({ jetstream: true });
-    nc = await connectTo(server.url);
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const nats = natsServerForSuite({ jetstream: true });
 
   it('JetStreamTrialJournal - appends and reads events in order with per-search seq numbers', async () => {
-    const names = await freshNames(nc);
-    const j = new JetStreamTrialJournal({ nc, names });
+    const names = await freshNames(nats.nc);
+    const j = new JetStreamTrialJournal({ nc: nats.nc, names });
     expect(await j.append('a', [event(1), event(2)])).toBe(2);
     expect(await j.append('b', [event(10)])).toBe(1); // another search interleaves in the stream
     expect(await j.append('a', [event(3)])).toBe(3);
@@ -48,8 +37,8 @@ describe('JetStreamTrialJournal', () => {
   });
 
   it('JetStreamTrialJournal - a read stops at the end it found and can be abandoned early', async () => {
-    const names = await freshNames(nc);
-    const j = new JetStreamTrialJournal({ nc, names });
+    const names = await freshNames(nats.nc);
+    const j = new JetStreamTrialJournal({ nc: nats.nc, names });
     await j.append('a', Array.from({ length: 600 }, (_, i) => event(i + 1)));
     const seen: number[] = [];
     for await (const e of j.read('a')) {
@@ -65,8 +54,8 @@ describe('JetStreamTrialJournal', () => {
   });
 
   it('JetStreamTrialJournal - expectedSeq is honoured, a mismatch is failed_precondition', async () => {
-    const names = await freshNames(nc);
-    const j = new JetStreamTrialJournal({ nc, names });
+    const names = await freshNames(nats.nc);
+    const j = new JetStreamTrialJournal({ nc: nats.nc, names });
     expect(await j.append('s', [event(1)], 0)).toBe(1);
     const e1 = await rejectionOf(j.append('s', [event(2)], 0));
     expect(isNasError(e1) && e1.code).toBe('failed_precondition');
@@ -77,29 +66,24 @@ describe('JetStreamTrialJournal', () => {
   });
 
   it('JetStreamTrialJournal - two writers: a stale expectedSeq fails, an unconditional append lands after the other', async () => {
-    const names = await freshNames(nc);
-    const j1 = new JetStreamTrialJournal({ nc, names });
-    const nc2 = await connectTo(server.url);
-    try {
-      const j2 = new JetStreamTrialJournal({ nc: nc2, names });
-      expect(await j1.append('s', [event(1)], 0)).toBe(1); // j1 caches the tail at 1
-      expect(await j2.append('s', [event(2)], 1)).toBe(2);
-      // j1's cache says 1: the server's view (2) decides.
-      const e = await rejectionOf(j1.append('s', [event(3)], 1));
-      expect(isNasError(e) && e.code).toBe('failed_precondition');
-      expect(await j2.append('s', [event(3)])).toBe(3);
-      expect(await j1.append('s', [event(4)])).toBe(4); // stale cache, no expectedSeq: retried on the new tail
-      const both = await Promise.all([j1.append('s', [event(5)]), j2.append('s', [event(6)])]);
-      expect(both.sort()).toEqual([5, 6]);
-      expect((await readAll(j2, 's')).map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    } finally {
-      await nc2.close();
-    }
+    const names = await freshNames(nats.nc);
+    const j1 = new JetStreamTrialJournal({ nc: nats.nc, names });
+    const j2 = new JetStreamTrialJournal({ nc: await nats.conn(), names });
+    expect(await j1.append('s', [event(1)], 0)).toBe(1); // j1 caches the tail at 1
+    expect(await j2.append('s', [event(2)], 1)).toBe(2);
+    // j1's cache says 1: the server's view (2) decides.
+    const e = await rejectionOf(j1.append('s', [event(3)], 1));
+    expect(isNasError(e) && e.code).toBe('failed_precondition');
+    expect(await j2.append('s', [event(3)])).toBe(3);
+    expect(await j1.append('s', [event(4)])).toBe(4); // stale cache, no expectedSeq: retried on the new tail
+    const both = await Promise.all([j1.append('s', [event(5)]), j2.append('s', [event(6)])]);
+    expect(both.sort()).toEqual([5, 6]);
+    expect((await readAll(j2, 's')).map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('JetStreamTrialJournal - list() returns every search with a log, including ids that need escaping', async () => {
-    const names = await freshNames(nc);
-    const j = new JetStreamTrialJournal({ nc, names });
+    const names = await freshNames(nats.nc);
+    const j = new JetStreamTrialJournal({ nc: nats.nc, names });
     expect(await j.list()).toEqual([]);
     const ids = ['3f0c2a9e-8d1b-4c5e-9a7f-0b1c2d3e4f50', 'a.b c', 'ünï>*'];
     for (const id of ids) await j.append(id, [event(1)]);
