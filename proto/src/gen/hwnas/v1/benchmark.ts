@@ -262,7 +262,10 @@ export interface ListDevicesResponse {
 
 /** One metric a device reports. */
 export interface DeviceMetric {
-  /** Metric name as the device reports it, e.g. `latency_ms`. */
+  /**
+   * Metric name as searches use it in objectives and constraints, e.g. `eyeriss_latency` (a
+   * device registered under an id of its own: that id with `-` as `_`, e.g. `edge_arm64_latency`).
+   */
   name: string;
   /** Unit: `ms`, `mJ`, ... */
   unit: string;
