@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { readServiceFlags } from '@hwnas/telemetry';
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
@@ -84,27 +84,7 @@ export function readCoordinatorConfig(
   env: Readonly<Record<string, string | undefined>>,
   readFile: (file: string) => Buffer = (f) => readFileSync(f),
 ): CoordinatorConfig {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { ...Object.fromEntries(Object.keys(ENV).map((k) => [k, { type: 'string' as const }])), token: { type: 'string' }, 'no-auth': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new InvalidArgumentError(`coordinator: ${(e as Error).message}`);
-  }
-  const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
-  const int = (flag: string, def: number, min: number, max?: number): number => {
-    const v = get(flag);
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
-      throw new InvalidArgumentError(`coordinator: --${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${v}"`);
-    }
-    return n;
-  };
+  const { values, get, int } = readServiceFlags('coordinator', argv, env, ENV, { token: { type: 'string' }, 'no-auth': { type: 'boolean' } });
   const read = (flag: string, file: string): Buffer => {
     try {
       return readFile(file);

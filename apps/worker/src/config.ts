@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '@hwnas/bench-core';
+import { readServiceFlags } from '@hwnas/telemetry';
 import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
@@ -58,22 +57,7 @@ const ENV: Record<string, string> = {
 
 /** Reads the configuration from flags and environment (a flag wins); InvalidArgumentError names the flag. */
 export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: Object.fromEntries(Object.keys(ENV).map((k) => [k, { type: 'string' as const }])), strict: true, allowPositionals: false }));
-  } catch (e) {
-    throw new InvalidArgumentError(`worker: ${(e as Error).message}`);
-  }
-  const get = (flag: string): string | undefined => (values[flag] as string | undefined) ?? (env[ENV[flag]] || undefined);
-  const int = (flag: string, def: number, min: number, max?: number): number => {
-    const v = get(flag);
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
-      throw new InvalidArgumentError(`worker: --${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${v}"`);
-    }
-    return n;
-  };
+  const { get, int } = readServiceFlags('worker', argv, env, ENV);
   const credentials = natsCredentialsFromEnv(env, 'worker');
   return {
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
