@@ -201,15 +201,7 @@ export class RidgeSolver {
 
   /** Solves L^T u = rhs (the back substitution alone). */
   solveTransposed(rhs: ArrayLike<number>): Float64Array {
-    const { p, l } = this;
-    const b = Float64Array.from(rhs);
-    for (let i = p - 1; i >= 0; i--) {
-      const col = i * p;
-      let s = b[i];
-      for (let k = i + 1; k < p; k++) s -= l[col + k] * b[k];
-      b[i] = s / l[col + i];
-    }
-    return b;
+    return this.backSubstitute(Float64Array.from(rhs));
   }
 
   /** Solves (diag(penalty) + X'X) b = rhs (`rhs` = X'y) and returns b. */
@@ -222,6 +214,12 @@ export class RidgeSolver {
       b[k] = v;
       if (v !== 0) for (let i = k + 1; i < p; i++) b[i] -= l[col + i] * v;
     }
+    return this.backSubstitute(b);
+  }
+
+  /** L^T u = b, solved in place in `b` (which it returns). */
+  private backSubstitute(b: Float64Array): Float64Array {
+    const { p, l } = this;
     for (let i = p - 1; i >= 0; i--) {
       const col = i * p;
       let s = b[i];
