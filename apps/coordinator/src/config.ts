@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readServiceFlags } from '@hwnas/telemetry';
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
+import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the coordinator. */
@@ -27,10 +27,7 @@ export const USAGE = `coordinator [options]
                                                                                     (HWNAS_MAX_RUNNING_SEARCHES)
   --task-timeout S      seconds without a result before an evaluation is recorded failed
                         (deadline_exceeded) so its search goes on; 0 disables (default 600) (HWNAS_TASK_TIMEOUT)
-  --stream-replicas N   copies JetStream keeps of each stream (tasks, results, search journals),
-                        1..5 (default 1; 3 on a three-server NATS cluster). Existing streams are
-                        raised to N, never lowered: the highest value any coordinator or worker
-                        asks for wins                                               (HWNAS_STREAM_REPLICAS)
+${STREAM_REPLICAS_HELP}
 
   ${NATS_CREDENTIALS_HELP}`;
 

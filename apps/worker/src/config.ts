@@ -1,5 +1,5 @@
 import { readServiceFlags } from '@hwnas/telemetry';
-import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv } from '@hwnas/transport-nats';
+import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the worker. */
@@ -19,10 +19,7 @@ export const USAGE = `worker [options]
   --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
   --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
   --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
-  --stream-replicas N   copies JetStream keeps of each stream (tasks, results, search journals),
-                        1..5 (default 1; 3 on a three-server NATS cluster). Existing streams are
-                        raised to N, never lowered: the highest value any coordinator or worker
-                        asks for wins                                               (HWNAS_STREAM_REPLICAS)
+${STREAM_REPLICAS_HELP}
 
   ${NATS_CREDENTIALS_HELP}`;
 

@@ -10,6 +10,12 @@ import type { NatsNames } from './subjects';
 /** How a client authenticates: user/password, a token, or a `.creds` file (JWT + NKey seed). */
 export type NatsCredentials = { readonly user: string; readonly pass: string } | { readonly token: string } | { readonly credsFile: string };
 
+/** The `--help` lines of `--stream-replicas`, shared by the apps that create the streams (coordinator, worker). */
+export const STREAM_REPLICAS_HELP = `  --stream-replicas N   copies JetStream keeps of each stream (tasks, results, search journals),
+                        1..5 (default 1; 3 on a three-server NATS cluster). Existing streams are
+                        raised to N, never lowered: the highest value any coordinator or worker
+                        asks for wins                                               (HWNAS_STREAM_REPLICAS)`;
+
 /** What every app's `--help` says about NATS credentials (read by {@link natsCredentialsFromEnv}). */
 export const NATS_CREDENTIALS_HELP = `NATS credentials (environment only): HWNAS_NATS_USER + HWNAS_NATS_PASS, HWNAS_NATS_TOKEN, or
   HWNAS_NATS_CREDS (path of a .creds file).`;

@@ -7,7 +7,7 @@
  */
 export { createNames, encodeToken, decodeToken } from './subjects';
 export type { NatsNames } from './subjects';
-export { connectNats, ensureStreams, ensureStreamsAtStart, MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, streamConfigs } from './connect';
+export { connectNats, ensureStreams, ensureStreamsAtStart, MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP, streamConfigs } from './connect';
 export type { ConnectNatsOptions, EnsuredStream, NatsCredentials, StartLog, StreamOptions } from './connect';
 export { NatsTaskQueue } from './nats-task-queue';
 export type { NatsTaskQueueOptions } from './nats-task-queue';
