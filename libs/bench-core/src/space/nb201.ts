@@ -133,7 +133,10 @@ export const nb201Space: SearchSpace = {
   parse,
 };
 
-/** Lexicographic code of an NB201 op vector (base 5, edge 0 most significant): 0..15624. */
+/**
+ * Lexicographic code of an NB201 op vector (base 5, edge 0 most significant): 0..15624. The same
+ * number as the generic `archRank`, without its checks, for the table's hot paths.
+ */
 export function nb201Code(arch: Arch): number {
   let c = 0;
   for (let i = 0; i < 6; i++) c = c * 5 + arch[i];
