@@ -15,6 +15,7 @@ export { SPACES, getSpace } from './space/registry';
 export type { Shape, Layer, LayerType, NetworkIR, InputLayer, ConvLayer, BatchNormLayer, ReluLayer, PoolLayer, GlobalAvgPoolLayer, AddLayer, ConcatLayer, LinearLayer, ChannelShuffleLayer, ZeroLayer } from './ir/types';
 export { buildNetworkIR } from './ir/build';
 export { layerCost, networkCost } from './ir/cost';
+export { decisionCostTable } from './cost/decision-costs';
 export type { LayerCost, NetworkCost } from './ir/cost';
 export type { Metrics, MetricInfo, MetricKind } from './metrics';
 export { ACCURACY_METRICS, MODEL_METRICS, TRAIN_TIME_METRIC, costMetricInfo } from './metrics';
