@@ -53,7 +53,7 @@ def render(labels, patterns, size, rng, shift=None):
         theta, cycles, tint = patterns[k]
         u = xx * math.cos(theta) + yy * math.sin(theta)
         wave = np.sin(2 * math.pi * cycles * u + phases[i]) * contrast[i]
-        out[i] = 0.5 + 0.35 * wave[:, :, None] * tint[None, None, :] + 0.15 * (tint[None, None, :] - 0.6)
+        out[i] = 0.5 + 0.3 * wave[:, :, None] * tint[None, None, :] + 0.3 * (tint[None, None, :] - 0.6)
     noise_std = 12.0
     if shift is not None:
         out = out @ np.asarray(shift["colour_mix"]).T

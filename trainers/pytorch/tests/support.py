@@ -1,7 +1,9 @@
 """Shared by the trainer's tests: the synthetic data set, a tiny network, and running train.py for real."""
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ def synthetic_data():
     if _data_dir is None:
         from hwnas_trainer.synthetic import make_synthetic
         _data_dir = tempfile.mkdtemp(prefix="hwnas-trainer-data-")
+        atexit.register(shutil.rmtree, _data_dir, True)
         make_synthetic(_data_dir, train=480, test=100, num_classes=10, size=32, seed=3)
     return _data_dir
 
