@@ -61,9 +61,9 @@ def resolve_ir(s):
         arch = enc
     canonical = format_arch(s.space, arch)
     if s.ir is not None and s.width is None and s.cells is None:
-        if s.ir.get("arch") != canonical or s.ir.get("space") != s.space:
-            raise InvalidArchitectureError(f'the trial IR describes {s.ir.get("space")} "{s.ir.get("arch")}", '
-                                           f'not the trial\'s {s.space} "{canonical}"')
+        if s.ir.get("arch") != canonical or s.ir.get("space") != s.space or s.ir.get("dataset") != s.dataset:
+            raise InvalidArchitectureError(f'the trial IR describes {s.ir.get("space")} "{s.ir.get("arch")}" on '
+                                           f'{s.ir.get("dataset")}, not the trial\'s {s.space} "{canonical}" on {s.dataset}')
         return s.ir, canonical, "trial IR"
     return build_ir(s.space, arch, s.dataset, s.width, s.cells), canonical, "architecture string"
 

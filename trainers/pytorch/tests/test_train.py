@@ -109,6 +109,25 @@ class Training(unittest.TestCase):
         self.assertNotEqual(run.code, 0)
         self.assertIn("this trainer implements \"hwnas.trainer/v1\"", run.stderr)
 
+    def test_an_fbnet_trial_trains(self):
+        from hwnas_trainer.ir import fbnet_ir
+        from hwnas_trainer.synthetic import make_synthetic
+        data = self.dir("fbnet-data")
+        make_synthetic(data, train=40, test=10, seed=1, formats=("npz",))
+        arch = [1, 5, 8, 3, 6, 8, 0, 7, 2, 5, 8, 0, 0, 4, 8, 1, 2, 7, 0, 8, 0, 5]  # both group sizes, skips
+        w = self.dir("fbnet")
+        trial = {"contract": "hwnas.trainer/v1", "space": "fbnet", "dataset": "cifar100", "arch": {"encoding": arch},
+                 "ir": fbnet_ir(arch, "cifar100"), "fidelity": {"epochs": 1}, "seed": 1, "workDir": w, "options": {}}
+        run = train(["--data", data, "--threads", "1", "--batch-size", "20", "--valid-fraction", "0.25"], trial=trial)
+        self.assertEqual(run.code, 0, run)
+        self.assertEqual([p["hwnas"] for p in run.protocol], ["report", "final"])
+        self.assertIn("fbnet k3_e1_g2,k5_e1_g2,skip,", run.stderr)
+
+        wrong = dict(trial, dataset="ImageNet")
+        run = train(["--data", data], trial=wrong)
+        self.assertEqual(run.code, 2, run)
+        self.assertIn("the trial IR describes fbnet", run.stderr)
+
     def test_a_checkpoint_of_another_architecture_is_refused(self):
         w = self.dir("mismatch")
         shutil.copytree(self.dir("full"), w)
