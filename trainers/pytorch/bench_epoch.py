@@ -42,10 +42,10 @@ def main():
         wall = time.monotonic() - t0
     if p.returncode != 0:
         sys.exit(p.stderr)
-    epochs = [float(s) for s in re.findall(r"epoch \d+/\d+: .*?, ([0-9.]+) s;", p.stderr)]
+    epochs = re.findall(r"epoch \d+/\d+: .*?, ([0-9.]+) s wall, ([0-9.]+) s CPU;", p.stderr)
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"width {a.width} cells {a.cells}, {a.images} images ({int(a.images * 0.9)} trained on), {a.threads} threads: "
-          f"seconds per epoch {', '.join(f'{e:.2f}' for e in epochs)} (train + validate + checkpoint); "
+          f"seconds per epoch (train + validate + checkpoint) {'; '.join(f'{w} wall, {c} CPU' for w, c in epochs)}; "
           f"process wall {wall:.1f} s, CPU {cpu.ru_utime + cpu.ru_stime:.1f} s; load average {os.getloadavg()[0]:.1f}")
 
 

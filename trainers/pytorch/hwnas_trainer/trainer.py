@@ -188,19 +188,19 @@ def run(s):
 
     try:
         for epoch in range(start, s.epochs):
-            t0 = time.monotonic()
+            t0, cpu0 = time.monotonic(), time.process_time()
             train_loss = train_epoch(model, optimizer, data, data_gen, s, epoch, horizon, device, stop)
             metrics = {"valid_accuracy": evaluate(model, data, data.valid, device), "train_loss": train_loss}
             if data.test is not None and not data.valid_is_test:
                 metrics["test_accuracy"] = evaluate(model, data, data.test, device)
-            seconds = time.monotonic() - t0
+            seconds, cpu_seconds = time.monotonic() - t0, time.process_time() - cpu0
             emit("report", epoch + 1, metrics)
             history.append(metrics)
             save_checkpoint(s.work_dir, {"config": config, "epoch": epoch + 1, "model": model.state_dict(),
                                          "optimizer": optimizer.state_dict(), "rng": rng_state(data_gen, device),
                                          "history": history})
             log(f"epoch {epoch + 1}/{s.epochs}: train_loss {train_loss:.4f}, valid_accuracy "
-                f"{metrics['valid_accuracy']:.2f}%, {seconds:.2f} s; checkpoint written")
+                f"{metrics['valid_accuracy']:.2f}%, {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU; checkpoint written")
             stop.check(f"after the checkpoint of epoch {epoch + 1}")
     except Terminated as e:
         done = len(history)
