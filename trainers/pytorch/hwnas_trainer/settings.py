@@ -162,4 +162,5 @@ def resolve(argv, environ):
     if values["device"] not in ("auto", "cpu", "cuda"):
         raise InvalidArgumentError(f"--device must be auto, cpu or cuda, got {values['device']!r}")
     return Settings(space=space, dataset=dataset, arch_string=arch_string, encoding=encoding, ir=ir, epochs=epochs,
-                    seed=seed, work_dir=os.path.abspath(work_dir), label=label, **values)
+                    seed=seed, work_dir=os.path.abspath(work_dir), label=label,
+                    traceparent=environ.get("TRACEPARENT"), **values)

@@ -166,7 +166,9 @@ def run(s):
     params = sum(p.numel() for p in model.parameters())
     log(f"{s.label}: {s.space} {canonical} on {s.dataset} (from the {ir_source}), {params} parameters, {device}; "
         f"data {data.source}: {len(data.train)} train / {len(data.valid)} valid"
-        + (" (the test split)" if data.valid_is_test else "") + f"; target {s.epochs} epochs, cosine over {horizon}")
+        + (" (the test split)" if data.valid_is_test else "") + f"; target {s.epochs} epochs, cosine over {horizon}"
+        # The trace context is logged so the log lines of this run can be found from the search's trace.
+        + (f"; trace parent {s.traceparent}" if s.traceparent else ""))
 
     start = 0
     history = []

@@ -92,8 +92,10 @@ class Training(unittest.TestCase):
                  "dataset": "cifar10", "arch": {"string": ARCH, "encoding": parse_arch("nb201", ARCH)}, "ir": ir,
                  "fidelity": {"epochs": 1}, "seed": 5, "workDir": w,
                  "options": {"batch_size": 32, "threads": 1, "schedule-epochs": 4}}
-        run = train(["--data", self.data], trial=trial, cwd=w)
+        traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        run = train(["--data", self.data], trial=trial, cwd=w, env={"TRACEPARENT": traceparent})
         self.assertEqual(run.code, 0, run)
+        self.assertIn(f"trace parent {traceparent}", run.stderr)
         self.assertIn("search s-test trial 7", run.stderr)
         self.assertIn("from the trial IR", run.stderr)
         self.assertEqual(run.protocol[0], reports(self.full)[0])
