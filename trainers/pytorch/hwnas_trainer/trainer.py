@@ -15,7 +15,7 @@ from .data import augment, load_dataset
 from .errors import DataError, InvalidArchitectureError, TrainerError
 from .ir import build_ir, check_encoding, format_arch, parse_arch
 from .model import IRNetwork
-from .protocol import emit, log
+from .protocol import check_finite, emit, log
 
 EVAL_BATCH_SIZE = 500
 # Exit status after SIGTERM/SIGINT, as a shell reports a process killed by SIGTERM.
@@ -196,11 +196,14 @@ def run(s):
             if data.test is not None and not data.valid_is_test:
                 metrics["test_accuracy"] = evaluate(model, data, data.test, device)
             seconds, cpu_seconds = time.monotonic() - t0, time.process_time() - cpu0
-            emit("report", epoch + 1, metrics)
+            check_finite(metrics, epoch + 1)
             history.append(metrics)
+            # Checkpoint before reporting: a scheduler that stops the trial on this report (SIGTERM) finds
+            # epoch k on disk, and a later promotion continues from it.
             save_checkpoint(s.work_dir, {"config": config, "epoch": epoch + 1, "model": model.state_dict(),
                                          "optimizer": optimizer.state_dict(), "rng": rng_state(data_gen, device),
                                          "history": history})
+            emit("report", epoch + 1, metrics)
             log(f"epoch {epoch + 1}/{s.epochs}: train_loss {train_loss:.4f}, valid_accuracy "
                 f"{metrics['valid_accuracy']:.2f}%, {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU; checkpoint written")
             stop.check(f"after the checkpoint of epoch {epoch + 1}")
