@@ -10,23 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from hwnas_trainer.errors import TrainerError  # noqa: E402
-from hwnas_trainer.protocol import log  # noqa: E402
-
-
-def main():
-    try:
-        # Imported here so a missing PyTorch is reported like any other error.
-        from hwnas_trainer.settings import resolve
-        from hwnas_trainer.trainer import run
-        return run(resolve(sys.argv[1:], os.environ))
-    except TrainerError as e:
-        log(f"error: {e}")
-        return e.exit_code
-    except ImportError as e:
-        log(f"error: {e} (the trainer needs PyTorch and NumPy: apt-get install python3-torch; run /usr/bin/python3)")
-        return 2
-
+from hwnas_trainer.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:], os.environ))

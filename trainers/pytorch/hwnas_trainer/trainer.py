@@ -33,8 +33,9 @@ class StopFlag:
         self.signal = None
 
     def install(self):
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._handle)
+        """Installs the handlers; returns a function that puts the previous ones back."""
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return lambda: [signal.signal(sig, handler) for sig, handler in previous.items()]
 
     def _handle(self, signum, _frame):
         self.signal = signal.Signals(signum).name
@@ -129,7 +130,14 @@ def train_epoch(model, optimizer, data, gen, s, epoch, horizon, device, stop):
 def run(s):
     """Trains per settings `s`, writing the protocol to stdout; returns the exit status."""
     stop = StopFlag()
-    stop.install()
+    restore_signals = stop.install()
+    try:
+        return _run(s, stop)
+    finally:
+        restore_signals()
+
+
+def _run(s, stop):
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False

@@ -1,6 +1,8 @@
 """Shared by the trainer's tests: the synthetic data set, a tiny network, and running train.py for real."""
 
 import atexit
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -70,8 +72,32 @@ def train(args, work_dir=None, trial=None, env=None, cwd=None):
     argv = [PYTHON, TRAIN_PY] + list(args)
     if work_dir is not None:
         argv += ["--work-dir", work_dir]
-    p = subprocess.run(argv, capture_output=True, text=True, env=e, cwd=cwd or tempfile.gettempdir(), timeout=300)
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, env=e, cwd=cwd or tempfile.gettempdir(), timeout=300)
+    finally:
+        if trial is not None:
+            os.unlink(e["HWNAS_TRIAL_FILE"])
     return Run(p.returncode, p.stdout, p.stderr)
+
+
+def train_in_process(args, work_dir=None, trial=None):
+    """Like train() but in this process (through hwnas_trainer.cli.main): for runs that stop at an error."""
+    from hwnas_trainer.cli import main
+    env = {k: v for k, v in os.environ.items() if k != "HWNAS_TRIAL_FILE"}
+    if trial is not None:
+        fd, path = tempfile.mkstemp(prefix="trial-", suffix=".json")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(trial, fh)
+        env["HWNAS_TRIAL_FILE"] = path
+    argv = list(args) + (["--work-dir", work_dir] if work_dir is not None else [])
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv, env)
+    finally:
+        if trial is not None:
+            os.unlink(env["HWNAS_TRIAL_FILE"])
+    return Run(code, out.getvalue(), err.getvalue())
 
 
 def start(args):

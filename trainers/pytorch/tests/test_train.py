@@ -11,7 +11,7 @@ import torch
 
 from hwnas_trainer.ir import nb201_ir, parse_arch
 
-from .support import ARCH, TINY, read_line_within, start, synthetic_data, train
+from .support import ARCH, TINY, read_line_within, start, synthetic_data, train, train_in_process
 
 
 def reports(run):
@@ -103,12 +103,12 @@ class Training(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(w, "checkpoint.pt")))
 
         bad = dict(trial, options={"learning_rate": 0.1})
-        run = train(["--data", self.data], trial=bad, cwd=w)
+        run = train_in_process(["--data", self.data], trial=bad)
         self.assertNotEqual(run.code, 0)
         self.assertIn('unknown trainer option "learning_rate"', run.stderr)
 
         bad = dict(trial, contract="hwnas.trainer/v0")
-        run = train(["--data", self.data], trial=bad, cwd=w)
+        run = train_in_process(["--data", self.data], trial=bad)
         self.assertNotEqual(run.code, 0)
         self.assertIn("this trainer implements \"hwnas.trainer/v1\"", run.stderr)
 
@@ -127,7 +127,7 @@ class Training(unittest.TestCase):
         self.assertIn("fbnet k3_e1_g2,k5_e1_g2,skip,", run.stderr)
 
         wrong = dict(trial, dataset="ImageNet")
-        run = train(["--data", data], trial=wrong)
+        run = train_in_process(["--data", data], trial=wrong)
         self.assertEqual(run.code, 2, run)
         self.assertIn("the trial IR describes fbnet", run.stderr)
 
@@ -135,7 +135,7 @@ class Training(unittest.TestCase):
         w = self.dir("mismatch")
         shutil.copytree(self.dir("full"), w)
         other = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
-        run = train([a if a != ARCH else other for a in self.args] + ["--epochs", "2"], work_dir=w)
+        run = train_in_process([a if a != ARCH else other for a in self.args] + ["--epochs", "2"], work_dir=w)
         self.assertEqual(run.code, 2, run)
         self.assertIn("was written for another configuration (arch: checkpoint", run.stderr)
         self.assertNotIn("Traceback", run.stderr)
@@ -152,9 +152,10 @@ class Training(unittest.TestCase):
             (["--data", self.data, "--arch", ARCH, "--epochs", "1", "--dataset", "ImageNet16-120"],
              "images are (3, 32, 32) (C, H, W) but the nb201 network for ImageNet16-120 takes (3, 16, 16)"),
         ]
-        for args, message in cases:
+        for i, (args, message) in enumerate(cases):
             with self.subTest(args=args):
-                run = train(args, work_dir=self.dir("errors"))
+                # The first two in real processes (exit status, stderr); the rest in this one, to keep the suite fast.
+                run = (train if i < 2 else train_in_process)(args, work_dir=self.dir("errors"))
                 self.assertEqual(run.code, 2, run)
                 self.assertEqual(run.stdout, "")
                 self.assertIn(message, run.stderr)
