@@ -95,7 +95,8 @@ def _options(options, where):
             else:
                 value = typ(value) if typ is not int else int(value)
         except (ValueError, TypeError, argparse.ArgumentTypeError):
-            raise InvalidArgumentError(f'{where}: trainer option "{key}" must be a {typ.__name__}, got {value!r}') from None
+            kind = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[typ]
+            raise InvalidArgumentError(f'{where}: trainer option "{key}" must be {kind}, got {value!r}') from None
         out[name] = value
     return out
 
