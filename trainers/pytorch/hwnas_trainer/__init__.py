@@ -1,0 +1,1 @@
+"""The reference PyTorch trainer of hwnas (contract hwnas.trainer/v1)."""
