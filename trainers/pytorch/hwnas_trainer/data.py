@@ -16,15 +16,19 @@ from .errors import DataError, InvalidArgumentError
 
 
 class Split:
-    """Images (uint8, N x C x H x W) and integer labels (int64, N)."""
+    """Images (uint8, N x C x H x W), integer labels (int64, N) and, for multi-domain sets, the
+    domain of each image (int64, N; None otherwise)."""
 
-    def __init__(self, x, y, where):
+    def __init__(self, x, y, where, d=None):
         if x.shape[0] != y.shape[0]:
             raise DataError(f"{where}: {x.shape[0]} images but {y.shape[0]} labels")
         if x.shape[0] == 0:
             raise DataError(f"{where}: no images")
+        if d is not None and d.shape[0] != y.shape[0]:
+            raise DataError(f"{where}: {y.shape[0]} labels but {d.shape[0]} domain labels")
         self.x = x
         self.y = y
+        self.d = d
 
     def __len__(self):
         return self.x.shape[0]
@@ -74,8 +78,8 @@ def load_dataset(path, valid_fraction, split_seed):
         raise DataError(f"{source}: --valid-fraction {valid_fraction} of {n} training images leaves an empty split")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(split_seed))
     valid_idx, train_idx = perm[:n_valid].sort().values, perm[n_valid:].sort().values
-    return Dataset(Split(train.x[train_idx], train.y[train_idx], source),
-                   Split(train.x[valid_idx], train.y[valid_idx], source), test, source, False)
+    pick = lambda idx: Split(train.x[idx], train.y[idx], source, None if train.d is None else train.d[idx])
+    return Dataset(pick(train_idx), pick(valid_idx), test, source, False)
 
 
 def _load_raw(path):
@@ -135,13 +139,16 @@ def _load_npz(f):
         arrays = {k: z[k] for k in z.files}
     except Exception as e:
         raise DataError(f"{f}: not a readable .npz archive ({type(e).__name__}: {e})") from None
+    def domains(key):  # optional per-image domain labels of a multi-domain set
+        return _labels(arrays[key], f"{f}:{key}") if key in arrays else None
+
     if "x_train" in arrays and "y_train" in arrays:
-        train = Split(_images(arrays["x_train"], f + ":x_train"), _labels(arrays["y_train"], f + ":y_train"), f)
+        train = Split(_images(arrays["x_train"], f + ":x_train"), _labels(arrays["y_train"], f + ":y_train"), f, domains("d_train"))
         test = None
         if "x_test" in arrays or "y_test" in arrays:
             if "x_test" not in arrays or "y_test" not in arrays:
                 raise DataError(f"{f}: has only one of x_test and y_test")
-            test = Split(_images(arrays["x_test"], f + ":x_test"), _labels(arrays["y_test"], f + ":y_test"), f)
+            test = Split(_images(arrays["x_test"], f + ":x_test"), _labels(arrays["y_test"], f + ":y_test"), f, domains("d_test"))
         return train, test, f
     if "x" in arrays and "y" in arrays:
         return Split(_images(arrays["x"], f + ":x"), _labels(arrays["y"], f + ":y"), f), None, f

@@ -125,3 +125,35 @@ def make_synthetic(out, train=1000, test=200, num_classes=10, size=32, seed=0, d
         json.dump({"seed": seed, "classes": num_classes, "size": size, "train": train, "test": test,
                    "domains": [dict(s, name=f"domain{k}") for k, s in enumerate(shifts)]}, fh, indent=1)
     return written
+
+
+def spurious_domains(per_domain, domains, num_classes, size, seed, held_out, spurious=0.9):
+    """One multi-domain set for out-of-distribution tests, as .npz arrays (uint8 NHWC images,
+    int64 labels, `d_train`/`d_test` domains). Each class is a smooth random spatial pattern (the
+    invariant cue), each domain adds its own texture and noise level, and in the training domains a
+    class colour tints an image with probability `spurious` (a cue that predicts the label there and
+    is random in the held-out domain: the classic trap for empirical risk minimisation). Domain
+    `held_out` is the test split; the others are the training split, renumbered 0..domains-2."""
+    rng = np.random.default_rng(seed)
+    patterns = rng.normal(size=(num_classes, size, size))
+    for _ in range(2):  # smooth, so that the patterns survive downsampling
+        patterns = (patterns + np.roll(patterns, 1, 1) + np.roll(patterns, 1, 2) + np.roll(patterns, -1, 1) + np.roll(patterns, -1, 2)) / 5
+    patterns /= patterns.std(axis=(1, 2), keepdims=True)
+    class_tint = rng.uniform(-1.0, 1.0, size=(num_classes, 3))
+    texture = rng.normal(size=(domains, size, size, 3))
+    noise = np.linspace(0.3, 0.8, domains)
+    xs, ys, ds = [], [], []
+    for d in range(domains):
+        y = rng.integers(0, num_classes, size=per_domain)
+        img = patterns[y][:, :, :, None] + 0.6 * texture[d][None] + noise[d] * rng.normal(size=(per_domain, size, size, 3))
+        cue = np.where((rng.random(per_domain) < spurious) & (d != held_out), y, rng.integers(0, num_classes, size=per_domain))
+        img += 1.5 * class_tint[cue][:, None, None, :]
+        xs.append(img)
+        ys.append(y)
+        ds.append(np.full(per_domain, d))
+    x = np.clip(np.rint((np.concatenate(xs) * 0.2 + 0.5) * 255), 0, 255).astype(np.uint8)
+    y = np.concatenate(ys).astype(np.int64)
+    d = np.concatenate(ds).astype(np.int64)
+    test = d == held_out
+    return {"x_train": x[~test], "y_train": y[~test], "d_train": np.where(d[~test] > held_out, d[~test] - 1, d[~test]),
+            "x_test": x[test], "y_test": y[test], "d_test": d[test]}

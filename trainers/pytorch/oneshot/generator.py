@@ -6,7 +6,6 @@ adds the result to its input (G(x) = x + main(x)). The critics are small ConvNet
 then frozen: `ConceptNet` classifies the domain (its 64-d embedding is phi, whose distance the
 generator maximises) and `ClassNet` classifies the label (h, which keeps generated images'
 labels)."""
-from __future__ import annotations
 
 import torch
 import torch.nn as nn

@@ -1,7 +1,6 @@
 """The differentiable pieces of the one-shot searches: the hardware cost expected under the
 architecture distribution, its entropy, NA-DARTS's neighbourhood objective, the gradient-reversal
 layer and the entropic optimal-transport distance NAS-OoD's generator maximises."""
-from __future__ import annotations
 
 from typing import Callable, List, Sequence
 

@@ -20,7 +20,6 @@ Progress: one JSON report per epoch (losses, validation accuracy, entropy, deriv
 its expected cost) and a final report whose `arch` is the derived architecture. The search
 checkpoints each epoch in the work dir and resumes from it.
 """
-from __future__ import annotations
 
 import argparse
 import json
@@ -29,7 +28,8 @@ import os
 import random
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -38,7 +38,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from oneshot.data import ImageSet, load_npz  # noqa: E402
+from hwnas_trainer.data import load_dataset  # noqa: E402
+from hwnas_trainer.errors import TrainerError  # noqa: E402
 from oneshot.generator import ConditionalGenerator, SmallConvNet, freeze  # noqa: E402
 from oneshot.objectives import (derive, expected_cost, grad_reverse, mean_entropy,  # noqa: E402
                                 neighbour_shifts, neighbourhood_loss, sinkhorn_distance)
@@ -46,6 +47,30 @@ from oneshot.supernet import build_supernet  # noqa: E402
 
 CONTRACT = 'hwnas.trainer/v1'
 METHODS = ('darts', 'na-darts', 'nas-ood')
+
+
+@dataclass
+class ImageSet:
+    """Normalised float images, labels and (multi-domain sets) domains, held in memory."""
+    x: torch.Tensor
+    y: torch.Tensor
+    d: Optional[torch.Tensor]
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    def subset(self, idx: torch.Tensor) -> 'ImageSet':
+        return ImageSet(self.x[idx], self.y[idx], None if self.d is None else self.d[idx])
+
+
+def load_images(path: str, valid_fraction: float) -> Tuple[ImageSet, ImageSet, int, int]:
+    """(search set, held-out set, classes, source domains) through the trainer's data layer:
+    the held-out set is the validation split (the test split when `valid_fraction` is 0)."""
+    ds = load_dataset(path, valid_fraction, 0)
+    train = ImageSet(ds.normalise(ds.train.x), ds.train.y, ds.train.d)
+    held = ImageSet(ds.normalise(ds.valid.x), ds.valid.y, ds.valid.d)
+    domains = int(train.d.max()) + 1 if train.d is not None else 1
+    return train, held, ds.num_labels, domains
 
 
 def emit(kind: str, **fields: Any) -> None:
@@ -162,7 +187,9 @@ def save_checkpoint(path: str, state: Dict[str, Any]) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', required=True, help='an .npz image set (or a directory holding one)')
+    p.add_argument('--data', required=True, help='a CIFAR-style pickle-batch directory or an .npz file (d_train/d_test: domains)')
+    p.add_argument('--valid-fraction', type=float, default=0.0,
+                   help='share of the training images held out for accuracy reports (0: the test split)')
     p.add_argument('--width', type=float, default=None, help='NB201: channels of the first stage (16); FBNet: width multiplier (1.0)')
     p.add_argument('--cells', type=int, default=None, help='NB201: cells per stage (5)')
     p.add_argument('--batch-size', type=int, default=64)
@@ -179,8 +206,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         epochs = int(trial['fidelity'].get('epochs', 0))
         if epochs < 1:
             raise BadInput(f'fidelity.epochs must be >= 1, got {epochs}')
-        train, test, classes, domains = load_npz(args.data)
-    except (BadInput, FileNotFoundError, ValueError) as e:
+        train, test, classes, domains = load_images(args.data, args.valid_fraction)
+    except (BadInput, TrainerError) as e:
         log(f'error: {e}')
         return 2
 

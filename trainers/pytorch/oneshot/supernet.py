@@ -4,14 +4,14 @@ candidate operations at once, mixed by a softmax over architecture logits `alpha
 The forward pass takes the logits as an argument, so the same weights can be evaluated at perturbed
 logits (NA-DARTS's neighbours) without touching the parameter.
 """
-from __future__ import annotations
 
-import math
-from typing import Callable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from hwnas_trainer.model import ChannelShuffle
 
 # ---------------------------------------------------------------- NAS-Bench-201
 
@@ -158,16 +158,6 @@ def conv_bn(cin: int, cout: int, k: int, stride: int, groups: int, relu: bool) -
     if relu:
         mods.append(nn.ReLU(inplace=False))
     return nn.Sequential(*mods)
-
-
-class ChannelShuffle(nn.Module):
-    def __init__(self, groups: int):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        return x.view(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
 class FBNetBlock(nn.Module):

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from oneshot import search  # noqa: E402
-from oneshot.data import load_npz, synthetic_domains  # noqa: E402
+from hwnas_trainer.synthetic import spurious_domains  # noqa: E402
 from oneshot.search import one_hot_logits  # noqa: E402
 from oneshot.supernet import NB201Supernet, nb201_format  # noqa: E402
 
@@ -85,8 +85,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for seed in [int(s) for s in args.seeds.split(',')]:
             npz = os.path.join(tmp, f'domains-{seed}.npz')
-            np.savez(npz, **synthetic_domains(args.per_domain, 4, 4, 16, seed=seed, held_out=3, spurious=args.spurious))
-            train, test, classes, _ = load_npz(npz)
+            np.savez(npz, **spurious_domains(args.per_domain, 4, 4, 16, seed=seed, held_out=3, spurious=args.spurious))
+            train, test, classes, _ = search.load_images(npz, 0.0)
             t0 = time.time()
             row = {'seed': seed}
             row['erm'] = train_fixed(FIXED, train, test, classes, args.train_epochs, seed, args.width, args.cells, 32)

@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
 
-from oneshot.data import synthetic_domains  # noqa: E402
+from hwnas_trainer.synthetic import spurious_domains  # noqa: E402
 
 SEARCH = os.path.join(ROOT, 'oneshot', 'search.py')
 PYTHON = '/usr/bin/python3'
@@ -26,7 +26,7 @@ class SearchProgram(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.data = os.path.join(cls.tmp.name, 'multi.npz')
-        np.savez(cls.data, **synthetic_domains(48, 3, 3, 16, seed=0, held_out=2))
+        np.savez(cls.data, **spurious_domains(48, 3, 3, 16, seed=0, held_out=2))
 
     @classmethod
     def tearDownClass(cls):
@@ -118,7 +118,7 @@ class SearchProgram(unittest.TestCase):
         self.assertIn('costTable is [1, 2], the space has [6, 5]', p.stderr)
         p, _ = self.run_search('bad-data', 'darts', 1, data=os.path.join(self.tmp.name, 'missing.npz'))
         self.assertEqual(p.returncode, 2)
-        self.assertIn('missing.npz: no such data file', p.stderr)
+        self.assertIn('missing.npz: no such file or directory', p.stderr)
 
 
 if __name__ == '__main__':
