@@ -9,6 +9,7 @@ import { cancelCommand } from './commands/cancel';
 import { resultsCommand } from './commands/results';
 import { searchCommand } from './commands/search';
 import { benchSearchCommand } from './commands/bench-search';
+import { costModelCommand } from './commands/cost-model';
 
 /** Every subcommand, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   results: resultsCommand,
   search: searchCommand,
   'bench-search': benchSearchCommand,
+  'cost-model': costModelCommand,
 };
 
 const stdio: CommandIO = {
