@@ -10,6 +10,7 @@ import { resultsCommand } from './commands/results';
 import { searchCommand } from './commands/search';
 import { benchSearchCommand } from './commands/bench-search';
 import { costModelCommand } from './commands/cost-model';
+import { calibrateCommand } from './commands/calibrate';
 
 /** Every subcommand, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   search: searchCommand,
   'bench-search': benchSearchCommand,
   'cost-model': costModelCommand,
+  calibrate: calibrateCommand,
 };
 
 const stdio: CommandIO = {

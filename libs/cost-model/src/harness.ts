@@ -24,13 +24,31 @@ export interface EvalSpaceData {
   readonly computed: readonly { readonly name: string; readonly values: Float64Array }[];
   /** Seconds spent building the IR and running the simulators over every row. */
   readonly computeSeconds: number;
+  /** The architecture of each row. */
+  readonly archs: readonly Arch[];
 }
 
 /** The dataset each device-latency table was measured on (its README). */
 const TABLE_DATASET: Readonly<Record<SpaceId, string>> = { nb201: 'cifar10', fbnet: 'cifar100' };
 
-/** Loads a space's device latencies and computes MACs and the simulators' latencies for each row. */
-export function loadEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyTable = loadDeviceLatency(dataDir, space)): EvalSpaceData {
+/** Spaces already loaded in this process, by data directory and space: the data is immutable. */
+const LOADED = new Map<string, EvalSpaceData>();
+
+/**
+ * Loads a space's device latencies and computes MACs and the simulators' latencies for each row
+ * (seconds for NB201's 15,625 cells, so the result is kept for the process's later calls).
+ */
+export function loadEvalSpace(dataDir: string, space: SpaceId, table?: DeviceLatencyTable): EvalSpaceData {
+  const key = `${dataDir}\0${space}`;
+  let data = LOADED.get(key);
+  if (!data || (table && table.file !== data.table.file)) {
+    data = computeEvalSpace(dataDir, space, table ?? loadDeviceLatency(dataDir, space));
+    LOADED.set(key, data);
+  }
+  return data;
+}
+
+function computeEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyTable): EvalSpaceData {
   const dataset = TABLE_DATASET[space];
   let archs: readonly Arch[];
   let searchSpace: SearchSpace;
@@ -63,6 +81,7 @@ export function loadEvalSpace(dataDir: string, space: SpaceId, table: DeviceLate
       { name: FPGA_DEVICE_ID, values: fpga },
     ],
     computeSeconds,
+    archs,
   };
 }
 

@@ -13,3 +13,5 @@ export { spearman, mape, median, kendallTau } from './stats';
 export { loadEvalSpace, evaluateCostModels, newDevicesFromFile, knownDevices, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS } from './harness';
 export type { EvalSpaceData, EvalOptions, EvalRun, EvalFold, EvalSummaryRow, EvalReport } from './harness';
 export { renderEvalMarkdown, reportTimes } from './report';
+export { calibrateDevice, calibrationRows, calibrationReferences, predictedMetricName } from './calibrate';
+export type { CalibrationFile } from './calibrate';
