@@ -3,7 +3,7 @@
  * both simulators), for one held-out device (default pixel3):
  * - fit: FittedCostModel.fit on K = 10 samples (median of 200 fits over different draws);
  * - predict: predictRows over all 15,625 cells (median of 50);
- * - meta-learning of the noise variance on the 12 reference devices (once per reference pool;
+ * - meta-learning of the noise and prior variances on the 12 reference devices (once per reference pool;
  *   3 runs);
  * - building the references (IR, MACs and both simulators over every cell), once.
  *
@@ -25,10 +25,11 @@ const refDevices = data.table.devices.filter((d) => d !== target);
 const refs = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
 
 const metaSeconds: number[] = [];
-let noiseVariance = 0;
+let hyper = { noiseVariance: 0, priorVariance: 0 };
 for (let r = 0; r < 3; r++) {
   const t0 = performance.now();
-  noiseVariance = metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) }).noiseVariance;
+  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) });
+  hyper = { noiseVariance, priorVariance };
   metaSeconds.push((performance.now() - t0) / 1000);
 }
 const fitMs: number[] = [];
@@ -36,7 +37,7 @@ let model: FittedCostModel | undefined;
 for (let seed = 0; seed < 200; seed++) {
   const samples = sampleRows(refs.size, 10, seed).map((row) => ({ row, value: target.latencyMs[row] }));
   const t0 = performance.now();
-  model = FittedCostModel.fit(target.name, refs, samples, { noiseVariance });
+  model = FittedCostModel.fit(target.name, refs, samples, hyper);
   fitMs.push(performance.now() - t0);
 }
 const predictMs: number[] = [];

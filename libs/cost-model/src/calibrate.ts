@@ -74,8 +74,8 @@ export async function calibrateDevice(
     measured.push({ row, value });
   }
   const refs = calibrationReferences(data);
-  const { noiseVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name) });
-  const model = FittedCostModel.fit(backend.describe().id, refs, measured, { noiseVariance });
+  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name) });
+  const model = FittedCostModel.fit(backend.describe().id, refs, measured, { noiseVariance, priorVariance });
   return {
     format: 'hwnas-calibration/1',
     device: backend.describe().id,

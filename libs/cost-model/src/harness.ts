@@ -2,7 +2,7 @@ import { BenchmarkDataError, buildNetworkIR, fbnetSpace, InvalidArgumentError, l
 import type { Arch, DeviceLatencyColumn, DeviceLatencyTable, SearchSpace, SpaceId } from '@hwnas/bench-core';
 import { EYERISS_DEVICE_ID, FPGA_DEVICE_ID, simulateEyeriss, simulateFpga } from '@hwnas/device-backends';
 import { metaLearnNoise, sampleRows } from './meta';
-import { FittedCostModel } from './model';
+import { DEFAULT_PRIOR_VARIANCE, FittedCostModel } from './model';
 import type { ReferenceCosts } from './references';
 import { referenceCosts } from './references';
 import { kendallTau, mape, median, spearman } from './stats';
@@ -95,6 +95,8 @@ export interface EvalOptions {
   readonly newDevice?: DeviceLatencyColumn;
   /** Skip meta-learning and use this noise variance (tests). */
   readonly noiseVariance?: number;
+  /** With `noiseVariance`: the prior variance to use (default DEFAULT_PRIOR_VARIANCE). */
+  readonly priorVariance?: number;
 }
 
 /** One fit: how the prediction over the whole space agrees with the device's real latency. */
@@ -115,6 +117,7 @@ export interface EvalRun {
 export interface EvalFold {
   readonly device: string;
   readonly noiseVariance: number;
+  readonly priorVariance: number;
   readonly metaSeconds: number;
   /** Rank agreement of each computed cost alone (MACs, simulators) with the device. */
   readonly baselines: readonly { readonly name: string; readonly spearman: number; readonly kendall: number }[];
@@ -176,13 +179,16 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
     const refs: ReferenceCosts = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
     const truth = target.latencyMs;
     const m0 = performance.now();
-    const noiseVariance = options.noiseVariance ?? metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) }).noiseVariance;
+    const { noiseVariance, priorVariance } =
+      options.noiseVariance !== undefined
+        ? { noiseVariance: options.noiseVariance, priorVariance: options.priorVariance ?? DEFAULT_PRIOR_VARIANCE }
+        : metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) });
     const metaSeconds = (performance.now() - m0) / 1000;
     const baselines = data.computed.map((c) => ({ name: c.name, spearman: spearman(c.values, truth), kendall: kendallTau(c.values, truth) }));
     const runs: EvalRun[] = [];
     const runOne = (samples: number, draw: number | 'probe', rows: readonly number[]) => {
       const f0 = performance.now();
-      const model = FittedCostModel.fit(target.name, refs, rows.map((row) => ({ row, value: truth[row] })), { noiseVariance });
+      const model = FittedCostModel.fit(target.name, refs, rows.map((row) => ({ row, value: truth[row] })), { noiseVariance, priorVariance });
       const f1 = performance.now();
       const p = model.predictRows(refs);
       const f2 = performance.now();
@@ -201,7 +207,7 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
     };
     if (data.table.probeIndex) runOne(data.table.probeIndex.length, 'probe', data.table.probeIndex);
     for (const k of ks) for (const seed of seeds) runOne(k, seed, sampleRows(data.table.size, k, seed));
-    return { device: target.name, noiseVariance, metaSeconds, baselines, runs };
+    return { device: target.name, noiseVariance, priorVariance, metaSeconds, baselines, runs };
   });
 
   const summary: EvalSummaryRow[] = [];

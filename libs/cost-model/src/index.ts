@@ -7,7 +7,7 @@ export { FittedCostModel, DEFAULT_NOISE_VARIANCE, DEFAULT_PRIOR_VARIANCE } from 
 export type { CostModelOptions, CostSample, CostPrediction, CostModelJson, ReferenceTerm } from './model';
 export { referenceCosts, withoutReferences } from './references';
 export type { ReferenceCosts } from './references';
-export { metaLearnNoise, sampleRows, NOISE_VARIANCE_GRID } from './meta';
+export { metaLearnNoise, sampleRows, NOISE_VARIANCE_GRID, PRIOR_VARIANCE_GRID } from './meta';
 export type { MetaLearnOptions, MetaLearnResult } from './meta';
 export { spearman, mape, median, kendallTau } from './stats';
 export { loadEvalSpace, evaluateCostModels, newDevicesFromFile, knownDevices, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS } from './harness';

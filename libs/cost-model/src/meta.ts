@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Rng } from '@hwnas/bench-core';
-import { DEFAULT_NOISE_VARIANCE, FittedCostModel } from './model';
+import { DEFAULT_NOISE_VARIANCE, DEFAULT_PRIOR_VARIANCE, FittedCostModel } from './model';
 import type { CostSample } from './model';
 import type { ReferenceCosts } from './references';
 import { withoutReferences } from './references';
@@ -7,6 +7,8 @@ import { spearman } from './stats';
 
 /** Noise variances meta-learning chooses from (relative to a device's mean cost squared). */
 export const NOISE_VARIANCE_GRID: readonly number[] = [0.0003, 0.001, 0.003, 0.01, 0.03];
+/** Prior variances of intercept and slope meta-learning chooses from. */
+export const PRIOR_VARIANCE_GRID: readonly number[] = [0.1, 1];
 
 /** How to meta-learn the noise variance across the known devices. */
 export interface MetaLearnOptions {
@@ -17,29 +19,31 @@ export interface MetaLearnOptions {
   /** Random draws per pseudo-new device. Default 3 (seeds 0..2). */
   readonly draws?: number;
   readonly grid?: readonly number[];
+  readonly priorGrid?: readonly number[];
   /** Architectures the Spearman is scored on (a fixed-seed subset, for speed). Default 2000. */
   readonly scoredRows?: number;
 }
 
-/** The chosen noise variance and the mean Spearman of each grid value. */
+/** The chosen hyperparameters and the mean Spearman of each grid point. */
 export interface MetaLearnResult {
   readonly noiseVariance: number;
-  readonly spearmanByNoise: readonly { readonly noiseVariance: number; readonly spearman: number }[];
+  readonly priorVariance: number;
+  readonly spearmanByGrid: readonly { readonly noiseVariance: number; readonly priorVariance: number; readonly spearman: number }[];
 }
 
 /**
- * Learns the model's noise variance from the known devices alone: each known device in turn is
- * held out of the references and predicted from `samples` random rows of its own column, and the
- * grid value with the best mean Spearman over all of them wins. Whatever is being evaluated
+ * Learns the model's noise and prior variances from the known devices alone: each known device in
+ * turn is held out of the references and predicted from `samples` random rows of its own column,
+ * and the grid point with the best mean Spearman over all of them wins. Whatever is being evaluated
  * must not be among `refs` (that is the caller's leave-one-out), so nothing about it leaks in.
  */
 export function metaLearnNoise(refs: ReferenceCosts, options: MetaLearnOptions = {}): MetaLearnResult {
   const devices = options.devices ?? refs.names;
   const k = options.samples ?? 10;
   const draws = options.draws ?? 3;
-  const grid = options.grid ?? NOISE_VARIANCE_GRID;
+  const grid = (options.grid ?? NOISE_VARIANCE_GRID).flatMap((noiseVariance) => (options.priorGrid ?? PRIOR_VARIANCE_GRID).map((priorVariance) => ({ noiseVariance, priorVariance })));
   for (const d of devices) if (!refs.names.includes(d)) throw new InvalidArgumentError(`meta-learning: "${d}" is not a reference column`);
-  if (devices.length < 2) return { noiseVariance: DEFAULT_NOISE_VARIANCE, spearmanByNoise: [] };
+  if (devices.length < 2) return { noiseVariance: DEFAULT_NOISE_VARIANCE, priorVariance: DEFAULT_PRIOR_VARIANCE, spearmanByGrid: [] };
   const scores = grid.map(() => 0);
   // Scored on a fixed subset of rows: the ranking over 2,000 architectures picks the same grid
   // value as over all of them at a fraction of the sorting.
@@ -53,15 +57,15 @@ export function metaLearnNoise(refs: ReferenceCosts, options: MetaLearnOptions =
     for (let seed = 0; seed < draws; seed++) {
       const rows = sampleRows(refs.size, k, seed);
       const samples: CostSample[] = rows.map((row) => ({ row, value: column[row] }));
-      grid.forEach((s2, g) => {
-        const p = FittedCostModel.fit(d, others, samples, { noiseVariance: s2 }).predictRows(othersScored);
+      grid.forEach((hyper, g) => {
+        const p = FittedCostModel.fit(d, others, samples, hyper).predictRows(othersScored);
         scores[g] += spearman(p.mean, truth) / (devices.length * draws);
       });
     }
   }
   let best = 0;
   for (let g = 1; g < grid.length; g++) if (scores[g] > scores[best]) best = g;
-  return { noiseVariance: grid[best], spearmanByNoise: grid.map((s2, g) => ({ noiseVariance: s2, spearman: scores[g] })) };
+  return { ...grid[best], spearmanByGrid: grid.map((hyper, g) => ({ ...hyper, spearman: scores[g] })) };
 }
 
 const SCORED_ROWS_SEED = 20211;

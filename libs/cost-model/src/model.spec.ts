@@ -2,7 +2,7 @@ import { InvalidArgumentError, Rng } from '@hwnas/bench-core';
 import { FittedCostModel } from './model';
 import { referenceCosts } from './references';
 import type { ReferenceCosts } from './references';
-import { metaLearnNoise, NOISE_VARIANCE_GRID, sampleRows } from './meta';
+import { metaLearnNoise, NOISE_VARIANCE_GRID, PRIOR_VARIANCE_GRID, sampleRows } from './meta';
 import { spearman } from './stats';
 
 /** Four synthetic reference devices over 3000 architectures, with unrelated cost profiles. */
@@ -81,9 +81,9 @@ describe('metaLearnNoise', () => {
     // Five devices that are noisy copies of one profile: their noise level is what should be learned.
     const refs = referenceCosts(['p', 'q', 'r', 's', 't'].map((name) => ({ name, values: Float64Array.from(base, (v) => v * Math.exp(0.1 * rng.normal())) })));
     const r = metaLearnNoise(refs, { samples: 10, draws: 2 });
-    expect(r.spearmanByNoise.map((x) => x.noiseVariance)).toEqual([...NOISE_VARIANCE_GRID]);
-    const best = Math.max(...r.spearmanByNoise.map((x) => x.spearman));
-    expect(r.spearmanByNoise.find((x) => x.noiseVariance === r.noiseVariance)!.spearman).toBe(best);
+    expect(r.spearmanByGrid).toHaveLength(NOISE_VARIANCE_GRID.length * PRIOR_VARIANCE_GRID.length);
+    const best = Math.max(...r.spearmanByGrid.map((x) => x.spearman));
+    expect(r.spearmanByGrid.find((x) => x.noiseVariance === r.noiseVariance && x.priorVariance === r.priorVariance)!.spearman).toBe(best);
     expect(metaLearnNoise(refs, { samples: 10, draws: 2 })).toEqual(r);
     expect(() => metaLearnNoise(refs, { devices: ['zzz'] })).toThrow(/"zzz" is not a reference column/);
   });

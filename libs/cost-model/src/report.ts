@@ -33,7 +33,7 @@ export function renderEvalMarkdown(reports: readonly EvalReport[]): string {
     out.push(`| K | ${devices.join(' | ')} |`, `| --- | ${devices.map(() => '---:').join(' | ')} |`);
     for (const s of r.summary) out.push(`| ${s.samples}${s.draws === 'probe' ? ' (probe)' : ''} | ${devices.map((d) => f3(s.spearmanByDevice[d])).join(' | ')} |`);
     out.push(`| MACs | ${r.folds.map((f) => f3(f.baselines.find((b) => b.name === 'macs')?.spearman ?? NaN)).join(' | ')} |`);
-    out.push('', `Noise variance meta-learned per held-out device: ${r.folds.map((f) => `${f.device} ${f.noiseVariance}`).join(', ')}.`);
+    out.push('', `Noise / prior variance meta-learned per held-out device: ${r.folds.map((f) => `${f.device} ${f.noiseVariance} / ${f.priorVariance}`).join(', ')}.`);
     out.push(
       '',
       `Times in this run (2 shared cores): fit median ${t.fitMsMedian.toFixed(2)} ms, predicting all ${r.architectures} architectures median ${t.predictMsMedian.toFixed(1)} ms, ` +
