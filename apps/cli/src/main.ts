@@ -9,6 +9,8 @@ import { cancelCommand } from './commands/cancel';
 import { resultsCommand } from './commands/results';
 import { searchCommand } from './commands/search';
 import { benchSearchCommand } from './commands/bench-search';
+import { costModelCommand } from './commands/cost-model';
+import { calibrateCommand } from './commands/calibrate';
 
 /** Every subcommand, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -21,6 +23,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   results: resultsCommand,
   search: searchCommand,
   'bench-search': benchSearchCommand,
+  'cost-model': costModelCommand,
+  calibrate: calibrateCommand,
 };
 
 const stdio: CommandIO = {

@@ -26,3 +26,5 @@ export type { QueryResult, BenchmarkOptions } from './data/benchmark';
 export { Nb201Tables, NB201_FILES } from './data/nb201-tables';
 export { FbnetLut, FBNET_FILES, fbnetLutKeys, loadFbnetMacro } from './data/fbnet-lut';
 export { resolveDataDir, DATA_DIR_ENV } from './data/files';
+export { loadDeviceLatency, readDeviceLatencyFile, parseDeviceLatency, DEVICE_LATENCY_FILES } from './data/device-latency';
+export type { DeviceLatencyTable, DeviceLatencyColumn } from './data/device-latency';

@@ -1,0 +1,62 @@
+/**
+ * Times the cost model on NAS-Bench-201 (15,625 cells, 15 references: 12 known devices, MACs and
+ * both simulators), for one held-out device (default pixel3):
+ * - fit: FittedCostModel.fit on K = 10 samples (median of 200 fits over different draws);
+ * - predict: predictRows over all 15,625 cells (median of 50);
+ * - meta-learning of the noise and prior variances on the 12 reference devices (once per reference pool;
+ *   3 runs);
+ * - building the references (IR, MACs and both simulators over every cell), once.
+ *
+ *   node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
+ */
+import { loadavg } from 'node:os';
+import { resolveDataDir } from '@hwnas/bench-core';
+import { FittedCostModel, knownDevices, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+const load0 = loadavg()[0];
+const data = loadEvalSpace(resolveDataDir(flag('data')), 'nb201');
+const [target] = knownDevices(data.table, [flag('device') ?? 'pixel3']);
+const refDevices = data.table.devices.filter((d) => d !== target);
+const refs = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+
+const metaSeconds: number[] = [];
+let hyper = { noiseVariance: 0, priorVariance: 0 };
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) });
+  hyper = { noiseVariance, priorVariance };
+  metaSeconds.push((performance.now() - t0) / 1000);
+}
+const fitMs: number[] = [];
+let model: FittedCostModel | undefined;
+for (let seed = 0; seed < 200; seed++) {
+  const samples = sampleRows(refs.size, 10, seed).map((row) => ({ row, value: target.latencyMs[row] }));
+  const t0 = performance.now();
+  model = FittedCostModel.fit(target.name, refs, samples, hyper);
+  fitMs.push(performance.now() - t0);
+}
+const predictMs: number[] = [];
+for (let r = 0; r < 50; r++) {
+  const t0 = performance.now();
+  model!.predictRows(refs);
+  predictMs.push(performance.now() - t0);
+}
+const result = {
+  device: target.name,
+  architectures: refs.size,
+  references: refs.names.length,
+  fitMsMedian: +median(fitMs).toFixed(3),
+  fitMsMax: +Math.max(...fitMs).toFixed(3),
+  predictAllMsMedian: +median(predictMs).toFixed(2),
+  predictAllMsMax: +Math.max(...predictMs).toFixed(2),
+  metaLearnSecondsMedian: +median(metaSeconds).toFixed(2),
+  referencesSeconds: +data.computeSeconds.toFixed(2),
+  loadAverage1mBefore: +load0.toFixed(2),
+  loadAverage1mAfter: +loadavg()[0].toFixed(2),
+};
+console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,269 @@
+import { BenchmarkDataError, buildNetworkIR, fbnetSpace, InvalidArgumentError, loadDeviceLatency, Nb201Tables, nb201Space, networkCost, readDeviceLatencyFile } from '@hwnas/bench-core';
+import type { Arch, DeviceLatencyColumn, DeviceLatencyTable, SearchSpace, SpaceId } from '@hwnas/bench-core';
+import { EYERISS_DEVICE_ID, FPGA_DEVICE_ID, simulateEyeriss, simulateFpga } from '@hwnas/device-backends';
+import { metaLearnNoise, sampleRows } from './meta';
+import { DEFAULT_PRIOR_VARIANCE, FittedCostModel } from './model';
+import type { ReferenceCosts } from './references';
+import { referenceCosts } from './references';
+import { kendallTau, mape, median, spearman } from './stats';
+
+/** Name of the MACs reference column. */
+export const MACS_REFERENCE = 'macs';
+
+/** The K values and seeds the harness uses by default (HELP's setting and around it). */
+export const DEFAULT_SAMPLE_COUNTS: readonly number[] = [5, 10, 20, 50];
+export const DEFAULT_SEEDS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+/** A space's known devices plus the costs hwnas computes for the same architectures. */
+export interface EvalSpaceData {
+  readonly space: SpaceId;
+  /** The dataset the device latencies were measured on (the network the IR is built for). */
+  readonly dataset: string;
+  readonly table: DeviceLatencyTable;
+  /** MACs and each simulator's latency, one value per row of `table`. */
+  readonly computed: readonly { readonly name: string; readonly values: Float64Array }[];
+  /** Seconds spent building the IR and running the simulators over every row. */
+  readonly computeSeconds: number;
+  /** The architecture of each row. */
+  readonly archs: readonly Arch[];
+}
+
+/** The dataset each device-latency table was measured on (its README). */
+const TABLE_DATASET: Readonly<Record<SpaceId, string>> = { nb201: 'cifar10', fbnet: 'cifar100' };
+
+/** Spaces already loaded in this process, by data directory and space: the data is immutable. */
+const LOADED = new Map<string, EvalSpaceData>();
+
+/**
+ * Loads a space's device latencies and computes MACs and the simulators' latencies for each row
+ * (seconds for NB201's 15,625 cells, so the result is kept for the process's later calls).
+ */
+export function loadEvalSpace(dataDir: string, space: SpaceId, table?: DeviceLatencyTable): EvalSpaceData {
+  const key = `${dataDir}\0${space}`;
+  let data = LOADED.get(key);
+  if (!data || (table && table.file !== data.table.file)) {
+    data = computeEvalSpace(dataDir, space, table ?? loadDeviceLatency(dataDir, space));
+    LOADED.set(key, data);
+  }
+  return data;
+}
+
+function computeEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyTable): EvalSpaceData {
+  const dataset = TABLE_DATASET[space];
+  let archs: readonly Arch[];
+  let searchSpace: SearchSpace;
+  if (space === 'nb201') {
+    const index = Nb201Tables.load(dataDir).index;
+    archs = Array.from({ length: table.size }, (_, i) => index.archAt(i));
+    searchSpace = nb201Space;
+  } else {
+    archs = table.archs!;
+    searchSpace = fbnetSpace;
+  }
+  const t0 = performance.now();
+  const macs = new Float64Array(table.size);
+  const eyeriss = new Float64Array(table.size);
+  const fpga = new Float64Array(table.size);
+  archs.forEach((arch, i) => {
+    const ir = buildNetworkIR(searchSpace, arch, dataset);
+    macs[i] = networkCost(ir).macs;
+    eyeriss[i] = simulateEyeriss(ir).latencyMs;
+    fpga[i] = simulateFpga(ir).latencyMs;
+  });
+  const computeSeconds = (performance.now() - t0) / 1000;
+  return {
+    space,
+    dataset,
+    table,
+    computed: [
+      { name: MACS_REFERENCE, values: macs },
+      { name: EYERISS_DEVICE_ID, values: eyeriss },
+      { name: FPGA_DEVICE_ID, values: fpga },
+    ],
+    computeSeconds,
+    archs,
+  };
+}
+
+/** What the harness runs. */
+export interface EvalOptions {
+  readonly sampleCounts?: readonly number[];
+  readonly seeds?: readonly number[];
+  /** Evaluate only these held-out known devices (default: all of them, leave-one-device-out). */
+  readonly devices?: readonly string[];
+  /** A device the user brings: evaluated with every known device as a reference (no leave-out). */
+  readonly newDevice?: DeviceLatencyColumn;
+  /** Skip meta-learning and use this noise variance (tests). */
+  readonly noiseVariance?: number;
+  /** With `noiseVariance`: the prior variance to use (default DEFAULT_PRIOR_VARIANCE). */
+  readonly priorVariance?: number;
+}
+
+/** One fit: how the prediction over the whole space agrees with the device's real latency. */
+export interface EvalRun {
+  readonly samples: number;
+  /** The seed of a random draw, or 'probe' for the table's probe indices. */
+  readonly draw: number | 'probe';
+  readonly spearman: number;
+  readonly kendall: number;
+  readonly mape: number;
+  /** Share of architectures whose real latency lies within predicted mean +- 2 std. */
+  readonly coverage2Std: number;
+  readonly fitMs: number;
+  readonly predictMs: number;
+}
+
+/** Everything about one evaluated device. */
+export interface EvalFold {
+  readonly device: string;
+  readonly noiseVariance: number;
+  readonly priorVariance: number;
+  readonly metaSeconds: number;
+  /** Rank agreement of each computed cost alone (MACs, simulators) with the device. */
+  readonly baselines: readonly { readonly name: string; readonly spearman: number; readonly kendall: number }[];
+  readonly runs: readonly EvalRun[];
+}
+
+/** Means over folds and draws for one K (or the probe set). */
+export interface EvalSummaryRow {
+  readonly samples: number;
+  readonly draws: 'probe' | 'random';
+  readonly spearman: number;
+  readonly kendall: number;
+  readonly mape: number;
+  /** Median over devices of each device's mean MAPE (one device with near-zero latencies can dominate the mean). */
+  readonly mapeMedianDevice: number;
+  readonly coverage2Std: number;
+  /** Mean Spearman per device, for the per-device table. */
+  readonly spearmanByDevice: Readonly<Record<string, number>>;
+}
+
+export interface EvalReport {
+  readonly space: SpaceId;
+  readonly dataset: string;
+  readonly architectures: number;
+  readonly sampleCounts: readonly number[];
+  readonly seeds: readonly number[];
+  readonly folds: readonly EvalFold[];
+  readonly summary: readonly EvalSummaryRow[];
+  readonly baselines: readonly { readonly name: string; readonly spearman: number; readonly kendall: number }[];
+  readonly computeSeconds: number;
+}
+
+/**
+ * Leave-one-device-out evaluation: each known device in turn is the new device; the others,
+ * MACs and the simulators are the references; the noise variance is meta-learned on the other
+ * known devices only; then for every K the model is fitted on K random architectures of the
+ * held-out device (each seed) and, where the table has them, on its probe indices, and scored over
+ * every architecture. With `newDevice`, that device is evaluated against all known devices.
+ */
+export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {}): EvalReport {
+  const ks = options.sampleCounts ?? DEFAULT_SAMPLE_COUNTS;
+  const seeds = options.seeds ?? DEFAULT_SEEDS;
+  const known = data.table.devices;
+  for (const k of ks) {
+    if (!Number.isInteger(k) || k < 2 || k > data.table.size) throw new InvalidArgumentError(`sample count ${k} must be an integer in 2..${data.table.size}`);
+  }
+  let targets: readonly DeviceLatencyColumn[];
+  if (options.newDevice) {
+    if (options.newDevice.latencyMs.length !== data.table.size) {
+      throw new InvalidArgumentError(`device "${options.newDevice.name}" has ${options.newDevice.latencyMs.length} latencies, the ${data.space} table has ${data.table.size} architectures`);
+    }
+    targets = [options.newDevice];
+  } else {
+    targets = knownDevices(data.table, options.devices ?? known.map((d) => d.name));
+  }
+
+  const folds = targets.map((target): EvalFold => {
+    const refDevices = known.filter((d) => d.name !== target.name);
+    const refs: ReferenceCosts = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+    const truth = target.latencyMs;
+    const m0 = performance.now();
+    const { noiseVariance, priorVariance } =
+      options.noiseVariance !== undefined
+        ? { noiseVariance: options.noiseVariance, priorVariance: options.priorVariance ?? DEFAULT_PRIOR_VARIANCE }
+        : metaLearnNoise(refs, { devices: refDevices.map((d) => d.name) });
+    const metaSeconds = (performance.now() - m0) / 1000;
+    const baselines = data.computed.map((c) => ({ name: c.name, spearman: spearman(c.values, truth), kendall: kendallTau(c.values, truth) }));
+    const runs: EvalRun[] = [];
+    const runOne = (samples: number, draw: number | 'probe', rows: readonly number[]) => {
+      const f0 = performance.now();
+      const model = FittedCostModel.fit(target.name, refs, rows.map((row) => ({ row, value: truth[row] })), { noiseVariance, priorVariance });
+      const f1 = performance.now();
+      const p = model.predictRows(refs);
+      const f2 = performance.now();
+      let inside = 0;
+      for (let i = 0; i < truth.length; i++) if (Math.abs(truth[i] - p.mean[i]) <= 2 * p.std[i]) inside++;
+      runs.push({
+        samples,
+        draw,
+        spearman: spearman(p.mean, truth),
+        kendall: kendallTau(p.mean, truth),
+        mape: mape(p.mean, truth),
+        coverage2Std: inside / truth.length,
+        fitMs: f1 - f0,
+        predictMs: f2 - f1,
+      });
+    };
+    if (data.table.probeIndex) runOne(data.table.probeIndex.length, 'probe', data.table.probeIndex);
+    for (const k of ks) for (const seed of seeds) runOne(k, seed, sampleRows(data.table.size, k, seed));
+    return { device: target.name, noiseVariance, priorVariance, metaSeconds, baselines, runs };
+  });
+
+  const summary: EvalSummaryRow[] = [];
+  const summarise = (samples: number, draws: 'probe' | 'random', pick: (r: EvalRun) => boolean) => {
+    const all = folds.flatMap((f) => f.runs.filter(pick));
+    if (all.length === 0) return;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    summary.push({
+      samples,
+      draws,
+      spearman: mean(all.map((r) => r.spearman)),
+      kendall: mean(all.map((r) => r.kendall)),
+      mape: mean(all.map((r) => r.mape)),
+      mapeMedianDevice: median(folds.map((f) => mean(f.runs.filter(pick).map((r) => r.mape)))),
+      coverage2Std: mean(all.map((r) => r.coverage2Std)),
+      spearmanByDevice: Object.fromEntries(folds.map((f) => [f.device, mean(f.runs.filter(pick).map((r) => r.spearman))])),
+    });
+  };
+  if (data.table.probeIndex) summarise(data.table.probeIndex.length, 'probe', (r) => r.draw === 'probe');
+  for (const k of ks) summarise(k, 'random', (r) => r.draw !== 'probe' && r.samples === k);
+  const baselines = data.computed.map((c) => {
+    const rows = folds.map((f) => f.baselines.find((b) => b.name === c.name)!);
+    return { name: c.name, spearman: rows.reduce((a, b) => a + b.spearman, 0) / rows.length, kendall: rows.reduce((a, b) => a + b.kendall, 0) / rows.length };
+  });
+  return { space: data.space, dataset: data.dataset, architectures: data.table.size, sampleCounts: ks, seeds, folds, summary, baselines, computeSeconds: data.computeSeconds };
+}
+
+/**
+ * The devices of a user's latency file (the data directory's format), checked against the known
+ * table of the same space: an fbnet file must list the same architectures in the same order.
+ */
+export function newDevicesFromFile(known: DeviceLatencyTable, file: string): readonly DeviceLatencyColumn[] {
+  let user: DeviceLatencyTable;
+  try {
+    user = readDeviceLatencyFile(file, known.space);
+  } catch (e) {
+    // The file is the caller's argument, not the data directory: a bad one is bad input.
+    if (e instanceof BenchmarkDataError) throw new InvalidArgumentError(`latency file ${e.message}`, { cause: e });
+    throw e;
+  }
+  if (user.size !== known.size) {
+    throw new InvalidArgumentError(`${file}: has ${user.size} architectures, the known ${known.space} table has ${known.size}`);
+  }
+  if (known.space === 'fbnet') {
+    const archs = known.archs!;
+    const k = user.archs!.findIndex((a, i) => a.some((v, j) => v !== archs[i][j]));
+    if (k >= 0) throw new InvalidArgumentError(`${file}: archs[${k}] differs from the known fbnet table's archs[${k}]; list the same architectures in the same order`);
+  }
+  return user.devices;
+}
+
+/** The named devices of a known table; an unknown name is an InvalidArgumentError listing the known ones. */
+export function knownDevices(table: DeviceLatencyTable, names: readonly string[]): DeviceLatencyColumn[] {
+  return names.map((n) => {
+    const d = table.devices.find((x) => x.name === n);
+    if (!d) throw new InvalidArgumentError(`unknown device "${n}"; the ${table.space} table has ${table.devices.map((x) => x.name).join(', ')}`);
+    return d;
+  });
+}

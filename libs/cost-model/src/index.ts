@@ -1,0 +1,17 @@
+/**
+ * @hwnas/cost-model: learns a device's latency (or energy) from a few measured architectures,
+ * using the costs hwnas already knows (known devices, MACs, the simulators) as references, and
+ * the leave-one-device-out harness that scores it.
+ */
+export { FittedCostModel, DEFAULT_NOISE_VARIANCE, DEFAULT_PRIOR_VARIANCE } from './model';
+export type { CostModelOptions, CostSample, CostPrediction, CostModelJson, ReferenceTerm } from './model';
+export { referenceCosts, withoutReferences } from './references';
+export type { ReferenceCosts } from './references';
+export { metaLearnNoise, sampleRows, NOISE_VARIANCE_GRID, PRIOR_VARIANCE_GRID } from './meta';
+export type { MetaLearnOptions, MetaLearnResult } from './meta';
+export { spearman, mape, median, kendallTau } from './stats';
+export { loadEvalSpace, evaluateCostModels, newDevicesFromFile, knownDevices, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS } from './harness';
+export type { EvalSpaceData, EvalOptions, EvalRun, EvalFold, EvalSummaryRow, EvalReport } from './harness';
+export { renderEvalMarkdown, reportTimes } from './report';
+export { calibrateDevice, calibrationRows, calibrationReferences, predictedMetricName } from './calibrate';
+export type { CalibrationFile } from './calibrate';
