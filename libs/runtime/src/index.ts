@@ -11,6 +11,7 @@ export type { TrialJournal } from './ports/trial-journal';
 export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-evaluator';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
+export { loopSettings } from './search-run';
 export { Coordinator, DEFAULT_TASK_TIMEOUT_MS, SearchNotFoundError, RequestIdConflictError } from './coordinator';
 export type { CoordinatorLog, CoordinatorOptions, SearchFactory, SearchState, SearchView, SearchUpdate, SubmitOptions } from './coordinator';
 export { startWorker, WORKER_SPAN_NAME } from './worker-loop';
