@@ -12,8 +12,14 @@ export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { loopSettings } from './search-run';
-export { Coordinator, DEFAULT_TASK_TIMEOUT_MS, SearchNotFoundError, RequestIdConflictError } from './coordinator';
-export type { CoordinatorLog, CoordinatorOptions, SearchFactory, SearchState, SearchView, SearchUpdate, SubmitOptions } from './coordinator';
+export { Coordinator } from './coordinator';
+export { DEFAULT_TASK_TIMEOUT_MS, SearchNotFoundError, SearchNotFinishedError, RequestIdConflictError } from './coordinator-options';
+export type { CoordinatorLog, CoordinatorOptions, SearchFactory, SubmitOptions } from './coordinator-options';
+export type { SearchState } from './search-record';
+export type { SearchView, SearchUpdate } from './search-view';
+export type { FailureCode, FinishStatus } from './search-outcome';
+export type { Clock } from './ports/clock';
+export { systemClock } from './ports/clock';
 export { startWorker, WORKER_SPAN_NAME } from './worker-loop';
 export type { WorkerOptions } from './worker-loop';
 export { InMemoryTaskQueue } from './in-memory/task-queue';
