@@ -1,4 +1,5 @@
 import type { Arch } from '@hwnas/bench-core';
+import type { SearchProblem } from '@hwnas/search';
 import type { EvaluatedArch, RunCounts } from './search-run';
 import { searchOutcome } from './search-outcome';
 import type { FailureCode } from './search-outcome';
@@ -9,6 +10,8 @@ import type { SearchSpec } from './search-spec';
 export interface SearchView {
   readonly searchId: string;
   readonly spec: SearchSpec;
+  /** The validated problem (objective directions, constraints, reward); absent when the search could not be set up. */
+  readonly problem?: SearchProblem;
   readonly state: SearchState;
   readonly counts: RunCounts;
   readonly submittedAt: number;
@@ -56,6 +59,7 @@ export function viewOf(record: SearchRecord, now: number): SearchView {
   return {
     searchId: record.searchId,
     spec: record.spec,
+    ...(run ? { problem: run.problem } : {}),
     state: record.state,
     counts,
     submittedAt: record.submittedAt,

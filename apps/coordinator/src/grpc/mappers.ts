@@ -5,12 +5,13 @@
 import { costMetricInfo, getSpace, InvalidArgumentError, spaceSize } from '@hwnas/bench-core';
 import type { MetricInfo, QueryResult, SearchSpace } from '@hwnas/bench-core';
 import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
-import { isFeasible, parseConstraint, parseObjective } from '@hwnas/search';
+import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import {
   AccuracySource,
   DeviceKind,
   Direction,
+  FinishReason,
   MetricKind,
   SearchMode,
   SearchState,
@@ -147,27 +148,30 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
   };
 }
 
-const HIGHER_IS_BETTER = /accuracy|naswot|reward/;
-
-/** The request with every default applied, rebuilt from the normalized spec. */
-export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest): SubmitSearchRequest {
+/**
+ * The request with every default applied, rebuilt from the normalized spec and the validated
+ * problem (objective directions and the reward come from the problem, as the search uses them).
+ */
+export function resolvedRequest(spec: SearchSpec, problem: SearchProblem | undefined, original?: SubmitSearchRequest): SubmitSearchRequest {
   return SubmitSearchRequest.fromPartial({
     space: spec.space,
     dataset: spec.dataset,
     strategy: spec.strategy,
     strategyOptions: { ...spec.strategyOptions },
-    objectives: spec.objectives.map((o) => {
+    objectives: spec.objectives.map((o, i) => {
       const p = parseObjective(o);
-      const dir = p.direction ?? (HIGHER_IS_BETTER.test(p.metric) ? 'max' : 'min');
-      return { metric: p.metric, direction: dir === 'max' ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE };
+      const dir = problem?.objectives[i]?.direction ?? p.direction;
+      return { metric: p.metric, direction: dir === 'max' ? Direction.DIRECTION_MAXIMIZE : dir === 'min' ? Direction.DIRECTION_MINIMIZE : Direction.DIRECTION_UNSPECIFIED };
     }),
     constraints: spec.constraints.map((c) => {
       const p = parseConstraint(c);
       return { metric: p.metric, upperBound: p.bound };
     }),
-    ...(spec.reward
-      ? { reward: { accuracyMetric: parseObjective(spec.objectives[0]).metric, costMetric: spec.reward.cost, targetCost: spec.reward.targetCost, exponent: spec.reward.exponent ?? -0.07 } }
-      : {}),
+    ...(problem?.reward
+      ? { reward: { accuracyMetric: problem.reward.accuracy, costMetric: problem.reward.cost, targetCost: problem.reward.targetCost, exponent: problem.reward.exponent } }
+      : spec.reward
+        ? { reward: { accuracyMetric: parseObjective(spec.objectives[0]).metric, costMetric: spec.reward.cost, targetCost: spec.reward.targetCost, ...(spec.reward.exponent !== undefined ? { exponent: spec.reward.exponent } : {}) } }
+        : {}),
     budget: spec.budget,
     maxInFlight: spec.maxInFlight,
     seed: spec.seed,
@@ -182,18 +186,17 @@ export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest
   });
 }
 
-/** Feasibility of metrics under a spec's constraints (the problem's rule, from the spec alone). */
-function feasibilityOf(spec: SearchSpec): (e: EvaluatedArch) => boolean {
-  const problem = { objectives: [], constraints: spec.constraints.map(parseConstraint) } as unknown as SearchProblem;
-  return (e) => e.status === 'ok' && e.need === 'full' && isFeasible(problem, e.metrics);
+/** Feasibility of a trial under the search's problem (none without one: nothing was evaluated). */
+function feasibilityOf(problem: SearchProblem | undefined): (e: EvaluatedArch) => boolean {
+  return (e) => problem !== undefined && e.status === 'ok' && e.need === 'full' && isFeasible(problem, e.metrics);
 }
 
 /**
  * Whether a cost query was screened out: a cost metric it returned breaks a constraint, so
  * cost-first screening rejects the architecture without computing its accuracy.
  */
-function screenedBy(spec: SearchSpec): (e: EvaluatedArch) => boolean {
-  const bounds = spec.constraints.map(parseConstraint);
+function screenedBy(problem: SearchProblem | undefined): (e: EvaluatedArch) => boolean {
+  const bounds = problem?.constraints ?? [];
   return (e) => e.need === 'costs' && e.status === 'ok' && bounds.some((c) => e.metrics?.[c.metric] !== undefined && e.metrics[c.metric] > c.bound);
 }
 
@@ -203,8 +206,8 @@ function screenedBy(spec: SearchSpec): (e: EvaluatedArch) => boolean {
  * trial answered from another trial's evaluation of the same architecture, `screened` a cost query
  * whose costs break a constraint (cost-first screening rejects the architecture there).
  */
-export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, screened = false): Trial {
-  const reward = spec.reward && e.metrics ? rewardOf(spec, e.metrics) : undefined;
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false): Trial {
+  const reward = problem?.reward && e.metrics ? scalarScore(problem, e.metrics) : undefined;
   return {
     trialId: String(e.trialId),
     askIndex: e.trialId,
@@ -217,27 +220,19 @@ export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, 
     feasible,
     screened,
     cached: e.cached === true,
-    ...(reward !== undefined ? { reward } : {}),
+    ...(reward !== undefined && !Number.isNaN(reward) ? { reward } : {}),
     deviceId: spec.devices.join(','),
     askedAtMs: e.askedAt ?? 0,
     toldAtMs: e.toldAt ?? e.at ?? 0,
   };
 }
 
-function rewardOf(spec: SearchSpec, metrics: Readonly<Record<string, number>>): number | undefined {
-  const r = spec.reward!;
-  const acc = metrics[parseObjective(spec.objectives[0]).metric];
-  const cost = metrics[r.cost];
-  if (acc === undefined || cost === undefined) return undefined;
-  return acc * (cost / r.targetCost) ** (r.exponent ?? -0.07);
-}
-
-/** Maps told trials (`history[from..to)`, tell order) to proto Trials. */
-export function toTrials(spec: SearchSpec, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
-  const feasible = feasibilityOf(spec);
-  const screened = screenedBy(spec);
+/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials. */
+export function toTrials(view: Pick<SearchView, 'spec' | 'problem'>, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
+  const feasible = feasibilityOf(view.problem);
+  const screened = screenedBy(view.problem);
   const out: Trial[] = [];
-  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), spec, screened(history[i])));
+  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i])));
   return out;
 }
 
@@ -290,22 +285,39 @@ export function toCounts(view: SearchView): SearchCounts {
 
 /** Best-so-far or Pareto set, with tell indices looked up in the history. */
 export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[]): Incumbent {
-  const feasible = feasibilityOf(view.spec);
+  const feasible = feasibilityOf(view.problem);
   const index = new Map<number, number>();
   history.forEach((h, i) => index.set(h.trialId, i));
-  const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec);
+  const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec, view.problem);
   return { ...(view.best ? { best: trial(view.best) } : {}), paretoSet: (view.pareto ?? []).map(trial) };
+}
+
+/** How a search ended, as the API's type (UNSPECIFIED while it has not). */
+export function toFinishReason(view: SearchView): FinishReason {
+  if (view.finishedAt === undefined) return FinishReason.FINISH_REASON_UNSPECIFIED;
+  if (view.state === 'cancelled') return FinishReason.FINISH_REASON_CANCELLED;
+  if (view.state === 'failed') return view.failureCode === 'no_feasible_architecture' ? FinishReason.FINISH_REASON_NO_FEASIBLE_ARCHITECTURE : FinishReason.FINISH_REASON_FAILED;
+  return FinishReason.FINISH_REASON_COMPLETED;
+}
+
+/**
+ * What went wrong with a failed search: its failure code (`too_many_failures`,
+ * `no_feasible_architecture`) or, for one that could not be set up, `failed_precondition`.
+ */
+export function toFailure(view: SearchView): { code: string; message: string } | undefined {
+  if (view.state !== 'failed') return undefined;
+  return { code: view.failureCode ?? 'failed_precondition', message: view.finishReason ?? 'failed' };
 }
 
 /** The proto record of a search. */
 export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): Search {
   const original = view.attachment !== undefined ? SubmitSearchRequest.fromJSON(view.attachment) : undefined;
-  const failure = view.state === 'failed' ? { code: view.failureCode ?? 'internal', message: view.finishReason ?? 'failed' } : undefined;
+  const failure = toFailure(view);
   return {
     searchId: view.searchId,
     state: toState(view),
     ...(original ? { request: original } : {}),
-    resolvedRequest: resolvedRequest(view.spec, original),
+    resolvedRequest: resolvedRequest(view.spec, view.problem, original),
     counts: toCounts(view),
     incumbent: toIncumbent(view, history),
     ...(view.recommended ? { recommended: { arch: getSpace(view.spec.space).format(view.recommended) } } : {}),
@@ -316,6 +328,7 @@ export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): S
     stopReason: toStopReason(view),
     ...(failure ? { failure } : {}),
     cancelReason: view.state === 'cancelled' ? (view.finishReason ?? '') : '',
+    finishReason: toFinishReason(view),
   };
 }
 
@@ -327,7 +340,8 @@ export function fromQueryRequest(req: QueryRequest): { space: SearchSpace; datas
   if (!a) throw bad('architecture', 'one of arch or nb201_index is required');
   if (a.$case === 'nb201Index') {
     if (space.id !== 'nb201') throw bad('nb201_index', 'is only defined for space nb201');
-    if (a.value > 15624) throw bad('nb201_index', `must be in 0..15624, got ${a.value}`);
+    const last = Number(spaceSize(space)) - 1;
+    if (a.value > last) throw bad('nb201_index', `must be in 0..${last}, got ${a.value}`);
     return { space, dataset, arch: a.value };
   }
   try {
