@@ -8,7 +8,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { bearerTokenGuard } from './grpc/auth';
 import { createBenchmarkHandlers } from './grpc/benchmark-service';
-import type { LiveDevice, RequestLimits } from './grpc/mappers';
+import type { LiveDevice } from './grpc/benchmark-mappers';
+import type { RequestLimits } from './grpc/mappers';
 import { createSearchHandlers } from './grpc/search-service';
 import { withStatus } from './grpc/status';
 

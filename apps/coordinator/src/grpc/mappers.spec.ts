@@ -6,7 +6,8 @@ import { normalizeSearchSpec } from '@hwnas/runtime';
 import type { EvaluatedArch, SearchView } from '@hwnas/runtime';
 import { createProblem } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
-import { fromSubmitRequest, resolvedRequest, toDeviceInfo, toSearch, toTrials } from './mappers';
+import { toDeviceInfo } from './benchmark-mappers';
+import { fromSubmitRequest, resolvedRequest, toSearch, toTrials } from './mappers';
 
 const METRICS = [...ACCURACY_METRICS, costMetricInfo('raspi4_latency')];
 const problemOf = (spec: { objectives: readonly string[]; constraints: readonly string[]; mode?: string }): SearchProblem =>

@@ -2,25 +2,21 @@
  * The only place where proto types meet domain types: proto requests -> runtime inputs (with
  * presence checks that name the proto field), runtime views -> proto records.
  */
-import { costMetricInfo, getSpace, InvalidArgumentError, spaceSize } from '@hwnas/bench-core';
-import type { MetricInfo, QueryResult, SearchSpace } from '@hwnas/bench-core';
+import { getSpace } from '@hwnas/bench-core';
 import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
 import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import {
   AccuracySource,
-  DeviceKind,
   Direction,
-  FinishReason,
-  MetricKind,
   SearchMode,
-  SearchState,
-  StopReason,
   SubmitSearchRequest,
   TrialNeed,
   TrialStatus,
 } from '@hwnas/proto';
-import type { DeviceInfo, Incumbent, QueryRequest, QueryResponse, Search, SearchCounts, SpaceInfo, Trial } from '@hwnas/proto';
+import type { Incumbent, Search, Trial } from '@hwnas/proto';
+import { toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
+import { bad, requireString, requireUint } from './fields';
 
 /** Server-side limits on requests, besides the runtime's {@link SearchLimits}. */
 export interface RequestLimits extends SearchLimits {
@@ -42,20 +38,6 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
   maxResultsPage: 10_000,
   maxSearchesPage: 1_000,
 };
-
-const bad = (field: string, why: string) => new InvalidArgumentError(`${field}: ${why}`);
-
-function requireString(v: string, field: string): string {
-  if (!v) throw bad(field, 'is required');
-  return v;
-}
-
-function requireUint(v: number | undefined, field: string, min: number, max: number, limitName?: string): number {
-  if (v === undefined) throw bad(field, 'is required');
-  if (v < min) throw bad(field, `must be at least ${min}, got ${v}`);
-  if (v > max) throw bad(field, `must be at most ${max}${limitName ? ` (the server's ${limitName} limit)` : ''}, got ${v}`);
-  return v;
-}
 
 /** What {@link fromSubmitRequest} returns: the runtime input and what the coordinator keeps. */
 export interface SubmitInput {
@@ -236,53 +218,6 @@ export function toTrials(view: Pick<SearchView, 'spec' | 'problem'>, history: re
   return out;
 }
 
-/** Runtime state -> proto state. */
-export function toState(view: SearchView): SearchState {
-  switch (view.state) {
-    case 'pending':
-      return SearchState.SEARCH_STATE_PENDING;
-    case 'running':
-      return SearchState.SEARCH_STATE_RUNNING;
-    case 'succeeded':
-      return SearchState.SEARCH_STATE_SUCCEEDED;
-    case 'failed':
-      return SearchState.SEARCH_STATE_FAILED;
-    case 'cancelled':
-      return SearchState.SEARCH_STATE_CANCELLED;
-  }
-}
-
-/** Proto state -> runtime state, for ListSearches filters; undefined for UNSPECIFIED. */
-export function fromState(s: SearchState): SearchView['state'] | undefined {
-  const states: Partial<Record<SearchState, SearchView['state']>> = {
-    [SearchState.SEARCH_STATE_PENDING]: 'pending',
-    [SearchState.SEARCH_STATE_RUNNING]: 'running',
-    [SearchState.SEARCH_STATE_SUCCEEDED]: 'succeeded',
-    [SearchState.SEARCH_STATE_FAILED]: 'failed',
-    [SearchState.SEARCH_STATE_CANCELLED]: 'cancelled',
-  };
-  return states[s];
-}
-
-/** Why a SUCCEEDED search stopped; UNSPECIFIED for any other state. */
-export function toStopReason(view: SearchView): StopReason {
-  if (view.state !== 'succeeded') return StopReason.STOP_REASON_UNSPECIFIED;
-  if (view.finishReason === 'budget') return StopReason.STOP_REASON_BUDGET;
-  if (view.finishReason === 'exhausted') return StopReason.STOP_REASON_EXHAUSTED;
-  if (view.finishReason === 'cost-queries') return StopReason.STOP_REASON_COST_QUERY_LIMIT;
-  return StopReason.STOP_REASON_UNSPECIFIED;
-}
-
-/** A view's counters as proto counts (in flight: full evaluations and cost queries). */
-export function toCounts(view: SearchView): SearchCounts {
-  return {
-    evaluationsDone: view.counts.evaluationsDone,
-    evaluationsFailed: view.counts.evaluationsFailed,
-    evaluationsInFlight: view.counts.inFlight,
-    costQueries: view.counts.costQueries,
-  };
-}
-
 /** Best-so-far or Pareto set, with tell indices looked up in the history. */
 export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[]): Incumbent {
   const feasible = feasibilityOf(view.problem);
@@ -290,23 +225,6 @@ export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[])
   history.forEach((h, i) => index.set(h.trialId, i));
   const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec, view.problem);
   return { ...(view.best ? { best: trial(view.best) } : {}), paretoSet: (view.pareto ?? []).map(trial) };
-}
-
-/** How a search ended, as the API's type (UNSPECIFIED while it has not). */
-export function toFinishReason(view: SearchView): FinishReason {
-  if (view.finishedAt === undefined) return FinishReason.FINISH_REASON_UNSPECIFIED;
-  if (view.state === 'cancelled') return FinishReason.FINISH_REASON_CANCELLED;
-  if (view.state === 'failed') return view.failureCode === 'no_feasible_architecture' ? FinishReason.FINISH_REASON_NO_FEASIBLE_ARCHITECTURE : FinishReason.FINISH_REASON_FAILED;
-  return FinishReason.FINISH_REASON_COMPLETED;
-}
-
-/**
- * What went wrong with a failed search: its failure code (`too_many_failures`,
- * `no_feasible_architecture`) or, for one that could not be set up, `failed_precondition`.
- */
-export function toFailure(view: SearchView): { code: string; message: string } | undefined {
-  if (view.state !== 'failed') return undefined;
-  return { code: view.failureCode ?? 'failed_precondition', message: view.finishReason ?? 'failed' };
 }
 
 /** The proto record of a search. */
@@ -329,94 +247,5 @@ export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): S
     ...(failure ? { failure } : {}),
     cancelReason: view.state === 'cancelled' ? (view.finishReason ?? '') : '',
     finishReason: toFinishReason(view),
-  };
-}
-
-/** A QueryRequest's architecture as the bench-core query expects it. */
-export function fromQueryRequest(req: QueryRequest): { space: SearchSpace; dataset: string; arch: ReturnType<SearchSpace['parse']> | number } {
-  const space = getSpace(requireString(req.space, 'space'));
-  const dataset = requireString(req.dataset, 'dataset');
-  const a = req.architecture;
-  if (!a) throw bad('architecture', 'one of arch or nb201_index is required');
-  if (a.$case === 'nb201Index') {
-    if (space.id !== 'nb201') throw bad('nb201_index', 'is only defined for space nb201');
-    const last = Number(spaceSize(space)) - 1;
-    if (a.value > last) throw bad('nb201_index', `must be in 0..${last}, got ${a.value}`);
-    return { space, dataset, arch: a.value };
-  }
-  try {
-    return { space, dataset, arch: space.parse(requireString(a.value, 'arch')) };
-  } catch (e) {
-    throw bad('arch', (e as Error).message);
-  }
-}
-
-/** What `hwnas query --json` prints, as a QueryResponse. */
-export function toQueryResponse(q: QueryResult): QueryResponse {
-  return {
-    space: q.space,
-    dataset: q.dataset,
-    arch: { arch: q.arch, ...(q.index !== undefined ? { nb201Index: q.index } : {}) },
-    accuracyPercent: { ...q.accuracy },
-    costs: { ...q.costs },
-    flopsMillions: q.flops,
-    paramsMillions: q.params,
-    ...(q.train_time_s !== undefined ? { trainTimeS: q.train_time_s } : {}),
-  };
-}
-
-const METRIC_KIND: Record<MetricInfo['kind'], MetricKind> = {
-  accuracy: MetricKind.METRIC_KIND_ACCURACY,
-  cost: MetricKind.METRIC_KIND_COST,
-  model: MetricKind.METRIC_KIND_MODEL,
-  time: MetricKind.METRIC_KIND_TIME,
-};
-
-/** A space with its datasets and the metrics `metricsOf` reports for each (skipped when it throws). */
-export function toSpaceInfo(space: SearchSpace, metricsOf: (dataset: string) => readonly MetricInfo[] | undefined): SpaceInfo {
-  return {
-    id: space.id,
-    decisions: space.decisions.map((d) => ({ name: d.name, options: [...d.options] })),
-    size: spaceSize(space).toString(),
-    datasets: space.datasets.map((d) => ({
-      name: d.name,
-      inputHw: d.inputHw,
-      inputChannels: d.inputChannels,
-      numClasses: d.numClasses,
-      metrics: (metricsOf(d.name) ?? []).map((m) => ({ name: m.name, unit: m.unit, kind: METRIC_KIND[m.kind], higherIsBetter: m.higherIsBetter, description: m.description })),
-    })),
-  };
-}
-
-/** A live device as ListDevices reports it (folded from agents' heartbeats). */
-export interface LiveDevice {
-  readonly deviceId: string;
-  /** The backend its agents run (`host-cpu` for a board registered as `edge-arm64`); the id itself for agents that predate the field. */
-  readonly backend: string;
-  readonly kind: 'measured' | 'simulated' | 'replay';
-  /** What the device or hardware model is, from its backend ('' when its agents predate the field). */
-  readonly description: string;
-  /** Search metric names it reports (`eyeriss_latency`, ...). */
-  readonly metrics: readonly string[];
-  readonly supports: readonly { readonly space: string; readonly datasets: readonly string[] }[];
-  readonly agentCount: number;
-  readonly lastHeartbeatAtMs: number;
-}
-
-/** A live device as ListDevices returns it (units and descriptions from the metric names). */
-export function toDeviceInfo(d: LiveDevice): DeviceInfo {
-  const kind = d.kind === 'measured' ? DeviceKind.DEVICE_KIND_MEASURED : d.kind === 'simulated' ? DeviceKind.DEVICE_KIND_SIMULATED : DeviceKind.DEVICE_KIND_REPLAY;
-  return {
-    deviceId: d.deviceId,
-    backend: d.backend,
-    kind,
-    description: d.description,
-    metrics: d.metrics.map((m) => {
-      const info = costMetricInfo(m);
-      return { name: m, unit: info.unit, description: info.description };
-    }),
-    supports: d.supports.map((s) => ({ space: s.space, datasets: [...s.datasets] })),
-    agentCount: d.agentCount,
-    lastHeartbeatAtMs: d.lastHeartbeatAtMs,
   };
 }

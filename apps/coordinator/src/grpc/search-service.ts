@@ -19,7 +19,8 @@ import type {
 } from '@hwnas/proto';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { fromState, fromSubmitRequest, toCounts, toFailure, toFinishReason, toIncumbent, toSearch, toState, toStopReason, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
+import { fromSubmitRequest, toIncumbent, toSearch, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
+import { fromState, toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import type { RequestLimits } from './mappers';
 import { callerTraceparent } from './tracing';
 
