@@ -1,8 +1,33 @@
+import * as path from 'node:path';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import type { ClientDuplexStream, ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { FinishReason, SearchState } from '@hwnas/proto';
 import type { GetSearchResponse, SubmitSearchResponse } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
 import { rpc, runCliProcess, searchRequest, startCoordinator, startWorkerProc, uniquePrefix, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
+import { REPO } from './support';
+
+/** The services a server lists through gRPC reflection (v1). */
+async function reflectedServices(port: number): Promise<string[]> {
+  const def = loadSync(path.join(REPO, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'), { keepCase: true });
+  const pkg = loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: ServiceClientConstructor } } } };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, credentials.createInsecure());
+  try {
+    const call = (client as unknown as { ServerReflectionInfo(): ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
+    const reply = new Promise<string[]>((resolve, reject) => {
+      call.once('data', (d) => resolve((d.list_services_response?.service ?? []).map((s: { name: string }) => s.name)));
+      call.once('error', reject);
+    });
+    call.write({ list_services: '' });
+    const names = await reply;
+    call.end();
+    return names;
+  } finally {
+    client.close();
+  }
+}
 
 describe('operations against a cluster (real nats-server, coordinator and worker processes)', () => {
   it('list, delete, impossible and unreachable bounds: through the CLI as a process, and across a coordinator restart', async () => {
@@ -13,6 +38,8 @@ describe('operations against a cluster (real nats-server, coordinator and worker
     try {
       coord = await startCoordinator(nats.url, prefix);
       const c = coord;
+      // Health is listed by reflection, next to the API's services.
+      expect(await reflectedServices(c.port)).toEqual(expect.arrayContaining(['grpc.health.v1.Health', 'hwnas.v1.SearchService', 'hwnas.v1.BenchmarkService']));
       const cli = (...args: string[]) => runCliProcess([...args, '--coordinator', `127.0.0.1:${c.port}`]);
 
       // A bound below the least latency of the space is refused at submit: exit 2, one clear line.
