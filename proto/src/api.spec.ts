@@ -137,6 +137,7 @@ describe('@hwnas/proto over loopback', () => {
       },
       listSearches: unimplemented,
       cancelSearch: unimplemented,
+      deleteSearch: unimplemented,
       getResults: unimplemented,
     };
     const benchmark: BenchmarkServiceServer = {

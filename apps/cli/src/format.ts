@@ -10,3 +10,11 @@ export function fmt(v: number | undefined, digits = 4): string {
   if (v === undefined || Number.isNaN(v)) return '-';
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(Math.max(digits, 1) + Math.max(0, Math.floor(Math.log10(Math.abs(v))) + 1))));
 }
+
+/**
+ * A number for machine-readable output (CSV): every digit a double holds (15 significant), none
+ * of the binary noise past them (0.1 + 0.2 prints 0.3, not 0.30000000000000004).
+ */
+export function plainNumber(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(15))) : String(v);
+}

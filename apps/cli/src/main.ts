@@ -6,6 +6,8 @@ import { measureCommand } from './commands/measure';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { cancelCommand } from './commands/cancel';
+import { listCommand } from './commands/list';
+import { deleteCommand } from './commands/delete';
 import { resultsCommand } from './commands/results';
 import { searchCommand } from './commands/search';
 import { benchSearchCommand } from './commands/bench-search';
@@ -20,6 +22,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: statusCommand,
   watch: watchCommand,
   cancel: cancelCommand,
+  list: listCommand,
+  delete: deleteCommand,
   results: resultsCommand,
   search: searchCommand,
   'bench-search': benchSearchCommand,
@@ -67,7 +71,9 @@ export async function main(argv: readonly string[], io: CommandIO = stdio): Prom
     return await command.run(rest, io);
   } catch (e) {
     if (isNasError(e)) {
-      io.err(`hwnas ${name}: error: ${e.message}`);
+      // One prefix: messages that already name the command are not prefixed again.
+      const message = e.message.startsWith(`hwnas ${name}: `) ? e.message.slice(`hwnas ${name}: `.length) : e.message;
+      io.err(`hwnas ${name}: error: ${message}`);
       return e.code === 'invalid_argument' ? 2 : 1;
     }
     io.err(`hwnas ${name}: internal error: ${(e as Error)?.stack ?? String(e)}`);

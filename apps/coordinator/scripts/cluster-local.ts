@@ -5,15 +5,18 @@
  * own process with its own NATS user, then prints how to submit a search. Ctrl-C stops it all.
  *
  *   node --import tsx apps/coordinator/scripts/cluster-local.ts [--workers 2] [--listen 127.0.0.1:50051]
- *     [--nats-port N] [--device asic-eyeriss] [--data DIR] [--demo] [--exit-after-demo]
+ *     [--nats-port N] [--device asic-eyeriss] [--data DIR] [--state-dir DIR] [--demo] [--exit-after-demo]
  *
+ * --state-dir DIR keeps the JetStream store (every search's journal, so every search), the logs and
+ * the API token in DIR instead of a fresh temp dir: started again with the same DIR, the cluster's
+ * coordinator recovers every search (running ones go on where they stopped).
  * --demo submits an example search (rea on nb201/cifar10 with eyeriss costs) and follows it;
  * --exit-after-demo then stops the cluster (exit 0 when the search succeeded).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     'nats-port': { type: 'string' },
     device: { type: 'string', default: 'asic-eyeriss' },
     data: { type: 'string' },
+    'state-dir': { type: 'string' },
     demo: { type: 'boolean', default: false },
     'exit-after-demo': { type: 'boolean', default: false },
   },
@@ -36,7 +40,8 @@ const { values } = parseArgs({
 
 const REPO = path.resolve(__dirname, '../../..');
 const CONF = path.join(__dirname, '../config/nats-local.conf');
-const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-cluster-'));
+const dir = values['state-dir'] ? path.resolve(String(values['state-dir'])) : mkdtempSync(path.join(tmpdir(), 'hwnas-cluster-'));
+mkdirSync(dir, { recursive: true });
 const children: { name: string; child: ChildProcess }[] = [];
 const say = (s: string) => process.stdout.write(s + '\n');
 
@@ -47,7 +52,7 @@ function start(name: string, app: string, args: string[], env: Record<string, st
     env: { ...process.env, ...env, ...(values.data ? { HWNAS_DATA: values.data } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const out = createWriteStream(log);
+  const out = createWriteStream(log, { flags: 'a' });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   children.push({ name, child });
@@ -132,7 +137,7 @@ async function main() {
   const pass = { coordinator: randomBytes(12).toString('hex'), worker: randomBytes(12).toString('hex'), agent: randomBytes(12).toString('hex') };
   const port = values['nats-port'] ? Number(values['nats-port']) : await freePort();
   const storeDir = path.join(dir, 'jetstream');
-  mkdirSync(storeDir);
+  mkdirSync(storeDir, { recursive: true });
   // The conf reads the passwords from the environment; substituting them here does not depend on
   // how nats-server inherits the environment.
   const conf = readFileSync(CONF, 'utf8')
@@ -141,8 +146,9 @@ async function main() {
     .replace('$HWNAS_NATS_PASS_AGENT', JSON.stringify(pass.agent));
   const nats = await startNatsServer({ jetstream: true, port, storeDir, config: conf });
   stopNats = () => nats.stop();
-  const token = randomBytes(24).toString('base64url');
   const tokenFile = path.join(dir, 'api-token');
+  // A kept state dir keeps its token, so clients set up against it keep working.
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : randomBytes(24).toString('base64url');
   writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   const creds = (user: keyof typeof pass) => ({ HWNAS_NATS_USER: user, HWNAS_NATS_PASS: pass[user] });
 
@@ -159,7 +165,7 @@ async function main() {
   // Let the agent's first heartbeat reach the coordinator.
   await new Promise((r) => setTimeout(r, 1200));
 
-  say(`hwnas local cluster is up (logs and JetStream store in ${dir})
+  say(`hwnas local cluster is up (logs and JetStream store in ${dir}${values['state-dir'] ? '; kept across restarts' : ''})
   nats-server   ${nats.url} (users coordinator / worker / agent, permissions in apps/coordinator/config/nats-local.conf)
   coordinator   ${addr} (gRPC; token in ${tokenFile})
   workers       ${workers}

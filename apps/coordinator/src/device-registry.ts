@@ -4,7 +4,7 @@ import { createBackend, deviceMetricInfos, isBackendId, possibleDeviceMetricInfo
 import type { DeviceCatalog } from '@hwnas/runtime';
 import type { NatsNames } from '@hwnas/transport-nats';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { LiveDevice } from './grpc/mappers';
+import type { LiveDevice } from './grpc/benchmark-mappers';
 
 const KINDS: readonly unknown[] = ['measured', 'simulated', 'replay'] satisfies LiveDevice['kind'][];
 const STATES: readonly unknown[] = ['serving', 'draining', 'stopped'] satisfies NonNullable<Heartbeat['state']>[];

@@ -16,6 +16,7 @@ import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscale
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
 import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
+import type { NatsCredentials } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readCoordinatorConfig, USAGE } from './config';
@@ -61,6 +62,7 @@ async function main(argv: readonly string[]): Promise<void> {
   log.info({ searches: coordinator.list().length, running: coordinator.runningCount }, 'recovered searches from the journal');
   const grpc = await startGrpcServer({ coordinator, bench, devices: registry, listen: cfg.listen, token: cfg.token, tls: cfg.tls, limits, maxMessageBytes: cfg.maxMessageBytes, log });
   log.info({ port: grpc.port, tls: Boolean(cfg.tls), auth: cfg.token !== undefined, prefix: cfg.prefix }, 'listening');
+  log.info({ nats: cfg.natsUrl, prefix: cfg.prefix, coordinatorCredentials: credentialsKind(cfg.credentials) }, workerCredentialsHint(cfg.credentials));
 
   // Elastic workers: only inside a Kubernetes cluster with HWNAS_AUTOSCALE_* set; off elsewhere.
   const scaling = autoscalerSettingsFromEnv(process.env);
@@ -83,6 +85,22 @@ async function main(argv: readonly string[]): Promise<void> {
     registry.stop();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });
+}
+
+/** How this coordinator authenticates to NATS (never the secret itself). */
+function credentialsKind(c: NatsCredentials | undefined): string {
+  if (!c) return 'none';
+  if ('credsFile' in c && c.credsFile) return `creds file ${c.credsFile}`;
+  if ('token' in c && c.token) return 'token (HWNAS_NATS_TOKEN)';
+  return 'user and password (HWNAS_NATS_USER, HWNAS_NATS_PASS)';
+}
+
+/** The line that tells an operator where workers get their NATS credentials from. */
+function workerCredentialsHint(c: NatsCredentials | undefined): string {
+  const how = c
+    ? 'workers and device agents read their own NATS credentials from the same variables (HWNAS_NATS_CREDS, HWNAS_NATS_TOKEN, or HWNAS_NATS_USER with HWNAS_NATS_PASS); the coordinator does not hand them out'
+    : 'NATS without credentials: workers and device agents connect with none (set HWNAS_NATS_CREDS, HWNAS_NATS_TOKEN or HWNAS_NATS_USER/HWNAS_NATS_PASS on every process to use them)';
+  return `worker credentials: ${how}; start workers with --nats URL --prefix PREFIX`;
 }
 
 main(process.argv.slice(2)).catch(exitOnStartError('coordinator'));

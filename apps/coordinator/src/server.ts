@@ -4,11 +4,13 @@ import { BENCHMARK_SERVICE_NAME, BenchmarkServiceService, loadHwnasPackageDefini
 import type { BenchmarkServiceServer, SearchServiceServer } from '@hwnas/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { loadSync } from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { bearerTokenGuard } from './grpc/auth';
 import { createBenchmarkHandlers } from './grpc/benchmark-service';
-import type { LiveDevice, RequestLimits } from './grpc/mappers';
+import type { LiveDevice } from './grpc/benchmark-mappers';
+import type { RequestLimits } from './grpc/mappers';
 import { createSearchHandlers } from './grpc/search-service';
 import { withStatus } from './grpc/status';
 
@@ -49,7 +51,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   server.addService(BenchmarkServiceService, withStatus<BenchmarkServiceServer>(BenchmarkServiceService, { ...createBenchmarkHandlers(opts.bench, opts.devices) }, guard, opts.log));
   const health = new HealthImplementation({ '': 'SERVING', [SEARCH_SERVICE_NAME]: 'SERVING', [BENCHMARK_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(loadHwnasPackageDefinition()).addToServer(server);
+  // Reflection lists every service this server has, grpc.health.v1.Health included.
+  new ReflectionService({ ...loadHwnasPackageDefinition(), ...loadSync(healthProtoPath, { keepCase: true }) }).addToServer(server);
   const creds = opts.tls ? ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false) : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(opts.listen, creds, (err, p) => (err ? reject(err) : resolve(p))));
   return {

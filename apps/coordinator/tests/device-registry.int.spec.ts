@@ -6,8 +6,8 @@ import type { NatsServer } from '@hwnas/testing-nats';
 import { connectNats, createNames } from '@hwnas/transport-nats';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { HeartbeatDeviceRegistry } from '../src/device-registry';
-import { toDeviceInfo } from '../src/grpc/mappers';
-import type { LiveDevice } from '../src/grpc/mappers';
+import { toDeviceInfo } from '../src/grpc/benchmark-mappers';
+import type { LiveDevice } from '../src/grpc/benchmark-mappers';
 import { uniquePrefix } from './support';
 
 const EYERISS = createBackend('asic-eyeriss').describe();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { connect, usernamePasswordAuthenticator } from '@nats-io/transport-node';
 import { startNatsServer } from '@hwnas/testing-nats';
@@ -21,6 +22,34 @@ describe('local cluster command and NATS roles', () => {
     expect(out).toContain('hwnas local cluster is up');
     expect(out).toMatch(/demo: search \S+ SEARCH_STATE_SUCCEEDED: 200 evaluations/);
     expect(code).toBe(0);
+  });
+
+  it('cluster:local --state-dir - a restarted cluster recovers the searches of the one before', async () => {
+    const state = mkdtempSync(path.join(tmpdir(), 'hwnas-state-'));
+    const run = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'apps/coordinator/scripts/cluster-local.ts'), '--listen', '127.0.0.1:0', '--workers', '1', '--state-dir', state, '--demo', '--exit-after-demo'], {
+        cwd: REPO,
+        env: { ...process.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect({ code, kept: out.includes('kept across restarts') }).toEqual({ code: 0, kept: true });
+    };
+    try {
+      await run();
+      await run();
+      const recovered = readFileSync(path.join(state, 'coordinator.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('recovered searches from the journal'))
+        .map((l) => (JSON.parse(l) as { searches: number }).searches);
+      // The first start found nothing; the second found the first run's demo search.
+      expect(recovered).toEqual([0, 1]);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('nats-local.conf - a worker cannot publish search events or tasks; an agent cannot publish results', async () => {

@@ -289,7 +289,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
     ]);
     const evaluator = new TableTrialEvaluator(bench);
     // The cost query lands first; nothing can be told before trial 0 (ordered).
-    for (const t of [tasks[1], tasks[0]]) run.accept({ taskId: t.taskId, searchId: 's', trialId: t.trialId, status: 'ok', metrics: await evaluator.evaluate(t) }, 2000 + t.trialId);
+    for (const t of [tasks[1], tasks[0]]) run.accept({ taskId: t.taskId, status: 'ok', metrics: await evaluator.evaluate(t) }, 2000 + t.trialId);
     expect(told).toEqual([0, 1, 2, 3]);
     expect(run.trials().map((t) => [t.trialId, t.need, t.tellIndex, t.cached === true, t.askedAt, t.toldAt])).toEqual([
       [0, 'full', 0, false, 1000, 2000],

@@ -1,5 +1,5 @@
 import { Coordinator } from './coordinator';
-import type { SearchFactory } from './coordinator';
+import type { SearchFactory } from './coordinator-options';
 import { InMemoryResultChannel } from './in-memory/result-channel';
 import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';

@@ -55,7 +55,16 @@ export type SearchEvent =
   /** Several results applied together (ok or failed), in the order they were applied. */
   | { readonly type: 'trials_landed'; readonly results: readonly TaskResult[]; readonly at: number }
   | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
-  | { readonly type: 'search_finished'; readonly status: 'succeeded' | 'failed' | 'cancelled'; readonly reason: string; readonly at: number };
+  /** The search was deleted (it had finished): recovery forgets it; its log stays as a tombstone. */
+  | { readonly type: 'search_deleted'; readonly at: number }
+  | {
+      readonly type: 'search_finished';
+      readonly status: 'succeeded' | 'failed' | 'cancelled';
+      readonly reason: string;
+      readonly at: number;
+      /** For a failed search that ran to its end: why (`too_many_failures`, `no_feasible_architecture`). */
+      readonly failureCode?: 'too_many_failures' | 'no_feasible_architecture';
+    };
 
 /** An event with its position in the log (1-based, gap-free per search). */
 export interface SequencedEvent {

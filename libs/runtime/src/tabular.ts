@@ -1,7 +1,7 @@
 import { getSpace, InvalidArgumentError, isNasError, NasError } from '@hwnas/bench-core';
 import type { Arch, Benchmark, MetricInfo, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { createProblem, createStrategy } from '@hwnas/search';
-import type { SearchFactory } from './coordinator';
+import type { SearchFactory } from './coordinator-options';
 import type { EvalTask } from './ports/task-queue';
 import type { AccuracyProxy, DeviceClient, TrialEvaluator } from './ports/trial-evaluator';
 import type { SearchSetup } from './search-run';
@@ -26,10 +26,23 @@ function inField<T>(field: string, fn: () => T): T {
 /**
  * A {@link SearchFactory} over the benchmark tables (plus device metrics when a catalog is given,
  * and the proxy's metric for searches whose accuracy source is the training-free proxy):
- * metric names are checked against what the tables and devices provide, and the strategy comes
- * from the `@hwnas/search` registry.
+ * metric names are checked against what the tables and devices provide, a constraint bound below
+ * the least value of its table column over the space is rejected (no architecture could meet it),
+ * and the strategy comes from the `@hwnas/search` registry.
  */
 export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatalog, proxy?: Pick<AccuracyProxy, 'metric'>): SearchFactory {
+  const minima = new Map<string, number | undefined>();
+  /** Least value of a NAS-Bench-201 table column over the space (undefined: not a table column). */
+  const tableMinimum = (dataset: string, metric: string): number | undefined => {
+    const key = `${dataset}/${metric}`;
+    if (!minima.has(key)) {
+      const known = bench.nb201.metrics(dataset).some((m) => m.name === metric);
+      let least = Infinity;
+      if (known) for (const v of bench.nb201.column(dataset, metric)) if (v < least) least = v;
+      minima.set(key, Number.isFinite(least) ? least : undefined);
+    }
+    return minima.get(key);
+  };
   return {
     setup(spec: SearchSpec): SearchSetup {
       const space = getSpace(spec.space);
@@ -50,6 +63,15 @@ export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatal
       const problem = inField('constraints', () =>
         createProblem({ ...base, constraints: spec.constraints, ...(spec.reward ? { reward: spec.reward } : {}) }, available),
       );
+      for (const c of problem.constraints) {
+        const least = space.id === 'nb201' ? tableMinimum(spec.dataset, c.metric) : undefined;
+        if (least !== undefined && c.bound < least) {
+          const unit = problem.metricInfo[c.metric]?.unit ?? '';
+          throw new InvalidArgumentError(
+            `constraints: ${c.metric}<=${c.bound} can never be met: no architecture of the ${space.id} space on ${spec.dataset} has ${c.metric} below ${least}${unit ? ` ${unit}` : ''}`,
+          );
+        }
+      }
       const strategy = inField('strategyOptions', () => createStrategy(spec.strategy, { space, problem, seed: spec.seed }, spec.strategyOptions));
       return { space, problem, strategy };
     },

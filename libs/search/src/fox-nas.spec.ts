@@ -2,7 +2,7 @@ import { nb201Space } from '@hwnas/bench-core';
 import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/search/testing';
 import { FOX_NAS_DEFAULTS, FoxNas } from './fox-nas';
 import { createProblem, scalarScore } from './problem';
-import { runSearch } from './run';
+import { runInProcess } from './run-in-process';
 
 
 const constrained = createProblem({ objectives: ['accuracy'], constraints: ['toy_latency<=8'] }, SYNTHETIC_METRICS);
@@ -33,7 +33,7 @@ describe('FoxNas', () => {
 
   it('fox-nas - explain() prints coefficients that reproduce the predictions (an explainable linear model)', () => {
     const s = new FoxNas({ space: nb201Space, problem: constrained, seed: 3 }, FOX_NAS_DEFAULTS);
-    const run = runSearch(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 80 });
+    const run = runInProcess(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 80 });
     const [acc, lat] = s.explain();
     expect(acc.metric).toBe('accuracy');
     expect(lat.metric).toBe('toy_latency');
@@ -51,7 +51,7 @@ describe('FoxNas', () => {
 
   it('fox-nas - finds better architectures than its random initial design on a learnable problem', () => {
     const s = new FoxNas({ space: nb201Space, problem: constrained, seed: 5 }, FOX_NAS_DEFAULTS);
-    const run = runSearch(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 100 });
+    const run = runInProcess(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 100 });
     const score = (k: number) => Math.max(...run.evaluated.slice(0, k).filter((e) => e.metrics!.toy_latency <= 8).map((e) => scalarScore(constrained, e.metrics)));
     expect(score(100)).toBeGreaterThan(score(20));
   });

@@ -1,6 +1,6 @@
 /**
  * @hwnas/search: hardware-aware search strategies (ask/tell), the search problem (objectives,
- * constraints, MnasNet reward, Pareto), an in-process runner and the search-benchmark harness.
+ * constraints, MnasNet reward, Pareto), the ask/tell loop (SearchLoop) with an in-process driver, and the search-benchmark harness.
  * Pure: no I/O, no clock, no Math.random.
  */
 export type {
@@ -55,8 +55,10 @@ export { Nsga2, nsga2, NSGA2_DEFAULTS } from './nsga2';
 export type { Nsga2Options } from './nsga2';
 export { LinearFeatures, RidgeSolver, fitRidge, predict } from './linear-model';
 export type { InteractionMode, LinearModel } from './linear-model';
-export { runSearch, tabularSource, columnSource } from './run';
-export type { MetricSource, RunOptions, RunResult, RunArch, TrialLogEntry } from './run';
+export { SearchLoop } from './search-loop';
+export type { SearchSetup, LoopSettings, LoopTask, LoopResult, TrialError, EvaluatedArch, RunStep, RunCounts } from './search-loop';
+export { runInProcess, tabularSource, columnSource } from './run-in-process';
+export type { MetricSource, RunOptions, RunResult, RunArch, TrialLogEntry } from './run-in-process';
 export { percentile, taskC, taskP, regretOf, hvOf } from './harness/tasks';
 export type { TaskCInfo, TaskPInfo } from './harness/tasks';
 export { runBenchSearch, stats } from './harness/bench-search';

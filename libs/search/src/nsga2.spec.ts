@@ -3,7 +3,7 @@ import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/sea
 import { NSGA2_DEFAULTS, Nsga2 } from './nsga2';
 import { nonDominatedSort } from './pareto';
 import { createProblem, objectiveVector } from './problem';
-import { runSearch } from './run';
+import { runInProcess } from './run-in-process';
 import type { Candidate } from './strategy';
 
 const pareto = createProblem({ objectives: ['accuracy', 'toy_latency'] }, SYNTHETIC_METRICS);
@@ -40,7 +40,7 @@ describe('Nsga2', () => {
   });
 
   it('nsga2 - improves the front over random initial populations on a learnable problem', () => {
-    const run = runSearch(new Nsga2({ space: nb201Space, problem: pareto, seed: 3 }, NSGA2_DEFAULTS), nb201Space, pareto, syntheticSource(nb201Space), { budget: 200 });
+    const run = runInProcess(new Nsga2({ space: nb201Space, problem: pareto, seed: 3 }, NSGA2_DEFAULTS), nb201Space, pareto, syntheticSource(nb201Space), { budget: 200 });
     const bestAcc = (k: number) => Math.max(...run.evaluated.slice(0, k).map((e) => e.metrics!.accuracy));
     expect(bestAcc(200)).toBeGreaterThan(bestAcc(10));
   });

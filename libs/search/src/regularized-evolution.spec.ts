@@ -2,7 +2,7 @@ import { hammingDistance, nb201Space } from '@hwnas/bench-core';
 import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/search/testing';
 import { createProblem, scalarScore } from './problem';
 import { RegularizedEvolution, REA_DEFAULTS } from './regularized-evolution';
-import { runSearch } from './run';
+import { runInProcess } from './run-in-process';
 
 const problem = createProblem({ objectives: ['accuracy'] }, SYNTHETIC_METRICS);
 
@@ -73,7 +73,7 @@ describe('RegularizedEvolution', () => {
 
   it('rea - cost-first pre-selection queries costs first and never evaluates an infeasible candidate', () => {
     const cf = createProblem({ objectives: ['accuracy'], constraints: ['toy_latency<=8'], costFirst: true }, SYNTHETIC_METRICS);
-    const run = runSearch(new RegularizedEvolution({ space: nb201Space, problem: cf, seed: 3 }, REA_DEFAULTS), nb201Space, cf, syntheticSource(nb201Space), {
+    const run = runInProcess(new RegularizedEvolution({ space: nb201Space, problem: cf, seed: 3 }, REA_DEFAULTS), nb201Space, cf, syntheticSource(nb201Space), {
       budget: 60,
     });
     expect(run.costQueries).toBeGreaterThan(60);

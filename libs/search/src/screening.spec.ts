@@ -3,7 +3,7 @@ import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/sea
 import { createProblem } from './problem';
 import { RandomSearch } from './random';
 import { createStrategy } from './registry';
-import { runSearch } from './run';
+import { runInProcess } from './run-in-process';
 import { canScreen, ScreenedStrategy } from './screening';
 import type { SearchStrategy, StrategyState, TrialResult } from './strategy';
 
@@ -29,7 +29,7 @@ describe('ScreenedStrategy', () => {
       },
       snapshot: (): StrategyState => inner.snapshot(),
     };
-    const run = runSearch(new ScreenedStrategy({ space: nb201Space, problem: cf, seed: 1 }, spy), nb201Space, cf, syntheticSource(nb201Space), { budget: 40 });
+    const run = runInProcess(new ScreenedStrategy({ space: nb201Space, problem: cf, seed: 1 }, spy), nb201Space, cf, syntheticSource(nb201Space), { budget: 40 });
     expect(run.evaluations).toBe(40);
     expect(run.evaluated.every((e) => e.metrics!.toy_latency <= 8)).toBe(true);
     expect(run.costQueries).toBeGreaterThanOrEqual(40);

@@ -89,10 +89,18 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
     [['--strategy', 'rea', '--budget', '0'], /--budget must be an integer in 1\.\./],
     [['--strategy', 'rea', '--budget', '10', '--constraint', 'edgegpu_latency<=3'], /constraints: unknown metric "edgegpu_latency"/],
     [['--strategy', 'rea', '--budget', '10', '--device', 'tpu-v9'], /devices: .*tpu-v9/],
+    [['--strategy', 'rea', '--budget', '10', '--constraint', 'raspi4_latency<=-1'], /^hwnas search: error: constraints: raspi4_latency<=-1 can never be met: no architecture of the nb201 space on cifar10 has raspi4_latency below [0-9.]+ ms\n$/],
   ])('hwnas search - bad input %j exits 2 with one clear line', async (args, message) => {
     const { code, err, out } = await runCli([...base, ...args]);
     expect(out).toBe('');
     expect(err).toMatch(message);
     expect(code).toBe(2);
+  });
+
+  it('hwnas search - a bound no evaluated architecture meets ends as "no feasible architecture" with exit 1, never a silent success', async () => {
+    const { code, err, out } = await runCli([...base, '--strategy', 'random', '--budget', '10', '--constraint', 'raspi4_latency<=3.2']);
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ best: null, evaluations: 10, stop: 'no feasible architecture: none of the 10 evaluated architectures meets raspi4_latency<=3.2' });
+    expect(err).toContain('hwnas search: the search failed: no feasible architecture');
   });
 });

@@ -10,7 +10,7 @@ import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
 import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
-import { submitRemoteSearch } from '../remote/submit';
+import { remoteFailure, submitRemoteSearch } from '../remote/submit';
 
 const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAME --budget N
              [--objective METRIC[:max|min] ...] [--constraint 'METRIC<=VALUE' ...]
@@ -119,8 +119,12 @@ export const searchCommand: Command = {
     };
 
     if (values.coordinator !== undefined) {
-      const { searchId } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
-      return searchId ? 0 : 1;
+      const { searchId, search } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
+      const failure = search ? remoteFailure(search) : undefined;
+      if (failure === undefined) return searchId ? 0 : 1;
+      // What was found is printed all the same; the exit code says the search did not succeed.
+      io.err(`hwnas search: the search failed: ${failure}`);
+      return 1;
     }
 
     if (!bench) throw new InvalidArgumentError('hwnas search: no data directory');

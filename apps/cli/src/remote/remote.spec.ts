@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { Direction, SearchServiceService, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
+import { Direction, FinishReason, SearchServiceService, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
 import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { runCli } from '../testing';
 import { submitRemoteSearch, toSubmitRequest } from './submit';
+import { plainNumber } from '../format';
 
 const trial = (i: number, acc: number, lat: number): Trial => ({
   trialId: String(i),
@@ -52,6 +53,7 @@ const SEARCH: Search = {
   finishedAtMs: 1_700_000_001_000,
   stopReason: StopReason.STOP_REASON_BUDGET,
   cancelReason: '',
+  finishReason: FinishReason.FINISH_REASON_COMPLETED,
 };
 
 /** A fake coordinator: one finished search, token "tok". */
@@ -73,8 +75,13 @@ async function fakeServer(): Promise<{ addr: string; submitted: SubmitSearchRequ
     },
     listSearches: (_c: unknown, cb: sendUnaryData<unknown>) => cb(null, { searches: [SEARCH], nextPageToken: '' }),
     watchSearch(call: ServerWritableStream<{ searchId: string }, WatchSearchResponse>) {
-      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1 });
+      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1, finishReason: FinishReason.FINISH_REASON_COMPLETED });
       call.end();
+    },
+    deleteSearch(call: ServerUnaryCall<{ searchId: string }, unknown>, cb: sendUnaryData<unknown>) {
+      if (call.request.searchId === 'gone') return cb(null, {});
+      if (call.request.searchId === 's-1') return cb({ code: status.FAILED_PRECONDITION, details: 'search "s-1" is running: cancel it, and delete it once it has finished' });
+      cb(notFound);
     },
     cancelSearch(call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) {
       cb({ code: status.FAILED_PRECONDITION, details: 'search s-1 already succeeded; only a running search can be cancelled' });
@@ -178,5 +185,32 @@ describe('cli remote commands', () => {
     expect(toSubmitRequest(input).objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_UNSPECIFIED }]);
     expect(toSubmitRequest(input).maxFailedEvaluations).toBeUndefined();
     expect(toSubmitRequest({ ...input, maxFailed: 3 }).maxFailedEvaluations).toBe(3);
+  });
+
+  it('list - one line per search with state, progress and best', async () => {
+    const r = await runCli(['list', '--coordinator', srv.addr]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^search\s+state\s+evaluations\s+best\s+strategy\s+created$/);
+    expect(lines[2]).toMatch(/^s-1\s+succeeded\s+\d+\/\d+\s+accuracy \d+/);
+    const json = JSON.parse((await runCli(['list', '--coordinator', srv.addr, '--json'])).out);
+    expect(json.map((s: { searchId: string }) => s.searchId)).toEqual(['s-1']);
+  });
+
+  it('delete - deletes an ended search; a running one is a failed precondition (exit 1); errors carry one prefix', async () => {
+    expect(await runCli(['delete', 'gone', '--coordinator', srv.addr])).toMatchObject({ code: 0, out: 'deleted gone\n' });
+    const running = await runCli(['delete', 's-1', '--coordinator', srv.addr]);
+    expect(running.code).toBe(1);
+    expect(running.err).toContain('is running: cancel it');
+    const noId = await runCli(['delete', '--coordinator', srv.addr]);
+    expect(noId.code).toBe(2);
+    expect(noId.err.trim()).toBe('hwnas delete: error: give exactly one search ID');
+  });
+
+  it('plainNumber - CSV numbers carry no binary noise', () => {
+    expect(plainNumber(0.1 + 0.2)).toBe('0.3');
+    expect(plainNumber(15.7228)).toBe('15.7228');
+    expect(plainNumber(1 / 3)).toBe('0.333333333333333');
+    expect(plainNumber(12)).toBe('12');
   });
 });

@@ -1,6 +1,6 @@
 import { SearchState, StopReason, TrialNeed } from '@hwnas/proto';
 import type { Search, SearchCounts, Trial } from '@hwnas/proto';
-import { fmt, renderTable } from '../format';
+import { fmt, plainNumber, renderTable } from '../format';
 
 /** `SEARCH_STATE_RUNNING` -> `running`. */
 export function stateName(s: SearchState): string {
@@ -116,7 +116,7 @@ export function renderTrials(search: Search, trials: readonly Trial[], format: '
     t.status === 1 ? 'ok' : `failed: ${t.failure?.message ?? ''}`,
     t.feasible ? 'yes' : 'no',
     t.trialId === bestId ? 'best' : pareto.has(t.trialId) ? 'pareto' : '',
-    ...cols.map((c) => (t.metrics[c] === undefined ? '' : format === 'csv' ? String(t.metrics[c]) : fmt(t.metrics[c]))),
+    ...cols.map((c) => (t.metrics[c] === undefined ? '' : format === 'csv' ? plainNumber(t.metrics[c]) : fmt(t.metrics[c]))),
     t.arch?.arch ?? '',
   ]);
   if (format === 'csv') return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n');

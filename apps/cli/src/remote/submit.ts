@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import { AccuracySource, Direction, Search, SearchMode } from '@hwnas/proto';
+import { AccuracySource, Direction, Search, SearchMode, SearchState } from '@hwnas/proto';
 import type { SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { parseConstraint, parseObjective } from '@hwnas/search';
 import type { CommandIO } from '../command';
@@ -110,4 +110,10 @@ export async function submitRemoteSearch(remote: RemoteOptions, input: RemoteSea
   } finally {
     client.close();
   }
+}
+
+/** Why a watched search did not succeed (failed, or no feasible architecture); undefined when it did or was cancelled. */
+export function remoteFailure(search: Search): string | undefined {
+  if (search.state !== SearchState.SEARCH_STATE_FAILED) return undefined;
+  return search.failure?.message || 'failed';
 }

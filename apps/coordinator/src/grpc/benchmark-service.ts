@@ -2,8 +2,8 @@ import { SPACES } from '@hwnas/bench-core';
 import type { Benchmark } from '@hwnas/bench-core';
 import type { ListDevicesRequest, ListDevicesResponse, ListSpacesRequest, ListSpacesResponse, QueryRequest, QueryResponse } from '@hwnas/proto';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { fromQueryRequest, toDeviceInfo, toQueryResponse, toSpaceInfo } from './mappers';
-import type { LiveDevice } from './mappers';
+import { fromQueryRequest, toDeviceInfo, toQueryResponse, toSpaceInfo } from './benchmark-mappers';
+import type { LiveDevice } from './benchmark-mappers';
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>) => Promise<Res>;
 

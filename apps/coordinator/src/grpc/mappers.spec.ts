@@ -1,9 +1,17 @@
+import { ACCURACY_METRICS, costMetricInfo } from '@hwnas/bench-core';
 import { createBackend } from '@hwnas/device-backends';
-import { AccuracySource, DeviceKind, Direction, SearchMode, TrialNeed } from '@hwnas/proto';
+import { AccuracySource, DeviceKind, Direction, FinishReason, SearchMode, TrialNeed } from '@hwnas/proto';
 import type { SubmitSearchRequest } from '@hwnas/proto';
 import { normalizeSearchSpec } from '@hwnas/runtime';
 import type { EvaluatedArch, SearchView } from '@hwnas/runtime';
-import { fromSubmitRequest, resolvedRequest, toDeviceInfo, toSearch, toTrials } from './mappers';
+import { createProblem } from '@hwnas/search';
+import type { SearchProblem } from '@hwnas/search';
+import { toDeviceInfo } from './benchmark-mappers';
+import { fromSubmitRequest, resolvedRequest, toSearch, toTrials } from './mappers';
+
+const METRICS = [...ACCURACY_METRICS, costMetricInfo('raspi4_latency')];
+const problemOf = (spec: { objectives: readonly string[]; constraints: readonly string[]; mode?: string }): SearchProblem =>
+  createProblem({ objectives: spec.objectives, constraints: spec.constraints, costFirst: spec.mode === 'cost-first' }, METRICS);
 
 const REQ: SubmitSearchRequest = {
   space: 'nb201',
@@ -42,8 +50,11 @@ describe('coordinator mappers', () => {
 
   it('resolvedRequest - fills in directions and the cost-query cap', () => {
     const spec = normalizeSearchSpec(fromSubmitRequest(REQ).spec);
-    const r = resolvedRequest(spec, REQ);
+    const r = resolvedRequest(spec, problemOf(spec), REQ);
     expect(r.objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_MAXIMIZE }]);
+    // The direction is the problem's (from the metric's description), not guessed from its name.
+    const latency = normalizeSearchSpec(fromSubmitRequest({ ...REQ, objectives: [{ metric: 'raspi4_latency', direction: Direction.DIRECTION_UNSPECIFIED }], constraints: [] }).spec);
+    expect(resolvedRequest(latency, problemOf(latency)).objectives).toEqual([{ metric: 'raspi4_latency', direction: Direction.DIRECTION_MINIMIZE }]);
     expect(r.maxCostQueries).toBe(50_000);
     expect(r.labels).toEqual({ team: 'x' });
   });
@@ -75,7 +86,7 @@ describe('coordinator mappers', () => {
       { trialId: 3, arch: [1], key: 'b', need: 'full', status: 'ok', metrics: { raspi4_latency: 9, accuracy: 90 }, tellIndex: 3, askedAt: 13, toldAt: 15 },
       { trialId: 2, arch: [1], key: 'b', need: 'costs', status: 'ok', metrics: { raspi4_latency: 9, accuracy: 90 }, tellIndex: 2, askedAt: 13, toldAt: 14, cached: true },
     ];
-    const trials = toTrials(spec, told);
+    const trials = toTrials({ spec, problem: problemOf(spec) }, told);
     expect(trials.map((t) => [t.tellIndex, t.askIndex, t.need, t.screened, t.cached, t.feasible, t.askedAtMs, t.toldAtMs])).toEqual([
       [0, 0, TrialNeed.TRIAL_NEED_COSTS, true, false, false, 10, 12],
       [1, 1, TrialNeed.TRIAL_NEED_COSTS, false, false, false, 10, 13],
@@ -89,8 +100,9 @@ describe('coordinator mappers', () => {
     expect(() => fromSubmitRequest({ ...REQ, maxFailedEvaluations: 0 })).toThrow(/^max_failed_evaluations: must be at least 1/);
     const spec = normalizeSearchSpec(fromSubmitRequest({ ...REQ, maxFailedEvaluations: 5 }).spec);
     expect(spec.maxFailed).toBe(5);
-    expect(resolvedRequest(spec).maxFailedEvaluations).toBe(5);
-    expect(resolvedRequest(normalizeSearchSpec(fromSubmitRequest(REQ).spec)).maxFailedEvaluations).toBeUndefined();
+    expect(resolvedRequest(spec, problemOf(spec)).maxFailedEvaluations).toBe(5);
+    const plain = normalizeSearchSpec(fromSubmitRequest(REQ).spec);
+    expect(resolvedRequest(plain, problemOf(plain)).maxFailedEvaluations).toBeUndefined();
     const view: SearchView = {
       searchId: 's',
       spec,
@@ -105,6 +117,9 @@ describe('coordinator mappers', () => {
       evaluationsPerSecond: 9,
     };
     expect(toSearch(view, []).failure).toEqual({ code: 'too_many_failures', message: 'too many failed evaluations: 5 (max_failed_evaluations 5)' });
-    expect(toSearch({ ...view, failureCode: undefined }, []).failure?.code).toBe('internal');
+    expect(toSearch({ ...view, failureCode: undefined }, []).failure?.code).toBe('failed_precondition');
+    expect(toSearch(view, []).finishReason).toBe(FinishReason.FINISH_REASON_FAILED);
+    expect(toSearch({ ...view, failureCode: 'no_feasible_architecture' }, []).finishReason).toBe(FinishReason.FINISH_REASON_NO_FEASIBLE_ARCHITECTURE);
+    expect(toSearch({ ...view, state: 'running', finishedAt: undefined }, []).finishReason).toBe(FinishReason.FINISH_REASON_UNSPECIFIED);
   });
 });

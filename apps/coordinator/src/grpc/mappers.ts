@@ -2,24 +2,21 @@
  * The only place where proto types meet domain types: proto requests -> runtime inputs (with
  * presence checks that name the proto field), runtime views -> proto records.
  */
-import { costMetricInfo, getSpace, InvalidArgumentError, spaceSize } from '@hwnas/bench-core';
-import type { MetricInfo, QueryResult, SearchSpace } from '@hwnas/bench-core';
+import { getSpace } from '@hwnas/bench-core';
 import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
-import { isFeasible, parseConstraint, parseObjective } from '@hwnas/search';
+import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import {
   AccuracySource,
-  DeviceKind,
   Direction,
-  MetricKind,
   SearchMode,
-  SearchState,
-  StopReason,
   SubmitSearchRequest,
   TrialNeed,
   TrialStatus,
 } from '@hwnas/proto';
-import type { DeviceInfo, Incumbent, QueryRequest, QueryResponse, Search, SearchCounts, SpaceInfo, Trial } from '@hwnas/proto';
+import type { Incumbent, Search, Trial } from '@hwnas/proto';
+import { toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
+import { bad, requireString, requireUint } from './fields';
 
 /** Server-side limits on requests, besides the runtime's {@link SearchLimits}. */
 export interface RequestLimits extends SearchLimits {
@@ -41,20 +38,6 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
   maxResultsPage: 10_000,
   maxSearchesPage: 1_000,
 };
-
-const bad = (field: string, why: string) => new InvalidArgumentError(`${field}: ${why}`);
-
-function requireString(v: string, field: string): string {
-  if (!v) throw bad(field, 'is required');
-  return v;
-}
-
-function requireUint(v: number | undefined, field: string, min: number, max: number, limitName?: string): number {
-  if (v === undefined) throw bad(field, 'is required');
-  if (v < min) throw bad(field, `must be at least ${min}, got ${v}`);
-  if (v > max) throw bad(field, `must be at most ${max}${limitName ? ` (the server's ${limitName} limit)` : ''}, got ${v}`);
-  return v;
-}
 
 /** What {@link fromSubmitRequest} returns: the runtime input and what the coordinator keeps. */
 export interface SubmitInput {
@@ -147,27 +130,30 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
   };
 }
 
-const HIGHER_IS_BETTER = /accuracy|naswot|reward/;
-
-/** The request with every default applied, rebuilt from the normalized spec. */
-export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest): SubmitSearchRequest {
+/**
+ * The request with every default applied, rebuilt from the normalized spec and the validated
+ * problem (objective directions and the reward come from the problem, as the search uses them).
+ */
+export function resolvedRequest(spec: SearchSpec, problem: SearchProblem | undefined, original?: SubmitSearchRequest): SubmitSearchRequest {
   return SubmitSearchRequest.fromPartial({
     space: spec.space,
     dataset: spec.dataset,
     strategy: spec.strategy,
     strategyOptions: { ...spec.strategyOptions },
-    objectives: spec.objectives.map((o) => {
+    objectives: spec.objectives.map((o, i) => {
       const p = parseObjective(o);
-      const dir = p.direction ?? (HIGHER_IS_BETTER.test(p.metric) ? 'max' : 'min');
-      return { metric: p.metric, direction: dir === 'max' ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE };
+      const dir = problem?.objectives[i]?.direction ?? p.direction;
+      return { metric: p.metric, direction: dir === 'max' ? Direction.DIRECTION_MAXIMIZE : dir === 'min' ? Direction.DIRECTION_MINIMIZE : Direction.DIRECTION_UNSPECIFIED };
     }),
     constraints: spec.constraints.map((c) => {
       const p = parseConstraint(c);
       return { metric: p.metric, upperBound: p.bound };
     }),
-    ...(spec.reward
-      ? { reward: { accuracyMetric: parseObjective(spec.objectives[0]).metric, costMetric: spec.reward.cost, targetCost: spec.reward.targetCost, exponent: spec.reward.exponent ?? -0.07 } }
-      : {}),
+    ...(problem?.reward
+      ? { reward: { accuracyMetric: problem.reward.accuracy, costMetric: problem.reward.cost, targetCost: problem.reward.targetCost, exponent: problem.reward.exponent } }
+      : spec.reward
+        ? { reward: { accuracyMetric: parseObjective(spec.objectives[0]).metric, costMetric: spec.reward.cost, targetCost: spec.reward.targetCost, ...(spec.reward.exponent !== undefined ? { exponent: spec.reward.exponent } : {}) } }
+        : {}),
     budget: spec.budget,
     maxInFlight: spec.maxInFlight,
     seed: spec.seed,
@@ -182,18 +168,17 @@ export function resolvedRequest(spec: SearchSpec, original?: SubmitSearchRequest
   });
 }
 
-/** Feasibility of metrics under a spec's constraints (the problem's rule, from the spec alone). */
-function feasibilityOf(spec: SearchSpec): (e: EvaluatedArch) => boolean {
-  const problem = { objectives: [], constraints: spec.constraints.map(parseConstraint) } as unknown as SearchProblem;
-  return (e) => e.status === 'ok' && e.need === 'full' && isFeasible(problem, e.metrics);
+/** Feasibility of a trial under the search's problem (none without one: nothing was evaluated). */
+function feasibilityOf(problem: SearchProblem | undefined): (e: EvaluatedArch) => boolean {
+  return (e) => problem !== undefined && e.status === 'ok' && e.need === 'full' && isFeasible(problem, e.metrics);
 }
 
 /**
  * Whether a cost query was screened out: a cost metric it returned breaks a constraint, so
  * cost-first screening rejects the architecture without computing its accuracy.
  */
-function screenedBy(spec: SearchSpec): (e: EvaluatedArch) => boolean {
-  const bounds = spec.constraints.map(parseConstraint);
+function screenedBy(problem: SearchProblem | undefined): (e: EvaluatedArch) => boolean {
+  const bounds = problem?.constraints ?? [];
   return (e) => e.need === 'costs' && e.status === 'ok' && bounds.some((c) => e.metrics?.[c.metric] !== undefined && e.metrics[c.metric] > c.bound);
 }
 
@@ -203,8 +188,8 @@ function screenedBy(spec: SearchSpec): (e: EvaluatedArch) => boolean {
  * trial answered from another trial's evaluation of the same architecture, `screened` a cost query
  * whose costs break a constraint (cost-first screening rejects the architecture there).
  */
-export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, screened = false): Trial {
-  const reward = spec.reward && e.metrics ? rewardOf(spec, e.metrics) : undefined;
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false): Trial {
+  const reward = problem?.reward && e.metrics ? scalarScore(problem, e.metrics) : undefined;
   return {
     trialId: String(e.trialId),
     askIndex: e.trialId,
@@ -217,95 +202,40 @@ export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, 
     feasible,
     screened,
     cached: e.cached === true,
-    ...(reward !== undefined ? { reward } : {}),
+    ...(reward !== undefined && !Number.isNaN(reward) ? { reward } : {}),
     deviceId: spec.devices.join(','),
     askedAtMs: e.askedAt ?? 0,
     toldAtMs: e.toldAt ?? e.at ?? 0,
   };
 }
 
-function rewardOf(spec: SearchSpec, metrics: Readonly<Record<string, number>>): number | undefined {
-  const r = spec.reward!;
-  const acc = metrics[parseObjective(spec.objectives[0]).metric];
-  const cost = metrics[r.cost];
-  if (acc === undefined || cost === undefined) return undefined;
-  return acc * (cost / r.targetCost) ** (r.exponent ?? -0.07);
-}
-
-/** Maps told trials (`history[from..to)`, tell order) to proto Trials. */
-export function toTrials(spec: SearchSpec, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
-  const feasible = feasibilityOf(spec);
-  const screened = screenedBy(spec);
+/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials. */
+export function toTrials(view: Pick<SearchView, 'spec' | 'problem'>, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
+  const feasible = feasibilityOf(view.problem);
+  const screened = screenedBy(view.problem);
   const out: Trial[] = [];
-  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), spec, screened(history[i])));
+  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i])));
   return out;
-}
-
-/** Runtime state -> proto state. */
-export function toState(view: SearchView): SearchState {
-  switch (view.state) {
-    case 'pending':
-      return SearchState.SEARCH_STATE_PENDING;
-    case 'running':
-      return SearchState.SEARCH_STATE_RUNNING;
-    case 'succeeded':
-      return SearchState.SEARCH_STATE_SUCCEEDED;
-    case 'failed':
-      return SearchState.SEARCH_STATE_FAILED;
-    case 'cancelled':
-      return SearchState.SEARCH_STATE_CANCELLED;
-  }
-}
-
-/** Proto state -> runtime state, for ListSearches filters; undefined for UNSPECIFIED. */
-export function fromState(s: SearchState): SearchView['state'] | undefined {
-  const states: Partial<Record<SearchState, SearchView['state']>> = {
-    [SearchState.SEARCH_STATE_PENDING]: 'pending',
-    [SearchState.SEARCH_STATE_RUNNING]: 'running',
-    [SearchState.SEARCH_STATE_SUCCEEDED]: 'succeeded',
-    [SearchState.SEARCH_STATE_FAILED]: 'failed',
-    [SearchState.SEARCH_STATE_CANCELLED]: 'cancelled',
-  };
-  return states[s];
-}
-
-/** Why a SUCCEEDED search stopped; UNSPECIFIED for any other state. */
-export function toStopReason(view: SearchView): StopReason {
-  if (view.state !== 'succeeded') return StopReason.STOP_REASON_UNSPECIFIED;
-  if (view.finishReason === 'budget') return StopReason.STOP_REASON_BUDGET;
-  if (view.finishReason === 'exhausted') return StopReason.STOP_REASON_EXHAUSTED;
-  if (view.finishReason === 'cost-queries') return StopReason.STOP_REASON_COST_QUERY_LIMIT;
-  return StopReason.STOP_REASON_UNSPECIFIED;
-}
-
-/** A view's counters as proto counts (in flight: full evaluations and cost queries). */
-export function toCounts(view: SearchView): SearchCounts {
-  return {
-    evaluationsDone: view.counts.evaluationsDone,
-    evaluationsFailed: view.counts.evaluationsFailed,
-    evaluationsInFlight: view.counts.inFlight,
-    costQueries: view.counts.costQueries,
-  };
 }
 
 /** Best-so-far or Pareto set, with tell indices looked up in the history. */
 export function toIncumbent(view: SearchView, history: readonly EvaluatedArch[]): Incumbent {
-  const feasible = feasibilityOf(view.spec);
+  const feasible = feasibilityOf(view.problem);
   const index = new Map<number, number>();
   history.forEach((h, i) => index.set(h.trialId, i));
-  const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec);
+  const trial = (e: EvaluatedArch) => toTrial(e, index.get(e.trialId) ?? 0, feasible(e), view.spec, view.problem);
   return { ...(view.best ? { best: trial(view.best) } : {}), paretoSet: (view.pareto ?? []).map(trial) };
 }
 
 /** The proto record of a search. */
 export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): Search {
   const original = view.attachment !== undefined ? SubmitSearchRequest.fromJSON(view.attachment) : undefined;
-  const failure = view.state === 'failed' ? { code: view.failureCode ?? 'internal', message: view.finishReason ?? 'failed' } : undefined;
+  const failure = toFailure(view);
   return {
     searchId: view.searchId,
     state: toState(view),
     ...(original ? { request: original } : {}),
-    resolvedRequest: resolvedRequest(view.spec, original),
+    resolvedRequest: resolvedRequest(view.spec, view.problem, original),
     counts: toCounts(view),
     incumbent: toIncumbent(view, history),
     ...(view.recommended ? { recommended: { arch: getSpace(view.spec.space).format(view.recommended) } } : {}),
@@ -316,93 +246,6 @@ export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): S
     stopReason: toStopReason(view),
     ...(failure ? { failure } : {}),
     cancelReason: view.state === 'cancelled' ? (view.finishReason ?? '') : '',
-  };
-}
-
-/** A QueryRequest's architecture as the bench-core query expects it. */
-export function fromQueryRequest(req: QueryRequest): { space: SearchSpace; dataset: string; arch: ReturnType<SearchSpace['parse']> | number } {
-  const space = getSpace(requireString(req.space, 'space'));
-  const dataset = requireString(req.dataset, 'dataset');
-  const a = req.architecture;
-  if (!a) throw bad('architecture', 'one of arch or nb201_index is required');
-  if (a.$case === 'nb201Index') {
-    if (space.id !== 'nb201') throw bad('nb201_index', 'is only defined for space nb201');
-    if (a.value > 15624) throw bad('nb201_index', `must be in 0..15624, got ${a.value}`);
-    return { space, dataset, arch: a.value };
-  }
-  try {
-    return { space, dataset, arch: space.parse(requireString(a.value, 'arch')) };
-  } catch (e) {
-    throw bad('arch', (e as Error).message);
-  }
-}
-
-/** What `hwnas query --json` prints, as a QueryResponse. */
-export function toQueryResponse(q: QueryResult): QueryResponse {
-  return {
-    space: q.space,
-    dataset: q.dataset,
-    arch: { arch: q.arch, ...(q.index !== undefined ? { nb201Index: q.index } : {}) },
-    accuracyPercent: { ...q.accuracy },
-    costs: { ...q.costs },
-    flopsMillions: q.flops,
-    paramsMillions: q.params,
-    ...(q.train_time_s !== undefined ? { trainTimeS: q.train_time_s } : {}),
-  };
-}
-
-const METRIC_KIND: Record<MetricInfo['kind'], MetricKind> = {
-  accuracy: MetricKind.METRIC_KIND_ACCURACY,
-  cost: MetricKind.METRIC_KIND_COST,
-  model: MetricKind.METRIC_KIND_MODEL,
-  time: MetricKind.METRIC_KIND_TIME,
-};
-
-/** A space with its datasets and the metrics `metricsOf` reports for each (skipped when it throws). */
-export function toSpaceInfo(space: SearchSpace, metricsOf: (dataset: string) => readonly MetricInfo[] | undefined): SpaceInfo {
-  return {
-    id: space.id,
-    decisions: space.decisions.map((d) => ({ name: d.name, options: [...d.options] })),
-    size: spaceSize(space).toString(),
-    datasets: space.datasets.map((d) => ({
-      name: d.name,
-      inputHw: d.inputHw,
-      inputChannels: d.inputChannels,
-      numClasses: d.numClasses,
-      metrics: (metricsOf(d.name) ?? []).map((m) => ({ name: m.name, unit: m.unit, kind: METRIC_KIND[m.kind], higherIsBetter: m.higherIsBetter, description: m.description })),
-    })),
-  };
-}
-
-/** A live device as ListDevices reports it (folded from agents' heartbeats). */
-export interface LiveDevice {
-  readonly deviceId: string;
-  /** The backend its agents run (`host-cpu` for a board registered as `edge-arm64`); the id itself for agents that predate the field. */
-  readonly backend: string;
-  readonly kind: 'measured' | 'simulated' | 'replay';
-  /** What the device or hardware model is, from its backend ('' when its agents predate the field). */
-  readonly description: string;
-  /** Search metric names it reports (`eyeriss_latency`, ...). */
-  readonly metrics: readonly string[];
-  readonly supports: readonly { readonly space: string; readonly datasets: readonly string[] }[];
-  readonly agentCount: number;
-  readonly lastHeartbeatAtMs: number;
-}
-
-/** A live device as ListDevices returns it (units and descriptions from the metric names). */
-export function toDeviceInfo(d: LiveDevice): DeviceInfo {
-  const kind = d.kind === 'measured' ? DeviceKind.DEVICE_KIND_MEASURED : d.kind === 'simulated' ? DeviceKind.DEVICE_KIND_SIMULATED : DeviceKind.DEVICE_KIND_REPLAY;
-  return {
-    deviceId: d.deviceId,
-    backend: d.backend,
-    kind,
-    description: d.description,
-    metrics: d.metrics.map((m) => {
-      const info = costMetricInfo(m);
-      return { name: m, unit: info.unit, description: info.description };
-    }),
-    supports: d.supports.map((s) => ({ space: s.space, datasets: [...s.datasets] })),
-    agentCount: d.agentCount,
-    lastHeartbeatAtMs: d.lastHeartbeatAtMs,
+    finishReason: toFinishReason(view),
   };
 }

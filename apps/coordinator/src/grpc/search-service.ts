@@ -4,6 +4,8 @@ import { SearchState } from '@hwnas/proto';
 import type {
   CancelSearchRequest,
   CancelSearchResponse,
+  DeleteSearchRequest,
+  DeleteSearchResponse,
   GetResultsRequest,
   GetResultsResponse,
   GetSearchRequest,
@@ -17,7 +19,8 @@ import type {
 } from '@hwnas/proto';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { fromState, fromSubmitRequest, toCounts, toIncumbent, toSearch, toState, toStopReason, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
+import { fromSubmitRequest, toIncumbent, toSearch, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
+import { fromState, toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import type { RequestLimits } from './mappers';
 import { callerTraceparent } from './tracing';
 
@@ -31,6 +34,7 @@ export interface SearchHandlers {
   listSearches: Unary<ListSearchesRequest, ListSearchesResponse>;
   watchSearch: Stream<WatchSearchRequest, WatchSearchResponse>;
   cancelSearch: Unary<CancelSearchRequest, CancelSearchResponse>;
+  deleteSearch: Unary<DeleteSearchRequest, DeleteSearchResponse>;
   getResults: Unary<GetResultsRequest, GetResultsResponse>;
 }
 
@@ -115,6 +119,10 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       await coordinator.cancel(id, call.request.reason || 'cancelled by request');
       return { search: record(id) };
     },
+    async deleteSearch(call) {
+      await coordinator.delete(requireId(call.request.searchId));
+      return {};
+    },
     async getResults(call) {
       const id = requireId(call.request.searchId);
       const size = pageSize(call.request.pageSize, DEFAULT_RESULTS_PAGE, limits.maxResultsPage);
@@ -125,7 +133,7 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       const listed = call.request.includeCostQueries ? coordinator.trials(id) : history;
       return {
         search: toSearch(view, history),
-        history: toTrials(view.spec, listed, from, from + size),
+        history: toTrials(view, listed, from, from + size),
         nextPageToken: from + size < listed.length ? pageToken(from + size) : '',
       };
     },
@@ -152,7 +160,7 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
           if (done) return;
           const view = coordinator.get(id);
           const history = coordinator.history(id);
-          const trials = toTrials(view.spec, history, Math.min(sent, history.length));
+          const trials = toTrials(view, history, Math.min(sent, history.length));
           sent = history.length;
           const incumbent = toIncumbent(view, history);
           const key = JSON.stringify([incumbent.best?.trialId, incumbent.paretoSet.map((t) => t.trialId)]);
@@ -169,7 +177,8 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
               ...(view.etaMs !== undefined && !terminal ? { etaMs: Math.round(view.etaMs) } : {}),
               sentAtMs: Date.now(),
               stopReason: last ? toStopReason(view) : 0,
-              ...(terminal && last && view.state === 'failed' ? { failure: { code: 'internal', message: view.finishReason ?? 'failed' } } : {}),
+              ...(terminal && last && view.state === 'failed' ? { failure: toFailure(view) } : {}),
+              finishReason: terminal && last ? toFinishReason(view) : 0,
             };
             call.write(msg);
           }

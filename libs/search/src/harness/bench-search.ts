@@ -5,7 +5,7 @@ import { createProblem } from '../problem';
 import type { SearchProblem } from '../problem';
 import { createStrategy, STRATEGY_NAMES } from '../registry';
 import type { StrategyName } from '../registry';
-import { columnSource, runSearch } from '../run';
+import { columnSource, runInProcess } from '../run-in-process';
 import { hvOf, regretOf, taskC, taskP } from './tasks';
 import type { TaskCInfo, TaskPInfo } from './tasks';
 
@@ -154,7 +154,7 @@ export function runBenchSearch(tables: BenchTables, options: BenchSearchOptions 
           const t0 = clock?.();
           for (let seed = 0; seed < seeds; seed++) {
             const s = createStrategy(strategy, { space: tables.space, problem, seed }, options.strategyOptions?.[strategy] ?? {}, { screen });
-            const run = runSearch(s, tables.space, problem, source, { budget: budgets[budgets.length - 1] });
+            const run = runInProcess(s, tables.space, problem, source, { budget: budgets[budgets.length - 1] });
             costQueries += run.costQueries;
             if (run.stop !== 'budget') exhaustedRuns++;
             const indices = run.evaluated.map((e) => tables.indexOf(e.arch));

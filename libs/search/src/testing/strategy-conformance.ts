@@ -4,8 +4,8 @@ import type { RawOptionValue } from '../options';
 import { createProblem } from '../problem';
 import type { SearchProblem } from '../problem';
 import { createStrategy, restoreStrategy } from '../registry';
-import { runSearch } from '../run';
-import type { MetricSource } from '../run';
+import { runInProcess } from '../run-in-process';
+import type { MetricSource } from '../run-in-process';
 import type { Candidate, SearchStrategy, TrialResult } from '../strategy';
 
 /** One strategy to check: its registry name and options. */
@@ -192,7 +192,7 @@ export function describeStrategyConformance(cases: readonly ConformanceCase[]): 
 
       it(`${c.name} - handles out-of-order tells and failed trials and runs to the budget`, () => {
         const failing = syntheticSource(nb201Space, 3);
-        const run = runSearch(make(problem, 4), nb201Space, problem, failing, { budget, parallelism: 4, seed: 6 });
+        const run = runInProcess(make(problem, 4), nb201Space, problem, failing, { budget, parallelism: 4, seed: 6 });
         expect(run.stop).toBe('budget');
         expect(run.evaluations).toBe(budget);
         expect(run.evaluated.some((e) => e.status === 'failed')).toBe(true);
@@ -202,7 +202,7 @@ export function describeStrategyConformance(cases: readonly ConformanceCase[]): 
 
     it(`${c.name} - runs on the FBNet space (22 decisions x 9 options)`, () => {
       const problem = createProblem({ objectives: ['accuracy'], constraints: ['toy_latency<=25'] }, SYNTHETIC_METRICS);
-      const run = runSearch(make(problem, 1, fbnetSpace), fbnetSpace, problem, syntheticSource(fbnetSpace), { budget: 30 });
+      const run = runInProcess(make(problem, 1, fbnetSpace), fbnetSpace, problem, syntheticSource(fbnetSpace), { budget: 30 });
       expect(run.evaluations).toBe(30);
       for (const e of run.evaluated) expect(() => checkArch(fbnetSpace, e.arch)).not.toThrow();
     });

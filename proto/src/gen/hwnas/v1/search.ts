@@ -139,6 +139,66 @@ export function stopReasonToJSON(object: StopReason): string {
   }
 }
 
+/** How a search ended, as a type (the details are in `stop_reason`, `failure` and `cancel_reason`). */
+export enum FinishReason {
+  /** FINISH_REASON_UNSPECIFIED - Not ended yet. */
+  FINISH_REASON_UNSPECIFIED = 0,
+  /** FINISH_REASON_COMPLETED - SUCCEEDED: it ran to a limit (`stop_reason`) and found at least one feasible architecture. */
+  FINISH_REASON_COMPLETED = 1,
+  /** FINISH_REASON_CANCELLED - CANCELLED by CancelSearch (`cancel_reason`). */
+  FINISH_REASON_CANCELLED = 2,
+  /** FINISH_REASON_FAILED - FAILED: `failure` holds the code (e.g. `too_many_failures`) and the reason. */
+  FINISH_REASON_FAILED = 3,
+  /**
+   * FINISH_REASON_NO_FEASIBLE_ARCHITECTURE - FAILED: the search has constraints and none of its evaluated architectures met them
+   * (`failure.code` is `no_feasible_architecture`).
+   */
+  FINISH_REASON_NO_FEASIBLE_ARCHITECTURE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function finishReasonFromJSON(object: any): FinishReason {
+  switch (object) {
+    case 0:
+    case "FINISH_REASON_UNSPECIFIED":
+      return FinishReason.FINISH_REASON_UNSPECIFIED;
+    case 1:
+    case "FINISH_REASON_COMPLETED":
+      return FinishReason.FINISH_REASON_COMPLETED;
+    case 2:
+    case "FINISH_REASON_CANCELLED":
+      return FinishReason.FINISH_REASON_CANCELLED;
+    case 3:
+    case "FINISH_REASON_FAILED":
+      return FinishReason.FINISH_REASON_FAILED;
+    case 4:
+    case "FINISH_REASON_NO_FEASIBLE_ARCHITECTURE":
+      return FinishReason.FINISH_REASON_NO_FEASIBLE_ARCHITECTURE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FinishReason.UNRECOGNIZED;
+  }
+}
+
+export function finishReasonToJSON(object: FinishReason): string {
+  switch (object) {
+    case FinishReason.FINISH_REASON_UNSPECIFIED:
+      return "FINISH_REASON_UNSPECIFIED";
+    case FinishReason.FINISH_REASON_COMPLETED:
+      return "FINISH_REASON_COMPLETED";
+    case FinishReason.FINISH_REASON_CANCELLED:
+      return "FINISH_REASON_CANCELLED";
+    case FinishReason.FINISH_REASON_FAILED:
+      return "FINISH_REASON_FAILED";
+    case FinishReason.FINISH_REASON_NO_FEASIBLE_ARCHITECTURE:
+      return "FINISH_REASON_NO_FEASIBLE_ARCHITECTURE";
+    case FinishReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Whether an objective is maximised or minimised. */
 export enum Direction {
   /**
@@ -646,6 +706,8 @@ export interface Search {
     | undefined;
   /** The reason given to CancelSearch; set only when CANCELLED. */
   cancelReason: string;
+  /** How it ended; UNSPECIFIED while PENDING or RUNNING. */
+  finishReason: FinishReason;
 }
 
 /** Which search to get. */
@@ -720,7 +782,11 @@ export interface WatchSearchResponse {
   /** Why a SUCCEEDED search stopped; set on the last message only. */
   stopReason: StopReason;
   /** What went wrong; set on the last message of a FAILED search only. */
-  failure?: Failure | undefined;
+  failure?:
+    | Failure
+    | undefined;
+  /** How the search ended; set on the last message only. */
+  finishReason: FinishReason;
 }
 
 /** Which search to cancel. */
@@ -734,6 +800,16 @@ export interface CancelSearchRequest {
 /** The record after cancelling. */
 export interface CancelSearchResponse {
   search?: Search | undefined;
+}
+
+/** Which search to delete. */
+export interface DeleteSearchRequest {
+  /** Required. */
+  searchId: string;
+}
+
+/** Nothing: the search is gone. */
+export interface DeleteSearchResponse {
 }
 
 /** Which results to get: one page of the history. */
@@ -2471,6 +2547,7 @@ function createBaseSearch(): Search {
     stopReason: 0,
     failure: undefined,
     cancelReason: "",
+    finishReason: 0,
   };
 }
 
@@ -2517,6 +2594,9 @@ export const Search: MessageFns<Search> = {
     }
     if (message.cancelReason !== "") {
       writer.uint32(114).string(message.cancelReason);
+    }
+    if (message.finishReason !== 0) {
+      writer.uint32(120).int32(message.finishReason);
     }
     return writer;
   },
@@ -2646,6 +2726,14 @@ export const Search: MessageFns<Search> = {
             message.cancelReason = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.finishReason = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2706,6 +2794,11 @@ export const Search: MessageFns<Search> = {
         : isSet(object.cancel_reason)
         ? globalThis.String(object.cancel_reason)
         : "",
+      finishReason: isSet(object.finishReason)
+        ? finishReasonFromJSON(object.finishReason)
+        : isSet(object.finish_reason)
+        ? finishReasonFromJSON(object.finish_reason)
+        : 0,
     };
   },
 
@@ -2753,6 +2846,9 @@ export const Search: MessageFns<Search> = {
     if (message.cancelReason !== "") {
       obj.cancelReason = message.cancelReason;
     }
+    if (message.finishReason !== 0) {
+      obj.finishReason = finishReasonToJSON(message.finishReason);
+    }
     return obj;
   },
 
@@ -2787,6 +2883,7 @@ export const Search: MessageFns<Search> = {
       ? Failure.fromPartial(object.failure)
       : undefined;
     message.cancelReason = object.cancelReason ?? "";
+    message.finishReason = object.finishReason ?? 0;
     return message;
   },
 };
@@ -3248,6 +3345,7 @@ function createBaseWatchSearchResponse(): WatchSearchResponse {
     sentAtMs: 0,
     stopReason: 0,
     failure: undefined,
+    finishReason: 0,
   };
 }
 
@@ -3276,6 +3374,9 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
     }
     if (message.failure !== undefined) {
       Failure.encode(message.failure, writer.uint32(66).fork()).join();
+    }
+    if (message.finishReason !== 0) {
+      writer.uint32(72).int32(message.finishReason);
     }
     return writer;
   },
@@ -3357,6 +3458,14 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
             message.failure = Failure.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.finishReason = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3391,6 +3500,11 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
         ? stopReasonFromJSON(object.stop_reason)
         : 0,
       failure: isSet(object.failure) ? Failure.fromJSON(object.failure) : undefined,
+      finishReason: isSet(object.finishReason)
+        ? finishReasonFromJSON(object.finishReason)
+        : isSet(object.finish_reason)
+        ? finishReasonFromJSON(object.finish_reason)
+        : 0,
     };
   },
 
@@ -3420,6 +3534,9 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
     if (message.failure !== undefined) {
       obj.failure = Failure.toJSON(message.failure);
     }
+    if (message.finishReason !== 0) {
+      obj.finishReason = finishReasonToJSON(message.finishReason);
+    }
     return obj;
   },
 
@@ -3442,6 +3559,7 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
     message.failure = (object.failure !== undefined && object.failure !== null)
       ? Failure.fromPartial(object.failure)
       : undefined;
+    message.finishReason = object.finishReason ?? 0;
     return message;
   },
 };
@@ -3600,6 +3718,131 @@ export const CancelSearchResponse: MessageFns<CancelSearchResponse> = {
     message.search = (object.search !== undefined && object.search !== null)
       ? Search.fromPartial(object.search)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteSearchRequest(): DeleteSearchRequest {
+  return { searchId: "" };
+}
+
+export const DeleteSearchRequest: MessageFns<DeleteSearchRequest> = {
+  encode(message: DeleteSearchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.searchId !== "") {
+      writer.uint32(10).string(message.searchId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteSearchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteSearchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.searchId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteSearchRequest {
+    return {
+      searchId: isSet(object.searchId)
+        ? globalThis.String(object.searchId)
+        : isSet(object.search_id)
+        ? globalThis.String(object.search_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteSearchRequest): unknown {
+    const obj: any = {};
+    if (message.searchId !== "") {
+      obj.searchId = message.searchId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteSearchRequest>, I>>(base?: I): DeleteSearchRequest {
+    return DeleteSearchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteSearchRequest>, I>>(object: I): DeleteSearchRequest {
+    const message = createBaseDeleteSearchRequest();
+    message.searchId = object.searchId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteSearchResponse(): DeleteSearchResponse {
+  return {};
+}
+
+export const DeleteSearchResponse: MessageFns<DeleteSearchResponse> = {
+  encode(_: DeleteSearchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteSearchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteSearchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteSearchResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteSearchResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteSearchResponse>, I>>(base?: I): DeleteSearchResponse {
+    return DeleteSearchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteSearchResponse>, I>>(_: I): DeleteSearchResponse {
+    const message = createBaseDeleteSearchResponse();
     return message;
   },
 };
@@ -3920,6 +4163,21 @@ export const SearchServiceService = {
     responseDeserialize: (value: Buffer): CancelSearchResponse => CancelSearchResponse.decode(value),
   },
   /**
+   * Deletes a search that has ended (SUCCEEDED, FAILED or CANCELLED): it is gone from every
+   * later call and from the coordinator's recovery. FAILED_PRECONDITION for a PENDING or RUNNING
+   * search (cancel it, and delete it once it has ended); NOT_FOUND for an unknown id.
+   */
+  deleteSearch: {
+    path: "/hwnas.v1.SearchService/DeleteSearch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteSearchRequest): Buffer => Buffer.from(DeleteSearchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteSearchRequest => DeleteSearchRequest.decode(value),
+    responseSerialize: (value: DeleteSearchResponse): Buffer =>
+      Buffer.from(DeleteSearchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteSearchResponse => DeleteSearchResponse.decode(value),
+  },
+  /**
    * The search record and its trial history (paged). Allowed while the search runs: the history
    * then holds what has landed so far.
    */
@@ -3960,6 +4218,12 @@ export interface SearchServiceServer extends UntypedServiceImplementation {
    * last has). Idempotent on a CANCELLED search; FAILED_PRECONDITION on a SUCCEEDED or FAILED one.
    */
   cancelSearch: handleUnaryCall<CancelSearchRequest, CancelSearchResponse>;
+  /**
+   * Deletes a search that has ended (SUCCEEDED, FAILED or CANCELLED): it is gone from every
+   * later call and from the coordinator's recovery. FAILED_PRECONDITION for a PENDING or RUNNING
+   * search (cancel it, and delete it once it has ended); NOT_FOUND for an unknown id.
+   */
+  deleteSearch: handleUnaryCall<DeleteSearchRequest, DeleteSearchResponse>;
   /**
    * The search record and its trial history (paged). Allowed while the search runs: the history
    * then holds what has landed so far.
@@ -4053,6 +4317,26 @@ export interface SearchServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelSearchResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes a search that has ended (SUCCEEDED, FAILED or CANCELLED): it is gone from every
+   * later call and from the coordinator's recovery. FAILED_PRECONDITION for a PENDING or RUNNING
+   * search (cancel it, and delete it once it has ended); NOT_FOUND for an unknown id.
+   */
+  deleteSearch(
+    request: DeleteSearchRequest,
+    callback: (error: ServiceError | null, response: DeleteSearchResponse) => void,
+  ): ClientUnaryCall;
+  deleteSearch(
+    request: DeleteSearchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteSearchResponse) => void,
+  ): ClientUnaryCall;
+  deleteSearch(
+    request: DeleteSearchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteSearchResponse) => void,
   ): ClientUnaryCall;
   /**
    * The search record and its trial history (paged). Allowed while the search runs: the history

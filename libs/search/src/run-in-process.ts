@@ -1,11 +1,13 @@
-import { archKey, InvalidArgumentError, isNasError, Rng } from '@hwnas/bench-core';
+import { InvalidArgumentError, isNasError, Rng } from '@hwnas/bench-core';
 import type { Arch, Benchmark, Metrics, SearchSpace } from '@hwnas/bench-core';
-import { bestFeasible, isPareto, paretoFront } from './problem';
+import { isPareto } from './problem';
 import type { SearchProblem } from './problem';
-import type { Candidate, SearchStrategy, TrialNeed } from './strategy';
+import { SearchLoop } from './search-loop';
+import type { EvaluatedArch, LoopResult, LoopTask } from './search-loop';
+import type { SearchStrategy } from './strategy';
 
 /**
- * Where the in-process runner gets metrics from, synchronously (a table, a simulator, a
+ * Where the in-process driver gets metrics from, synchronously (a table, a simulator, a
  * synthetic function in tests). `evaluate` may throw: the trial is then told as failed.
  */
 export interface MetricSource {
@@ -53,12 +55,12 @@ export function columnSource(columns: Readonly<Record<string, ArrayLike<number>>
   };
 }
 
-/** Options of {@link runSearch}. */
+/** Options of {@link runInProcess}. */
 export interface RunOptions {
   /** Number of distinct architectures to evaluate fully (the budget N). */
   readonly budget: number;
   /**
-   * Trials in flight at once (default 1). With more than one, the runner completes a randomly
+   * Trials in flight at once (default 1). With more than one, the driver completes a randomly
    * chosen in-flight trial each step (seeded by `seed`), so tells arrive out of order, reproducibly.
    */
   readonly parallelism?: number;
@@ -68,16 +70,8 @@ export interface RunOptions {
   readonly maxCostQueries?: number;
 }
 
-/** One completed trial, in completion order. */
-export interface TrialLogEntry {
-  readonly trialId: number;
-  readonly need: TrialNeed;
-  readonly arch: Arch;
-  readonly key: string;
-  readonly status: 'ok' | 'failed';
-  readonly metrics?: Metrics;
-  readonly error?: string;
-}
+/** One trial told to the strategy (see {@link EvaluatedArch}). */
+export type TrialLogEntry = EvaluatedArch;
 
 /** An evaluated architecture in a run's result. */
 export interface RunArch {
@@ -86,7 +80,7 @@ export interface RunArch {
   readonly metrics: Metrics;
 }
 
-/** What {@link runSearch} returns. Treat as frozen. */
+/** What {@link runInProcess} returns. Treat as frozen. */
 export interface RunResult {
   /** Best feasible evaluated architecture (single-objective problems); undefined if none. */
   readonly best?: RunArch;
@@ -96,99 +90,69 @@ export interface RunResult {
   readonly recommended?: Arch;
   /** Distinct architectures evaluated fully (failed ones included). */
   readonly evaluations: number;
-  /** Cost-first queries answered. */
+  /** Cost-first queries answered by the source (repeats are answered from the loop's cache). */
   readonly costQueries: number;
   /** Why the run stopped. */
   readonly stop: 'budget' | 'exhausted' | 'cost-queries';
-  /** Full evaluations in completion order (failed ones included). */
+  /** Distinct full evaluations in the order they were told (failed ones included). */
   readonly evaluated: readonly TrialLogEntry[];
-  /** Every completed trial (cost queries too), in completion order. */
+  /** Every trial told to the strategy (cost queries and cache answers too), in tell order. */
   readonly history: readonly TrialLogEntry[];
 }
 
 /**
- * Runs an ask/tell loop in-process until `budget` distinct architectures were evaluated, the
- * strategy has nothing more to propose, or the cost-query cap is reached. Full evaluations are
- * counted once per distinct architecture (an architecture asked again is answered from the cache
- * and counts nothing); cost queries are counted separately. Deterministic given the strategy's
- * seed, `options.seed` and the source.
+ * Drives a {@link SearchLoop} (the one ask/tell loop) in-process against a synchronous source
+ * until the loop is finished: `budget` distinct architectures evaluated, the strategy has nothing
+ * more to propose, or the cost-query cap is reached (the loop's budget rule). Deterministic given
+ * the strategy's seed, `options.seed` and the source.
  */
-export function runSearch(strategy: SearchStrategy, space: SearchSpace, problem: SearchProblem, source: MetricSource, options: RunOptions): RunResult {
+export function runInProcess(strategy: SearchStrategy, space: SearchSpace, problem: SearchProblem, source: MetricSource, options: RunOptions): RunResult {
   const budget = options.budget;
   if (!Number.isInteger(budget) || budget < 0) throw new InvalidArgumentError(`budget must be a non-negative integer, got ${budget}`);
   const parallelism = options.parallelism ?? 1;
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new InvalidArgumentError(`parallelism must be a positive integer, got ${parallelism}`);
-  const maxCostQueries = options.maxCostQueries ?? 1000 * Math.max(budget, 1);
+  const loop = new SearchLoop(
+    'run',
+    {
+      strategy: strategy.constructor.name,
+      budget,
+      maxInFlight: parallelism,
+      ordering: 'async',
+      ...(options.maxCostQueries !== undefined ? { maxCostQueries: options.maxCostQueries } : {}),
+    },
+    { space, problem, strategy },
+  );
   const order = new Rng(options.seed ?? 0);
-  const cache = new Map<string, TrialLogEntry>();
-  const evaluated: TrialLogEntry[] = [];
-  const history: TrialLogEntry[] = [];
-  const inflight: Candidate[] = [];
-  let costQueries = 0;
-  let stop: RunResult['stop'] = 'budget';
-
-  while (evaluated.length < budget) {
-    if (costQueries >= maxCostQueries) {
-      stop = 'cost-queries';
-      break;
-    }
-    const want = parallelism - inflight.length;
-    if (want > 0) {
-      const asked = strategy.ask(want);
-      if (asked.length > want) throw new InvalidArgumentError(`strategy proposed ${asked.length} candidates when asked for ${want}`);
-      inflight.push(...asked);
-    }
-    if (inflight.length === 0) {
-      stop = 'exhausted';
-      break;
-    }
-    const c = inflight.splice(parallelism === 1 ? 0 : order.int(inflight.length), 1)[0];
-    const key = c.key ?? archKey(space, c.arch);
-    let entry: TrialLogEntry;
-    if (c.need === 'costs') {
-      costQueries++;
-      entry = attempt(c.trialId, 'costs', c.arch, key, () => source.costs(c.arch, problem.cheapMetrics));
-    } else {
-      const cached = cache.get(key);
-      if (cached) entry = { ...cached, trialId: c.trialId };
-      else {
-        entry = attempt(c.trialId, 'full', c.arch, key, () => source.evaluate(c.arch));
-        cache.set(key, entry);
-        evaluated.push(entry);
-      }
-    }
-    history.push(entry);
-    strategy.tell({
-      trialId: c.trialId,
-      arch: c.arch,
-      status: entry.status,
-      ...(entry.metrics ? { metrics: entry.metrics } : {}),
-      ...(entry.error !== undefined ? { error: entry.error } : {}),
-    });
+  const inFlight: LoopTask[] = [...loop.start().dispatch];
+  while (inFlight.length > 0) {
+    const task = inFlight.splice(parallelism === 1 ? 0 : order.int(inFlight.length), 1)[0];
+    const arch = loop.archOf(task.trialId);
+    for (const next of loop.accept(attempt(task, () => (task.need === 'costs' ? source.costs(arch, task.metrics) : source.evaluate(arch)))).dispatch) inFlight.push(next);
   }
 
-  const ok = evaluated.filter((e): e is TrialLogEntry & { metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined);
-  const pick = (e: TrialLogEntry & { metrics: Metrics }): RunArch => ({ arch: e.arch, key: e.key, metrics: e.metrics });
-  const recommended = strategy.recommend?.();
+  const reason = loop.finishReason;
+  const evaluated = loop.history().filter((e) => !e.cached);
+  const recommended = loop.recommended();
   const result: RunResult = {
     evaluations: evaluated.length,
-    costQueries,
-    stop,
+    costQueries: loop.counts.costQueries,
+    stop: reason === 'budget' || reason === 'cost-queries' ? reason : 'exhausted',
     evaluated,
-    history,
+    history: loop.trials(),
     ...(recommended ? { recommended } : {}),
   };
-  if (isPareto(problem)) return { ...result, pareto: paretoFront(problem, ok).map(pick) };
-  const best = bestFeasible(problem, ok);
+  const pick = (e: EvaluatedArch): RunArch => ({ arch: e.arch, key: e.key, metrics: e.metrics! });
+  if (isPareto(problem)) return { ...result, pareto: (loop.pareto() ?? []).map(pick) };
+  const best = loop.best();
   return best ? { ...result, best: pick(best) } : result;
 }
 
-function attempt(trialId: number, need: TrialNeed, arch: Arch, key: string, fn: () => Metrics): TrialLogEntry {
+function attempt(task: LoopTask, fn: () => Metrics): LoopResult {
   try {
-    return { trialId, need, arch, key, status: 'ok', metrics: fn() };
+    return { taskId: task.taskId, status: 'ok', metrics: fn() };
   } catch (e) {
     // A NasError is an evaluation failure the strategy must cope with; anything else is a bug.
     if (!isNasError(e)) throw e;
-    return { trialId, need, arch, key, status: 'failed', error: e.message };
+    return { taskId: task.taskId, status: 'failed', error: { code: e.code, message: e.message } };
   }
 }

@@ -1,0 +1,137 @@
+import { isNasError } from '@hwnas/bench-core';
+import type { SearchEvent } from './events';
+import type { EvalTask } from './ports/task-queue';
+import { SearchRun } from './search-run';
+import type { SearchSetup } from './search-run';
+import type { FailureCode } from './search-outcome';
+import type { SearchSpec } from './search-spec';
+
+/**
+ * Lifecycle state of a search: `pending` (accepted, waiting for a slot: see
+ * `CoordinatorOptions.maxRunningSearches`), then `running`, then a terminal one.
+ */
+export type SearchState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What a coordinator knows of one search: a fold over its events ({@link applyEvent}). */
+export interface SearchRecord {
+  readonly searchId: string;
+  readonly spec: SearchSpec;
+  /** The ask/tell loop; absent when the search could not be set up (it then ends failed). */
+  readonly run?: SearchRun;
+  /** Why the search could not be set up, when it could not. */
+  readonly setupError?: string;
+  state: SearchState;
+  submittedAt: number;
+  startedAt?: number;
+  updatedAt: number;
+  finishedAt?: number;
+  finishReason?: string;
+  failureCode?: FailureCode;
+  /** Position of the last event applied (1-based, as in the journal). */
+  seq: number;
+  readonly requestId?: string;
+  readonly attachment?: unknown;
+  readonly traceparent?: string;
+  /** JSON of (spec, attachment), to compare a repeated request id with. */
+  readonly fingerprint: string;
+}
+
+/** Builds the strategy's setup from a spec (a `SearchFactory`, decorated with tracing by the caller). */
+export type SetupOf = (spec: SearchSpec) => SearchSetup;
+
+/** A search's record from its first event. A spec that can no longer be set up gives a record without a run. */
+export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' }>, setupOf: SetupOf, seq = 1): SearchRecord {
+  let run: SearchRun | undefined;
+  let setupError: string | undefined;
+  try {
+    run = new SearchRun(event.searchId, event.spec, setupOf(event.spec));
+  } catch (e) {
+    setupError = isNasError(e) ? e.message : String(e);
+  }
+  return {
+    searchId: event.searchId,
+    spec: event.spec,
+    ...(run ? { run } : {}),
+    ...(setupError !== undefined ? { setupError } : {}),
+    state: 'pending',
+    submittedAt: event.at,
+    updatedAt: event.at,
+    seq,
+    fingerprint: fingerprintOf(event.spec, event.attachment),
+    ...(event.requestId !== undefined ? { requestId: event.requestId } : {}),
+    ...(event.attachment !== undefined ? { attachment: event.attachment } : {}),
+    ...(event.traceparent !== undefined ? { traceparent: event.traceparent } : {}),
+  };
+}
+
+/** What a repeated request id is compared with. */
+export function fingerprintOf(spec: SearchSpec, attachment: unknown): string {
+  return JSON.stringify([spec, attachment ?? null]);
+}
+
+/**
+ * Applies one event to a search's record: the one place a search's state changes, used alike by
+ * live handling (after the event is journalled) and by recovery (replaying the journal), so the
+ * two cannot drift. Returns the tasks the event makes the loop dispatch (live handling publishes
+ * them; recovery ignores them and re-dispatches what is pending once the replay is over).
+ */
+export function applyEvent(record: SearchRecord, event: Exclude<SearchEvent, { type: 'search_submitted' }>, seq: number): readonly EvalTask[] {
+  record.seq = seq;
+  record.updatedAt = event.at;
+  const run = record.run;
+  // Logs written before `search_started` existed start at submission, on their first result.
+  const startAt = event.type === 'search_started' ? event.at : event.type.startsWith('trial') ? record.submittedAt : undefined;
+  const tasks: EvalTask[] = [];
+  if (startAt !== undefined && record.startedAt === undefined && record.finishedAt === undefined) {
+    record.startedAt = startAt;
+    if (record.state === 'pending') record.state = 'running';
+    if (run) for (const t of run.start(startAt).dispatch) tasks.push(t);
+  }
+  switch (event.type) {
+    case 'trial_completed':
+    case 'trial_failed':
+      if (run) for (const t of run.accept(event.result, event.at).dispatch) tasks.push(t);
+      break;
+    case 'trials_landed':
+      if (run) for (const r of event.results) for (const t of run.accept(r, event.at).dispatch) tasks.push(t);
+      break;
+    case 'search_cancelled':
+      run?.cancel();
+      record.state = 'cancelled';
+      record.finishReason = event.reason;
+      break;
+    case 'search_finished':
+      record.state = event.status;
+      record.finishReason = event.reason;
+      record.finishedAt = event.at;
+      if (event.failureCode) record.failureCode = event.failureCode;
+      break;
+    case 'search_started':
+    case 'search_deleted':
+      break;
+  }
+  return tasks;
+}
+
+/** Whether a search has ended (any terminal state, its `search_finished` applied). */
+export function isFinished(record: SearchRecord): boolean {
+  return record.finishedAt !== undefined;
+}
+
+/** The first event of a search's log. */
+export function submittedEvent(
+  searchId: string,
+  spec: SearchSpec,
+  at: number,
+  opts: { readonly requestId?: string; readonly attachment?: unknown; readonly traceparent?: string },
+): Extract<SearchEvent, { type: 'search_submitted' }> {
+  return {
+    type: 'search_submitted',
+    searchId,
+    spec,
+    at,
+    ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
+    ...(opts.attachment !== undefined ? { attachment: opts.attachment } : {}),
+    ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
+  };
+}
