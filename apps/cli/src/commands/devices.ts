@@ -55,7 +55,6 @@ export async function listDevices(dataDir: string | undefined): Promise<{ device
 
 /** `hwnas devices`: the device backends available in-process. */
 export const devicesCommand: Command = {
-  summary: 'list the device backends (simulators, host CPU, HW-NAS-Bench replays)',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('devices', argv, { ...DATA_OPTION, json: { type: 'boolean', default: false } });

@@ -52,7 +52,6 @@ class LineWriter {
 
 /** `hwnas measure`: architectures through a device backend, as JSON Lines or a table. */
 export const measureCommand: Command = {
-  summary: 'measure architectures on a device backend (simulator, host CPU, replay)',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('measure', argv, {

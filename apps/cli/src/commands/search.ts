@@ -9,8 +9,7 @@ import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
-import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
-import { submitRemoteSearch } from '../remote/submit';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 
 const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAME --budget N
              [--objective METRIC[:max|min] ...] [--constraint 'METRIC<=VALUE' ...]
@@ -50,7 +49,6 @@ ${REMOTE_USAGE}`;
 
 /** `hwnas search`: one search, embedded in this process by default, or on a cluster. */
 export const searchCommand: Command = {
-  summary: 'run a hardware-aware search strategy on the benchmark tables',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('search', argv, {
@@ -119,6 +117,8 @@ export const searchCommand: Command = {
     };
 
     if (values.coordinator !== undefined) {
+      // Loaded here: gRPC and the API's generated code are only needed for a cluster.
+      const { submitRemoteSearch } = await import('../remote/submit.js');
       const { searchId } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
       return searchId ? 0 : 1;
     }
