@@ -90,7 +90,8 @@ export const searchCommand: Command = {
       throw new InvalidArgumentError(`hwnas search: --accuracy-source must be table or proxy, got "${sourceFlag}"`);
     }
     let accuracySource: 'table' | 'proxy' = (sourceFlag as 'table' | 'proxy' | undefined) ?? 'table';
-    const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined }) : undefined;
+    // The proxy needs no benchmark data: the space enumerates itself.
+    const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined, allowNoData: sourceFlag === 'proxy' }) : undefined;
     if (bench && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
@@ -225,7 +226,9 @@ interface Printed {
 
 function render(out: Printed, problem: SearchProblem): string {
   const lines: string[] = [];
-  const metricsOf = (q: QueryResult): Metrics => ({ ...q.costs, accuracy: q.accuracy.test, valid_accuracy: q.accuracy.valid, flops: q.flops, params: q.params });
+  // The proxy score rides along on the result (see describe in run).
+  const proxyScore = (q: QueryResult) => (q as QueryResult & { readonly [NASWOT_METRIC.name]?: number })[NASWOT_METRIC.name];
+  const metricsOf = (q: QueryResult): Metrics => ({ ...q.costs, accuracy: q.accuracy.test, valid_accuracy: q.accuracy.valid, flops: q.flops, params: q.params, [NASWOT_METRIC.name]: proxyScore(q) as number });
   const cols = [...new Set([...problem.objectives.map((o) => o.metric), ...problem.constraints.map((c) => c.metric)])];
   const row = (label: string, q: QueryResult) => [label, q.index !== undefined ? String(q.index) : '-', ...cols.map((c) => fmt(metricsOf(q)[c])), q.arch];
   const header = ['', 'index', ...cols, 'arch'];

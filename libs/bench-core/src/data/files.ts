@@ -22,15 +22,23 @@ export const DATA_DIR_ENV = 'HWNAS_DATA';
  * none of these exists, or a directory given does not.
  */
 export function resolveDataDir(explicit?: string): string {
-  const dir = explicit ?? process.env[DATA_DIR_ENV];
-  if (!dir) {
-    const pack = defaultDataPack();
-    if (pack) return pack.file;
+  const dir = findDataDir(explicit);
+  if (dir === undefined) {
     throw new BenchmarkDataError(
       '',
       `no benchmark data: pass --data DIR or set ${DATA_DIR_ENV} (a directory holding hw-nas-bench/ and nas-bench-201/, see the README), or use the data pack (data/pack/; $${PACK_ENV} is "${process.env[PACK_ENV] ?? ''}")`,
     );
   }
+  return dir;
+}
+
+/**
+ * Like {@link resolveDataDir}, but undefined when no data is given at all (no directory and no
+ * pack). A directory given that does not exist is still an error.
+ */
+export function findDataDir(explicit?: string): string | undefined {
+  const dir = explicit ?? process.env[DATA_DIR_ENV];
+  if (!dir) return defaultDataPack()?.file;
   const abs = path.resolve(dir);
   let isDir = false;
   try {
