@@ -28,7 +28,10 @@ async function load() {
   const mode = process.env.HWNAS_CLI;
   const bundle = mode === 'source' ? undefined : freshBundle();
   if (bundle) return require(bundle);
-  if (mode === 'bundle') throw new Error(`hwnas: HWNAS_CLI=bundle, but ${path.join(BUNDLE_DIR, 'main.js')} is missing or older than its sources; run npm run build`);
+  if (mode === 'bundle') {
+    process.stderr.write(`hwnas: HWNAS_CLI=bundle, but ${path.join(BUNDLE_DIR, 'main.js')} is missing or older than its sources; run npm run build\n`);
+    process.exit(1);
+  }
   // Commands are loaded with import(), which goes through the ES module loader: hook both loaders.
   await import('tsx/esm');
   require('tsx/cjs/api').register();
