@@ -2,6 +2,7 @@
 // Builds the runtime files of one app image; used by k8s/images/Dockerfile (APP=<app>) and by k8s/tests.
 //
 //   node k8s/images/bundle-app.cjs <app> --out DIR [--prune NODE_MODULES | --link-from NODE_MODULES]
+//   node k8s/images/bundle-app.cjs <app> <app> ... --out DIR      (several apps; npm run build)
 //
 // 1. Bundles apps/<app>/src/main.ts with esbuild into DIR/apps/<app>/dist/main.js (CommonJS,
 //    Node 20, linked source map). Only the workspace's own TypeScript (@hwnas/* and relative
@@ -12,8 +13,12 @@
 //    with import() (@kubernetes/client-node) and OpenTelemetry's require hooks working.
 // 2. When the bundle contains @hwnas/proto's loader (PROTO_DIR = <bundle dir>/..), copies
 //    proto/hwnas/**/*.proto to DIR/apps/<app>/hwnas/ so that the loader finds them.
-// 3. Writes DIR/apps/<app>/dist/bundle-meta.json: entry, bundled inputs, external packages.
-// 4. --prune NODE_MODULES: deletes from a production node_modules every package the bundle does
+// 3. When the bundle reads the benchmark data pack (libs/bench-core/src/data/data-pack.ts) and DIR
+//    is outside the repository, copies data/pack/ to DIR/apps/<app>/data/pack/, where the bundle
+//    finds it (it looks for data/pack/manifest.json above its own directory; inside the
+//    repository that is the repository's own data/pack/).
+// 4. Writes DIR/apps/<app>/dist/bundle-meta.json: entry, bundled inputs, external packages.
+// 5. --prune NODE_MODULES: deletes from a production node_modules every package the bundle does
 //    not need (the transitive dependencies of its externals are kept), workspace links, .bin,
 //    and onnxruntime-node binaries of other platforms. --link-from NODE_MODULES instead creates
 //    DIR/node_modules with symlinks to the packages that would be kept (tests; run node with
@@ -26,12 +31,12 @@ const { builtinModules } = require('node:module');
 const REPO = path.resolve(__dirname, '..', '..');
 
 function usage(msg) {
-  process.stderr.write(`${msg ? `bundle-app: ${msg}\n` : ''}usage: node k8s/images/bundle-app.cjs <app> --out DIR [--prune NODE_MODULES | --link-from NODE_MODULES]\n`);
+  process.stderr.write(`${msg ? `bundle-app: ${msg}\n` : ''}usage: node k8s/images/bundle-app.cjs <app>... --out DIR [--prune NODE_MODULES | --link-from NODE_MODULES]\n`);
   process.exit(2);
 }
 
 function parse(argv) {
-  const opts = { app: undefined, out: undefined, prune: undefined, linkFrom: undefined };
+  const opts = { apps: [], out: undefined, prune: undefined, linkFrom: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -39,11 +44,11 @@ function parse(argv) {
     else if (a === '--prune') opts.prune = path.resolve(next());
     else if (a === '--link-from') opts.linkFrom = path.resolve(next());
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
-    else if (!opts.app) opts.app = a;
-    else usage(`unexpected argument ${a}`);
+    else opts.apps.push(a);
   }
-  if (!opts.app || !opts.out) usage();
+  if (opts.apps.length === 0 || !opts.out) usage();
   if (opts.prune && opts.linkFrom) usage('--prune and --link-from exclude each other');
+  if ((opts.prune || opts.linkFrom) && opts.apps.length > 1) usage('--prune and --link-from take one app');
   return opts;
 }
 
@@ -57,6 +62,31 @@ const builtins = new Set(builtinModules);
 function isBuiltin(spec) {
   return spec.startsWith('node:') || builtins.has(spec) || builtins.has(spec.split('/')[0]);
 }
+
+/**
+ * Packages that load a native library or a large generated module, which most commands never
+ * use: in the bundle each is a stand-in whose exports load the real package on first access, so
+ * merely importing a module that uses it costs nothing. Their export names are read at build time.
+ */
+const LAZY_EXTERNALS = ['onnxruntime-node', 'onnx-proto'];
+
+const lazyExternals = {
+  name: 'lazy-externals',
+  setup(build) {
+    const filter = new RegExp(`^(${LAZY_EXTERNALS.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+    // The stand-in's own require of the package is the real, external one.
+    build.onResolve({ filter }, (args) => (args.namespace === 'lazy-external' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-external' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-external' }, (args) => {
+      const names = Object.keys(require(require.resolve(args.path, { paths: [REPO] })));
+      const contents = [
+        `let real;`,
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: REPO };
+    });
+  },
+};
 
 async function bundle(app, out) {
   const esbuild = require('esbuild');
@@ -77,6 +107,7 @@ async function bundle(app, out) {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [
+      lazyExternals,
       {
         name: 'npm-packages-external',
         setup(build) {
@@ -88,7 +119,8 @@ async function bundle(app, out) {
   });
   const output = result.metafile.outputs[path.relative(REPO, outfile)] ?? Object.values(result.metafile.outputs).find((o) => o.entryPoint);
   const externals = [...new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)))].sort();
-  const inputs = Object.keys(result.metafile.inputs).sort();
+  // Files only: the stand-ins of LAZY_EXTERNALS are inputs of their own namespace.
+  const inputs = Object.keys(result.metafile.inputs).filter((i) => !i.startsWith('lazy-external:')).sort();
   const protoFiles = [];
   if (inputs.includes('proto/src/proto-files.ts')) {
     const src = path.join(REPO, 'proto', 'hwnas');
@@ -99,7 +131,18 @@ async function bundle(app, out) {
       protoFiles.push(path.join('hwnas', rel));
     }
   }
-  const meta = { app, entry, main: path.relative(out, outfile), externals, protoFiles, inputs };
+  const dataPack = [];
+  const insideRepo = !path.relative(REPO, out).startsWith('..') && !path.isAbsolute(path.relative(REPO, out));
+  if (inputs.includes('libs/bench-core/src/data/data-pack.ts') && !insideRepo) {
+    const src = path.join(REPO, 'data', 'pack');
+    for (const name of fs.readdirSync(src).filter((f) => f === 'manifest.json' || f.endsWith('.bin'))) {
+      const dest = path.join(appDir, 'data', 'pack', name);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(path.join(src, name), dest);
+      dataPack.push(path.join('data', 'pack', name));
+    }
+  }
+  const meta = { app, entry, main: path.relative(out, outfile), externals, protoFiles, dataPack, inputs };
   fs.writeFileSync(path.join(appDir, 'dist', 'bundle-meta.json'), JSON.stringify(meta, null, 2) + '\n');
   return meta;
 }
@@ -198,7 +241,11 @@ function link(from, out, externals) {
 
 async function main() {
   const opts = parse(process.argv.slice(2));
-  const meta = await bundle(opts.app, opts.out);
+  for (const app of opts.apps) await bundleOne(opts, app);
+}
+
+async function bundleOne(opts, app) {
+  const meta = await bundle(app, opts.out);
   let deps = '';
   if (opts.prune) {
     const r = prune(opts.prune, meta.externals);
@@ -207,7 +254,7 @@ async function main() {
     const r = link(opts.linkFrom, opts.out, meta.externals);
     deps = `; linked ${r.kept} packages`;
   }
-  process.stdout.write(`bundle-app: ${meta.main} (${meta.inputs.length} inputs, externals: ${meta.externals.join(' ') || 'none'}${meta.protoFiles.length ? `, ${meta.protoFiles.length} .proto files` : ''})${deps}\n`);
+  process.stdout.write(`bundle-app: ${meta.main} (${meta.inputs.length} inputs, externals: ${meta.externals.join(' ') || 'none'}${meta.protoFiles.length ? `, ${meta.protoFiles.length} .proto files` : ''}${meta.dataPack.length ? ', data pack' : ''})${deps}\n`);
 }
 
 main().catch((e) => {

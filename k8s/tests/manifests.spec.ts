@@ -564,7 +564,7 @@ describe('images', () => {
     // What the image holds: the bundle (with its source map), the .proto files beside it when it
     // loads them, and node_modules; nothing else, in / or in /app.
     expect(readdirSync(b.image)).toEqual(['app']);
-    expect(readdirSync(b.cwd).sort()).toEqual([...(b.meta.protoFiles.length ? ['hwnas'] : []), 'dist', 'node_modules'].sort());
+    expect(readdirSync(b.cwd).sort()).toEqual([...(b.meta.protoFiles.length ? ['hwnas'] : []), ...(b.meta.dataPack.length ? ['data'] : []), 'dist', 'node_modules'].sort());
     expect(readdirSync(path.join(b.cwd, 'dist')).sort()).toEqual(['bundle-meta.json', 'main.js', 'main.js.map']);
   });
 
@@ -577,6 +577,11 @@ describe('images', () => {
     expect(b.meta.protoFiles.filter((f) => !existsSync(path.join(path.dirname(b.main), '..', f)))).toEqual([]);
     expect(b.meta.externals).not.toContain('typescript');
     expect(b.meta.externals).not.toContain('tsx');
+    // An app that reads benchmark data has the data pack beside it (found above dist/), whole.
+    if (b.meta.inputs.includes('libs/bench-core/src/data/data-pack.ts')) {
+      expect(b.meta.dataPack.sort()).toEqual(['data/pack/hwnas-data-v1.bin', 'data/pack/manifest.json']);
+      for (const f of b.meta.dataPack) expect(readFileSync(path.join(b.cwd, f))).toEqual(readFileSync(path.join(REPO, f)));
+    }
   });
 
   test('.dockerignore - keeps node_modules, build output, data and k8s manifests out of the context, but not the bundler', () => {
@@ -584,7 +589,7 @@ describe('images', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (const p of ['**/node_modules', '**/dist', '.git', 'data', 'k8s/*', '!k8s/images/']) expect(lines).toContain(p);
+    for (const p of ['**/node_modules', '**/dist', '.git', 'data', '!data/pack', 'k8s/*', '!k8s/images/']) expect(lines).toContain(p);
   });
 });
 

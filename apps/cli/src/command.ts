@@ -4,9 +4,11 @@ export interface CommandIO {
   err(text: string): void;
 }
 
-/** One `hwnas` subcommand. `run` returns the process exit code. */
+/**
+ * One `hwnas` subcommand. `run` returns the process exit code. Its one-line summary is in the
+ * command table (main.ts), so that `hwnas --help` lists the commands without loading them.
+ */
 export interface Command {
-  readonly summary: string;
   readonly usage: string;
   run(argv: readonly string[], io: CommandIO): Promise<number>;
 }

@@ -1,34 +1,31 @@
 import { isNasError } from '@hwnas/bench-core';
 import type { Command, CommandIO } from './command';
-import { queryCommand } from './commands/query';
-import { devicesCommand } from './commands/devices';
-import { measureCommand } from './commands/measure';
-import { statusCommand } from './commands/status';
-import { watchCommand } from './commands/watch';
-import { cancelCommand } from './commands/cancel';
-import { listCommand } from './commands/list';
-import { deleteCommand } from './commands/delete';
-import { resultsCommand } from './commands/results';
-import { searchCommand } from './commands/search';
-import { benchSearchCommand } from './commands/bench-search';
-import { costModelCommand } from './commands/cost-model';
-import { calibrateCommand } from './commands/calibrate';
 
-/** Every subcommand, by name. */
-const COMMANDS: Readonly<Record<string, Command>> = {
-  query: queryCommand,
-  devices: devicesCommand,
-  measure: measureCommand,
-  status: statusCommand,
-  watch: watchCommand,
-  cancel: cancelCommand,
-  list: listCommand,
-  delete: deleteCommand,
-  results: resultsCommand,
-  search: searchCommand,
-  'bench-search': benchSearchCommand,
-  'cost-model': costModelCommand,
-  calibrate: calibrateCommand,
+/** A subcommand as the table knows it: its summary, and how to load it when it runs. */
+interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every subcommand, one line each: its summary and a lazy import. A command's module and its
+ * dependencies (ONNX Runtime, gRPC, OpenTelemetry, ...) load only when that command runs, so
+ * `hwnas --help` and light commands start at once.
+ */
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  query: { summary: 'look an architecture up in the benchmark tables', load: async () => (await import('./commands/query.js')).queryCommand },
+  devices: { summary: 'list the device backends (simulators, host CPU, HW-NAS-Bench replays)', load: async () => (await import('./commands/devices.js')).devicesCommand },
+  measure: { summary: 'measure architectures on a device backend (simulator, host CPU, replay)', load: async () => (await import('./commands/measure.js')).measureCommand },
+  status: { summary: 'show a search on a coordinator', load: async () => (await import('./commands/status.js')).statusCommand },
+  watch: { summary: 'follow a search on a coordinator with a live progress bar', load: async () => (await import('./commands/watch.js')).watchCommand },
+  cancel: { summary: 'cancel a search on a coordinator', load: async () => (await import('./commands/cancel.js')).cancelCommand },
+  list: { summary: 'list the searches on a coordinator', load: async () => (await import('./commands/list.js')).listCommand },
+  delete: { summary: 'delete an ended search from a coordinator', load: async () => (await import('./commands/delete.js')).deleteCommand },
+  results: { summary: 'print (and plot) the results of a search on a coordinator', load: async () => (await import('./commands/results.js')).resultsCommand },
+  search: { summary: 'run a hardware-aware search strategy on the benchmark tables', load: async () => (await import('./commands/search.js')).searchCommand },
+  'bench-search': { summary: 'benchmark every search strategy on tasks C and P (bench/TASKS.md)', load: async () => (await import('./commands/bench-search.js')).benchSearchCommand },
+  'cost-model': { summary: 'evaluate the few-sample latency predictor (leave one device out, or your device)', load: async () => (await import('./commands/cost-model.js')).costModelCommand },
+  calibrate: { summary: 'learn a device from K measurements and store its cost model', load: async () => (await import('./commands/calibrate.js')).calibrateCommand },
 };
 
 const stdio: CommandIO = {
@@ -58,16 +55,17 @@ export async function main(argv: readonly string[], io: CommandIO = stdio): Prom
     io.out(help());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     io.err(`hwnas: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.usage);
-    return 0;
-  }
   try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(command.usage);
+      return 0;
+    }
     return await command.run(rest, io);
   } catch (e) {
     if (isNasError(e)) {

@@ -183,7 +183,7 @@ export interface Bundle {
   readonly main: string;
   /** Arguments for `process.execPath` that run the entrypoint there (its node flags, {@link main}), symlinks preserved. */
   readonly command: string[];
-  readonly meta: { readonly main: string; readonly externals: string[]; readonly protoFiles: string[]; readonly inputs: string[] };
+  readonly meta: { readonly main: string; readonly externals: string[]; readonly protoFiles: string[]; readonly dataPack: string[]; readonly inputs: string[] };
   /** The entrypoint's `--help`, run from the image layout. */
   readonly usage: string;
   /** Every HWNAS_* name that occurs in the bundled sources. */

@@ -25,6 +25,7 @@ export { Benchmark, BENCHMARK_SPACES } from './data/benchmark';
 export type { QueryResult, BenchmarkOptions } from './data/benchmark';
 export { Nb201Tables, NB201_FILES } from './data/nb201-tables';
 export { FbnetLut, FBNET_FILES, fbnetLutKeys, loadFbnetMacro } from './data/fbnet-lut';
-export { resolveDataDir, DATA_DIR_ENV } from './data/files';
+export { resolveDataDir, findDataDir, DATA_DIR_ENV } from './data/files';
+export { PACK_ENV } from './data/data-pack';
 export { loadDeviceLatency, readDeviceLatencyFile, parseDeviceLatency, DEVICE_LATENCY_FILES } from './data/device-latency';
 export type { DeviceLatencyTable, DeviceLatencyColumn } from './data/device-latency';

@@ -90,9 +90,14 @@ describeWithData('replay backends', (dataDir) => {
 
     it('replay - a data directory with nothing for the device is an error at creation', () => {
       const empty = mkdtempSync(path.join(tmpdir(), 'hwnas-replay-empty-'));
+      // The directory alone: the data pack behind it would otherwise serve raspi4.
+      const savedPack = process.env.HWNAS_PACK;
+      process.env.HWNAS_PACK = 'off';
       try {
         expect(() => createReplayBackend(Benchmark.open({ dataDir: empty }), 'raspi4')).toThrow(/holds no raspi4_latency values/);
       } finally {
+        if (savedPack === undefined) delete process.env.HWNAS_PACK;
+        else process.env.HWNAS_PACK = savedPack;
         rmSync(empty, { recursive: true, force: true });
       }
     });

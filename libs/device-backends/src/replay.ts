@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Arch, Benchmark, SpaceId } from '@hwnas/bench-core';
-import { BenchmarkDataError, FBNET_FILES, InvalidArgumentError, NB201_FILES, UnknownDatasetError, checkArch, fbnetSpace, getSpace, nb201Space } from '@hwnas/bench-core';
+import { BenchmarkDataError, InvalidArgumentError, UnknownDatasetError, checkArch, fbnetSpace, getSpace, nb201Space } from '@hwnas/bench-core';
 import type { DeviceBackend, DeviceInfo, DeviceMetric, DeviceSupport, MeasureRequest, Measurement, MeasurementMethod } from './backend';
 import { BackendClosedError, MeasurementCancelledError, ReplayValueMissingError } from './errors';
 
@@ -61,7 +59,7 @@ export function createReplayBackend(benchmark: Benchmark, device: ReplayDeviceId
   const present = (has: (column: string) => boolean): ColumnMap =>
     new Map(COLUMNS.filter((c) => has(`${device}_${c.suffix}`)).map((c) => [c.metric.name, `${device}_${c.suffix}`]));
 
-  if (existsSync(path.join(benchmark.dataDir, NB201_FILES.archs))) {
+  if (benchmark.hasTables('nb201')) {
     const datasets: string[] = [];
     for (const ds of nb201Space.datasets) {
       const cols = present((c) => benchmark.nb201.has(ds.name, c));
@@ -71,7 +69,7 @@ export function createReplayBackend(benchmark: Benchmark, device: ReplayDeviceId
     }
     if (datasets.length) supports.push(Object.freeze({ space: 'nb201', datasets: Object.freeze(datasets) }));
   }
-  if (existsSync(path.join(benchmark.dataDir, FBNET_FILES.lut))) {
+  if (benchmark.hasTables('fbnet')) {
     const names = new Set(benchmark.fbnet.metrics().map((m) => m.name));
     const cols = present((c) => names.has(c));
     if (cols.has('latency_ms')) {
@@ -80,7 +78,7 @@ export function createReplayBackend(benchmark: Benchmark, device: ReplayDeviceId
     }
   }
   if (supports.length === 0) {
-    throw new BenchmarkDataError(benchmark.dataDir, `holds no ${device}_latency values (neither an NB201 column nor an FBNet lookup table); replay device ${device} has nothing to serve`);
+    throw new BenchmarkDataError(benchmark.dataDir ?? '(no benchmark data)', `holds no ${device}_latency values (neither an NB201 column nor an FBNet lookup table); replay device ${device} has nothing to serve`);
   }
 
   const everywhere = COLUMNS.filter((c) => [...columns.values()].every((m) => m.has(c.metric.name))).map((c) => c.metric);

@@ -48,10 +48,13 @@ export interface ExportOptions {
   readonly bn?: BatchNormMode;
 }
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const BOOL = onnx.TensorProto.DataType.BOOL;
-const A = onnx.AttributeProto.AttributeType;
+// ONNX's enum numbers (onnx.proto: TensorProto.DataType, AttributeProto.AttributeType), written
+// out rather than read from onnx-proto at import time, so that importing this module does not load
+// that large generated module: most hwnas commands never export a model.
+const FLOAT = 1 as onnx.TensorProto.DataType.FLOAT;
+const INT64 = 7 as onnx.TensorProto.DataType.INT64;
+const BOOL = 9 as onnx.TensorProto.DataType.BOOL;
+const A = { FLOAT: 1, INT: 2, INTS: 7 } as { readonly FLOAT: onnx.AttributeProto.AttributeType.FLOAT; readonly INT: onnx.AttributeProto.AttributeType.INT; readonly INTS: onnx.AttributeProto.AttributeType.INTS };
 const BN_EPS = 1e-5;
 // Module-level bindings: under Jest's vm sandbox every global lookup (`Math`) is slow, and the
 // weight loop makes millions of them.

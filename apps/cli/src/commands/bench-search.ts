@@ -23,7 +23,6 @@ const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,
 
 /** `hwnas bench-search`: the search benchmark (TASKS.md) for every strategy. */
 export const benchSearchCommand: Command = {
-  summary: 'benchmark every search strategy on tasks C and P (bench/TASKS.md)',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('bench-search', argv, {

@@ -16,7 +16,6 @@ const USAGE = `hwnas calibrate --device ID --samples K --out FILE [--seed S] [--
 
 /** `hwnas calibrate`: measure K probe architectures on a device and store its fitted cost model. */
 export const calibrateCommand: Command = {
-  summary: 'learn a device from K measurements and store its cost model',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('calibrate', argv, {

@@ -1,7 +1,8 @@
 import { Search } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import { renderSearch } from '../remote/render';
 import { searchIdArg } from './status';
 
@@ -13,7 +14,6 @@ ${REMOTE_USAGE}`;
 
 /** `hwnas cancel ID`. */
 export const cancelCommand: Command = {
-  summary: 'cancel a search on a coordinator',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('cancel', argv, { ...REMOTE_OPTIONS, reason: { type: 'string' }, json: { type: 'boolean', default: false } });

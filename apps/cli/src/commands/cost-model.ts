@@ -24,7 +24,6 @@ const USAGE = `hwnas cost-model eval [--space nb201|fbnet|both] [--samples 5,10,
 
 /** `hwnas cost-model`: the cost-model evaluation harness. */
 export const costModelCommand: Command = {
-  summary: 'evaluate the few-sample latency predictor (leave one device out, or your device)',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('cost-model', argv, {

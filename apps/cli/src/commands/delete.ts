@@ -1,7 +1,8 @@
 import type { DeleteSearchRequest, DeleteSearchResponse } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import { searchIdArg } from './status';
 
 const USAGE = `hwnas delete ID [remote options]
@@ -12,7 +13,6 @@ ${REMOTE_USAGE}`;
 
 /** `hwnas delete ID`. */
 export const deleteCommand: Command = {
-  summary: 'delete an ended search from a coordinator',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('delete', argv, REMOTE_OPTIONS);

@@ -30,14 +30,29 @@ describeWithData('hwnas devices', (dataDir) => {
     expect(out).toMatch(/raspi4\s+replay\s+latency_ms \(ms\)\s+raspi4_latency\s+nb201: cifar10; fbnet: cifar100, ImageNet/);
   });
 
-  it('hwnas devices - without a data directory lists the simulators and host-cpu and says why replays are missing', async () => {
-    const saved = process.env.HWNAS_DATA;
+  it('hwnas devices - without any benchmark data lists the simulators and host-cpu and says why replays are missing', async () => {
+    const saved = { data: process.env.HWNAS_DATA, pack: process.env.HWNAS_PACK };
     delete process.env.HWNAS_DATA;
+    process.env.HWNAS_PACK = 'off';
     try {
       const { code, out, err } = await runCli(['devices', '--json']);
       expect(code).toBe(0);
       expect(JSON.parse(out).map((d: { id: string }) => d.id)).toEqual(['asic-eyeriss', 'fpga-zc706', 'host-cpu']);
-      expect(err).toMatch(/not listed: raspi4: no data directory \(--data DIR or \$HWNAS_DATA\)/);
+      expect(err).toMatch(/not listed: raspi4: no benchmark data \(--data DIR, \$HWNAS_DATA or the data pack\)/);
+    } finally {
+      process.env.HWNAS_DATA = saved.data;
+      if (saved.pack === undefined) delete process.env.HWNAS_PACK;
+      else process.env.HWNAS_PACK = saved.pack;
+    }
+  });
+
+  it('hwnas devices - without a data directory the data pack serves the replay devices', async () => {
+    const saved = process.env.HWNAS_DATA;
+    delete process.env.HWNAS_DATA;
+    try {
+      const { code, out } = await runCli(['devices', '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(out).map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(['raspi4', 'pixel3', 'edgegpu']));
     } finally {
       process.env.HWNAS_DATA = saved;
     }

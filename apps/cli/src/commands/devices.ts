@@ -10,8 +10,8 @@ const USAGE = `hwnas devices [--data DIR] [--json]
   Lists every device backend available in this process with its description: id, kind
   (simulated, measured, replay), metrics with units, search metric names (<prefix>_latency, ...)
   and the spaces and datasets it accepts. The replay devices (raspi4, pixel3, edgegpu) serve the
-  HW-NAS-Bench tables and are listed only when a data directory is given (--data or $${DATA_DIR_ENV}),
-  with exactly what that data holds for them.
+  HW-NAS-Bench tables and are listed when there is benchmark data (--data, $${DATA_DIR_ENV} or the
+  data pack hwnas ships), with exactly what that data holds for them.
   --json prints one JSON array of the devices' describe() objects (plus searchMetrics).`;
 
 /** A device as `hwnas devices --json` prints it: its describe() plus its search metric names. */
@@ -19,20 +19,17 @@ export type DeviceListing = DeviceInfo & { readonly searchMetrics: readonly stri
 
 /**
  * Every backend that can run in this process, described. Replay backends are included when the
- * benchmark opens (`dataDir`, else `$HWNAS_DATA`) and holds data for them; `skipped` says why the
+ * benchmark opens (`dataDir`, else `$HWNAS_DATA`, else the data pack) and holds data for them; `skipped` says why the
  * others are missing. Backends are closed before returning.
  */
 export async function listDevices(dataDir: string | undefined): Promise<{ devices: DeviceListing[]; skipped: string[] }> {
   const devices: DeviceListing[] = [];
   const skipped: string[] = [];
-  let benchmark: Benchmark | undefined;
-  let noData: string | undefined;
-  if (dataDir !== undefined || process.env[DATA_DIR_ENV]) {
-    // An explicit but broken data directory is the user's error: let it surface.
-    benchmark = Benchmark.open({ dataDir });
-  } else {
-    noData = `no data directory (--data DIR or $${DATA_DIR_ENV})`;
-  }
+  // An explicit but broken data directory is the user's error: let it surface. No data at all
+  // (no directory, no pack) only leaves the replays out.
+  const opened = Benchmark.open({ dataDir, allowNoData: true });
+  const benchmark = opened.dataDir !== undefined ? opened : undefined;
+  const noData = `no benchmark data (--data DIR, $${DATA_DIR_ENV} or the data pack)`;
   for (const id of BACKEND_IDS) {
     if (backendTraits(id).needsData && !benchmark) {
       skipped.push(`${id}: ${noData}`);
@@ -55,7 +52,6 @@ export async function listDevices(dataDir: string | undefined): Promise<{ device
 
 /** `hwnas devices`: the device backends available in-process. */
 export const devicesCommand: Command = {
-  summary: 'list the device backends (simulators, host CPU, HW-NAS-Bench replays)',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('devices', argv, { ...DATA_OPTION, json: { type: 'boolean', default: false } });

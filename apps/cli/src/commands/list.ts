@@ -3,7 +3,8 @@ import type { ListSearchesRequest } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import { primaryMetric, stateName } from '../remote/render';
 
 const USAGE = `hwnas list [--json] [remote options]
@@ -16,7 +17,6 @@ const PAGE_SIZE = 100;
 
 /** `hwnas list`. */
 export const listCommand: Command = {
-  summary: 'list the searches on a coordinator',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('list', argv, { ...REMOTE_OPTIONS, json: { type: 'boolean', default: false } });

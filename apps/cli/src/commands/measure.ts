@@ -1,4 +1,4 @@
-import { Benchmark, DATA_DIR_ENV, InvalidArgumentError, NB201_SIZE, Rng, getSpace, isNasError, sampleArch } from '@hwnas/bench-core';
+import { Benchmark, DATA_DIR_ENV, findDataDir, InvalidArgumentError, PACK_ENV, NB201_SIZE, Rng, getSpace, isNasError, sampleArch } from '@hwnas/bench-core';
 import type { Arch, SearchSpace } from '@hwnas/bench-core';
 import type { DeviceBackend, DeviceInfo, LayerBreakdown, Measurement } from '@hwnas/device-backends';
 import { backendTraits, createBackend } from '@hwnas/device-backends';
@@ -12,10 +12,11 @@ const USAGE = `hwnas measure --device ID --space nb201|fbnet --dataset DATASET
 
   Measures architectures on a device backend in this process (see hwnas devices): the simulators
   asic-eyeriss and fpga-zc706, host-cpu (a real ONNX Runtime measurement on this machine), or the
-  HW-NAS-Bench replays raspi4, pixel3, edgegpu (these need --data DIR or $${DATA_DIR_ENV}).
+  HW-NAS-Bench replays raspi4, pixel3, edgegpu (these need the benchmark data: the data pack
+  hwnas ships, or --data DIR / $${DATA_DIR_ENV}).
 
   --arch ARCH       one architecture (nb201 arch string; fbnet JSON index array or block names)
-  --index N[,N...]  nb201 benchmark indices, comma-separated (needs the data directory)
+  --index N[,N...]  nb201 benchmark indices, comma-separated (needs the benchmark data)
   --sample K        K distinct random architectures from seed S (--seed, default 0); nb201 by index
   --all             every architecture (nb201 only: all ${NB201_SIZE}, in index order)
   --json            JSON Lines, one object per architecture: device, space, dataset, index (nb201,
@@ -52,7 +53,6 @@ class LineWriter {
 
 /** `hwnas measure`: architectures through a device backend, as JSON Lines or a table. */
 export const measureCommand: Command = {
-  summary: 'measure architectures on a device backend (simulator, host CPU, replay)',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('measure', argv, {
@@ -80,10 +80,11 @@ export const measureCommand: Command = {
     const traits = backendTraits(deviceId);
 
     const dataDir = values.data as string | undefined;
-    const hasData = dataDir !== undefined || !!process.env[DATA_DIR_ENV];
+    // A directory given, $HWNAS_DATA, or the data pack.
+    const hasData = findDataDir(dataDir) !== undefined;
     let benchmark: Benchmark | undefined;
     const bench = (why: string): Benchmark => {
-      if (!benchmark && !hasData) throw new InvalidArgumentError(`hwnas measure: ${why} needs the benchmark data: pass --data DIR or set ${DATA_DIR_ENV}`);
+      if (!benchmark && !hasData) throw new InvalidArgumentError(`hwnas measure: ${why} needs the benchmark data: pass --data DIR or set ${DATA_DIR_ENV} (the data pack is off or missing: $${PACK_ENV}="${process.env[PACK_ENV] ?? ''}")`);
       return (benchmark ??= Benchmark.open({ dataDir }));
     };
     if (traits.needsData) bench(`device ${deviceId}`);

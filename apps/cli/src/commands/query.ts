@@ -14,7 +14,6 @@ const USAGE = `hwnas query --space nb201|fbnet --dataset DATASET (--arch ARCH | 
 
 /** `hwnas query`: what the HW-NAS-Bench API answers, by a query. */
 export const queryCommand: Command = {
-  summary: 'look an architecture up in the benchmark tables',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('query', argv, {

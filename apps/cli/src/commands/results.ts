@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import type { GetResultsRequest, GetResultsResponse, Search, Trial } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import type { Remote } from '../remote/client';
 import { primaryMetric, renderTrials, scatterSvg } from '../remote/render';
 import { searchIdArg } from './status';
@@ -40,7 +41,6 @@ export function defaultCostMetric(search: Search): string | undefined {
 
 /** `hwnas results ID`. */
 export const resultsCommand: Command = {
-  summary: 'print (and plot) the results of a search on a coordinator',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('results', argv, {

@@ -65,6 +65,9 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
 
   it('hwnas search - without an accuracy table it says so and searches on the NASWOT proxy', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hwnas-noacc-'));
+    // The directory alone: with the data pack behind it, the pack's accuracies would fill the gap.
+    const savedPack = process.env.HWNAS_PACK;
+    process.env.HWNAS_PACK = 'off';
     try {
       // Only the HW-NAS-Bench part: costs, no NAS-Bench-201 accuracies.
       symlinkSync(path.join(dataDir, 'hw-nas-bench'), path.join(dir, 'hw-nas-bench'));
@@ -80,7 +83,42 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
       // Deterministic: the same search scores the same.
       expect(JSON.parse((await runCli(args)).out).best).toEqual(r.best);
     } finally {
+      if (savedPack === undefined) delete process.env.HWNAS_PACK;
+      else process.env.HWNAS_PACK = savedPack;
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hwnas search - with --accuracy-source proxy it needs no benchmark data at all (empty directory or none, pack off)', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'hwnas-empty-'));
+    const saved = { data: process.env.HWNAS_DATA, pack: process.env.HWNAS_PACK };
+    process.env.HWNAS_PACK = 'off';
+    try {
+      const args = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--json', '--strategy', 'random', '--budget', '3', '--accuracy-source', 'proxy'];
+      process.env.HWNAS_DATA = empty;
+      const inEmpty = await runCli(args);
+      expect(inEmpty.err).toBe('');
+      expect(inEmpty.code).toBe(0);
+      delete process.env.HWNAS_DATA;
+      const none = await runCli(args);
+      expect(none.code).toBe(0);
+      const r = JSON.parse(none.out);
+      expect(r.evaluations).toBe(3);
+      expect(Number.isFinite(r.best.naswot)).toBe(true);
+      // No index table: the space enumerates itself, and no index is claimed.
+      expect(r.best.index).toBeUndefined();
+      expect(r.best.flops).toBeGreaterThan(0);
+      expect(JSON.parse(inEmpty.out).best).toEqual(r.best);
+      // Without data, table metrics are unknown, with a clear error.
+      const costly = await runCli([...args, '--constraint', 'raspi4_latency<=20']);
+      expect(costly.code).toBe(2);
+      expect(costly.err).toMatch(/unknown metric "raspi4_latency"/);
+    } finally {
+      if (saved.data === undefined) delete process.env.HWNAS_DATA;
+      else process.env.HWNAS_DATA = saved.data;
+      if (saved.pack === undefined) delete process.env.HWNAS_PACK;
+      else process.env.HWNAS_PACK = saved.pack;
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 

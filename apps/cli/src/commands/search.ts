@@ -9,8 +9,7 @@ import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
-import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
-import { remoteFailure, submitRemoteSearch } from '../remote/submit';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 
 const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAME --budget N
              [--objective METRIC[:max|min] ...] [--constraint 'METRIC<=VALUE' ...]
@@ -50,7 +49,6 @@ ${REMOTE_USAGE}`;
 
 /** `hwnas search`: one search, embedded in this process by default, or on a cluster. */
 export const searchCommand: Command = {
-  summary: 'run a hardware-aware search strategy on the benchmark tables',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs('search', argv, {
@@ -92,7 +90,8 @@ export const searchCommand: Command = {
       throw new InvalidArgumentError(`hwnas search: --accuracy-source must be table or proxy, got "${sourceFlag}"`);
     }
     let accuracySource: 'table' | 'proxy' = (sourceFlag as 'table' | 'proxy' | undefined) ?? 'table';
-    const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined }) : undefined;
+    // The proxy needs no benchmark data: the space enumerates itself.
+    const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined, allowNoData: sourceFlag === 'proxy' }) : undefined;
     if (bench && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
@@ -119,6 +118,8 @@ export const searchCommand: Command = {
     };
 
     if (values.coordinator !== undefined) {
+      // Loaded here: gRPC and the API's generated code are only needed for a cluster.
+      const { remoteFailure, submitRemoteSearch } = await import('../remote/submit.js');
       const { searchId, search } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
       const failure = search ? remoteFailure(search) : undefined;
       if (failure === undefined) return searchId ? 0 : 1;
@@ -229,7 +230,9 @@ interface Printed {
 
 function render(out: Printed, problem: SearchProblem): string {
   const lines: string[] = [];
-  const metricsOf = (q: QueryResult): Metrics => ({ ...q.costs, accuracy: q.accuracy.test, valid_accuracy: q.accuracy.valid, flops: q.flops, params: q.params });
+  // The proxy score rides along on the result (see describe in run).
+  const proxyScore = (q: QueryResult) => (q as QueryResult & { readonly [NASWOT_METRIC.name]?: number })[NASWOT_METRIC.name];
+  const metricsOf = (q: QueryResult): Metrics => ({ ...q.costs, accuracy: q.accuracy.test, valid_accuracy: q.accuracy.valid, flops: q.flops, params: q.params, [NASWOT_METRIC.name]: proxyScore(q) as number });
   const cols = [...new Set([...problem.objectives.map((o) => o.metric), ...problem.constraints.map((c) => c.metric)])];
   const row = (label: string, q: QueryResult) => [label, q.index !== undefined ? String(q.index) : '-', ...cols.map((c) => fmt(metricsOf(q)[c])), q.arch];
   const header = ['', 'index', ...cols, 'arch'];

@@ -2,7 +2,8 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import { Search } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import { renderSearch } from '../remote/render';
 
 const USAGE = `hwnas status ID [--json] [remote options]
@@ -18,7 +19,6 @@ export function searchIdArg(command: string, positionals: readonly string[]): st
 
 /** `hwnas status ID`. */
 export const statusCommand: Command = {
-  summary: 'show a search on a coordinator',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('status', argv, { ...REMOTE_OPTIONS, json: { type: 'boolean', default: false } });

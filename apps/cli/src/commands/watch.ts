@@ -1,7 +1,8 @@
 import { Search, SearchState } from '@hwnas/proto';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
-import { connectRemote, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/client';
+import { connectRemote } from '../remote/client';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import { renderSearch } from '../remote/render';
 import { watchRemoteSearch } from '../remote/watch';
 import { searchIdArg } from './status';
@@ -17,7 +18,6 @@ ${REMOTE_USAGE}`;
 
 /** `hwnas watch ID`. */
 export const watchCommand: Command = {
-  summary: 'follow a search on a coordinator with a live progress bar',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('watch', argv, { ...REMOTE_OPTIONS, plain: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });

@@ -4,45 +4,7 @@ import type { NasErrorCode } from '@hwnas/bench-core';
 import { BenchmarkServiceClient, SearchServiceClient } from '@hwnas/proto';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
-import type { OptionSpecs } from '../args';
-
-/** How to reach a coordinator. */
-export interface RemoteOptions {
-  /** `HOST:PORT` of the coordinator's gRPC server. */
-  readonly coordinator: string;
-  /** Bearer token sent with every call (default: `tokenFile`, else `$HWNAS_API_TOKEN`). */
-  readonly token?: string;
-  /** File holding the token. */
-  readonly tokenFile?: string;
-  /** Use TLS (default false); `caFile` adds a CA to trust (PEM). */
-  readonly tls?: boolean;
-  readonly caFile?: string;
-  /** Deadline of each unary call, milliseconds (default 30000). */
-  readonly deadlineMs?: number;
-}
-
-/** The flags every remote command takes. */
-export const REMOTE_OPTIONS: OptionSpecs = {
-  coordinator: { type: 'string' },
-  'token-file': { type: 'string' },
-  tls: { type: 'boolean', default: false },
-  ca: { type: 'string' },
-};
-
-/** Usage lines of {@link REMOTE_OPTIONS}. */
-export const REMOTE_USAGE = `  --coordinator HOST:PORT  the coordinator (default $HWNAS_COORDINATOR, else 127.0.0.1:50051)
-  --token-file FILE        file holding the API token (default: $HWNAS_API_TOKEN)
-  --tls [--ca FILE]        connect with TLS (trusting FILE's CA as well as the system's)`;
-
-/** {@link RemoteOptions} from parsed {@link REMOTE_OPTIONS} values and the environment. */
-export function remoteOptionsFrom(values: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = process.env): RemoteOptions {
-  return {
-    coordinator: (values.coordinator as string | undefined) ?? env.HWNAS_COORDINATOR ?? '127.0.0.1:50051',
-    ...(values['token-file'] ? { tokenFile: values['token-file'] as string } : {}),
-    ...(values.tls ? { tls: true } : {}),
-    ...(values.ca ? { caFile: values.ca as string, tls: true } : {}),
-  };
-}
+import type { RemoteOptions } from './options';
 
 /** gRPC status -> hwnas error code: the CLI's one table (exit code 2 for invalid_argument). */
 const CODE_OF_STATUS: Partial<Record<status, NasErrorCode>> = {

@@ -5,7 +5,7 @@ import type { SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { parseConstraint, parseObjective } from '@hwnas/search';
 import type { CommandIO } from '../command';
 import { connectRemote } from './client';
-import type { RemoteOptions } from './client';
+import type { RemoteOptions } from './options';
 import { renderSearch } from './render';
 import { watchRemoteSearch } from './watch';
 import type { WatchOptions } from './watch';

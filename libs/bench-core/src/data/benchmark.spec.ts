@@ -95,10 +95,19 @@ describeWithData('Benchmark (HW-NAS-Bench and NAS-Bench-201 tables)', (dataDir) 
     expect(loadFbnetMacro(dataDir)).toEqual(FBNET_MACRO);
   });
 
+  // A directory alone, without the data pack behind it (data-pack.spec.ts tests the two together).
   describe('bad data directories', () => {
     let tmp: string;
-    beforeEach(() => (tmp = mkdtempSync(path.join(tmpdir(), 'hwnas-data-'))));
-    afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+    const savedPack = process.env.HWNAS_PACK;
+    beforeEach(() => {
+      tmp = mkdtempSync(path.join(tmpdir(), 'hwnas-data-'));
+      process.env.HWNAS_PACK = 'off';
+    });
+    afterEach(() => {
+      rmSync(tmp, { recursive: true, force: true });
+      if (savedPack === undefined) delete process.env.HWNAS_PACK;
+      else process.env.HWNAS_PACK = savedPack;
+    });
 
     it('Benchmark.open - a missing directory names it', () => {
       expect(() => Benchmark.open({ dataDir: path.join(tmp, 'nope') })).toThrow(BenchmarkDataError);

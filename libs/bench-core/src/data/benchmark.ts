@@ -9,9 +9,11 @@ import { nb201Space } from '../space/nb201';
 import { getSpace } from '../space/registry';
 import type { Arch, SearchSpace, SpaceId } from '../space/space';
 import { checkArch, datasetSpec } from '../space/space';
-import { resolveDataDir } from './files';
-import { FbnetLut } from './fbnet-lut';
-import { Nb201Tables } from './nb201-tables';
+import * as path from 'node:path';
+import { BenchmarkDataError } from '../errors';
+import { fileExists, findDataDir, resolveDataDir } from './files';
+import { FBNET_FILES, FbnetLut } from './fbnet-lut';
+import { NB201_FILES, Nb201Tables } from './nb201-tables';
 
 /** What `hwnas query` prints for one architecture. */
 export interface QueryResult {
@@ -43,8 +45,14 @@ const ACCURACY_KEYS: Readonly<Record<string, string>> = {
 
 /** Options of {@link Benchmark.open}. */
 export interface BenchmarkOptions {
-  /** Data directory; defaults to `$HWNAS_DATA`. */
+  /** Data directory; defaults to `$HWNAS_DATA`, else the data pack. */
   readonly dataDir?: string;
+  /**
+   * With no data at all (no directory, no pack), open a benchmark without tables instead of
+   * failing: it knows FLOPs and params only, and no benchmark indices. For searches whose accuracy
+   * and costs come from elsewhere (the training-free proxy, simulated devices).
+   */
+  readonly allowNoData?: boolean;
 }
 
 /**
@@ -57,21 +65,57 @@ export class Benchmark {
   private fbnetLut?: FbnetLut;
   /** nb201 FLOPs/params per dataset, by benchmark index, computed on first use (NaN = not yet). */
 
-  private constructor(readonly dataDir: string) {}
+  /**
+   * `dataDir`: the data directory (or the data pack's path); undefined for a benchmark without
+   * data. `tablesOptional`: a space whose tables are missing has none (instead of an error).
+   */
+  private constructor(
+    readonly dataDir: string | undefined,
+    private readonly tablesOptional = false,
+  ) {}
 
-  /** Opens the data directory (`opts.dataDir` or `$HWNAS_DATA`); throws if it does not exist. */
+  /**
+   * Opens the data directory (`opts.dataDir` or `$HWNAS_DATA`, else the data pack); throws if it
+   * does not exist, or if there is no data at all unless `opts.allowNoData`.
+   */
   static open(opts: BenchmarkOptions = {}): Benchmark {
-    return new Benchmark(resolveDataDir(opts.dataDir));
+    return opts.allowNoData ? new Benchmark(findDataDir(opts.dataDir), true) : new Benchmark(resolveDataDir(opts.dataDir));
+  }
+
+  private readonly tablesPresent = new Map<SpaceId, boolean>();
+
+  /**
+   * Whether the data holds `space`'s tables (its index table for nb201, its lookup tables for
+   * fbnet), on disk or in the data pack.
+   */
+  hasTables(space: SpaceId | SearchSpace): boolean {
+    const id = typeof space === 'string' ? space : space.id;
+    let has = this.tablesPresent.get(id);
+    if (has === undefined) {
+      has = this.dataDir !== undefined && fileExists(path.join(this.dataDir, id === 'nb201' ? NB201_FILES.archs : FBNET_FILES.lut));
+      this.tablesPresent.set(id, has);
+    }
+    return has;
+  }
+
+  /** True when `space` is served without tables (no data, or tables optional and missing). */
+  private withoutTables(space: SearchSpace): boolean {
+    return this.dataDir === undefined || (this.tablesOptional && !this.hasTables(space));
   }
 
   /** The NAS-Bench-201 tables (loaded on first access). */
   get nb201(): Nb201Tables {
-    return (this.nb201Tables ??= Nb201Tables.load(this.dataDir));
+    return (this.nb201Tables ??= Nb201Tables.load(this.requireData('the NAS-Bench-201 tables')));
   }
 
   /** The FBNet lookup tables (loaded on first access). */
   get fbnet(): FbnetLut {
-    return (this.fbnetLut ??= FbnetLut.load(this.dataDir));
+    return (this.fbnetLut ??= FbnetLut.load(this.requireData('the FBNet lookup tables')));
+  }
+
+  private requireData(what: string): string {
+    if (this.dataDir === undefined) throw new BenchmarkDataError('', `${what} are not available: hwnas runs without benchmark data here (no --data DIR, no $HWNAS_DATA, no data pack)`);
+    return this.dataDir;
   }
 
   private readonly metricLists = new Map<string, readonly MetricInfo[]>();
@@ -83,7 +127,7 @@ export class Benchmark {
     let list = this.metricLists.get(key);
     if (!list) {
       datasetSpec(s, dataset);
-      const table = s.id === 'nb201' ? this.nb201.metrics(dataset) : this.fbnet.metrics();
+      const table = this.withoutTables(s) ? [] : s.id === 'nb201' ? this.nb201.metrics(dataset) : this.fbnet.metrics();
       list = Object.freeze([...table, ...MODEL_METRICS]);
       this.metricLists.set(key, list);
     }
@@ -105,6 +149,10 @@ export class Benchmark {
   metricsOf(space: SpaceId | SearchSpace, dataset: string, arch: Arch): Metrics {
     const s = typeof space === 'string' ? getSpace(space) : space;
     const out: Record<string, number> = {};
+    if (this.withoutTables(s)) {
+      Object.assign(out, this.modelCost(s, dataset, checkArch(s, arch)));
+      return out;
+    }
     if (s.id === 'nb201') {
       const i = this.nb201.indexOf(arch);
       for (const [name, column] of this.nb201.row(dataset)) {
@@ -128,6 +176,7 @@ export class Benchmark {
   metric(space: SpaceId | SearchSpace, dataset: string, metric: string, arch: Arch): number {
     const s = typeof space === 'string' ? getSpace(space) : space;
     if (metric === 'flops' || metric === 'params') return this.modelCost(s, dataset, arch)[metric];
+    if (this.withoutTables(s)) throw new UnknownMetricError(metric, MODEL_METRICS.map((m) => m.name), `(no ${s.id} benchmark tables here)`);
     if (s.id === 'fbnet') return this.fbnet.cost(dataset, metric, arch);
     return this.nb201.column(dataset, metric)[this.nb201.indexOf(arch)];
   }
@@ -152,7 +201,8 @@ export class Benchmark {
     return {
       space: s.id,
       dataset,
-      ...(s.id === 'nb201' ? { index: this.nb201.indexOf(arch) } : {}),
+      // Indices exist only where the index table is.
+      ...(s.id === 'nb201' && !this.withoutTables(s) ? { index: this.nb201.indexOf(arch) } : {}),
       arch: s.format(arch),
       accuracy,
       costs,

@@ -1,22 +1,44 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { BenchmarkDataError } from '../errors';
+import { defaultDataPack, PACK_ENV } from './data-pack';
+import type { DataPack } from './data-pack';
+
+/**
+ * Every benchmark file is read through this module, so the data pack (data-pack.ts) is
+ * transparent to the loaders: a data file that does not exist on disk is served from the pack
+ * when the pack holds its data-directory path (`<any dir>/hw-nas-bench/nb201-archs.json` ->
+ * entry `hw-nas-bench/nb201-archs.json`). A data directory given by `--data` or `$HWNAS_DATA`
+ * therefore overrides the pack file by file and extends it with files of its own, and with no
+ * directory the pack file itself stands for the data directory.
+ */
 
 /** Environment variable naming the benchmark data directory. */
 export const DATA_DIR_ENV = 'HWNAS_DATA';
 
 /**
- * The benchmark data directory: `explicit` (from `--data`), else `$HWNAS_DATA`. Throws
- * {@link BenchmarkDataError} when neither is given or the directory does not exist.
+ * The benchmark data directory: `explicit` (from `--data`), else `$HWNAS_DATA`, else the data
+ * pack (its file path, under which its entries appear). Throws {@link BenchmarkDataError} when
+ * none of these exists, or a directory given does not.
  */
 export function resolveDataDir(explicit?: string): string {
-  const dir = explicit ?? process.env[DATA_DIR_ENV];
-  if (!dir) {
+  const dir = findDataDir(explicit);
+  if (dir === undefined) {
     throw new BenchmarkDataError(
       '',
-      `no benchmark data directory given: pass --data DIR or set ${DATA_DIR_ENV}; it must hold hw-nas-bench/ and nas-bench-201/ (see the README)`,
+      `no benchmark data: pass --data DIR or set ${DATA_DIR_ENV} (a directory holding hw-nas-bench/ and nas-bench-201/, see the README), or use the data pack (data/pack/; $${PACK_ENV} is "${process.env[PACK_ENV] ?? ''}")`,
     );
   }
+  return dir;
+}
+
+/**
+ * Like {@link resolveDataDir}, but undefined when no data is given at all (no directory and no
+ * pack). A directory given that does not exist is still an error.
+ */
+export function findDataDir(explicit?: string): string | undefined {
+  const dir = explicit ?? process.env[DATA_DIR_ENV];
+  if (!dir) return defaultDataPack()?.file;
   const abs = path.resolve(dir);
   let isDir = false;
   try {
@@ -30,8 +52,7 @@ export function resolveDataDir(explicit?: string): string {
   return abs;
 }
 
-/** True when `file` exists and is a regular file. */
-export function fileExists(file: string): boolean {
+function isRealFile(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch {
@@ -39,11 +60,50 @@ export function fileExists(file: string): boolean {
   }
 }
 
+/** The pack entry that serves `file` when it is not on disk: the entry whose path `file` ends with. */
+function packed(file: string): { pack: DataPack; relative: string } | undefined {
+  const pack = defaultDataPack();
+  if (!pack) return undefined;
+  const normal = path.resolve(file).split(path.sep).join('/');
+  for (const relative of pack.jsonPaths) {
+    if (normal.endsWith(`/${relative}`)) return { pack, relative };
+  }
+  return undefined;
+}
+
+/** True when `file` exists and is a regular file, or the data pack serves it. */
+export function fileExists(file: string): boolean {
+  return isRealFile(file) || packed(file) !== undefined;
+}
+
 /**
- * Reads and parses a JSON file. `holds` says what the file should contain, for the error
- * message when it is missing, unreadable or not JSON.
+ * What identifies the content of data file `file` (for caches keyed by it): path, size and
+ * modification time of a file on disk, the entry path and checksum of a file served from the
+ * pack, or `absent`.
+ */
+export function dataFileIdentity(file: string): string {
+  const abs = path.resolve(file);
+  try {
+    const s = statSync(abs);
+    return `${abs}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    const p = packed(abs);
+    // Independent of where the pack or the data directory is, so that caches built with the pack
+    // (its table-cache entries) match wherever it is installed.
+    return p ? `pack:${p.relative}:${p.pack.entry(p.relative)!.sha256}` : `${abs}:absent`;
+  }
+}
+
+/**
+ * Reads and parses a JSON data file, from disk or else from the data pack. `holds` says what the
+ * file should contain, for the error message when it is missing, unreadable or not JSON. A
+ * document from the pack is shared by every caller: do not modify it.
  */
 export function readJson(file: string, holds: string): unknown {
+  if (!isRealFile(file)) {
+    const p = packed(file);
+    if (p) return p.pack.read(p.relative);
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

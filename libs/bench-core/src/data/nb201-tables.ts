@@ -60,13 +60,14 @@ export class Nb201Tables {
         columns.get(c.group)!.set(c.name, c.values);
       }
       const index = Nb201IndexTable.fromCodes(meta.codes);
-      return new Nb201Tables(dataDir, index, meta.archStrings, columns, new Map(meta.infos), meta.files);
+      return new Nb201Tables(dataDir, index, meta.archStrings, columns, new Map(meta.infos), meta.files.map((f) => path.join(dataDir, f)));
     }
     const tables = Nb201Tables.parse(dataDir);
     writeTableCache(
       'nb201',
       sources,
-      { archStrings: tables.archStrings, codes: tables.index.codes(), infos: [...tables.infos], files: tables.files },
+      // Files relative to the data directory: an entry built with the data pack serves it anywhere.
+      { archStrings: tables.archStrings, codes: tables.index.codes(), infos: [...tables.infos], files: tables.files.map((f) => path.relative(dataDir, f)) },
       [...tables.columns].flatMap(([group, cols]) => [...cols].map(([name, values]) => ({ group, name, values }))),
     );
     return tables;

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { defaultDataPack } from './data-pack';
+import { dataFileIdentity } from './files';
 
 /**
  * A binary cache of parsed tables. Parsing the NAS-Bench-201 JSON files (about 17 MB) costs a few
  * hundred milliseconds; the same columns as raw float64 arrays load in a few. An entry is keyed by
- * the source files' paths, sizes and modification times, so an edited or replaced file is parsed
- * again. The cache is an optimisation only: any failure to read or write it falls back to parsing.
+ * the source files' paths, sizes and modification times (or pack entry checksums), so an edited or
+ * replaced file is parsed again. The cache is an optimisation only: any failure to read or write it falls back to parsing.
  *
  * Location: `$HWNAS_CACHE_DIR`, else `<os tmpdir>/hwnas-cache`. `HWNAS_CACHE_DIR=off` disables it.
+ * The data pack carries the entries for its own files (`table-cache/<kind>-<key>.bin`, written by
+ * `npm run data:pack`), so loading from the pack alone is fast from the first run on.
  */
 
 const MAGIC = 'hwnas-table-cache/1';
@@ -30,26 +34,39 @@ function cacheDir(): string | undefined {
   return env || path.join(tmpdir(), 'hwnas-cache');
 }
 
-/** Identity of the source files: path, size and mtime of each (missing files included as absent). */
+/** Identity of the source files: path, size and mtime of each, pack checksum, or absent. */
 function fingerprint(kind: string, files: readonly string[]): string {
-  const parts = files.map((f) => {
-    try {
-      const s = statSync(f);
-      return `${path.resolve(f)}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      return `${path.resolve(f)}:absent`;
-    }
-  });
+  const parts = files.map(dataFileIdentity);
   return createHash('sha256').update(MAGIC).update(kind).update(parts.join('\n')).digest('hex').slice(0, 32);
+}
+
+/** The name of the cache entry of `files`: `<kind>-<key>.bin`. */
+export function tableCacheName(kind: string, files: readonly string[]): string {
+  return `${kind}-${fingerprint(kind, files)}.bin`;
+}
+
+/** The pack's entry path for a cache entry named `name`. */
+export const packTableCachePath = (name: string): string => `table-cache/${name}`;
+
+/** The bytes of the cache entry `name`: from the cache directory, else from the data pack. */
+function readEntry(name: string): Buffer | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  try {
+    return readFileSync(path.join(dir, name));
+  } catch {
+    const pack = defaultDataPack();
+    if (pack?.entry(packTableCachePath(name))) return pack.readBytes(packTableCachePath(name));
+    return undefined;
+  }
 }
 
 /** Reads a cache entry for `files`, or undefined when there is none or it does not match. */
 export function readTableCache(kind: string, files: readonly string[]): { meta: CacheMeta; columns: CachedColumn[] } | undefined {
-  const dir = cacheDir();
-  if (!dir) return undefined;
   const key = fingerprint(kind, files);
   try {
-    const buf = readFileSync(path.join(dir, `${kind}-${key}.bin`));
+    const buf = readEntry(`${kind}-${key}.bin`);
+    if (!buf) return undefined;
     const headerLen = buf.readUInt32LE(0);
     const header = JSON.parse(buf.subarray(4, 4 + headerLen).toString('utf8')) as {
       magic: string;
