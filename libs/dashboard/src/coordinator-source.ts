@@ -1,10 +1,11 @@
-import { costMetricInfo, isNasError } from '@hwnas/bench-core';
+import { isNasError } from '@hwnas/bench-core';
 import type { MetricInfo } from '@hwnas/bench-core';
 import type { Coordinator, DeviceCatalog, EvaluatedArch, SearchView, TrialJournal } from '@hwnas/runtime';
 import { isFeasible } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import type { DeviceRow, DevicesView, MetricDescription, SearchDetail, SearchSummary, TrialRow } from './model';
 import type { DashboardSource } from './source';
+import { metricUnit } from './units';
 
 /** Options of {@link CoordinatorDashboardSource}. */
 export interface CoordinatorDashboardSourceOptions {
@@ -127,7 +128,7 @@ export class CoordinatorDashboardSource implements DashboardSource {
   }
 
   private unitOf(metric: string, problem: SearchProblem | undefined): string {
-    return problem?.metricInfo[metric]?.unit ?? costMetricInfo(metric).unit;
+    return problem?.metricInfo[metric]?.unit ?? metricUnit(metric);
   }
 
   private objectives(view: SearchView, problem: SearchProblem | undefined): MetricDescription[] {

@@ -14,3 +14,4 @@ export { bestSoFarChartSvg, learningCurvesChartSvg } from './charts/curves';
 export type { BestSoFarChart, LearningCurvesChart, CurveSeries } from './charts/curves';
 export type { AxisSpec, ChartSize } from './charts/frame';
 export { niceTicks, robustDomain } from './charts/scale';
+export { metricUnit, higherIsBetter } from './units';
