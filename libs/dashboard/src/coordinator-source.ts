@@ -24,6 +24,27 @@ export interface CoordinatorDashboardSourceOptions {
   readonly pollMs?: number;
 }
 
+/**
+ * The devices of an embedded search: the in-process backends the coordinator's searches use, one
+ * row each (`kind` in-process, one "agent": this process), with the metrics `catalog` gives them.
+ */
+export function inProcessDeviceRows(coordinator: Pick<Coordinator, 'list'>, catalog: DeviceCatalog): DeviceRow[] {
+  const rows = new Map<string, DeviceRow>();
+  for (const v of coordinator.list()) {
+    for (const d of v.spec.devices) {
+      if (rows.has(d)) continue;
+      let metrics: string[] = [];
+      try {
+        metrics = catalog.metrics(d, v.spec.space, v.spec.dataset).map((m) => m.name);
+      } catch {
+        // Listed without metrics: the search that named it failed its validation.
+      }
+      rows.set(d, { deviceId: d, kind: 'in-process', description: 'backend in this process', metrics, agents: 1 });
+    }
+  }
+  return [...rows.values()];
+}
+
 /** The first objective's metric name of a spec entry (`accuracy:max` -> `accuracy`). */
 const metricOf = (objective: string) => objective.replace(/:(max|min)$/, '');
 
@@ -155,6 +176,7 @@ export class CoordinatorDashboardSource implements DashboardSource {
       ...(v.etaMs !== undefined && Number.isFinite(v.etaMs) ? { etaMs: v.etaMs } : {}),
       evaluationsPerSecond: v.evaluationsPerSecond,
       objective,
+      ...(v.spec.objectives.length > 1 ? { frontSize: v.pareto?.length ?? 0 } : {}),
       ...(v.best ? { best: { trialId: v.best.trialId, arch: v.best.key, ...(v.best.metrics?.[objective.metric] !== undefined ? { value: v.best.metrics[objective.metric] } : {}) } } : {}),
     };
   }

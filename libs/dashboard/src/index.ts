@@ -4,7 +4,7 @@
  */
 export type { DashboardSource } from './source';
 export type { ConstraintDescription, CostOrigin, DeviceRow, DevicesView, MetricDescription, QueueRow, SearchDetail, SearchSummary, TrialRow } from './model';
-export { CoordinatorDashboardSource } from './coordinator-source';
+export { CoordinatorDashboardSource, inProcessDeviceRows } from './coordinator-source';
 export type { CoordinatorDashboardSourceOptions } from './coordinator-source';
 export { startDashboardServer, parseListen, DEFAULT_TRACE_URL_TEMPLATE } from './server';
 export type { DashboardServer, DashboardServerOptions } from './server';

@@ -39,6 +39,8 @@ export interface SearchSummary {
   /** The first objective: what "best" is judged by. */
   readonly objective: MetricDescription;
   readonly best?: { readonly trialId: number; readonly value?: number; readonly arch: string };
+  /** Size of the feasible Pareto front, for a search with two or more objectives. */
+  readonly frontSize?: number;
 }
 
 /** Where a cost metric of a trial came from. */

@@ -2,7 +2,7 @@ import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
-import { CoordinatorDashboardSource, parseListen, startDashboardServer } from '@hwnas/dashboard';
+import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
 import type { DashboardServer } from '@hwnas/dashboard';
 import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch } from '@hwnas/runtime';
@@ -183,7 +183,13 @@ export const searchCommand: Command = {
     let failed: string | undefined;
     try {
       if (dashboardAt !== undefined) {
-        const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, journal, catalog: backends, metricInfo: (sp, ds) => bench.metrics(getSpace(sp), ds) });
+        const source = new CoordinatorDashboardSource({
+          coordinator: embedded.coordinator,
+          journal,
+          catalog: backends,
+          listDevices: () => inProcessDeviceRows(embedded.coordinator, backends),
+          metricInfo: (sp, ds) => bench.metrics(getSpace(sp), ds),
+        });
         dashboard = await startDashboardServer({ source, listen: dashboardAt });
       }
       const id = await embedded.coordinator.submit({ ...request, ordering: 'ordered' });

@@ -61,6 +61,7 @@ function progress(s: SearchSummary): string {
 }
 
 function bestText(s: SearchSummary): string {
+  if (s.frontSize !== undefined) return `<strong>${s.frontSize}</strong> <span class="muted">on the Pareto front</span>`;
   if (!s.best) return '<span class="muted">–</span>';
   return `<strong>${esc(num(s.best.value, s.objective.unit))}</strong> <span class="muted">${esc(s.objective.metric)}</span>`;
 }

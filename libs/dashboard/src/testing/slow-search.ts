@@ -2,7 +2,7 @@ import { Benchmark, getSpace } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { Embedded, TrialEvaluator } from '@hwnas/runtime';
-import { CoordinatorDashboardSource } from '../coordinator-source';
+import { CoordinatorDashboardSource, inProcessDeviceRows } from '../coordinator-source';
 import { startDashboardServer } from '../server';
 import type { DashboardServer } from '../server';
 
@@ -56,7 +56,7 @@ export async function startSlowSearch(opts: SlowSearchOptions): Promise<SlowSear
     ordering: 'ordered',
     ...opts.request,
   });
-  const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, journal, catalog: devices, metricInfo: (space, dataset) => bench.metrics(getSpace(space), dataset), pollMs: 100 });
+  const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, journal, catalog: devices, listDevices: () => inProcessDeviceRows(embedded.coordinator, devices), metricInfo: (space, dataset) => bench.metrics(getSpace(space), dataset), pollMs: 100 });
   const server = await startDashboardServer({ source, listen: '127.0.0.1:0', ...(opts.token !== undefined ? { token: opts.token } : {}), updateIntervalMs: 100 });
   let stopped: Promise<void> | undefined;
   const stop = () =>
