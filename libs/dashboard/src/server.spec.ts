@@ -49,6 +49,8 @@ describeWithData('dashboard server', (dataDir) => {
     const viaQuery = await get(`${base}/searches/${s.searchId}?token=s3cret`);
     expect(viaQuery.status).toBe(303);
     expect(viaQuery.headers.location).toBe(`/searches/${s.searchId}`);
+    // A path that resolves to `//host` must not redirect to another site.
+    for (const trick of ['/x/..//evil.example/y', '/.//evil.example/y', '//evil.example/y']) expect((await get(`${base}${trick}?token=s3cret`)).headers.location).toMatch(/^\/(?![/\\])/);
     const cookie = String(viaQuery.headers['set-cookie']);
     expect(cookie).toMatch(/^hwnas_token=s3cret; Path=\/; HttpOnly; SameSite=Strict/);
     const page = await get(`${base}/searches/${s.searchId}`, { cookie: cookie.split(';')[0] });

@@ -155,7 +155,9 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
         // Keep the token in an HttpOnly cookie and drop it from the address bar (and from history).
         url.searchParams.delete('token');
         const secure = (req.headers['x-forwarded-proto'] ?? '') === 'https';
-        res.writeHead(303, { location: url.pathname + url.search, 'set-cookie': tokenCookie(presented.token, secure), 'cache-control': 'no-store' });
+        // One leading slash: `//host/...` would send the browser to another site.
+        const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
+        res.writeHead(303, { location, 'set-cookie': tokenCookie(presented.token, secure), 'cache-control': 'no-store' });
         return res.end();
       }
     }
