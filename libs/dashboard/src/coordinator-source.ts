@@ -5,7 +5,7 @@ import { isFeasible } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import type { DeviceRow, DevicesView, MetricDescription, SearchDetail, SearchSummary, TrialRow } from './model';
 import type { DashboardSource } from './source';
-import { metricUnit } from './units';
+import { higherIsBetter, metricUnit } from './units';
 
 /** Options of {@link CoordinatorDashboardSource}. */
 export interface CoordinatorDashboardSourceOptions {
@@ -71,13 +71,15 @@ export class CoordinatorDashboardSource implements DashboardSource {
     const trials = all.slice(from).map((t) => this.trialRow(t, problem, measured));
     const units: Record<string, string> = {};
     const known = this.knownMetrics(view);
-    for (const t of trials) for (const m of Object.keys(t.metrics)) units[m] ??= known.get(m) ?? this.unitOf(m, problem);
+    for (const t of trials) for (const m of Object.keys(t.metrics)) units[m] ??= known.get(m)?.unit ?? this.unitOf(m, problem);
+    const better = Object.keys(units).filter((m) => problem?.metricInfo[m]?.higherIsBetter ?? known.get(m)?.higherIsBetter ?? higherIsBetter(m));
     const traceId = await this.traceId(searchId);
     return {
       summary: this.summary(view, problem),
       objectives: this.objectives(view, problem),
       constraints: (problem?.constraints ?? []).map((c) => ({ metric: c.metric, bound: c.bound, unit: this.unitOf(c.metric, problem) })),
       units,
+      higherIsBetter: better,
       devices: [...view.spec.devices],
       trialsFrom: from,
       trials,
@@ -138,10 +140,10 @@ export class CoordinatorDashboardSource implements DashboardSource {
     }
   }
 
-  /** Units of the metrics the benchmark describes for the search's space and dataset. */
-  private knownMetrics(view: SearchView): Map<string, string> {
+  /** The metrics the benchmark describes for the search's space and dataset, by name. */
+  private knownMetrics(view: SearchView): Map<string, MetricInfo> {
     try {
-      return new Map((this.opts.metricInfo?.(view.spec.space, view.spec.dataset) ?? []).map((m) => [m.name, m.unit]));
+      return new Map((this.opts.metricInfo?.(view.spec.space, view.spec.dataset) ?? []).map((m) => [m.name, m]));
     } catch {
       // Units are a nicety: a space the benchmark cannot describe shows bare metric names.
       return new Map();

@@ -73,6 +73,8 @@ export interface SearchDetail {
   readonly constraints: readonly ConstraintDescription[];
   /** Units of every metric the trials carry. */
   readonly units: Readonly<Record<string, string>>;
+  /** Which of those metrics are better larger (accuracies, proxy scores); the others are costs. */
+  readonly higherIsBetter: readonly string[];
   /** Device backends whose measurements join each evaluation. */
   readonly devices: readonly string[];
   /** Index (in tell order) of the first trial in `trials`. */

@@ -72,6 +72,7 @@ describeWithData('dashboard server', (dataDir) => {
     expect(all.trialCount).toBe(12);
     expect(all.constraints).toEqual([{ metric: 'raspi4_latency', bound: 15.72, unit: 'ms' }]);
     expect(all.units.flops).toBe('M');
+    expect(all.higherIsBetter.sort()).toEqual(['accuracy', 'accuracy_12ep', 'valid_accuracy_12ep']);
     for (const t of all.trials) expect(t.feasible).toBe(t.metrics.raspi4_latency <= 15.72);
     const tail = JSON.parse((await get(`${s.server.url}/api/searches/${s.searchId}?from=10`)).body);
     expect(tail.trialsFrom).toBe(10);

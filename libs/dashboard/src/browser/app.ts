@@ -160,7 +160,7 @@ function defaultAxes(d: SearchDetail, names: readonly string[]): { x: string; y:
 }
 
 const unitOf = (d: SearchDetail, m: string) => d.units[m] ?? d.constraints.find((c) => c.metric === m)?.unit ?? d.objectives.find((o) => o.metric === m)?.unit ?? '';
-const directionOf = (d: SearchDetail, m: string): 'min' | 'max' => d.objectives.find((o) => o.metric === m)?.direction ?? (/accuracy|naswot/.test(m) ? 'max' : 'min');
+const directionOf = (d: SearchDetail, m: string): 'min' | 'max' => d.objectives.find((o) => o.metric === m)?.direction ?? (d.higherIsBetter.includes(m) ? 'max' : 'min');
 
 function chartWidth(id: string, fallback: number): number {
   const el = document.getElementById(id);
