@@ -3,7 +3,7 @@
  * embedded searches; live over Server-Sent Events) and the SVG charts it shares with the CLI.
  */
 export type { DashboardSource } from './source';
-export type { ConstraintDescription, CostOrigin, DeviceRow, DevicesView, MetricDescription, QueueRow, SearchDetail, SearchSummary, TrialRow } from './model';
+export type { ConstraintDescription, DeviceRow, DevicesView, MetricDescription, QueueRow, SearchDetail, SearchSummary, TrialRow } from './model';
 export { CoordinatorDashboardSource, inProcessDeviceRows } from './coordinator-source';
 export type { CoordinatorDashboardSourceOptions } from './coordinator-source';
 export { startDashboardServer, parseListen, DEFAULT_TRACE_URL_TEMPLATE } from './server';

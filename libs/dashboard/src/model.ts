@@ -43,9 +43,6 @@ export interface SearchSummary {
   readonly frontSize?: number;
 }
 
-/** Where a cost metric of a trial came from. */
-export type CostOrigin = 'measured' | 'table';
-
 /** One trial (an evaluated architecture) of a search. */
 export interface TrialRow {
   readonly trialId: number;
