@@ -142,7 +142,16 @@ async function bundle(app, out) {
       dataPack.push(path.join('data', 'pack', name));
     }
   }
-  const meta = { app, entry, main: path.relative(out, outfile), externals, protoFiles, dataPack, inputs };
+  // The web dashboard (libs/dashboard) serves a browser bundle and a stylesheet: built here, beside
+  // main.js, since the image has neither the sources nor esbuild (see libs/dashboard/src/assets.ts).
+  const dashboardFiles = [];
+  if (inputs.includes('libs/dashboard/src/assets.ts')) {
+    const dir = path.join(appDir, 'dist', 'dashboard');
+    await esbuild.build({ absWorkingDir: REPO, entryPoints: ['libs/dashboard/src/browser/app.ts'], outfile: path.join(dir, 'app.js'), bundle: true, format: 'iife', target: 'es2020', minify: true, legalComments: 'none', logLevel: 'warning' });
+    fs.copyFileSync(path.join(REPO, 'libs/dashboard/src/browser/app.css'), path.join(dir, 'app.css'));
+    dashboardFiles.push('dist/dashboard/app.js', 'dist/dashboard/app.css');
+  }
+  const meta = { app, entry, main: path.relative(out, outfile), externals, protoFiles, dataPack, dashboardFiles, inputs };
   fs.writeFileSync(path.join(appDir, 'dist', 'bundle-meta.json'), JSON.stringify(meta, null, 2) + '\n');
   return meta;
 }

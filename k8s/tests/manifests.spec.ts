@@ -396,6 +396,23 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     expect(nats.ports?.some((p) => p.name === 'monitor')).toBe(true);
   });
 
+  test('manifests - the coordinator serves the web dashboard on its http port, behind its Service and NetworkPolicy', () => {
+    for (const overlay of OVERLAYS) {
+      const o = render(overlay);
+      const c = byApp(o, 'coordinator').containers[0];
+      const httpPort = c.ports?.find((p) => p.name === 'http')?.containerPort;
+      expect(httpPort).toBe(8080);
+      expect(parseFlags(c.args ?? []).get('http')).toBe(`0.0.0.0:${httpPort}`);
+      // The dashboard needs the API token like gRPC: the same token file is given.
+      expect(parseFlags(c.args ?? []).get('token-file')).toBeDefined();
+      const svc = ofKind(o, 'Service').find((s) => s.metadata.name === 'coordinator')!;
+      expect((svc.spec as { ports: IServicePort[] }).ports.find((p) => p.name === 'http')).toMatchObject({ port: 8080, targetPort: 'http' });
+      const policy = ofKind(o, 'NetworkPolicy').find((p) => p.metadata.name === 'coordinator-grpc')!;
+      const ports = (policy.spec as { ingress: { ports: { port: string | number }[] }[] }).ingress.flatMap((i) => i.ports.map((p) => p.port));
+      expect(ports).toContain('http');
+    }
+  });
+
   test('manifests - NATS: nats-server accepts the config; users, passwords and subjects match the apps', () => {
     const o = objs();
     const natsW = byApp(o, 'nats');
@@ -565,7 +582,7 @@ describe('images', () => {
     // loads them, and node_modules; nothing else, in / or in /app.
     expect(readdirSync(b.image)).toEqual(['app']);
     expect(readdirSync(b.cwd).sort()).toEqual([...(b.meta.protoFiles.length ? ['hwnas'] : []), ...(b.meta.dataPack.length ? ['data'] : []), 'dist', 'node_modules'].sort());
-    expect(readdirSync(path.join(b.cwd, 'dist')).sort()).toEqual(['bundle-meta.json', 'main.js', 'main.js.map']);
+    expect(readdirSync(path.join(b.cwd, 'dist')).sort()).toEqual([...(b.meta.dashboardFiles.length ? ['dashboard'] : []), 'bundle-meta.json', 'main.js', 'main.js.map'].sort());
   });
 
   test.each(APPS)('%s - the bundle starts from the image layout with node_modules pruned to its externals', (app) => {
@@ -582,6 +599,11 @@ describe('images', () => {
       expect(b.meta.dataPack.sort()).toEqual(['data/pack/hwnas-data-v1.bin', 'data/pack/manifest.json']);
       for (const f of b.meta.dataPack) expect(readFileSync(path.join(b.cwd, f))).toEqual(readFileSync(path.join(REPO, f)));
     }
+    // The web dashboard's browser bundle and stylesheet ship prebuilt beside the bundle (no esbuild in the image).
+    expect(b.meta.externals).not.toContain('esbuild');
+    if (b.meta.inputs.includes('libs/dashboard/src/assets.ts')) expect(b.meta.dashboardFiles.sort()).toEqual(['dist/dashboard/app.css', 'dist/dashboard/app.js']);
+    expect(b.meta.dashboardFiles.filter((f) => !existsSync(path.join(path.dirname(b.main), '..', f)))).toEqual([]);
+    if (app === 'coordinator') expect(b.meta.dashboardFiles).toHaveLength(2);
   });
 
   test('.dockerignore - keeps node_modules, build output, data and k8s manifests out of the context, but not the bundler', () => {

@@ -48,4 +48,12 @@ describe('coordinator config', () => {
     // Flags without an upper bound keep their message.
     expect(() => readCoordinatorConfig(['--max-budget', '0'], env, readFile)).toThrow(/--max-budget must be an integer >= 1, got "0"/);
   });
+  it('readCoordinatorConfig - the dashboard is off by default; --http HOST:PORT or HWNAS_HTTP turns it on', () => {
+    const env = { HWNAS_API_TOKEN: 'x' };
+    expect(readCoordinatorConfig([], env, readFile).http).toBeUndefined();
+    expect(readCoordinatorConfig(['--http', '0.0.0.0:8080'], env, readFile).http).toBe('0.0.0.0:8080');
+    expect(readCoordinatorConfig([], { ...env, HWNAS_HTTP: '127.0.0.1:9000', HWNAS_TRACE_URL: 'https://jaeger.example/trace/{traceId}' }, readFile)).toMatchObject({ http: '127.0.0.1:9000', traceUrl: 'https://jaeger.example/trace/{traceId}' });
+    expect(() => readCoordinatorConfig(['--http', '8080'], env, readFile)).toThrow('coordinator: --http must be HOST:PORT (port 0-65535), got "8080"');
+    expect(() => readCoordinatorConfig(['--trace-url', 'http://x/'], env, readFile)).toThrow(/--trace-url must contain \{traceId\}/);
+  });
 });

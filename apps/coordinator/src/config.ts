@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readServiceFlags } from '@hwnas/telemetry';
 import { InvalidArgumentError } from '@hwnas/bench-core';
+import { parseListen } from '@hwnas/dashboard';
 import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
@@ -11,6 +12,9 @@ export const USAGE = `coordinator [options]
   gRPC (with health checking and reflection). Every flag can also be set by its variable; a flag wins.
 
   --listen HOST:PORT    gRPC address (default 0.0.0.0:50051)                        (HWNAS_LISTEN)
+  --http HOST:PORT      also serve the web dashboard here (off by default; same token) (HWNAS_HTTP)
+  --trace-url URL       the dashboard's link to a search's trace, with {traceId}
+                        (default http://127.0.0.1:16686/trace/{traceId}: Jaeger)    (HWNAS_TRACE_URL)
   --nats URL            NATS server(s), comma-separated (default nats://127.0.0.1:4222) (HWNAS_NATS_URL)
   --prefix P            NATS subject prefix (default hwnas)                         (HWNAS_NATS_PREFIX)
   --data DIR            benchmark data directory                                    (HWNAS_DATA)
@@ -34,6 +38,10 @@ ${STREAM_REPLICAS_HELP}
 /** The coordinator's configuration. */
 export interface CoordinatorConfig {
   readonly listen: string;
+  /** Address of the web dashboard; undefined: not served. */
+  readonly http?: string;
+  /** Trace link template of the dashboard (`{traceId}`); undefined: the dashboard's default. */
+  readonly traceUrl?: string;
   readonly natsUrl: string;
   readonly prefix: string;
   readonly dataDir?: string;
@@ -57,6 +65,8 @@ export interface CoordinatorConfig {
 
 const ENV: Record<string, string> = {
   listen: 'HWNAS_LISTEN',
+  http: 'HWNAS_HTTP',
+  'trace-url': 'HWNAS_TRACE_URL',
   nats: 'HWNAS_NATS_URL',
   prefix: 'HWNAS_NATS_PREFIX',
   data: 'HWNAS_DATA',
@@ -103,8 +113,14 @@ export function readCoordinatorConfig(
   if ((cert === undefined) !== (key === undefined)) throw new InvalidArgumentError('coordinator: give both --tls-cert and --tls-key, or neither');
   const listen = get('listen') ?? '0.0.0.0:50051';
   if (!/^.+:\d+$/.test(listen)) throw new InvalidArgumentError(`coordinator: --listen must be HOST:PORT, got "${listen}"`);
+  const http = get('http');
+  if (http !== undefined) parseListen(http, 'coordinator: --http');
+  const traceUrl = get('trace-url');
+  if (traceUrl !== undefined && !traceUrl.includes('{traceId}')) throw new InvalidArgumentError(`coordinator: --trace-url must contain {traceId}, got "${traceUrl}"`);
   return {
     listen,
+    ...(http !== undefined ? { http } : {}),
+    ...(traceUrl !== undefined ? { traceUrl } : {}),
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
     prefix: get('prefix') ?? 'hwnas',
     ...(get('data') ? { dataDir: get('data') } : {}),

@@ -13,7 +13,8 @@
 import { observeQueueDepth, telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscaler } from '@hwnas/autoscaler';
-import { Benchmark, isNasError } from '@hwnas/bench-core';
+import { Benchmark, getSpace, isNasError } from '@hwnas/bench-core';
+import { CoordinatorDashboardSource, startDashboardServer } from '@hwnas/dashboard';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
 import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
@@ -43,12 +44,13 @@ async function main(argv: readonly string[]): Promise<void> {
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
   observeQueueDepth(() => queue.backlog());
+  const journal = new JetStreamTrialJournal({ nc, names });
   const coordinator = new Coordinator({
     queue,
     // A short ack wait: results are applied in milliseconds, and after a coordinator crash the
     // results it held unacknowledged come back this soon to its successor.
     results: new NatsResultChannel({ nc, names, concurrency: cfg.resultConcurrency, ackWaitMs: 5000, onError }),
-    journal: new JetStreamTrialJournal({ nc, names }),
+    journal,
     factory: createTableSearchFactory(bench, registry),
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,
@@ -63,6 +65,22 @@ async function main(argv: readonly string[]): Promise<void> {
   const grpc = await startGrpcServer({ coordinator, bench, devices: registry, listen: cfg.listen, token: cfg.token, tls: cfg.tls, limits, maxMessageBytes: cfg.maxMessageBytes, log });
   log.info({ port: grpc.port, tls: Boolean(cfg.tls), auth: cfg.token !== undefined, prefix: cfg.prefix }, 'listening');
   log.info({ nats: cfg.natsUrl, prefix: cfg.prefix, coordinatorCredentials: credentialsKind(cfg.credentials) }, workerCredentialsHint(cfg.credentials));
+  const dashboard = cfg.http
+    ? await startDashboardServer({
+        source: new CoordinatorDashboardSource({
+          coordinator,
+          journal,
+          catalog: registry,
+          listDevices: () => registry.list().map((d) => ({ deviceId: d.deviceId, kind: d.kind, description: d.description, metrics: d.metrics, agents: d.agentCount, lastSeenAtMs: d.lastHeartbeatAtMs })),
+          backlog: () => queue.backlog(),
+          metricInfo: (space, dataset) => bench.metrics(getSpace(space), dataset),
+        }),
+        listen: cfg.http,
+        ...(cfg.token !== undefined ? { token: cfg.token } : {}),
+        ...(cfg.traceUrl !== undefined ? { traceUrlTemplate: cfg.traceUrl } : {}),
+      })
+    : undefined;
+  if (dashboard) log.info({ url: dashboard.url, auth: cfg.token !== undefined }, 'dashboard');
 
   // Elastic workers: only inside a Kubernetes cluster with HWNAS_AUTOSCALE_* set; off elsewhere.
   const scaling = autoscalerSettingsFromEnv(process.env);
@@ -80,6 +98,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const stop = async () => {
     await autoscaler?.stop();
+    await dashboard?.close();
     await grpc.stop();
     await coordinator.stop();
     registry.stop();

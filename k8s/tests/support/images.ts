@@ -183,7 +183,7 @@ export interface Bundle {
   readonly main: string;
   /** Arguments for `process.execPath` that run the entrypoint there (its node flags, {@link main}), symlinks preserved. */
   readonly command: string[];
-  readonly meta: { readonly main: string; readonly externals: string[]; readonly protoFiles: string[]; readonly dataPack: string[]; readonly inputs: string[] };
+  readonly meta: { readonly main: string; readonly externals: string[]; readonly protoFiles: string[]; readonly dataPack: string[]; readonly dashboardFiles: string[]; readonly inputs: string[] };
   /** The entrypoint's `--help`, run from the image layout. */
   readonly usage: string;
   /** Every HWNAS_* name that occurs in the bundled sources. */
@@ -283,7 +283,13 @@ export function listenPorts(usage: string, flags: ReadonlyMap<string, string>, e
   const listen = flags.get('listen') ?? (doc[2] ? env[doc[2]] : undefined) ?? doc[1];
   const port = Number(/:(\d+)$/.exec(listen)?.[1]);
   if (!Number.isInteger(port)) throw new Error(`--listen ${listen} has no port`);
-  return [port];
+  // The coordinator's web dashboard: off by default, on with --http HOST:PORT (or its variable).
+  const httpDoc = /^\s*--http HOST:PORT\b.*?(?:\((HWNAS_[A-Z_]+)\))?\s*$/m.exec(usage);
+  const http = httpDoc ? (flags.get('http') ?? (httpDoc[1] ? env[httpDoc[1]] : undefined)) : undefined;
+  if (http === undefined) return [port];
+  const httpPort = Number(/:(\d+)$/.exec(http)?.[1]);
+  if (!Number.isInteger(httpPort)) throw new Error(`--http ${http} has no port`);
+  return [port, httpPort];
 }
 
 /** The `--flags` an app's usage text documents. */

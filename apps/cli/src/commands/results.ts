@@ -6,17 +6,20 @@ import type { Command } from '../command';
 import { connectRemote } from '../remote/client';
 import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import type { Remote } from '../remote/client';
-import { primaryMetric, renderTrials, scatterSvg } from '../remote/render';
+import { bestSoFarSvg, primaryMetric, renderTrials, scatterSvg } from '../remote/render';
 import { searchIdArg } from './status';
 
-const USAGE = `hwnas results ID [--format table|json|csv] [--cost-queries] [--plot FILE.svg [--x METRIC] [--y METRIC]] [remote options]
+const USAGE = `hwnas results ID [--format table|json|csv] [--cost-queries] [--plot FILE.svg [--x METRIC] [--y METRIC]]
+             [--plot-progress FILE.svg] [remote options]
 
   Prints the full history of search ID (tell order) with the best or Pareto set marked.
   --format F       table (default), json (one object) or csv (header + one row per trial)
   --cost-queries   also list the cost-only queries of a cost-first search (need, cached, screened)
   --plot FILE  also writes an SVG scatter of accuracy (--y, default the first objective) against
-               cost (--x, default the second objective, else the first constraint's metric) with
-               the Pareto front highlighted
+               cost (--x, default the second objective, else the first constraint's metric): units
+               on the axes, the constraint line and feasible region, the Pareto front, the best
+               marked, outliers drawn on the edge (the dashboard's chart)
+  --plot-progress FILE  also writes the best-so-far curve of the first objective as SVG
 ${REMOTE_USAGE}`;
 
 /** Every trial of a search, paging through GetResults. */
@@ -50,6 +53,7 @@ export const resultsCommand: Command = {
       plot: { type: 'string' },
       x: { type: 'string' },
       y: { type: 'string' },
+      'plot-progress': { type: 'string' },
     });
     const searchId = searchIdArg('results', positionals);
     const format = values.format as string;
@@ -62,8 +66,12 @@ export const resultsCommand: Command = {
         const y = (values.y as string | undefined) ?? primaryMetric(search);
         const x = (values.x as string | undefined) ?? defaultCostMetric(search);
         if (!x) throw new InvalidArgumentError('hwnas results: --plot needs a cost metric: give --x METRIC (the search has no second objective or constraint)');
-        writeFileSync(values.plot as string, scatterSvg(history, x, y, `search ${searchId}: ${y} vs ${x}`));
+        writeFileSync(values.plot as string, scatterSvg(search, history, x, y, `search ${searchId.slice(0, 8)}: ${y} vs ${x}`));
         io.err(`wrote ${values.plot}`);
+      }
+      if (values['plot-progress']) {
+        writeFileSync(values['plot-progress'] as string, bestSoFarSvg(search, history, `search ${searchId.slice(0, 8)}: best ${primaryMetric(search)} so far`));
+        io.err(`wrote ${values['plot-progress']}`);
       }
       return 0;
     } finally {

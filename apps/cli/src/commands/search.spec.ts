@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
+import { main } from '../main';
 import { runCli } from '../testing';
 
 describeWithData('hwnas search (embedded)', (dataDir) => {
@@ -120,6 +121,33 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
       else process.env.HWNAS_PACK = saved.pack;
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it('hwnas search --dashboard - serves the search while it runs and for --dashboard-linger seconds after', async () => {
+    let err = '';
+    let seen: { state: string; evaluationsDone: number }[] | undefined;
+    const io = {
+      out: () => undefined,
+      err: (t: string) => {
+        err += t + '\n';
+        // Once the search is over, read the dashboard's API while it lingers.
+        const m = /dashboard stays at (http:\/\/\S+) for/.exec(t);
+        if (m) void fetch(`${m[1]}/api/searches`).then(async (r) => (seen = (await r.json()) as typeof seen));
+      },
+    };
+    const code = await main([...base, '--strategy', 'random', '--budget', '15', '--dashboard', '127.0.0.1:0', '--dashboard-linger', '1'], io);
+    expect(code).toBe(0);
+    expect(err).toMatch(/dashboard at http:\/\/127\.0\.0\.1:\d+\/searches\/[0-9a-f-]+/);
+    expect(seen).toEqual([expect.objectContaining({ state: 'succeeded', evaluationsDone: 15 })]);
+  });
+
+  it('hwnas search --dashboard - a bad address is a usage error', async () => {
+    const r = await runCli([...base, '--strategy', 'random', '--budget', '5', '--dashboard', 'nowhere']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--dashboard must be HOST:PORT');
+    const linger = await runCli([...base, '--strategy', 'random', '--budget', '5', '--dashboard-linger', '3']);
+    expect(linger.code).toBe(2);
+    expect(linger.err).toContain('--dashboard-linger needs --dashboard');
   });
 
   it.each([

@@ -2,7 +2,9 @@ import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
-import { createTableSearchFactory, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
+import type { DashboardServer } from '@hwnas/dashboard';
+import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch } from '@hwnas/runtime';
 import { getStrategyDefinition, isPareto, STRATEGY_NAMES } from '@hwnas/search';
 import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
@@ -11,10 +13,14 @@ import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
 import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 
+/** Where `--dashboard` without an address serves. */
+const DEFAULT_DASHBOARD = '127.0.0.1:8080';
+
 const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAME --budget N
              [--objective METRIC[:max|min] ...] [--constraint 'METRIC<=VALUE' ...]
              [--reward COST:TARGET[:EXPONENT]] [--mode joint|cost-first] [--option KEY=VALUE ...]
              [--device ID ...] [--seed S] [--parallelism K] [--data DIR] [--history] [--explain] [--json]
+             [--dashboard [HOST:PORT] [--dashboard-linger S]]
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
@@ -44,14 +50,40 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
                  where accuracy comes from: the NAS-Bench-201 tables, or the training-free NASWOT
                  proxy (metric naswot, real forward passes through ONNX Runtime). Default: table
                  when the data directory has an accuracy table for the space and dataset, else proxy
+  --dashboard [HOST:PORT]
+                 serve the web dashboard of the search while it runs (default ${DEFAULT_DASHBOARD});
+                 after it ends, until Ctrl-C, or for --dashboard-linger S seconds. No token: keep
+                 it on a loopback address
   --watch        with --coordinator: follow the search to its end and print its record
 ${REMOTE_USAGE}`;
+
+/** `--dashboard` may come without its value: give it the default then (parseArgs needs one). */
+function withDashboardDefault(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const i = out.indexOf('--dashboard');
+  if (i >= 0 && (i === out.length - 1 || out[i + 1].startsWith('--'))) out.splice(i + 1, 0, DEFAULT_DASHBOARD);
+  return out;
+}
+
+/** Resolves after `seconds`, or on Ctrl-C (or SIGTERM) when `seconds` is undefined. */
+function linger(seconds: number | undefined): Promise<void> {
+  if (seconds !== undefined) return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
 
 /** `hwnas search`: one search, embedded in this process by default, or on a cluster. */
 export const searchCommand: Command = {
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parseCommandArgs('search', argv, {
+    const { values } = parseCommandArgs('search', withDashboardDefault(argv), {
       ...DATA_OPTION,
       space: { type: 'string' },
       dataset: { type: 'string' },
@@ -71,6 +103,8 @@ export const searchCommand: Command = {
       device: { type: 'string', multiple: true },
       watch: { type: 'boolean', default: false },
       'accuracy-source': { type: 'string' },
+      dashboard: { type: 'string' },
+      'dashboard-linger': { type: 'string' },
       ...REMOTE_OPTIONS,
     });
     const space = getSpace(required('search', values, 'space'));
@@ -81,6 +115,11 @@ export const searchCommand: Command = {
     const seed = intOption('search', 'seed', values.seed as string, -2147483648, 4294967295)!;
     const parallelism = intOption('search', 'parallelism', values.parallelism as string, 1, 10_000)!;
     const maxFailed = intOption('search', 'max-failed', values['max-failed'] as string | undefined, 1, budget);
+    const dashboardAt = values.dashboard as string | undefined;
+    if (dashboardAt !== undefined) parseListen(dashboardAt, 'hwnas search: --dashboard');
+    const lingerS = intOption('search', 'dashboard-linger', values['dashboard-linger'] as string | undefined, 0);
+    if (lingerS !== undefined && dashboardAt === undefined) throw new InvalidArgumentError('hwnas search: --dashboard-linger needs --dashboard');
+    if (dashboardAt !== undefined && values.coordinator !== undefined) throw new InvalidArgumentError('hwnas search: --dashboard serves an embedded search; a coordinator serves its own (coordinator --http HOST:PORT)');
     const mode = values.mode as string;
     if (mode !== 'joint' && mode !== 'cost-first') throw new InvalidArgumentError(`hwnas search: --mode must be joint or cost-first, got "${mode}"`);
     const options = parseOptions((values.option as string[] | undefined) ?? []);
@@ -131,16 +170,35 @@ export const searchCommand: Command = {
     if (!bench) throw new InvalidArgumentError('hwnas search: no data directory');
     const backends = new InProcessDevices(bench);
     const proxy = createNaswotProxy();
+    const journal = new InMemoryTrialJournal();
     const embedded = await startEmbedded({
       factory: createTableSearchFactory(bench, backends, proxy),
       evaluator: new TableTrialEvaluator(bench, backends, undefined, proxy),
       concurrency: parallelism,
+      journal,
     });
+    let dashboard: DashboardServer | undefined;
+    const stopAll = async () => {
+      await dashboard?.close();
+      await embedded.stop();
+      await backends.close();
+    };
     let out: Printed & Record<string, unknown>;
     let problem: SearchProblem;
     let failed: string | undefined;
     try {
+      if (dashboardAt !== undefined) {
+        const source = new CoordinatorDashboardSource({
+          coordinator: embedded.coordinator,
+          journal,
+          catalog: backends,
+          listDevices: () => inProcessDeviceRows(embedded.coordinator, backends),
+          metricInfo: (sp, ds) => bench.metrics(getSpace(sp), ds),
+        });
+        dashboard = await startDashboardServer({ source, listen: dashboardAt });
+      }
       const id = await embedded.coordinator.submit({ ...request, ordering: 'ordered' });
+      if (dashboard) io.err(`hwnas search: dashboard at ${dashboard.url}/searches/${id}`);
       const view = await embedded.coordinator.waitFor(id);
       if (view.state === 'failed') failed = view.finishReason ?? 'failed';
       problem = embedded.coordinator.problem(id);
@@ -182,11 +240,16 @@ export const searchCommand: Command = {
             }
           : {}),
       };
-    } finally {
-      await embedded.stop();
-      await backends.close();
+    } catch (e) {
+      await stopAll();
+      throw e;
     }
     io.out(values.json ? JSON.stringify(out) : render(out, problem));
+    if (dashboard) {
+      io.err(lingerS === undefined ? `hwnas search: the dashboard stays at ${dashboard.url} until Ctrl-C` : `hwnas search: the dashboard stays at ${dashboard.url} for ${lingerS} s`);
+      await linger(lingerS);
+    }
+    await stopAll();
     if (failed === undefined) return 0;
     // What was found is printed all the same; the exit code says the search did not succeed.
     io.err(`hwnas search: the search failed: ${failed}`);

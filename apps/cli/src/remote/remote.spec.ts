@@ -127,7 +127,7 @@ describe('cli remote commands', () => {
     expect(missing.err).toContain('search "x" not found');
   });
 
-  it('results - csv over several pages, json, and an SVG plot with the Pareto front', async () => {
+  it('results - csv over several pages, json, and SVG plots (the dashboard charts) with the Pareto front', async () => {
     const csv = await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'csv']);
     expect(csv.code).toBe(0);
     const lines = csv.out.trim().split('\n');
@@ -137,13 +137,21 @@ describe('cli remote commands', () => {
     const json = JSON.parse((await runCli(['results', 's-1', '--coordinator', srv.addr, '--format', 'json'])).out);
     expect(json.trials).toHaveLength(4);
     const file = path.join(dir, 'plot.svg');
-    const plotted = await runCli(['results', 's-1', '--coordinator', srv.addr, '--plot', file]);
+    const progress = path.join(dir, 'progress.svg');
+    const plotted = await runCli(['results', 's-1', '--coordinator', srv.addr, '--plot', file, '--plot-progress', progress]);
     expect(plotted.code).toBe(0);
     const svg = readFileSync(file, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     // Front (max accuracy, min latency): arch-3 (80, 5), arch-0 (90, 10), arch-1 (92, 12).
-    expect(svg.match(/class="pareto"/g)).toHaveLength(3);
-    expect(svg).toContain('Pareto front (3 of 4)');
+    expect(svg.match(/class="pt on-front/g)).toHaveLength(3);
+    expect(svg.match(/class="pt[ "]/g)).toHaveLength(4);
+    expect(svg).toContain('Pareto front (3)');
+    expect(svg).toContain('raspi4_latency (ms)');
+    expect(svg).toContain('accuracy (%)');
+    expect(svg).toContain('class="best-marker"');
+    const curve = readFileSync(progress, 'utf8');
+    expect(curve).toContain('class="best-line"');
+    expect(curve.match(/class="pt[ "]/g)).toHaveLength(4);
   });
 
   it('results --cost-queries - asks for cost queries too and shows what each trial was', async () => {

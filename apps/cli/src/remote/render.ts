@@ -1,4 +1,5 @@
-import { SearchState, StopReason, TrialNeed } from '@hwnas/proto';
+import { bestSoFarChartSvg, higherIsBetter, metricUnit, scatterChartSvg } from '@hwnas/dashboard/charts';
+import { Direction, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
 import type { Search, SearchCounts, Trial } from '@hwnas/proto';
 import { fmt, plainNumber, renderTable } from '../format';
 
@@ -123,46 +124,50 @@ export function renderTrials(search: Search, trials: readonly Trial[], format: '
   return renderTable([header, ...rows]);
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The direction of a metric in a search: its objective's, else the metric's natural one. */
+function directionIn(search: Search, metric: string): 'min' | 'max' {
+  const o = search.resolvedRequest?.objectives.find((x) => x.metric === metric);
+  if (o && o.direction !== Direction.DIRECTION_UNSPECIFIED) return o.direction === Direction.DIRECTION_MAXIMIZE ? 'max' : 'min';
+  return higherIsBetter(metric) ? 'max' : 'min';
+}
+
+const okTrials = (trials: readonly Trial[]) => trials.filter((t) => t.status === TrialStatus.TRIAL_STATUS_OK && t.need !== TrialNeed.TRIAL_NEED_COSTS);
 
 /**
- * An SVG scatter of `yMetric` (accuracy, up is better) against `xMetric` (a cost, left is
- * better) over the feasible and infeasible trials, with the non-dominated front (max y, min x)
- * drawn as a line and its points highlighted. Pure; returns the SVG text.
+ * The accuracy-cost scatter of a search as SVG (the dashboard's chart): `yMetric` against
+ * `xMetric` over the full evaluations, with units, the constraint line and feasible region of a
+ * constraint on either axis, the best marked, the search's Pareto front when its two objectives
+ * are the axes (else the front of these two metrics), and outliers clipped to the edge.
  */
-export function scatterSvg(trials: readonly Trial[], xMetric: string, yMetric: string, title: string): string {
-  const pts = trials.filter((t) => t.status === 1 && Number.isFinite(t.metrics[xMetric]) && Number.isFinite(t.metrics[yMetric])).map((t) => ({ x: t.metrics[xMetric], y: t.metrics[yMetric], t }));
-  const W = 720;
-  const H = 480;
-  const m = { l: 70, r: 20, t: 40, b: 55 };
-  const xs = pts.map((p) => p.x);
-  const ys = pts.map((p) => p.y);
-  const [x0, x1] = pts.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  const [y0, y1] = pts.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
-  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
-  // Front: sort by cost ascending; keep points strictly better in y than every cheaper one.
-  const sorted = [...pts].sort((a, b) => a.x - b.x || b.y - a.y);
-  const front: typeof pts = [];
-  for (const p of sorted) if (!front.length || p.y > front[front.length - 1].y) front.push(p);
-  const onFront = new Set(front);
-  const ticks = (a: number, b: number) => Array.from({ length: 6 }, (_, i) => a + ((b - a) * i) / 5);
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`);
-  out.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`);
-  for (const v of ticks(x0, x1)) out.push(`<text x="${sx(v).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${esc(fmt(v, 3))}</text>`);
-  for (const v of ticks(y0, y1)) out.push(`<text x="${m.l - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${esc(fmt(v, 3))}</text>`);
-  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">${esc(xMetric)}</text>`);
-  out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(yMetric)}</text>`);
-  for (const p of pts) {
-    if (onFront.has(p)) continue;
-    out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${p.t.feasible ? '#7a9cc6' : '#cccccc'}"><title>${esc(p.t.arch?.arch ?? '')}</title></circle>`);
-  }
-  if (front.length > 1) out.push(`<polyline fill="none" stroke="#d62728" stroke-width="1.5" points="${front.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
-  for (const p of front) out.push(`<circle class="pareto" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="5" fill="#d62728"><title>${esc(p.t.arch?.arch ?? '')}</title></circle>`);
-  out.push(`<text x="${W - m.r}" y="${m.t}" text-anchor="end" fill="#d62728">Pareto front (${front.length} of ${pts.length})</text>`);
-  out.push('</svg>');
-  return out.join('\n');
+export function scatterSvg(search: Search, trials: readonly Trial[], xMetric: string, yMetric: string, title: string): string {
+  const r = search.resolvedRequest;
+  const objectives = r?.objectives.map((o) => o.metric) ?? [];
+  const paretoAxes = objectives.length === 2 && objectives.includes(xMetric) && objectives.includes(yMetric);
+  const best = search.incumbent?.best?.trialId;
+  return scatterChartSvg({
+    title,
+    x: { label: xMetric, unit: metricUnit(xMetric), direction: directionIn(search, xMetric) },
+    y: { label: yMetric, unit: metricUnit(yMetric), direction: directionIn(search, yMetric) },
+    points: okTrials(trials)
+      .filter((t) => Number.isFinite(t.metrics[xMetric]) && Number.isFinite(t.metrics[yMetric]))
+      .map((t) => ({ id: Number(t.trialId), x: t.metrics[xMetric], y: t.metrics[yMetric], feasible: t.feasible, label: t.arch?.arch ?? '' })),
+    constraints: (r?.constraints ?? [])
+      .filter((c) => c.upperBound !== undefined && (c.metric === xMetric || c.metric === yMetric))
+      .map((c) => ({ axis: c.metric === xMetric ? ('x' as const) : ('y' as const), bound: c.upperBound! })),
+    ...(best ? { bestId: Number(best) } : {}),
+    ...(paretoAxes ? { frontIds: (search.incumbent?.paretoSet ?? []).map((t) => Number(t.trialId)) } : {}),
+  });
+}
+
+/** The best-so-far curve of a search's first objective as SVG (the dashboard's chart), in tell order. */
+export function bestSoFarSvg(search: Search, trials: readonly Trial[], title: string): string {
+  const metric = primaryMetric(search);
+  return bestSoFarChartSvg({
+    title,
+    metric: { label: metric, unit: metricUnit(metric), direction: directionIn(search, metric) },
+    evaluations: okTrials(trials)
+      .filter((t) => Number.isFinite(t.metrics[metric]))
+      .map((t) => ({ id: Number(t.trialId), value: t.metrics[metric], feasible: t.feasible })),
+    budget: search.resolvedRequest?.budget ?? 0,
+  });
 }
