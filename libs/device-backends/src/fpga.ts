@@ -98,6 +98,8 @@ export interface FpgaLayerBreakdown extends LayerBreakdown {
   /** Input-channel and output-channel unrolling of the layer's DSP array. */
   readonly unrollIn: number;
   readonly unrollOut: number;
+  /** Kernel-window taps unrolled (1: the window is iterated; k*k: all taps at once; 0 unless `dsp`). */
+  readonly unrollWindow: number;
   /** Cycles of compute alone; `cycles` is max(compute, DDR) for the stage. */
   readonly computeCycles: number;
   /** DDR words the stage moves while it runs (ifmaps from, ofmaps to, streamed weights). */
@@ -198,27 +200,37 @@ function lineBufferWords(ir: NetworkIR, layer: Layer): number {
 
 /**
  * Compute cycles of a conv/linear layer on `dsp` DSPs. The DSP array unrolls `tn` input channels
- * (of one group) x `tm` output channels, each DSP doing one MAC per cycle; the kernel window and the
- * output pixels are iterated. Unrolling factors that do not divide the channel counts waste lanes
- * (ceil losses). Tries balanced `tn` for power-of-two input blocks: a handful of candidates.
- * Writes the chosen unrolling into `out`.
+ * (of one group) x `tm` output channels x `tk` taps of the kernel window (`tk` is 1 or the whole
+ * window: an HLS line-buffer conv either iterates the window or unrolls it completely), each DSP
+ * doing one MAC per cycle; the output pixels (and the window taps not unrolled) are iterated.
+ * Unrolling factors that do not divide the loop bounds waste lanes (ceil losses). A depthwise conv
+ * has one input channel per group, so only `tm` x `tk` lanes can hold work: with few channels
+ * and a small window most of the stage's DSPs idle. Tries balanced `tn` for power-of-two input
+ * blocks, with and without the window unrolled: a handful of candidates. Writes the chosen
+ * unrolling into `out`.
  */
-function dspCycles(cin: number, cout: number, spatial: number, dsp: number, out: { tn: number; tm: number }): number {
+function dspCycles(cin: number, cout: number, pixels: number, window: number, dsp: number, out: { tn: number; tm: number; tk: number }): number {
   let best = Infinity;
   out.tn = 1;
   out.tm = 1;
-  for (let b = 1; ; b *= 2) {
-    const tn = Math.ceil(cin / b);
-    if (tn <= dsp) {
-      const tm = Math.min(cout, Math.floor(dsp / tn));
-      const cycles = Math.ceil(cin / tn) * Math.ceil(cout / tm) * spatial;
-      if (cycles < best) {
-        best = cycles;
-        out.tn = tn;
-        out.tm = tm;
+  out.tk = 1;
+  for (let unrollWindow = 0; unrollWindow < 2; unrollWindow++) {
+    const tk = unrollWindow === 1 ? window : 1;
+    if (unrollWindow === 1 && (window === 1 || tk > dsp)) break;
+    for (let b = 1; ; b *= 2) {
+      const tn = Math.ceil(cin / b);
+      if (tn * tk <= dsp) {
+        const tm = Math.min(cout, Math.floor(dsp / (tn * tk)));
+        const cycles = Math.ceil(cin / tn) * Math.ceil(cout / tm) * Math.ceil(window / tk) * pixels;
+        if (cycles < best) {
+          best = cycles;
+          out.tn = tn;
+          out.tm = tm;
+          out.tk = tk;
+        }
       }
+      if (tn === 1) break;
     }
-    if (tn === 1) break;
   }
   return best;
 }
@@ -321,7 +333,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
   const dspOf = breakdown ? new Int32Array(n) : undefined;
   const resident = breakdown ? new Uint8Array(n) : undefined;
   const attributed = breakdown ? new Float64Array(n) : undefined;
-  const unroll = { tn: 1, tm: 1 };
+  const unroll = { tn: 1, tm: 1, tk: 1 };
 
   let totalCycles = 0;
   let macs = 0;
@@ -431,8 +443,8 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
         dsp = Math.max(1, Math.floor((cfg.dspCount * lm) / chunkMacs));
         compute =
           layer.type === 'conv'
-            ? dspCycles(layer.cin / layer.groups, layer.cout, layer.outShape.h * layer.outShape.w * layer.kernel * layer.kernel, dsp, unroll)
-            : dspCycles(layer.inFeatures, layer.outFeatures, 1, dsp, unroll);
+            ? dspCycles(layer.cin / layer.groups, layer.cout, layer.outShape.h * layer.outShape.w, layer.kernel * layer.kernel, dsp, unroll)
+            : dspCycles(layer.inFeatures, layer.outFeatures, 1, 1, dsp, unroll);
         if (w <= weightLeft) {
           weightLeft -= w;
           residentWeights += w;
@@ -446,7 +458,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
         const ops = fabricOps(ir, layer);
         compute = Math.ceil(ops / cfg.elementwiseLanes);
         eFabric += ops * fabricMj;
-        unroll.tn = unroll.tm = 0;
+        unroll.tn = unroll.tm = unroll.tk = 0;
       }
       bramBlocks += Math.ceil(lineBufferWords(ir, layer) / wordsPerBram);
       dspAllocated += dsp;
@@ -489,6 +501,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
           dsp,
           unrollIn: unroll.tn,
           unrollOut: unroll.tm,
+          unrollWindow: unroll.tk,
           computeCycles: compute,
           ddrWords: words,
           weightsResident: isResident,
@@ -598,6 +611,7 @@ function fusedRecord(layer: Layer, chunk: number): FpgaLayerBreakdown {
     dsp: 0,
     unrollIn: 0,
     unrollOut: 0,
+    unrollWindow: 0,
     computeCycles: 0,
     ddrWords: 0,
     weightsResident: true,
