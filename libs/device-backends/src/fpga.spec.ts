@@ -135,6 +135,25 @@ describe('simulateFpga', () => {
     expect(simulateFpga(fork.build()).latencyMs).toBeLessThan(simulateFpga(chain.build()).latencyMs);
   });
 
+  it('simulateFpga - a pipeline takes its slowest stage plus the row lags, not the sum of its stages', () => {
+    // conv3x3 (padding 1) -> avg-pool 3x3 (padding 1), 32 rows: the pool starts once the conv has
+    // produced 3 - 1 = 2 rows and ends one of its own rows after the conv's last row.
+    for (const poolFirst of [false, true]) {
+      const b = netBuilder(16, 32);
+      if (poolFirst) b.conv(b.avgPool(0, 3, 1), { cout: 16, kernel: 3 });
+      else b.avgPool(b.conv(0, { cout: 16, kernel: 3 }), 3, 1);
+      const r = simulateFpga(b.build(), cfg, { breakdown: true });
+      const [first, second] = (r.breakdown ?? []).filter((l) => l.mapping !== 'fused');
+      const start = (first.cycles * 2) / 32;
+      const pipeline = Math.max(start + second.cycles, first.cycles + second.cycles / 32);
+      const weightLoad = (16 * 16 * 9) / ddrWordsPerCycle;
+      expect(r.cycles).toBeCloseTo(pipeline + weightLoad + cfg.chunkSwitchCycles, 6);
+      const slowest = Math.max(first.cycles, second.cycles);
+      expect(pipeline).toBeLessThan(1.1 * slowest);
+      expect(pipeline).toBeLessThan(first.cycles + second.cycles);
+    }
+  });
+
   it('simulateFpga - chunks are whole blocks with at most maxStagesPerChunk stages', () => {
     for (const max of [16, 4]) {
       const config = fpgaConfig({ maxStagesPerChunk: max });
