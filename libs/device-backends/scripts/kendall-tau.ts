@@ -6,15 +6,18 @@
  * - host-cpu (latency): a fixed-seed random sample (default 300 architectures, seed 0), because
  *   measuring all 15625 for real would take about two hours; its tau is over that sample only.
  * - raspi4 / pixel3 / MACs are also correlated with each other, for reference.
+ * - FBNet (cifar100 and ImageNet): the simulators against the MACs and the replay devices' LUT-sum
+ *   latencies over a fixed-seed random sample of architectures (default 300, seed 0: the space
+ *   cannot be enumerated).
  *
  *   node --import tsx libs/device-backends/scripts/kendall-tau.ts [--data DIR] [--host-cpu-sample 300]
- *     [--seed 0] [--json]
+ *     [--fbnet-sample 300] [--seed 0] [--json]
  *
  * Prints a markdown table (rows: backend metric, columns: reference metric), or JSON with --json.
  * The data directory is --data or $HWNAS_DATA.
  */
 import { loadavg } from 'node:os';
-import { Benchmark, NB201_SIZE, Rng, buildNetworkIR, nb201Space, networkCost } from '@hwnas/bench-core';
+import { Benchmark, NB201_SIZE, Rng, buildNetworkIR, fbnetSpace, nb201Space, networkCost, sampleArch } from '@hwnas/bench-core';
 import { quantile } from '@hwnas/onnx';
 import { createHostCpuBackend, simulateEyeriss, simulateFpga } from '../src/index';
 import { kendallTau } from '../src/internal';
@@ -99,9 +102,13 @@ async function main(): Promise<void> {
     };
   }
 
+  const fbnetSample = Number(flag('fbnet-sample') ?? 300);
+  const fbnet = fbnetSample > 0 ? fbnetTaus(bench, fbnetSample, seed) : [];
+
   const round = (x: number) => Math.round(x * 1000) / 1000;
+  const roundTaus = (r: Row) => ({ ...r, tau: Object.fromEntries(Object.entries(r.tau).map(([k, v]) => [k, round(v)])) });
   if (json) {
-    console.log(JSON.stringify({ space: 'nb201', dataset, simulatorSeconds: +simSeconds.toFixed(2), hostCpu, rows: rows.map((r) => ({ ...r, tau: Object.fromEntries(Object.entries(r.tau).map(([k, v]) => [k, round(v)])) })) }, null, 2));
+    console.log(JSON.stringify({ space: 'nb201', dataset, simulatorSeconds: +simSeconds.toFixed(2), hostCpu, rows: rows.map(roundTaus), fbnet: fbnet.map((f) => ({ ...f, rows: f.rows.map(roundTaus) })) }, null, 2));
     return;
   }
   const lines = [
@@ -113,8 +120,53 @@ async function main(): Promise<void> {
     '',
     `simulators over all ${NB201_SIZE} archs (IR + both simulators): ${simSeconds.toFixed(2)} s`,
     ...(hostCpu ? [`host-cpu sample: ${JSON.stringify(hostCpu)}`] : []),
+    ...fbnet.flatMap((f) => [
+      '',
+      `Kendall tau-b, FBNet ${f.dataset}, ${f.archs} architectures (seed ${seed})`,
+      '',
+      `| metric | ${f.references.join(' | ')} |`,
+      `| --- | ${f.references.map(() => '---:').join(' | ')} |`,
+      ...f.rows.map((r) => `| ${r.metric} | ${f.references.map((c) => round(r.tau[c]).toFixed(3)).join(' | ')} |`),
+    ]),
   ];
   console.log(lines.join('\n'));
+}
+
+interface FbnetTaus {
+  readonly dataset: string;
+  readonly archs: number;
+  readonly references: readonly string[];
+  readonly rows: readonly Row[];
+}
+
+/** The simulators against the MACs and the LUT-sum latencies of the replay devices, on FBNet. */
+function fbnetTaus(bench: Benchmark, sample: number, seed: number): FbnetTaus[] {
+  const lutMetrics = new Set(bench.fbnet.metrics().map((m) => m.name));
+  return fbnetSpace.datasets.map(({ name: dataset }) => {
+    const rng = new Rng(seed);
+    const devices = ['raspi4_latency', 'pixel3_latency', 'edgegpu_latency'].filter((m) => lutMetrics.has(m));
+    const columns = new Map<string, Float64Array>(['macs', 'eyeriss_latency', 'eyeriss_energy', 'fpga_latency', 'fpga_energy', ...devices].map((m) => [m, new Float64Array(sample)]));
+    const set = (m: string, i: number, v: number) => (columns.get(m)![i] = v);
+    for (let i = 0; i < sample; i++) {
+      const arch = sampleArch(fbnetSpace, rng);
+      const ir = buildNetworkIR(fbnetSpace, arch, dataset);
+      set('macs', i, networkCost(ir).macs);
+      const e = simulateEyeriss(ir);
+      set('eyeriss_latency', i, e.latencyMs);
+      set('eyeriss_energy', i, e.energyMj);
+      const f = simulateFpga(ir);
+      set('fpga_latency', i, f.latencyMs);
+      set('fpga_energy', i, f.energyMj);
+      for (const d of devices) set(d, i, bench.fbnet.cost(dataset, d, arch));
+    }
+    const references = ['macs', ...devices];
+    const rows = ['eyeriss_latency', 'eyeriss_energy', 'fpga_latency', 'fpga_energy'].map((metric) => ({
+      metric,
+      archs: sample,
+      tau: Object.fromEntries(references.map((r) => [r, kendallTau(columns.get(metric)!, columns.get(r)!)])),
+    }));
+    return { dataset, archs: sample, references, rows };
+  });
 }
 
 main().catch((e) => {

@@ -89,7 +89,35 @@ describe('simulateFpga', () => {
     // Balanced stages: the unrolled arrays give both layers about the same compute time.
     const [a, c] = convs.map((l) => l.computeCycles);
     expect(Math.max(a, c) / Math.min(a, c)).toBeLessThan(1.5);
-    for (const l of convs) expect(l.unrollIn * l.unrollOut).toBeLessThanOrEqual(l.dsp);
+    for (const l of convs) expect(l.unrollIn * l.unrollOut * l.unrollWindow).toBeLessThanOrEqual(l.dsp);
+  });
+
+  it('simulateFpga - unrolls the kernel window when the channels alone cannot fill the DSPs', () => {
+    // 3 input channels x 16 filters: at most 48 lanes without the window, 432 with it.
+    const [stem] = records(singleConv(3, 32, { cout: 16, kernel: 3 })).filter((l) => l.type === 'conv');
+    expect(stem.dsp).toBe(900);
+    expect(stem.unrollWindow).toBe(9);
+    expect(stem.unrollIn * stem.unrollOut * stem.unrollWindow).toBe(3 * 16 * 9);
+    expect(stem.computeCycles).toBe(32 * 32); // one output pixel per cycle
+    // A 1x1 conv has no window to unroll.
+    const [pw] = records(singleConv(16, 32, { cout: 16, kernel: 1 })).filter((l) => l.type === 'conv');
+    expect(pw.unrollWindow).toBe(1);
+  });
+
+  it('simulateFpga - a depthwise conv leaves most DSPs idle: only channels x window taps hold work', () => {
+    const dw = (c: number, k: number) => records(singleConv(c, 16, { cout: c, kernel: k, groups: c })).filter((l) => l.type === 'conv')[0];
+    const dense = records(singleConv(32, 16, { cout: 32, kernel: 3 })).filter((l) => l.type === 'conv')[0];
+    const small = dw(32, 3);
+    expect(small.unrollIn).toBe(1);
+    expect(small.unrollOut * small.unrollWindow).toBe(32 * 9); // 288 of 900 DSPs
+    expect(small.computeCycles).toBe(16 * 16);
+    const utilization = (l: FpgaLayerBreakdown) => l.macs / (l.computeCycles * l.dsp);
+    expect(utilization(small)).toBeCloseTo(288 / 900, 9);
+    expect(utilization(dense)).toBeGreaterThan(2 * utilization(small));
+    // A 5x5 window fills more lanes than a 3x3 one: 2.8x the MACs for the same cycles.
+    const wide = dw(32, 5);
+    expect(wide.computeCycles).toBe(small.computeCycles);
+    expect(wide.macs / small.macs).toBeCloseTo(25 / 9, 9);
   });
 
   it('simulateFpga - pipelines the stages of a chunk, and runs parallel branches side by side', () => {
@@ -105,6 +133,25 @@ describe('simulateFpga', () => {
       expect(pipelineCycles).toBeGreaterThanOrEqual(Math.max(...stages.map((l) => l.cycles)));
     }
     expect(simulateFpga(fork.build()).latencyMs).toBeLessThan(simulateFpga(chain.build()).latencyMs);
+  });
+
+  it('simulateFpga - a pipeline takes its slowest stage plus the row lags, not the sum of its stages', () => {
+    // conv3x3 (padding 1) -> avg-pool 3x3 (padding 1), 32 rows: the pool starts once the conv has
+    // produced 3 - 1 = 2 rows and ends one of its own rows after the conv's last row.
+    for (const poolFirst of [false, true]) {
+      const b = netBuilder(16, 32);
+      if (poolFirst) b.conv(b.avgPool(0, 3, 1), { cout: 16, kernel: 3 });
+      else b.avgPool(b.conv(0, { cout: 16, kernel: 3 }), 3, 1);
+      const r = simulateFpga(b.build(), cfg, { breakdown: true });
+      const [first, second] = (r.breakdown ?? []).filter((l) => l.mapping !== 'fused');
+      const start = (first.cycles * 2) / 32;
+      const pipeline = Math.max(start + second.cycles, first.cycles + second.cycles / 32);
+      const weightLoad = (16 * 16 * 9) / ddrWordsPerCycle;
+      expect(r.cycles).toBeCloseTo(pipeline + weightLoad + cfg.chunkSwitchCycles, 6);
+      const slowest = Math.max(first.cycles, second.cycles);
+      expect(pipeline).toBeLessThan(1.1 * slowest);
+      expect(pipeline).toBeLessThan(first.cycles + second.cycles);
+    }
   });
 
   it('simulateFpga - chunks are whole blocks with at most maxStagesPerChunk stages', () => {

@@ -98,6 +98,8 @@ export interface FpgaLayerBreakdown extends LayerBreakdown {
   /** Input-channel and output-channel unrolling of the layer's DSP array. */
   readonly unrollIn: number;
   readonly unrollOut: number;
+  /** Kernel-window taps unrolled (1: the window is iterated; k*k: all taps at once; 0 unless `dsp`). */
+  readonly unrollWindow: number;
   /** Cycles of compute alone; `cycles` is max(compute, DDR) for the stage. */
   readonly computeCycles: number;
   /** DDR words the stage moves while it runs (ifmaps from, ofmaps to, streamed weights). */
@@ -198,29 +200,57 @@ function lineBufferWords(ir: NetworkIR, layer: Layer): number {
 
 /**
  * Compute cycles of a conv/linear layer on `dsp` DSPs. The DSP array unrolls `tn` input channels
- * (of one group) x `tm` output channels, each DSP doing one MAC per cycle; the kernel window and the
- * output pixels are iterated. Unrolling factors that do not divide the channel counts waste lanes
- * (ceil losses). Tries balanced `tn` for power-of-two input blocks: a handful of candidates.
- * Writes the chosen unrolling into `out`.
+ * (of one group) x `tm` output channels x `tk` taps of the kernel window (`tk` is 1 or the whole
+ * window: an HLS line-buffer conv either iterates the window or unrolls it completely), each DSP
+ * doing one MAC per cycle; the output pixels (and the window taps not unrolled) are iterated.
+ * Unrolling factors that do not divide the loop bounds waste lanes (ceil losses). A depthwise conv
+ * has one input channel per group, so only `tm` x `tk` lanes can hold work: with few channels
+ * and a small window most of the stage's DSPs idle. Tries balanced `tn` for power-of-two input
+ * blocks, with and without the window unrolled: a handful of candidates. Writes the chosen
+ * unrolling into `out`.
  */
-function dspCycles(cin: number, cout: number, spatial: number, dsp: number, out: { tn: number; tm: number }): number {
+function dspCycles(cin: number, cout: number, pixels: number, window: number, dsp: number, out: { tn: number; tm: number; tk: number }): number {
   let best = Infinity;
   out.tn = 1;
   out.tm = 1;
-  for (let b = 1; ; b *= 2) {
-    const tn = Math.ceil(cin / b);
-    if (tn <= dsp) {
-      const tm = Math.min(cout, Math.floor(dsp / tn));
-      const cycles = Math.ceil(cin / tn) * Math.ceil(cout / tm) * spatial;
-      if (cycles < best) {
-        best = cycles;
-        out.tn = tn;
-        out.tm = tm;
+  out.tk = 1;
+  for (let unrollWindow = 0; unrollWindow < 2; unrollWindow++) {
+    const tk = unrollWindow === 1 ? window : 1;
+    if (unrollWindow === 1 && (window === 1 || tk > dsp)) break;
+    for (let b = 1; ; b *= 2) {
+      const tn = Math.ceil(cin / b);
+      if (tn * tk <= dsp) {
+        const tm = Math.min(cout, Math.floor(dsp / (tn * tk)));
+        const cycles = Math.ceil(cin / tn) * Math.ceil(cout / tm) * Math.ceil(window / tk) * pixels;
+        if (cycles < best) {
+          best = cycles;
+          out.tn = tn;
+          out.tm = tm;
+          out.tk = tk;
+        }
       }
+      if (tn === 1) break;
     }
-    if (tn === 1) break;
   }
   return best;
+}
+
+/**
+ * Rows of each input a stage must have before it can produce its first output row: k - p for a
+ * k x k conv or pool with padding p (the window's first row position reaches p rows into the
+ * padding), every row for a linear layer (it reads the whole tensor), one for element-wise stages.
+ */
+function firstRowInputs(layer: Layer): number {
+  switch (layer.type) {
+    case 'conv':
+    case 'avg_pool':
+    case 'max_pool':
+      return Math.max(1, layer.kernel - layer.padding);
+    case 'linear':
+      return Infinity;
+    default:
+      return 1;
+  }
 }
 
 /** Operations of an element-wise (fabric) stage: one per element read or window tap. */
@@ -254,9 +284,12 @@ function fabricOps(ir: NetworkIR, layer: Layer): number {
  *   moves off-chip: chunk inputs, outputs used by later chunks, weights that are not resident -
  *   re-streamed once per output row, since a row-pipelined stage keeps no copy).
  * - Pipeline timing over the chunk's stage graph (branches run side by side): a stage starts once
- *   each in-chunk producer has produced the rows it needs (producer start + fill, fill = cycles x
- *   k / outH), and finishes at the later of start + its cycles and its last producer's finish +
- *   its own fill. The chunk's pipeline time is the latest finish, at least its total DDR time (the
+ *   each in-chunk producer has produced the input rows its first output row needs (producer start
+ *   + those rows x the producer's time per row; a k x k conv or pool with padding p needs k - p
+ *   rows, an element-wise stage one), and finishes at the later of start + its cycles and its last
+ *   producer's finish + one row of its own (the last output row waits for the last input row).
+ *   So a chunk's latency follows its slowest stage plus the row lags along its deepest path, not
+ *   the sum of its stages. The chunk's pipeline time is the latest finish, at least its total DDR time (the
  *   stages share one DDR interface). Chunk cycles = that + loading its resident weights + a chunk
  *   switch; network latency = sum over chunks.
  * - Energy = static power x latency + per-MAC DSP energy + per-op fabric energy + per-bit DDR
@@ -309,10 +342,12 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
   if (out >= 0) lastUse[out] = n; // the logits leave the chip
 
   const breakdown: FpgaLayerBreakdown[] | undefined = options.breakdown ? new Array(n) : undefined;
-  // Per-stage timing of the current chunk: cycles, fill, start and finish times, and the
-  // predecessors that set them (for the critical-path attribution of the breakdown).
+  // Per-stage timing of the current chunk: cycles, time per output row, the lag charged to the
+  // producer that sets its start, start and finish times, and the predecessors that set them (for
+  // the critical-path attribution of the breakdown).
   const stageCycles = new Float64Array(n);
-  const fill = new Float64Array(n);
+  const rowCycles = new Float64Array(n);
+  const startLag = new Float64Array(n);
   const startAt = new Float64Array(n);
   const finishAt = new Float64Array(n);
   const startPred = new Int32Array(n);
@@ -321,7 +356,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
   const dspOf = breakdown ? new Int32Array(n) : undefined;
   const resident = breakdown ? new Uint8Array(n) : undefined;
   const attributed = breakdown ? new Float64Array(n) : undefined;
-  const unroll = { tn: 1, tm: 1 };
+  const unroll = { tn: 1, tm: 1, tk: 1 };
 
   let totalCycles = 0;
   let macs = 0;
@@ -395,9 +430,11 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
       macs += lm;
       // DDR traffic of this stage: inputs from outside the chunk (each read once per chunk) ...
       let words = 0;
-      // ... and the in-chunk stages it waits for: the latest (start + fill) to begin, the latest
+      // ... and the in-chunk stages it waits for: the latest (start + lag) to begin, the latest
       // finish to end (it cannot finish before its last input rows arrive).
+      const rowsNeeded = firstRowInputs(layer);
       let st = 0;
+      let lag = 0;
       let sp = -1;
       let fin = 0;
       let fp = -1;
@@ -410,10 +447,12 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
           words += outElems(layers[s]);
         }
         if (inChunk) {
-          const ready = spill ? finishAt[s] : startAt[s] + fill[s];
+          const lead = spill ? 0 : rowCycles[s] * Math.min(rowsNeeded, layers[s].outShape.h);
+          const ready = spill ? finishAt[s] : startAt[s] + lead;
           if (ready > st || sp < 0) {
             st = ready;
             sp = s;
+            lag = lead;
           }
           if (finishAt[s] > fin || fp < 0) {
             fin = finishAt[s];
@@ -431,8 +470,8 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
         dsp = Math.max(1, Math.floor((cfg.dspCount * lm) / chunkMacs));
         compute =
           layer.type === 'conv'
-            ? dspCycles(layer.cin / layer.groups, layer.cout, layer.outShape.h * layer.outShape.w * layer.kernel * layer.kernel, dsp, unroll)
-            : dspCycles(layer.inFeatures, layer.outFeatures, 1, dsp, unroll);
+            ? dspCycles(layer.cin / layer.groups, layer.cout, layer.outShape.h * layer.outShape.w, layer.kernel * layer.kernel, dsp, unroll)
+            : dspCycles(layer.inFeatures, layer.outFeatures, 1, 1, dsp, unroll);
         if (w <= weightLeft) {
           weightLeft -= w;
           residentWeights += w;
@@ -446,18 +485,18 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
         const ops = fabricOps(ir, layer);
         compute = Math.ceil(ops / cfg.elementwiseLanes);
         eFabric += ops * fabricMj;
-        unroll.tn = unroll.tm = 0;
+        unroll.tn = unroll.tm = unroll.tk = 0;
       }
       bramBlocks += Math.ceil(lineBufferWords(ir, layer) / wordsPerBram);
       dspAllocated += dsp;
       const ddrCycles = words / ddrWordsPerCycle;
       const cycles = Math.max(compute, ddrCycles);
-      const rows = layer.type === 'conv' || layer.type === 'avg_pool' || layer.type === 'max_pool' ? layer.kernel : 1;
-      const f = cycles * Math.min(1, rows / layer.outShape.h);
+      const rowTime = cycles / layer.outShape.h;
       const a = st + cycles;
-      const b = fp >= 0 ? fin + f : 0;
+      const b = fp >= 0 ? fin + rowTime : 0;
       stageCycles[i] = cycles;
-      fill[i] = f;
+      rowCycles[i] = rowTime;
+      startLag[i] = lag;
       startAt[i] = st;
       startPred[i] = sp;
       finishAt[i] = Math.max(a, b);
@@ -489,6 +528,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
           dsp,
           unrollIn: unroll.tn,
           unrollOut: unroll.tm,
+          unrollWindow: unroll.tk,
           computeCycles: compute,
           ddrWords: words,
           weightsResident: isResident,
@@ -509,7 +549,7 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
 
     if (breakdown && attributed && ddrWords && dspOf && resident) {
       for (let i = start; i < end; i++) attributed[i] = 0;
-      attributeCriticalPath(last, spill, stageCycles, fill, startPred, finishPred, attributed);
+      attributeCriticalPath(last, spill, stageCycles, rowCycles, startLag, startPred, finishPred, attributed);
       if (ddrAt >= 0) attributed[ddrAt] += ddrExcess;
       attributed[first] += cfg.chunkSwitchCycles;
       for (let i = start; i < end; i++) {
@@ -548,15 +588,17 @@ export function simulateFpga(ir: NetworkIR, config: FpgaConfig = FPGA_ZC706_CONF
 /**
  * Splits a chunk's pipeline time (the finish time of stage `last`) among the stages on its critical
  * path, adding to `out`. A stage finishing at start + cycles is charged its cycles, and its start
- * goes to the predecessor's fill (or, with spilled tensors, the predecessor's whole finish); a stage
- * finishing right behind its last producer is charged its fill and the producer's finish recurses.
+ * goes to the predecessor's rows it waited for (or, with spilled tensors, the predecessor's whole
+ * finish); a stage finishing right behind its last producer is charged one row of its own and the
+ * producer's finish recurses.
  * The charges sum to the finish time of `last`.
  */
 function attributeCriticalPath(
   last: number,
   spill: boolean,
   cycles: Float64Array,
-  fill: Float64Array,
+  rowCycles: Float64Array,
+  startLag: Float64Array,
   startPred: Int32Array,
   finishPred: Int32Array,
   out: Float64Array,
@@ -565,7 +607,7 @@ function attributeCriticalPath(
   let finishMode = true;
   while (i >= 0) {
     if (finishMode && finishPred[i] >= 0) {
-      out[i] += fill[i];
+      out[i] += rowCycles[i];
       i = finishPred[i];
       continue;
     }
@@ -576,7 +618,7 @@ function attributeCriticalPath(
     if (spill) {
       finishMode = true;
     } else {
-      out[p] += fill[p];
+      out[p] += startLag[i];
       finishMode = false;
     }
     i = p;
@@ -598,6 +640,7 @@ function fusedRecord(layer: Layer, chunk: number): FpgaLayerBreakdown {
     dsp: 0,
     unrollIn: 0,
     unrollOut: 0,
+    unrollWindow: 0,
     computeCycles: 0,
     ddrWords: 0,
     weightsResident: true,
