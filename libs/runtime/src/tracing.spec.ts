@@ -8,7 +8,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startEmbedded } from './embedded';
-import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import { FileTrialJournal } from './file/trial-journal';
 import { SPAN_NAMES } from './search-trace';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
 import { stallingAfter } from './testing/stalling-evaluator';
@@ -132,12 +132,12 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
       const factory = createTableSearchFactory(bench);
       const table = new TableTrialEvaluator(bench);
       const stalling = stallingAfter(5, table);
-      const first = await startEmbedded({ factory, evaluator: stalling, journal: new InMemoryTrialJournal(file) });
+      const first = await startEmbedded({ factory, evaluator: stalling, journal: new FileTrialJournal(file) });
       const id = await first.coordinator.submit(SPEC);
       while (first.coordinator.get(id).counts.evaluationsDone < 5) await new Promise((r) => setTimeout(r, 5));
       // A graceful stop ends the open search span (suspended) so that it is exported.
       await first.coordinator.stop();
-      const second = await startEmbedded({ factory, evaluator: table, journal: new InMemoryTrialJournal(file) });
+      const second = await startEmbedded({ factory, evaluator: table, journal: new FileTrialJournal(file) });
       expect((await second.coordinator.waitFor(id)).counts.evaluationsDone).toBe(12);
       await second.stop();
     } finally {

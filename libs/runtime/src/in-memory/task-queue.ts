@@ -1,4 +1,4 @@
-import type { ConsumeOptions, EvalTask, Subscription, TaskControl, TaskQueue } from '../ports/task-queue';
+import type { ConsumeOptions, EvalTask, TaskControl, TaskQueue, TaskSubscription } from '../ports/task-queue';
 
 type Handler = (t: EvalTask, c: TaskControl) => Promise<void>;
 
@@ -10,6 +10,8 @@ interface Consumer {
   readonly concurrency: number;
   readonly maxDeliveries: number;
   active: number;
+  /** Deliveries whose handler has not returned yet (to hand back). */
+  readonly deliveries: Set<Delivery>;
   stopped: boolean;
   /** Settled by `stop()`: resolves once the last handler in progress has returned. */
   drained?: { readonly promise: Promise<void>; readonly resolve: () => void };
@@ -26,6 +28,8 @@ interface Entry {
  */
 class Delivery implements TaskControl {
   private settled = false;
+  /** Made on first use of `signal`: most handlers never look at it. */
+  private aborter?: AbortController;
 
   constructor(
     private readonly queue: InMemoryTaskQueue,
@@ -53,7 +57,20 @@ class Delivery implements TaskControl {
     // Nothing expires in memory.
   }
 
+  get signal(): AbortSignal {
+    this.aborter ??= new AbortController();
+    return this.aborter.signal;
+  }
+
+  /** Gives the task back to the queue now, unless its handler already settled it. */
+  handBack(): void {
+    if (this.settled) return;
+    this.settle(0);
+    this.aborter?.abort();
+  }
+
   run(): void {
+    this.consumer.deliveries.add(this);
     let p: Promise<void>;
     try {
       p = this.consumer.handler(this.entry.task, this);
@@ -71,6 +88,7 @@ class Delivery implements TaskControl {
   private finish(): void {
     this.settle(0);
     const c = this.consumer;
+    c.deliveries.delete(this);
     c.active--;
     if (c.stopped && c.active === 0) c.drained?.resolve();
     this.queue.schedule();
@@ -107,23 +125,29 @@ export class InMemoryTaskQueue implements TaskQueue {
     return this.ready.length;
   }
 
-  async consume(handler: Handler, opts: ConsumeOptions = {}): Promise<Subscription> {
-    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, stopped: false };
+  async consume(handler: Handler, opts: ConsumeOptions = {}): Promise<TaskSubscription> {
+    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, deliveries: new Set(), stopped: false };
     this.consumers.push(consumer);
     this.schedule();
-    return {
-      stop: async () => {
-        consumer.stopped = true;
-        if (consumer.active > 0) {
-          if (!consumer.drained) {
-            let resolve!: () => void;
-            const promise = new Promise<void>((r) => (resolve = r));
-            consumer.drained = { promise, resolve };
-          }
-          await consumer.drained.promise;
+    const stop = async () => {
+      consumer.stopped = true;
+      if (consumer.active > 0) {
+        if (!consumer.drained) {
+          let resolve!: () => void;
+          const promise = new Promise<void>((r) => (resolve = r));
+          consumer.drained = { promise, resolve };
         }
-        const i = this.consumers.indexOf(consumer);
-        if (i >= 0) this.consumers.splice(i, 1);
+        await consumer.drained.promise;
+      }
+      const i = this.consumers.indexOf(consumer);
+      if (i >= 0) this.consumers.splice(i, 1);
+    };
+    return {
+      stop,
+      handBack: async () => {
+        consumer.stopped = true;
+        for (const d of [...consumer.deliveries]) d.handBack();
+        await stop();
       },
     };
   }
