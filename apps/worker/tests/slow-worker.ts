@@ -4,7 +4,7 @@
  * with hand-back). Prints `started <taskId>` when an evaluation begins. For the recovery tests.
  *
  *   node --import tsx apps/worker/tests/slow-worker.ts --nats URL --prefix P --eval-ms 60000 \
- *     [--ack-wait-ms 3000] [--heartbeat-ms 1000] [--concurrency 4] [--worker-id ID]
+ *     [--ack-wait-ms MS] [--heartbeat-ms MS] [--concurrency 4] [--worker-id ID]
  */
 import { parseArgs } from 'node:util';
 import { NasError } from '@hwnas/bench-core';
@@ -20,8 +20,8 @@ const { values } = parseArgs({
     nats: { type: 'string' },
     prefix: { type: 'string' },
     'eval-ms': { type: 'string' },
-    'ack-wait-ms': { type: 'string', default: '3000' },
-    'heartbeat-ms': { type: 'string', default: '1000' },
+    'ack-wait-ms': { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     'worker-id': { type: 'string', default: `slow-${process.pid}` },
   },
@@ -44,12 +44,13 @@ async function main(): Promise<void> {
   const names = createNames(values.prefix);
   const evalMs = Number(values['eval-ms']);
   const sub = await startWorker({
-    queue: new NatsTaskQueue({ nc, names, ackWaitMs: Number(values['ack-wait-ms']) }),
+    // Without flags: the defaults of the real worker.
+    queue: new NatsTaskQueue({ nc, names, ...(values['ack-wait-ms'] ? { ackWaitMs: Number(values['ack-wait-ms']) } : {}) }),
     results: new NatsResultChannel({ nc, names }),
     evaluator: { evaluate: (task, signal) => train(task, evalMs, signal) },
     workerId: values['worker-id']!,
     concurrency: Number(values.concurrency),
-    heartbeatMs: Number(values['heartbeat-ms']),
+    ...(values['heartbeat-ms'] ? { heartbeatMs: Number(values['heartbeat-ms']) } : {}),
   });
   stopOnSignal({ stop: () => sub.handBack(), nats: nc, telemetry: startTelemetry({ serviceName: 'hwnas-slow-worker' }), log: pino({ base: { app: 'slow-worker' } }) });
   process.stdout.write('consuming\n');

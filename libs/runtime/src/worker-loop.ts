@@ -64,16 +64,16 @@ export interface WorkerOptions {
   /** Clock for durations (default performance.now). */
   readonly now?: () => number;
   /**
-   * While an evaluation runs, `ctl.working()` is called this often, milliseconds (default 1000),
+   * While an evaluation runs, `ctl.working()` is called this often, milliseconds (default 500),
    * so that the queue keeps the task leased to this worker for as long as it lives (hours of
-   * training included) while its lease can stay short (NATS: 3 s ack wait). Must be well under
+   * training included) while its lease can stay short (NATS: 2 s ack wait). Must be well under
    * the queue's lease. Answers at hand (table lookups) start no timer.
    */
   readonly heartbeatMs?: number;
 }
 
 /** Default of {@link WorkerOptions.heartbeatMs}. */
-export const DEFAULT_HEARTBEAT_MS = 1000;
+export const DEFAULT_HEARTBEAT_MS = 500;
 
 /** Keeps `ctl`'s lease alive until `pending` settles. */
 async function withHeartbeat<T>(pending: Promise<T>, ctl: TaskControl, everyMs: number): Promise<T> {

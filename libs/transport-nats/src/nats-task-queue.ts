@@ -17,7 +17,7 @@ import { extractFromNatsHeaders, injectNatsHeaders } from './trace-context';
  * Default ack wait of the shared worker consumer, milliseconds: how long a task held by a worker
  * that died stays frozen before the server gives it to another one.
  */
-export const DEFAULT_TASK_ACK_WAIT_MS = 3000;
+export const DEFAULT_TASK_ACK_WAIT_MS = 2000;
 
 /** Options of {@link NatsTaskQueue}. */
 export interface NatsTaskQueueOptions {
@@ -27,9 +27,9 @@ export interface NatsTaskQueueOptions {
   readonly names?: NatsNames;
   /**
    * How long a delivered task may go without `ack`/`retry`/`reject`/`working` before the server
-   * gives it to another worker, milliseconds (default 3000). A worker that dies mid-task loses
+   * gives it to another worker, milliseconds (default 2000). A worker that dies mid-task loses
    * nothing but this much time, so it is short; an evaluation of any length keeps its task by
-   * calling `working()` more often than this (the worker loop does, every second by default).
+   * calling `working()` more often than this (the worker loop does, every 500 ms by default).
    */
   readonly ackWaitMs?: number;
   /**
