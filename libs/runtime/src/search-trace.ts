@@ -15,12 +15,27 @@ export const SPAN_NAMES = {
   search: 'search',
   searchResumed: 'search.resumed',
   searchFinished: 'search.finished',
+  searchProgress: 'search.progress',
   evaluate: 'evaluate',
   strategyAsk: 'strategy.ask',
 } as const;
 
 /** Progress events on the search span: one each time this fraction of the budget is done. */
 const PROGRESS_STEP = 0.1;
+
+/**
+ * A `search.progress` span is emitted at each step of {@link PROGRESS_STEP}, and otherwise at
+ * most this often while results land, milliseconds: short spans that end (and so export) while
+ * the search runs, unlike the search span, which a crash loses.
+ */
+const PROGRESS_SPAN_INTERVAL_MS = 2000;
+
+/**
+ * An `ask` slower than this gets its own `strategy.ask` span, milliseconds; faster ones (a table
+ * search asks in microseconds) are only counted on the next `search.progress` span, which keeps
+ * a table evaluation at two spans (`evaluate` and `worker.evaluate`).
+ */
+const SLOW_ASK_MS = 20;
 
 /** Counter of evaluations applied by the coordinator, created on first use (after the SDK started). */
 /** Attributes of the `hwnas.evaluations` counter by status and need, built once (one add per result). */
@@ -68,8 +83,12 @@ export function metricAttributes(m: Metrics | undefined): Attributes {
 /**
  * The tracing of one search in the coordinator: a `search` span from submission to the end, an
  * `evaluate` span per dispatched task (child of the search span) from dispatch until its result is
- * applied, `strategy.ask` spans, and progress events. Every method swallows its own failures, so
- * tracing can never break a search; without an OpenTelemetry SDK all of it does nothing.
+ * applied, `strategy.ask` spans for slow asks, progress events on the search span, and short
+ * `search.progress` spans (each tenth of the budget, and every 2 s while results land) that export
+ * as the search goes, so it can be watched live and its progress survives a coordinator crash.
+ * A table evaluation costs two spans: `evaluate` here and `worker.evaluate` in the worker. Every
+ * method swallows its own failures, so tracing can never break a search; without an
+ * OpenTelemetry SDK all of it does nothing.
  *
  * Across coordinator restarts: the search span's context is kept in the journal
  * (`search_submitted.traceparent`). A restarted coordinator cannot end the original span object:
@@ -87,6 +106,12 @@ export class SearchTrace {
   private lastPareto?: string;
   private progressStep = 0;
   private asking = false;
+  /** When the last `search.progress` span was emitted (Date.now), and the count it reported. */
+  private lastProgressAt = 0;
+  private lastProgressDone = -1;
+  /** Asks (and their time, ms) since the last `search.progress` span. */
+  private asksSinceProgress = 0;
+  private askMsSinceProgress = 0;
 
   private constructor(
     private readonly searchId: string,
@@ -247,6 +272,7 @@ export class SearchTrace {
    * of the budget done). Cheap when the span is not recording.
    */
   progress(counts: RunCounts, best: EvaluatedArch | undefined, pareto: () => readonly EvaluatedArch[] | undefined): void {
+    if (this.enabled) this.progressSpan(counts, best);
     quietly(() => {
       const span = this.span;
       if (!span || !span.isRecording()) return;
@@ -270,6 +296,44 @@ export class SearchTrace {
         this.progressStep = step;
         span.addEvent('progress', { 'hwnas.evaluations.done': counts.evaluationsDone, 'hwnas.evaluations.failed': counts.evaluationsFailed, 'hwnas.search.budget': this.spec.budget, 'hwnas.in_flight': counts.inFlight });
       }
+    });
+  }
+
+  /**
+   * Emits a `search.progress` span (start = end) under the search span when the budget passed a
+   * tenth, or {@link PROGRESS_SPAN_INTERVAL_MS} went by with new results: evaluations done,
+   * failed and in flight, the best architecture so far, and the asks since the last one.
+   */
+  private progressSpan(counts: RunCounts, best: EvaluatedArch | undefined): void {
+    if (counts.evaluationsDone === this.lastProgressDone) return;
+    const now = Date.now();
+    const stepSize = Math.max(1, Math.ceil(this.spec.budget * PROGRESS_STEP));
+    const newStep = Math.floor(counts.evaluationsDone / stepSize) > Math.floor(Math.max(0, this.lastProgressDone) / stepSize);
+    if (!newStep && now - this.lastProgressAt < PROGRESS_SPAN_INTERVAL_MS) return;
+    quietly(() => {
+      this.lastProgressAt = now;
+      this.lastProgressDone = counts.evaluationsDone;
+      const span = tracer.startSpan(
+        SPAN_NAMES.searchProgress,
+        {
+          startTime: now,
+          attributes: {
+            'hwnas.search.id': this.searchId,
+            'hwnas.search.budget': this.spec.budget,
+            'hwnas.evaluations.done': counts.evaluationsDone,
+            'hwnas.evaluations.failed': counts.evaluationsFailed,
+            'hwnas.in_flight': counts.inFlight,
+            'hwnas.cost_queries': counts.costQueries,
+            'hwnas.ask.count': this.asksSinceProgress,
+            'hwnas.ask.duration_ms': this.askMsSinceProgress,
+            ...(best ? { 'hwnas.best.trial_id': best.trialId, 'hwnas.best.arch': best.key, ...metricAttributes(best.metrics) } : {}),
+          },
+        },
+        this.parent,
+      );
+      span.end(now);
+      this.asksSinceProgress = 0;
+      this.askMsSinceProgress = 0;
     });
   }
 
@@ -314,9 +378,11 @@ export class SearchTrace {
   }
 
   /**
-   * The setup with its strategy wrapped so that each `ask` that returned candidates becomes a
-   * `strategy.ask` span under the search span (attributes: strategy, n asked, returned). Calls
-   * made while `replaying()` is true (a restart's replay) are not traced.
+   * The setup with its strategy wrapped so that each `ask` that returned candidates and took at
+   * least {@link SLOW_ASK_MS} (or threw) becomes a `strategy.ask` span under the search span
+   * (attributes: strategy, n asked, returned); every ask is counted on the next
+   * `search.progress` span. Calls made while `replaying()` is true (a restart's replay) are not
+   * traced.
    */
   traced(setup: SearchSetup, replaying: () => boolean = () => false): SearchSetup {
     const strategy = setup.strategy;
@@ -333,7 +399,10 @@ export class SearchTrace {
       } finally {
         this.asking = false;
         const returned = out?.length ?? 0;
-        if (returned > 0 || out === undefined) {
+        const tookMs = performance.now() - t0;
+        this.asksSinceProgress++;
+        this.askMsSinceProgress += tookMs;
+        if ((returned > 0 && tookMs >= SLOW_ASK_MS) || out === undefined) {
           quietly(() => {
             const span = tracer.startSpan(
               SPAN_NAMES.strategyAsk,
@@ -341,7 +410,7 @@ export class SearchTrace {
               this.parent,
             );
             if (out === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'strategy.ask threw' });
-            span.end(startTime + (performance.now() - t0));
+            span.end(startTime + tookMs);
           });
         }
       }
