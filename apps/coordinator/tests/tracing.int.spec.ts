@@ -5,7 +5,7 @@ import type { DeviceInfo, ListDevicesResponse, SubmitSearchResponse } from '@hwn
 import { startNatsServer } from '@hwnas/testing-nats';
 import { startOtlpReceiver } from './otlp-receiver';
 import type { ReceivedSpan } from './otlp-receiver';
-import { auth, rpc, searchRequest, spawnApp, startCoordinator, uniquePrefix, waitFor, waitForSearch } from './support';
+import { auth, rpc, runCliProcess, searchRequest, spawnApp, startCoordinator, uniquePrefix, waitFor, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
 
 const BUDGET = 8;
@@ -150,6 +150,35 @@ describe('tracing across processes (coordinator, worker, device agent, real nats
       coord?.bench.close();
       await otlp.close();
     }
+  }, 60_000);
+
+  it('tracing - one CLI run (hwnas search --coordinator --watch) is one trace with the search it submits', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const otlp = await startOtlpReceiver();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '60000' };
+    const prefix = uniquePrefix();
+    let worker: AppProcess | undefined;
+    let coord: CoordinatorHandle | undefined;
+    try {
+      coord = await startCoordinator(nats.url, prefix, [], env);
+      worker = spawnApp('worker', ['--nats', nats.url, '--prefix', prefix], env);
+      const cli = await runCliProcess(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--coordinator', `127.0.0.1:${coord.port}`, '--watch']);
+      expect(cli.code).toBe(0);
+      await waitFor(() => otlp.spans.some((s) => s.name === 'search'), 'the search span', 20_000, 20);
+    } finally {
+      await coord?.close();
+      await worker?.kill('SIGTERM');
+      await otlp.close();
+    }
+    const submit = otlp.spans.find((s) => s.name === 'hwnas.v1.SearchService/SubmitSearch');
+    const watch = otlp.spans.find((s) => s.name === 'hwnas.v1.SearchService/WatchSearch');
+    const search = otlp.spans.find((s) => s.name === 'search');
+    expect(submit).toBeDefined();
+    expect(watch).toBeDefined();
+    // The CLI's context is the parent of all three: one trace per CLI run.
+    expect(watch!.traceId).toBe(submit!.traceId);
+    expect(search!.traceId).toBe(submit!.traceId);
+    expect(search!.parentSpanId).toBe(submit!.parentSpanId);
   }, 60_000);
 
   it('tracing - a collector that is down changes nothing: the search finishes and every process stops cleanly', async () => {
