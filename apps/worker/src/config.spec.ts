@@ -26,6 +26,7 @@ describe('worker config', () => {
   it('readWorkerConfig - a 2 s lease renewed every 500 ms by default; a heartbeat over half the lease is refused', () => {
     expect(readWorkerConfig([], {})).toMatchObject({ ackWaitMs: 2000, heartbeatMs: 500 });
     expect(readWorkerConfig(['--ack-wait-ms', '600', '--heartbeat-ms', '200'], {})).toMatchObject({ ackWaitMs: 600, heartbeatMs: 200 });
+    expect(readWorkerConfig(['--ack-wait-ms', '800'], {})).toMatchObject({ ackWaitMs: 800, heartbeatMs: 200 });
     expect(() => readWorkerConfig(['--ack-wait-ms', '1000', '--heartbeat-ms', '800'], {})).toThrow('worker: --heartbeat-ms (800) must be at most half of --ack-wait-ms (1000)');
   });
 });

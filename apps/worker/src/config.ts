@@ -18,7 +18,7 @@ export const USAGE = `worker [options]
   --concurrency N       tasks evaluated at once (default 16)                        (HWNAS_CONCURRENCY)
   --max-deliveries N    deliveries before a task is reported failed (default 5)     (HWNAS_MAX_DELIVERIES)
   --ack-wait-ms N       redeliver a task whose worker went silent this long (default 2000) (HWNAS_ACK_WAIT_MS)
-  --heartbeat-ms N      keep a running task's lease alive this often (default 500)    (HWNAS_HEARTBEAT_MS)
+  --heartbeat-ms N      keep a running task's lease alive this often (default 500, or ack wait / 4 if less) (HWNAS_HEARTBEAT_MS)
   --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
   --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
   --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
@@ -63,7 +63,8 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
   const { get, int } = readServiceFlags('worker', argv, env, ENV);
   const credentials = natsCredentialsFromEnv(env, 'worker');
   const ackWaitMs = int('ack-wait-ms', DEFAULT_TASK_ACK_WAIT_MS, 100);
-  const heartbeatMs = int('heartbeat-ms', DEFAULT_HEARTBEAT_MS, 10);
+  // Unset: the default, or a quarter of a shorter lease, so any --ack-wait-ms works on its own.
+  const heartbeatMs = int('heartbeat-ms', Math.max(10, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(ackWaitMs / 4))), 10);
   // A heartbeat slower than the lease would let a live worker's tasks go to others.
   if (heartbeatMs * 2 > ackWaitMs) throw new InvalidArgumentError(`worker: --heartbeat-ms (${heartbeatMs}) must be at most half of --ack-wait-ms (${ackWaitMs})`);
   return {
