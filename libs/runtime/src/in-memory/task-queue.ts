@@ -106,7 +106,9 @@ class Delivery implements TaskControl {
 /**
  * An in-process {@link TaskQueue}: FIFO, each task to one consumer at a time, redelivered after
  * `retry` and when a handler throws, dropped after `reject` or `maxDeliveries`. Consumers are
- * served round-robin. Used by the embedded mode and in tests; same contract as the NATS queue.
+ * served round-robin. Nothing expires (`working()` is a no-op); `handBack()` puts the tasks in
+ * progress back at the end of the line at once. Used by the embedded mode and in tests; same
+ * contract as the NATS queue (both pass `describeTaskQueueConformance`).
  */
 export class InMemoryTaskQueue implements TaskQueue {
   private ready: Entry[] = [];
