@@ -131,6 +131,8 @@ export class NatsTaskQueue implements TaskQueue {
     }
     /** Hand-back of each task whose handler is running. */
     const inProgress = new Set<() => void>();
+    // One signal for the subscription (handBack gives back every task in progress at once).
+    const handedBack = new AbortController();
     const loop = startPullLoop({
       nc: this.opts.nc,
       js: this.js,
@@ -139,7 +141,7 @@ export class NatsTaskQueue implements TaskQueue {
       ensureConsumer,
       concurrency,
       expiresMs: this.opts.pullExpiresMs ?? 5000,
-      handle: (m) => this.handle(m, handler, maxDeliveries, inProgress),
+      handle: (m) => this.handle(m, handler, maxDeliveries, inProgress, handedBack.signal),
       onError: this.onError,
     });
     return {
@@ -148,6 +150,7 @@ export class NatsTaskQueue implements TaskQueue {
         // Stop pulling first (synchronously), so nothing new starts while the rest is handed back.
         const stopped = loop.stop();
         for (const handBack of [...inProgress]) handBack();
+        handedBack.abort();
         await stopped;
       },
     };
@@ -173,7 +176,7 @@ export class NatsTaskQueue implements TaskQueue {
     }
   }
 
-  private async handle(m: JsMsg, handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, maxDeliveries: number, inProgress: Set<() => void>): Promise<void> {
+  private async handle(m: JsMsg, handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, maxDeliveries: number, inProgress: Set<() => void>, signal: AbortSignal): Promise<void> {
     let task: EvalTask;
     try {
       task = m.json<EvalTask>();
@@ -191,19 +194,12 @@ export class NatsTaskQueue implements TaskQueue {
       settleQuietly(fn);
     };
     const again = (delayMs: number) => settle(() => (attempt >= maxDeliveries ? m.term() : m.nak(Math.max(0, delayMs))));
-    let aborter: AbortController | undefined;
     // A plain nak even on the last attempt: the server then keeps the task (max_deliver reached)
     // rather than the worker deciding it failed, as after a crash.
-    const handBack = () => {
-      settle(() => m.nak());
-      aborter?.abort();
-    };
+    const handBack = () => settle(() => m.nak());
     const ctl: TaskControl = {
       attempt,
-      get signal() {
-        aborter ??= new AbortController();
-        return aborter.signal;
-      },
+      signal,
       ack: () => settle(() => m.ack()),
       retry: (delayMs = 0) => again(delayMs),
       // The reason is the caller's to record (journal); term with a reason needs server 2.10+.

@@ -12,6 +12,12 @@ interface Consumer {
   active: number;
   /** Deliveries whose handler has not returned yet (to hand back). */
   readonly deliveries: Set<Delivery>;
+  /**
+   * Aborted by `handBack()`: the `signal` of every delivery of this consumer. One per consumer,
+   * not per delivery: an AbortController costs microseconds, and the embedded mode evaluates a
+   * table lookup in about as long.
+   */
+  readonly handedBack: AbortController;
   stopped: boolean;
   /** Settled by `stop()`: resolves once the last handler in progress has returned. */
   drained?: { readonly promise: Promise<void>; readonly resolve: () => void };
@@ -28,8 +34,6 @@ interface Entry {
  */
 class Delivery implements TaskControl {
   private settled = false;
-  /** Made on first use of `signal`: most handlers never look at it. */
-  private aborter?: AbortController;
 
   constructor(
     private readonly queue: InMemoryTaskQueue,
@@ -58,15 +62,12 @@ class Delivery implements TaskControl {
   }
 
   get signal(): AbortSignal {
-    this.aborter ??= new AbortController();
-    return this.aborter.signal;
+    return this.consumer.handedBack.signal;
   }
 
   /** Gives the task back to the queue now, unless its handler already settled it. */
   handBack(): void {
-    if (this.settled) return;
-    this.settle(0);
-    this.aborter?.abort();
+    if (!this.settled) this.settle(0);
   }
 
   run(): void {
@@ -128,7 +129,7 @@ export class InMemoryTaskQueue implements TaskQueue {
   }
 
   async consume(handler: Handler, opts: ConsumeOptions = {}): Promise<TaskSubscription> {
-    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, deliveries: new Set(), stopped: false };
+    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, deliveries: new Set(), handedBack: new AbortController(), stopped: false };
     this.consumers.push(consumer);
     this.schedule();
     const stop = async () => {
@@ -149,6 +150,7 @@ export class InMemoryTaskQueue implements TaskQueue {
       handBack: async () => {
         consumer.stopped = true;
         for (const d of [...consumer.deliveries]) d.handBack();
+        consumer.handedBack.abort();
         await stop();
       },
     };

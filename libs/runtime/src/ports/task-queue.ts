@@ -39,7 +39,9 @@ export interface TaskControl {
   working(): void;
   /**
    * Aborted when the task has been handed back to the queue ({@link TaskSubscription.handBack}):
-   * the handler should stop, and whatever it settles afterwards is ignored.
+   * the handler should stop, and whatever it settles afterwards is ignored. It may be shared by
+   * every delivery of one subscription (a hand-back gives back all of them at once), so it says
+   * nothing about a task already settled.
    */
   readonly signal: AbortSignal;
 }
