@@ -1,34 +1,17 @@
-import { context, INVALID_SPAN_CONTEXT, metrics, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Counter, Link, Span } from '@opentelemetry/api';
-import type { Metrics } from '@hwnas/bench-core';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 import type { SearchStrategy } from '@hwnas/search';
 import type { TaskResult } from './events';
 import type { EvalTask } from './ports/task-queue';
 import type { EvaluatedArch, RunCounts, SearchSetup } from './search-run';
 import type { SearchSpec } from './search-spec';
+import { evaluations, LANDED_ATTRIBUTES, metricAttributes, PROGRESS_STEP, resultAttributes, SPAN_NAMES, specAttributes, taskAttributes } from './search-trace-attributes';
+import { SearchProgressSpans } from './search-progress-spans';
 import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } from './trace-context';
 
+export { metricAttributes, SPAN_NAMES } from './search-trace-attributes';
+
 const tracer = trace.getTracer(RUNTIME_SCOPE);
-
-/** Span names of a search's trace (see {@link SearchTrace}). */
-export const SPAN_NAMES = {
-  search: 'search',
-  searchResumed: 'search.resumed',
-  searchFinished: 'search.finished',
-  searchProgress: 'search.progress',
-  evaluate: 'evaluate',
-  strategyAsk: 'strategy.ask',
-} as const;
-
-/** Progress events on the search span: one each time this fraction of the budget is done. */
-const PROGRESS_STEP = 0.1;
-
-/**
- * A `search.progress` span is emitted at each step of {@link PROGRESS_STEP}, and otherwise at
- * most this often while results land, milliseconds: short spans that end (and so export) while
- * the search runs, unlike the search span, which a crash loses.
- */
-const PROGRESS_SPAN_INTERVAL_MS = 2000;
 
 /**
  * An `ask` slower than this gets its own `strategy.ask` span, milliseconds; faster ones (a table
@@ -36,49 +19,6 @@ const PROGRESS_SPAN_INTERVAL_MS = 2000;
  * a table evaluation at two spans (`evaluate` and `worker.evaluate`).
  */
 const SLOW_ASK_MS = 20;
-
-/** Counter of evaluations applied by the coordinator, created on first use (after the SDK started). */
-/** Attributes of the `hwnas.evaluations` counter by status and need, built once (one add per result). */
-function landedAttributes(status: 'ok' | 'failed'): Record<'full' | 'costs' | 'unknown', Attributes> {
-  const of = (need: string): Attributes => Object.freeze({ 'hwnas.result.status': status, 'hwnas.need': need });
-  return { full: of('full'), costs: of('costs'), unknown: of('unknown') };
-}
-const LANDED_ATTRIBUTES = { ok: landedAttributes('ok'), failed: landedAttributes('failed') };
-
-let evaluationsCounter: Counter | undefined;
-function evaluations(): Counter {
-  evaluationsCounter ??= metrics.getMeter(RUNTIME_SCOPE).createCounter('hwnas.evaluations', {
-    description: 'Evaluation results applied by the coordinator (full evaluations and cost queries)',
-    unit: '{evaluation}',
-  });
-  return evaluationsCounter;
-}
-
-/** Span attributes of a search's spec. */
-function specAttributes(searchId: string, spec: SearchSpec): Attributes {
-  return {
-    'hwnas.search.id': searchId,
-    'hwnas.search.strategy': spec.strategy,
-    'hwnas.search.space': spec.space,
-    'hwnas.search.dataset': spec.dataset,
-    'hwnas.search.budget': spec.budget,
-    'hwnas.search.max_in_flight': spec.maxInFlight,
-    'hwnas.search.seed': spec.seed,
-    'hwnas.search.mode': spec.mode,
-    'hwnas.search.ordering': spec.ordering,
-    'hwnas.search.objectives': [...spec.objectives],
-    'hwnas.search.constraints': [...spec.constraints],
-    'hwnas.search.devices': [...spec.devices],
-  };
-}
-
-/** Metrics as span attributes `hwnas.metric.<name>` (finite numbers only). */
-export function metricAttributes(m: Metrics | undefined): Attributes {
-  const out: Attributes = {};
-  if (!m) return out;
-  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) out[`hwnas.metric.${k}`] = v;
-  return out;
-}
 
 /**
  * The tracing of one search in the coordinator: a `search` span from submission to the end, an
@@ -106,12 +46,13 @@ export class SearchTrace {
   private lastPareto?: string;
   private progressStep = 0;
   private asking = false;
-  /** When the last `search.progress` span was emitted (Date.now), and the count it reported. */
-  private lastProgressAt = 0;
-  private lastProgressDone = -1;
-  /** Asks (and their time, ms) since the last `search.progress` span. */
-  private asksSinceProgress = 0;
-  private askMsSinceProgress = 0;
+  private readonly progressSpans: SearchProgressSpans;
+  /**
+   * Whether this search has a valid trace context to hang spans on and propagate. False when no
+   * OpenTelemetry SDK is registered: then nothing per evaluation is built at all (the hot path of
+   * an embedded search runs tens of thousands of evaluations per second).
+   */
+  private enabled: boolean;
 
   private constructor(
     private readonly searchId: string,
@@ -122,14 +63,8 @@ export class SearchTrace {
     private span?: Span,
   )  {
     this.enabled = trace.isSpanContextValid(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT);
+    this.progressSpans = new SearchProgressSpans(searchId, spec.budget);
   }
-
-  /**
-   * Whether this search has a valid trace context to hang spans on and propagate. False when no
-   * OpenTelemetry SDK is registered: then nothing per evaluation is built at all (the hot path of
-   * an embedded search runs tens of thousands of evaluations per second).
-   */
-  private enabled: boolean;
 
   /**
    * Starts the trace of a new search. `traceparent` (W3C) makes the search span a child of the
@@ -200,17 +135,7 @@ export class SearchTrace {
             SPAN_NAMES.evaluate,
             {
               kind: SpanKind.PRODUCER,
-              attributes: {
-                'hwnas.search.id': this.searchId,
-                'hwnas.search.strategy': this.spec.strategy,
-                'hwnas.task.id': t.taskId,
-                'hwnas.trial.id': t.trialId,
-                'hwnas.arch': t.arch,
-                'hwnas.need': t.need,
-                'hwnas.space': t.space,
-                'hwnas.dataset': t.dataset,
-                'hwnas.devices': [...t.devices],
-              },
+              attributes: taskAttributes(this.spec.strategy, t),
             },
             this.parent,
           );
@@ -229,10 +154,7 @@ export class SearchTrace {
     quietly(() => this.evaluations.get(taskId)?.span.addEvent('dispatch_failed', { 'exception.message': err instanceof Error ? err.message : String(err) }));
   }
 
-  /**
-   * Counts an applied result (`need`: of its task) and ends its `evaluate` span with what the
-   * worker reported.
-   */
+  /** Counts an applied result (`need`: of its task); ends its `evaluate` span with what the worker reported. */
   landed(result: TaskResult, need: 'full' | 'costs' | undefined): void {
     try {
       evaluations().add(1, LANDED_ATTRIBUTES[result.status][need ?? 'unknown']);
@@ -246,19 +168,8 @@ export class SearchTrace {
       this.evaluations.delete(result.taskId);
       const span = e.span;
       // Without an SDK (the embedded default) the span records nothing: skip building attributes.
-      if (!span.isRecording()) {
-        span.end();
-        return;
-      }
-      span.setAttributes({
-        'hwnas.result.status': result.status,
-        ...(result.workerId !== undefined ? { 'hwnas.worker.id': result.workerId } : {}),
-        ...(result.attempts !== undefined ? { 'hwnas.attempts': result.attempts, 'hwnas.retry_count': Math.max(0, result.attempts - 1) } : {}),
-        ...(result.durationMs !== undefined ? { 'hwnas.worker.duration_ms': result.durationMs } : {}),
-        ...(result.traceparent !== undefined ? { 'hwnas.worker.traceparent': result.traceparent } : {}),
-        ...metricAttributes(result.metrics),
-      });
-      if (result.status === 'failed') {
+      if (span.isRecording()) span.setAttributes(resultAttributes(result));
+      if (span.isRecording() && result.status === 'failed') {
         span.setAttribute('error.type', result.error?.code ?? 'internal');
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'evaluation failed' });
       }
@@ -272,7 +183,7 @@ export class SearchTrace {
    * of the budget done). Cheap when the span is not recording.
    */
   progress(counts: RunCounts, best: EvaluatedArch | undefined, pareto: () => readonly EvaluatedArch[] | undefined): void {
-    if (this.enabled) this.progressSpan(counts, best);
+    if (this.enabled) this.progressSpans.emit(this.parent, counts, best);
     quietly(() => {
       const span = this.span;
       if (!span || !span.isRecording()) return;
@@ -282,10 +193,7 @@ export class SearchTrace {
       }
       const front = pareto();
       if (front) {
-        const key = front
-          .map((e) => e.trialId)
-          .sort((a, b) => a - b)
-          .join(',');
+        const key = front.map((e) => e.trialId).sort((a, b) => a - b).join(',');
         if (key !== this.lastPareto) {
           this.lastPareto = key;
           span.addEvent('pareto.changed', { 'hwnas.pareto.size': front.length, 'hwnas.pareto.trial_ids': front.map((e) => e.trialId) });
@@ -296,44 +204,6 @@ export class SearchTrace {
         this.progressStep = step;
         span.addEvent('progress', { 'hwnas.evaluations.done': counts.evaluationsDone, 'hwnas.evaluations.failed': counts.evaluationsFailed, 'hwnas.search.budget': this.spec.budget, 'hwnas.in_flight': counts.inFlight });
       }
-    });
-  }
-
-  /**
-   * Emits a `search.progress` span (start = end) under the search span when the budget passed a
-   * tenth, or {@link PROGRESS_SPAN_INTERVAL_MS} went by with new results: evaluations done,
-   * failed and in flight, the best architecture so far, and the asks since the last one.
-   */
-  private progressSpan(counts: RunCounts, best: EvaluatedArch | undefined): void {
-    if (counts.evaluationsDone === this.lastProgressDone) return;
-    const now = Date.now();
-    const stepSize = Math.max(1, Math.ceil(this.spec.budget * PROGRESS_STEP));
-    const newStep = Math.floor(counts.evaluationsDone / stepSize) > Math.floor(Math.max(0, this.lastProgressDone) / stepSize);
-    if (!newStep && now - this.lastProgressAt < PROGRESS_SPAN_INTERVAL_MS) return;
-    quietly(() => {
-      this.lastProgressAt = now;
-      this.lastProgressDone = counts.evaluationsDone;
-      const span = tracer.startSpan(
-        SPAN_NAMES.searchProgress,
-        {
-          startTime: now,
-          attributes: {
-            'hwnas.search.id': this.searchId,
-            'hwnas.search.budget': this.spec.budget,
-            'hwnas.evaluations.done': counts.evaluationsDone,
-            'hwnas.evaluations.failed': counts.evaluationsFailed,
-            'hwnas.in_flight': counts.inFlight,
-            'hwnas.cost_queries': counts.costQueries,
-            'hwnas.ask.count': this.asksSinceProgress,
-            'hwnas.ask.duration_ms': this.askMsSinceProgress,
-            ...(best ? { 'hwnas.best.trial_id': best.trialId, 'hwnas.best.arch': best.key, ...metricAttributes(best.metrics) } : {}),
-          },
-        },
-        this.parent,
-      );
-      span.end(now);
-      this.asksSinceProgress = 0;
-      this.askMsSinceProgress = 0;
     });
   }
 
@@ -400,8 +270,7 @@ export class SearchTrace {
         this.asking = false;
         const returned = out?.length ?? 0;
         const tookMs = performance.now() - t0;
-        this.asksSinceProgress++;
-        this.askMsSinceProgress += tookMs;
+        this.progressSpans.countAsk(tookMs);
         if ((returned > 0 && tookMs >= SLOW_ASK_MS) || out === undefined) {
           quietly(() => {
             const span = tracer.startSpan(
