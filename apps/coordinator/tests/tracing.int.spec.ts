@@ -5,7 +5,7 @@ import type { DeviceInfo, ListDevicesResponse, SubmitSearchResponse } from '@hwn
 import { startNatsServer } from '@hwnas/testing-nats';
 import { startOtlpReceiver } from './otlp-receiver';
 import type { ReceivedSpan } from './otlp-receiver';
-import { auth, rpc, searchRequest, spawnApp, startCoordinator, uniquePrefix, waitFor, waitForSearch } from './support';
+import { auth, rpc, runCliProcess, searchRequest, spawnApp, startCoordinator, uniquePrefix, waitFor, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
 
 const BUDGET = 8;
@@ -93,6 +93,8 @@ describe('tracing across processes (coordinator, worker, device agent, real nats
       const agents = below.filter((s) => s.name === 'device.measure');
       expect(agents.length).toBeGreaterThanOrEqual(1);
       expect(agents[0]).toMatchObject({ service: 'hwnas-device-agent', attributes: expect.objectContaining({ 'hwnas.device': 'asic-eyeriss', 'hwnas.cache_hit': expect.any(Boolean), 'hwnas.arch': e.attributes['hwnas.arch'] }) });
+      // The measured values, each with its unit (the eyeriss model reports ms and mJ).
+      expect(agents[0].attributes).toMatchObject({ 'hwnas.measurement.eyeriss_latency': e.attributes['hwnas.metric.eyeriss_latency'], 'hwnas.measurement.eyeriss_latency.unit': 'ms', 'hwnas.measurement.eyeriss_energy.unit': 'mJ' });
       // The agent span hangs under the worker's device.request client span.
       expect(byId.get(agents[0].parentSpanId!)?.name).toBe('device.request');
     }
@@ -103,6 +105,81 @@ describe('tracing across processes (coordinator, worker, device agent, real nats
     expect([...(otlp.metrics.get('hwnas-worker') ?? [])]).toEqual(expect.arrayContaining(['hwnas.worker.evaluation.duration', 'hwnas.device.request.duration']));
     expect([...(otlp.metrics.get('hwnas-device-agent') ?? [])]).toEqual(expect.arrayContaining(['hwnas.device.measure.duration']));
   });
+
+  it('tracing - progress spans export while the search runs and are there after the coordinator is SIGKILLed; two spans per table evaluation', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const otlp = await startOtlpReceiver();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '60000' };
+    const prefix = uniquePrefix();
+    const caller = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+    let worker: AppProcess | undefined;
+    let coord: CoordinatorHandle | undefined;
+    const BIG = 15_000;
+    try {
+      coord = await startCoordinator(nats.url, prefix, [], env);
+      worker = spawnApp('worker', ['--nats', nats.url, '--prefix', prefix], env);
+      const md = auth();
+      md.set('traceparent', `00-${caller.traceId}-${caller.spanId}-01`);
+      const req = searchRequest({ budget: BIG, maxInFlight: 4, seed: 5, constraints: [] });
+      const searchId = (await rpc<typeof req, SubmitSearchResponse>(coord.search, 'submitSearch', req, md)).searchId;
+      const progressOf = () => otlp.spans.filter((s) => s.name === 'search.progress' && s.attributes['hwnas.search.id'] === searchId);
+      await waitFor(() => progressOf().length >= 2, 'two search.progress spans while the search runs', 40_000, 20);
+      // Still running: the search span has not ended (so was not exported), progress was.
+      expect(otlp.spans.some((s) => s.name === 'search' && s.attributes['hwnas.search.id'] === searchId)).toBe(false);
+      coord.proc.child.kill('SIGKILL');
+      expect(await coord.proc.exited).toBe('SIGKILL');
+      const progress = progressOf();
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      // All in the caller's trace, under one parent: the search span (lost with the crash).
+      expect(new Set(progress.map((p) => p.traceId))).toEqual(new Set([caller.traceId]));
+      expect(new Set(progress.map((p) => p.parentSpanId)).size).toBe(1);
+      expect(progress[0].parentSpanId).not.toBe(caller.spanId);
+      const done = progress.map((p) => p.attributes['hwnas.evaluations.done'] as number);
+      expect(done).toEqual([...done].sort((a, b) => a - b));
+      expect(done.at(-1)!).toBeLessThan(BIG);
+      expect(progress.at(-1)!.attributes).toMatchObject({ 'hwnas.search.budget': BIG, 'hwnas.best.trial_id': expect.any(Number) });
+      // Per evaluation: the coordinator's evaluate span and the worker's worker.evaluate span.
+      const perEvaluation = otlp.spans.filter((s) => s.traceId === caller.traceId && !['search', 'search.progress', 'hwnas.v1.SearchService/SubmitSearch'].includes(s.name));
+      expect(new Set(perEvaluation.map((s) => s.name))).toEqual(new Set(['evaluate', 'worker.evaluate']));
+      const evaluations = perEvaluation.filter((s) => s.name === 'evaluate').length;
+      expect(evaluations).toBeGreaterThan(0);
+      expect(perEvaluation.filter((s) => s.name === 'worker.evaluate').length).toBeLessThanOrEqual(evaluations + 8);
+    } finally {
+      await worker?.kill('SIGTERM');
+      coord?.search.close();
+      coord?.bench.close();
+      await otlp.close();
+    }
+  }, 60_000);
+
+  it('tracing - one CLI run (hwnas search --coordinator --watch) is one trace with the search it submits', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const otlp = await startOtlpReceiver();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '60000' };
+    const prefix = uniquePrefix();
+    let worker: AppProcess | undefined;
+    let coord: CoordinatorHandle | undefined;
+    try {
+      coord = await startCoordinator(nats.url, prefix, [], env);
+      worker = spawnApp('worker', ['--nats', nats.url, '--prefix', prefix], env);
+      const cli = await runCliProcess(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--coordinator', `127.0.0.1:${coord.port}`, '--watch']);
+      expect(cli.code).toBe(0);
+      await waitFor(() => otlp.spans.some((s) => s.name === 'search'), 'the search span', 20_000, 20);
+    } finally {
+      await coord?.close();
+      await worker?.kill('SIGTERM');
+      await otlp.close();
+    }
+    const submit = otlp.spans.find((s) => s.name === 'hwnas.v1.SearchService/SubmitSearch');
+    const watch = otlp.spans.find((s) => s.name === 'hwnas.v1.SearchService/WatchSearch');
+    const search = otlp.spans.find((s) => s.name === 'search');
+    expect(submit).toBeDefined();
+    expect(watch).toBeDefined();
+    // The CLI's context is the parent of all three: one trace per CLI run.
+    expect(watch!.traceId).toBe(submit!.traceId);
+    expect(search!.traceId).toBe(submit!.traceId);
+    expect(search!.parentSpanId).toBe(submit!.parentSpanId);
+  }, 60_000);
 
   it('tracing - a collector that is down changes nothing: the search finishes and every process stops cleanly', async () => {
     await using nats = await startNatsServer({ jetstream: true });

@@ -189,6 +189,8 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
   const info = registeredAs(backendInfo, opts.deviceId ?? backendInfo.id);
   const names = opts.names ?? createNames();
   const measured = info.kind === 'measured';
+  // Units of the reply's metrics (search names, e.g. eyeriss_latency in ms), for the span.
+  const metricUnits = deviceMetricInfos(info);
   const concurrency = opts.concurrency ?? (measured ? 1 : 4);
   const cacheSize = opts.cacheSize ?? 10_000;
   const maxQueue = opts.maxQueue ?? 1000;
@@ -321,7 +323,7 @@ export async function startDeviceAgent(opts: DeviceAgentOptions): Promise<Device
     let body: string;
     try {
       const { result, cached } = await resolve(msg.data);
-      noteMeasured(cached, result.method);
+      noteMeasured(cached, result.method, result.metrics, metricUnits);
       counters.served++;
       body = JSON.stringify({ metrics: result.metrics, device: info.id, cached, method: result.method });
     } catch (e) {

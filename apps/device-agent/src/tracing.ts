@@ -62,12 +62,28 @@ export function noteRequest(req: { space: string; dataset: string; arch: string 
   }
 }
 
-/** Notes on the active `device.measure` span a success reply (cache hit or not, how measured). */
-export function noteMeasured(cached: boolean, method: { readonly kind: string; readonly repeats: number; readonly unstable?: boolean }): void {
+/**
+ * Notes on the active `device.measure` span a success reply: cache hit or not, how measured, and
+ * each measured value with its unit, by the metric's search name (`hwnas.measurement.eyeriss_latency`
+ * = 9.59 and `hwnas.measurement.eyeriss_latency.unit` = `ms`; units from `deviceMetricInfos`).
+ */
+export function noteMeasured(
+  cached: boolean,
+  method: { readonly kind: string; readonly repeats: number; readonly unstable?: boolean },
+  values: Readonly<Record<string, number>> = {},
+  units: readonly { readonly name: string; readonly unit: string }[] = [],
+): void {
   try {
     const span = trace.getActiveSpan();
     if (!span) return;
+    const measured: Record<string, number | string> = {};
+    for (const [name, value] of Object.entries(values)) {
+      measured[`hwnas.measurement.${name}`] = value;
+      const unit = units.find((u) => u.name === name)?.unit;
+      if (unit !== undefined) measured[`hwnas.measurement.${name}.unit`] = unit;
+    }
     span.setAttributes({
+      ...measured,
       'hwnas.cache_hit': cached,
       'hwnas.measurement.kind': method.kind,
       'hwnas.measurement.repeats': method.repeats,

@@ -22,4 +22,11 @@ describe('worker config', () => {
     expect(() => readWorkerConfig([], { HWNAS_STREAM_REPLICAS: '9' })).toThrow(/--stream-replicas must be an integer from 1 to 5, got "9"/);
     expect(() => readWorkerConfig(['--max-deliveries', '0'], {})).toThrow(/--max-deliveries must be an integer >= 1, got "0"/);
   });
+
+  it('readWorkerConfig - a 2 s lease renewed every 500 ms by default; a heartbeat over half the lease is refused', () => {
+    expect(readWorkerConfig([], {})).toMatchObject({ ackWaitMs: 2000, heartbeatMs: 500 });
+    expect(readWorkerConfig(['--ack-wait-ms', '600', '--heartbeat-ms', '200'], {})).toMatchObject({ ackWaitMs: 600, heartbeatMs: 200 });
+    expect(readWorkerConfig(['--ack-wait-ms', '800'], {})).toMatchObject({ ackWaitMs: 800, heartbeatMs: 200 });
+    expect(() => readWorkerConfig(['--ack-wait-ms', '1000', '--heartbeat-ms', '800'], {})).toThrow('worker: --heartbeat-ms (800) must be at most half of --ack-wait-ms (1000)');
+  });
 });

@@ -1,5 +1,7 @@
 import { readServiceFlags } from '@hwnas/telemetry';
-import { MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP } from '@hwnas/transport-nats';
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import { DEFAULT_HEARTBEAT_MS } from '@hwnas/runtime';
+import { DEFAULT_TASK_ACK_WAIT_MS, MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 
 /** Usage text of the worker. */
@@ -15,7 +17,8 @@ export const USAGE = `worker [options]
   --data DIR            benchmark data directory                                    (HWNAS_DATA)
   --concurrency N       tasks evaluated at once (default 16)                        (HWNAS_CONCURRENCY)
   --max-deliveries N    deliveries before a task is reported failed (default 5)     (HWNAS_MAX_DELIVERIES)
-  --ack-wait-ms N       redeliver a task whose worker went silent this long (default 30000) (HWNAS_ACK_WAIT_MS)
+  --ack-wait-ms N       redeliver a task whose worker went silent this long (default 2000) (HWNAS_ACK_WAIT_MS)
+  --heartbeat-ms N      keep a running task's lease alive this often (default 500, or ack wait / 4 if less) (HWNAS_HEARTBEAT_MS)
   --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
   --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
   --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
@@ -31,6 +34,8 @@ export interface WorkerConfig {
   readonly concurrency: number;
   readonly maxDeliveries: number;
   readonly ackWaitMs: number;
+  /** How often a running evaluation renews its lease (`WorkerOptions.heartbeatMs`), below `ackWaitMs`. */
+  readonly heartbeatMs: number;
   readonly deviceTimeoutMs: number;
   readonly deviceRetries: number;
   readonly workerId?: string;
@@ -46,6 +51,7 @@ const ENV: Record<string, string> = {
   concurrency: 'HWNAS_CONCURRENCY',
   'max-deliveries': 'HWNAS_MAX_DELIVERIES',
   'ack-wait-ms': 'HWNAS_ACK_WAIT_MS',
+  'heartbeat-ms': 'HWNAS_HEARTBEAT_MS',
   'device-timeout-ms': 'HWNAS_DEVICE_TIMEOUT_MS',
   'device-retries': 'HWNAS_DEVICE_RETRIES',
   'worker-id': 'HWNAS_WORKER_ID',
@@ -56,13 +62,19 @@ const ENV: Record<string, string> = {
 export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WorkerConfig {
   const { get, int } = readServiceFlags('worker', argv, env, ENV);
   const credentials = natsCredentialsFromEnv(env, 'worker');
+  const ackWaitMs = int('ack-wait-ms', DEFAULT_TASK_ACK_WAIT_MS, 100);
+  // Unset: the default, or a quarter of a shorter lease, so any --ack-wait-ms works on its own.
+  const heartbeatMs = int('heartbeat-ms', Math.max(10, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(ackWaitMs / 4))), 10);
+  // A heartbeat slower than the lease would let a live worker's tasks go to others.
+  if (heartbeatMs * 2 > ackWaitMs) throw new InvalidArgumentError(`worker: --heartbeat-ms (${heartbeatMs}) must be at most half of --ack-wait-ms (${ackWaitMs})`);
   return {
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
     prefix: get('prefix') ?? 'hwnas',
     ...(get('data') ? { dataDir: get('data') } : {}),
     concurrency: int('concurrency', 16, 1),
     maxDeliveries: int('max-deliveries', 5, 1),
-    ackWaitMs: int('ack-wait-ms', 30_000, 100),
+    ackWaitMs,
+    heartbeatMs,
     deviceTimeoutMs: int('device-timeout-ms', 30_000, 1),
     deviceRetries: int('device-retries', 2, 0),
     streamReplicas: int('stream-replicas', 1, 1, MAX_STREAM_REPLICAS),

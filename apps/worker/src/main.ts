@@ -1,6 +1,7 @@
 /**
  * The worker process: reads flags and environment, connects to NATS (reconnecting forever) and
- * evaluates tasks until SIGTERM or SIGINT, then finishes what it holds and exits 0.
+ * evaluates tasks until SIGTERM or SIGINT, then hands back what it holds (other workers take it at
+ * once) and exits 0.
  *
  *   node --import tsx apps/worker/src/main.ts --nats nats://127.0.0.1:4222 --data DIR --concurrency 16
  *
@@ -40,9 +41,11 @@ async function main(argv: readonly string[]): Promise<void> {
     workerId,
     concurrency: cfg.concurrency,
     maxDeliveries: cfg.maxDeliveries,
+    heartbeatMs: cfg.heartbeatMs,
   });
   log.info({ concurrency: cfg.concurrency, prefix: cfg.prefix }, 'consuming');
-  stopOnSignal({ stop: () => sub.stop(), nats: nc, telemetry, log });
+  // SIGTERM hands the tasks in progress back to the queue at once, for other workers to run.
+  stopOnSignal({ stop: () => sub.handBack(), nats: nc, telemetry, log });
 }
 
 main(process.argv.slice(2)).catch(exitOnStartError('worker'));

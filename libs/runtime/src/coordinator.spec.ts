@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Benchmark, InvalidArgumentError, NasError, Rng } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import { FileTrialJournal } from './file/trial-journal';
 import { Coordinator } from './coordinator';
 import { startEmbedded } from './embedded';
 import { InMemoryResultChannel } from './in-memory/result-channel';
@@ -106,10 +107,10 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const table = new TableTrialEvaluator(bench);
       // The first coordinator's workers stall after 20 evaluations, as if the process died.
       const stalling = stallingAfter(20, table);
-      const first = await startEmbedded({ factory, evaluator: stalling, journal: new InMemoryTrialJournal(file) });
+      const first = await startEmbedded({ factory, evaluator: stalling, journal: new FileTrialJournal(file) });
       const id = await first.coordinator.submit(SPEC);
       while (first.coordinator.get(id).counts.evaluationsDone < 20) await new Promise((r) => setTimeout(r, 5));
-      const second = await startEmbedded({ factory, evaluator: table, journal: new InMemoryTrialJournal(file), workers: 2 });
+      const second = await startEmbedded({ factory, evaluator: table, journal: new FileTrialJournal(file), workers: 2 });
       const view = await second.coordinator.waitFor(id);
       expect(view.state).toBe('succeeded');
       expect(view.counts.evaluationsDone).toBe(60);
@@ -233,7 +234,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const file = path.join(dir, 'journal.jsonl');
       const factory = createTableSearchFactory(bench);
       const spec = { ...SPEC, strategy: 'nsga2', objectives: ['accuracy', 'raspi4_latency'], mode: 'cost-first', budget: 40, maxInFlight: 6 };
-      const first = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), workers: 2, concurrency: 3, journal: new InMemoryTrialJournal(file) });
+      const first = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), workers: 2, concurrency: 3, journal: new FileTrialJournal(file) });
       const id = await first.coordinator.submit(spec);
       const view = await first.coordinator.waitFor(id);
       await first.stop();
@@ -252,7 +253,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
         expect(t.toldAt!).toBeGreaterThanOrEqual(t.askedAt!);
       }
       // Rebuilt from the journal: the same trials, stamps included.
-      const again = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), journal: new InMemoryTrialJournal(file) });
+      const again = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), journal: new FileTrialJournal(file) });
       expect(again.coordinator.trials(id)).toEqual(trials);
       await again.stop();
     } finally {
@@ -312,7 +313,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       const spec = { ...SPEC, strategy: 'random', constraints: [], budget: 8, maxInFlight: 2 };
       const queue = new InMemoryTaskQueue();
       const results = new InMemoryResultChannel();
-      const first = new Coordinator({ queue, results, journal: new InMemoryTrialJournal(file), factory, maxRunningSearches: 1 });
+      const first = new Coordinator({ queue, results, journal: new FileTrialJournal(file), factory, maxRunningSearches: 1 });
       await first.start();
       // Its stalled evaluations never end, so this worker is left behind with its queue.
       await startWorker({ queue, results, evaluator: stalling, workerId: 'w' });
@@ -328,7 +329,7 @@ describeWithData('runtime: SearchRun and Coordinator', (dataDir) => {
       await first.stop();
 
       // A new coordinator: a resumes, b waits for it, then runs; both end as uninterrupted runs would.
-      const second = await startEmbedded({ factory, evaluator: table, journal: new InMemoryTrialJournal(file), workers: 2, maxRunningSearches: 1 });
+      const second = await startEmbedded({ factory, evaluator: table, journal: new FileTrialJournal(file), workers: 2, maxRunningSearches: 1 });
       try {
         expect(second.coordinator.get(b).state).toBe('pending');
         const va = await second.coordinator.waitFor(a);

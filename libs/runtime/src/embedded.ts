@@ -16,7 +16,7 @@ export interface EmbeddedOptions {
   readonly workers?: number;
   /** Tasks each worker evaluates at once (default 1). */
   readonly concurrency?: number;
-  /** Journal (default in memory; an `InMemoryTrialJournal(file)` makes runs resumable). */
+  /** Journal (default in memory; a `FileTrialJournal` makes runs resumable). */
   readonly journal?: TrialJournal;
   /** As the coordinator's `taskTimeoutMs` (default 10 minutes; 0 disables). */
   readonly taskTimeoutMs?: number;

@@ -1,75 +1,34 @@
-import { context, INVALID_SPAN_CONTEXT, metrics, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Counter, Link, Span } from '@opentelemetry/api';
-import type { Metrics } from '@hwnas/bench-core';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 import type { SearchStrategy } from '@hwnas/search';
 import type { TaskResult } from './events';
 import type { EvalTask } from './ports/task-queue';
 import type { EvaluatedArch, RunCounts, SearchSetup } from './search-run';
 import type { SearchSpec } from './search-spec';
+import { evaluations, LANDED_ATTRIBUTES, metricAttributes, PROGRESS_STEP, resultAttributes, SPAN_NAMES, specAttributes, taskAttributes } from './search-trace-attributes';
+import { SearchProgressSpans } from './search-progress-spans';
 import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE } from './trace-context';
+
+export { metricAttributes, SPAN_NAMES } from './search-trace-attributes';
 
 const tracer = trace.getTracer(RUNTIME_SCOPE);
 
-/** Span names of a search's trace (see {@link SearchTrace}). */
-export const SPAN_NAMES = {
-  search: 'search',
-  searchResumed: 'search.resumed',
-  searchFinished: 'search.finished',
-  evaluate: 'evaluate',
-  strategyAsk: 'strategy.ask',
-} as const;
-
-/** Progress events on the search span: one each time this fraction of the budget is done. */
-const PROGRESS_STEP = 0.1;
-
-/** Counter of evaluations applied by the coordinator, created on first use (after the SDK started). */
-/** Attributes of the `hwnas.evaluations` counter by status and need, built once (one add per result). */
-function landedAttributes(status: 'ok' | 'failed'): Record<'full' | 'costs' | 'unknown', Attributes> {
-  const of = (need: string): Attributes => Object.freeze({ 'hwnas.result.status': status, 'hwnas.need': need });
-  return { full: of('full'), costs: of('costs'), unknown: of('unknown') };
-}
-const LANDED_ATTRIBUTES = { ok: landedAttributes('ok'), failed: landedAttributes('failed') };
-
-let evaluationsCounter: Counter | undefined;
-function evaluations(): Counter {
-  evaluationsCounter ??= metrics.getMeter(RUNTIME_SCOPE).createCounter('hwnas.evaluations', {
-    description: 'Evaluation results applied by the coordinator (full evaluations and cost queries)',
-    unit: '{evaluation}',
-  });
-  return evaluationsCounter;
-}
-
-/** Span attributes of a search's spec. */
-function specAttributes(searchId: string, spec: SearchSpec): Attributes {
-  return {
-    'hwnas.search.id': searchId,
-    'hwnas.search.strategy': spec.strategy,
-    'hwnas.search.space': spec.space,
-    'hwnas.search.dataset': spec.dataset,
-    'hwnas.search.budget': spec.budget,
-    'hwnas.search.max_in_flight': spec.maxInFlight,
-    'hwnas.search.seed': spec.seed,
-    'hwnas.search.mode': spec.mode,
-    'hwnas.search.ordering': spec.ordering,
-    'hwnas.search.objectives': [...spec.objectives],
-    'hwnas.search.constraints': [...spec.constraints],
-    'hwnas.search.devices': [...spec.devices],
-  };
-}
-
-/** Metrics as span attributes `hwnas.metric.<name>` (finite numbers only). */
-export function metricAttributes(m: Metrics | undefined): Attributes {
-  const out: Attributes = {};
-  if (!m) return out;
-  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) out[`hwnas.metric.${k}`] = v;
-  return out;
-}
+/**
+ * An `ask` slower than this gets its own `strategy.ask` span, milliseconds; faster ones (a table
+ * search asks in microseconds) are only counted on the next `search.progress` span, which keeps
+ * a table evaluation at two spans (`evaluate` and `worker.evaluate`).
+ */
+const SLOW_ASK_MS = 20;
 
 /**
  * The tracing of one search in the coordinator: a `search` span from submission to the end, an
  * `evaluate` span per dispatched task (child of the search span) from dispatch until its result is
- * applied, `strategy.ask` spans, and progress events. Every method swallows its own failures, so
- * tracing can never break a search; without an OpenTelemetry SDK all of it does nothing.
+ * applied, `strategy.ask` spans for slow asks, progress events on the search span, and short
+ * `search.progress` spans (each tenth of the budget, and every 2 s while results land) that export
+ * as the search goes, so it can be watched live and its progress survives a coordinator crash.
+ * A table evaluation costs two spans: `evaluate` here and `worker.evaluate` in the worker. Every
+ * method swallows its own failures, so tracing can never break a search; without an
+ * OpenTelemetry SDK all of it does nothing.
  *
  * Across coordinator restarts: the search span's context is kept in the journal
  * (`search_submitted.traceparent`). A restarted coordinator cannot end the original span object:
@@ -87,6 +46,13 @@ export class SearchTrace {
   private lastPareto?: string;
   private progressStep = 0;
   private asking = false;
+  private readonly progressSpans: SearchProgressSpans;
+  /**
+   * Whether this search has a valid trace context to hang spans on and propagate. False when no
+   * OpenTelemetry SDK is registered: then nothing per evaluation is built at all (the hot path of
+   * an embedded search runs tens of thousands of evaluations per second).
+   */
+  private enabled: boolean;
 
   private constructor(
     private readonly searchId: string,
@@ -97,14 +63,8 @@ export class SearchTrace {
     private span?: Span,
   )  {
     this.enabled = trace.isSpanContextValid(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT);
+    this.progressSpans = new SearchProgressSpans(searchId, spec.budget);
   }
-
-  /**
-   * Whether this search has a valid trace context to hang spans on and propagate. False when no
-   * OpenTelemetry SDK is registered: then nothing per evaluation is built at all (the hot path of
-   * an embedded search runs tens of thousands of evaluations per second).
-   */
-  private enabled: boolean;
 
   /**
    * Starts the trace of a new search. `traceparent` (W3C) makes the search span a child of the
@@ -175,17 +135,7 @@ export class SearchTrace {
             SPAN_NAMES.evaluate,
             {
               kind: SpanKind.PRODUCER,
-              attributes: {
-                'hwnas.search.id': this.searchId,
-                'hwnas.search.strategy': this.spec.strategy,
-                'hwnas.task.id': t.taskId,
-                'hwnas.trial.id': t.trialId,
-                'hwnas.arch': t.arch,
-                'hwnas.need': t.need,
-                'hwnas.space': t.space,
-                'hwnas.dataset': t.dataset,
-                'hwnas.devices': [...t.devices],
-              },
+              attributes: taskAttributes(this.spec.strategy, t),
             },
             this.parent,
           );
@@ -204,10 +154,7 @@ export class SearchTrace {
     quietly(() => this.evaluations.get(taskId)?.span.addEvent('dispatch_failed', { 'exception.message': err instanceof Error ? err.message : String(err) }));
   }
 
-  /**
-   * Counts an applied result (`need`: of its task) and ends its `evaluate` span with what the
-   * worker reported.
-   */
+  /** Counts an applied result (`need`: of its task); ends its `evaluate` span with what the worker reported. */
   landed(result: TaskResult, need: 'full' | 'costs' | undefined): void {
     try {
       evaluations().add(1, LANDED_ATTRIBUTES[result.status][need ?? 'unknown']);
@@ -221,19 +168,8 @@ export class SearchTrace {
       this.evaluations.delete(result.taskId);
       const span = e.span;
       // Without an SDK (the embedded default) the span records nothing: skip building attributes.
-      if (!span.isRecording()) {
-        span.end();
-        return;
-      }
-      span.setAttributes({
-        'hwnas.result.status': result.status,
-        ...(result.workerId !== undefined ? { 'hwnas.worker.id': result.workerId } : {}),
-        ...(result.attempts !== undefined ? { 'hwnas.attempts': result.attempts, 'hwnas.retry_count': Math.max(0, result.attempts - 1) } : {}),
-        ...(result.durationMs !== undefined ? { 'hwnas.worker.duration_ms': result.durationMs } : {}),
-        ...(result.traceparent !== undefined ? { 'hwnas.worker.traceparent': result.traceparent } : {}),
-        ...metricAttributes(result.metrics),
-      });
-      if (result.status === 'failed') {
+      if (span.isRecording()) span.setAttributes(resultAttributes(result));
+      if (span.isRecording() && result.status === 'failed') {
         span.setAttribute('error.type', result.error?.code ?? 'internal');
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'evaluation failed' });
       }
@@ -247,6 +183,7 @@ export class SearchTrace {
    * of the budget done). Cheap when the span is not recording.
    */
   progress(counts: RunCounts, best: EvaluatedArch | undefined, pareto: () => readonly EvaluatedArch[] | undefined): void {
+    if (this.enabled) this.progressSpans.emit(this.parent, counts, best);
     quietly(() => {
       const span = this.span;
       if (!span || !span.isRecording()) return;
@@ -256,10 +193,7 @@ export class SearchTrace {
       }
       const front = pareto();
       if (front) {
-        const key = front
-          .map((e) => e.trialId)
-          .sort((a, b) => a - b)
-          .join(',');
+        const key = front.map((e) => e.trialId).sort((a, b) => a - b).join(',');
         if (key !== this.lastPareto) {
           this.lastPareto = key;
           span.addEvent('pareto.changed', { 'hwnas.pareto.size': front.length, 'hwnas.pareto.trial_ids': front.map((e) => e.trialId) });
@@ -314,9 +248,11 @@ export class SearchTrace {
   }
 
   /**
-   * The setup with its strategy wrapped so that each `ask` that returned candidates becomes a
-   * `strategy.ask` span under the search span (attributes: strategy, n asked, returned). Calls
-   * made while `replaying()` is true (a restart's replay) are not traced.
+   * The setup with its strategy wrapped so that each `ask` that returned candidates and took at
+   * least {@link SLOW_ASK_MS} (or threw) becomes a `strategy.ask` span under the search span
+   * (attributes: strategy, n asked, returned); every ask is counted on the next
+   * `search.progress` span. Calls made while `replaying()` is true (a restart's replay) are not
+   * traced.
    */
   traced(setup: SearchSetup, replaying: () => boolean = () => false): SearchSetup {
     const strategy = setup.strategy;
@@ -333,7 +269,9 @@ export class SearchTrace {
       } finally {
         this.asking = false;
         const returned = out?.length ?? 0;
-        if (returned > 0 || out === undefined) {
+        const tookMs = performance.now() - t0;
+        this.progressSpans.countAsk(tookMs);
+        if ((returned > 0 && tookMs >= SLOW_ASK_MS) || out === undefined) {
           quietly(() => {
             const span = tracer.startSpan(
               SPAN_NAMES.strategyAsk,
@@ -341,7 +279,7 @@ export class SearchTrace {
               this.parent,
             );
             if (out === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'strategy.ask threw' });
-            span.end(startTime + (performance.now() - t0));
+            span.end(startTime + tookMs);
           });
         }
       }

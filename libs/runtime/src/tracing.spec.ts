@@ -8,7 +8,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startEmbedded } from './embedded';
-import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import { FileTrialJournal } from './file/trial-journal';
 import { SPAN_NAMES } from './search-trace';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
 import { stallingAfter } from './testing/stalling-evaluator';
@@ -104,12 +104,19 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
       expect(workers.length).toBeGreaterThanOrEqual(1);
       expect(e.attributes['hwnas.worker.traceparent']).toBe(formatTraceparent(workers[0].spanContext()));
     }
-    const asks = spans.filter((s) => s.name === SPAN_NAMES.strategyAsk);
-    expect(asks.length).toBeGreaterThan(0);
-    for (const a of asks) {
-      expect(parentOf(a)).toBe(searchSpanId);
-      expect(a.attributes['hwnas.ask.returned']).toBeGreaterThan(0);
-    }
+    // Table asks take microseconds: no span of their own, counted on the progress spans.
+    expect(spans.filter((s) => s.name === SPAN_NAMES.strategyAsk)).toEqual([]);
+    const progress = spans.filter((s) => s.name === SPAN_NAMES.searchProgress);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const p of progress) expect(parentOf(p)).toBe(searchSpanId);
+    const done = progress.map((p) => p.attributes['hwnas.evaluations.done'] as number);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(done.at(-1)).toBe(12);
+    expect(progress.reduce((n, p) => n + (p.attributes['hwnas.ask.count'] as number), 0)).toBeGreaterThan(0);
+    expect(progress.at(-1)!.attributes).toMatchObject({ 'hwnas.search.budget': 12, 'hwnas.best.trial_id': expect.any(Number), 'hwnas.metric.accuracy': expect.any(Number) });
+    // At most two spans per table evaluation; the rest is per search (search, progress).
+    const perEvaluation = spans.filter((s) => s.name !== SPAN_NAMES.search && s.name !== SPAN_NAMES.searchProgress);
+    expect(perEvaluation.length).toBeLessThanOrEqual(2 * 12);
   });
 
   it('without a caller context the search span is the root of its own trace', async () => {
@@ -132,12 +139,12 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
       const factory = createTableSearchFactory(bench);
       const table = new TableTrialEvaluator(bench);
       const stalling = stallingAfter(5, table);
-      const first = await startEmbedded({ factory, evaluator: stalling, journal: new InMemoryTrialJournal(file) });
+      const first = await startEmbedded({ factory, evaluator: stalling, journal: new FileTrialJournal(file) });
       const id = await first.coordinator.submit(SPEC);
       while (first.coordinator.get(id).counts.evaluationsDone < 5) await new Promise((r) => setTimeout(r, 5));
       // A graceful stop ends the open search span (suspended) so that it is exported.
       await first.coordinator.stop();
-      const second = await startEmbedded({ factory, evaluator: table, journal: new InMemoryTrialJournal(file) });
+      const second = await startEmbedded({ factory, evaluator: table, journal: new FileTrialJournal(file) });
       expect((await second.coordinator.waitFor(id)).counts.evaluationsDone).toBe(12);
       await second.stop();
     } finally {

@@ -1,9 +1,10 @@
 import { isNasError } from '@hwnas/bench-core';
+import type { Metrics } from '@hwnas/bench-core';
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import type { TaskResult } from './events';
 import type { ResultChannel } from './ports/result-channel';
-import type { EvalTask, Subscription, TaskQueue } from './ports/task-queue';
+import type { EvalTask, TaskControl, TaskQueue, TaskSubscription } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
 import { metricAttributes } from './search-trace';
 import { contextFromTraceparent, formatTraceparent, quietly, RUNTIME_SCOPE, tracingRegistered } from './trace-context';
@@ -45,6 +46,7 @@ const OUTCOME_ATTRIBUTES = {
   ok: Object.freeze({ 'hwnas.outcome': 'ok' }),
   failed: Object.freeze({ 'hwnas.outcome': 'failed' }),
   retry: Object.freeze({ 'hwnas.outcome': 'retry' }),
+  handed_back: Object.freeze({ 'hwnas.outcome': 'handed_back' }),
 } as const;
 
 /** Options of {@link startWorker}. */
@@ -61,6 +63,28 @@ export interface WorkerOptions {
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /** Clock for durations (default performance.now). */
   readonly now?: () => number;
+  /**
+   * While an evaluation runs, `ctl.working()` is called this often, milliseconds (default 500),
+   * so that the queue keeps the task leased to this worker for as long as it lives (hours of
+   * training included) while its lease can stay short (NATS: 2 s ack wait). Must be well under
+   * the queue's lease. Answers at hand (table lookups) start no timer.
+   */
+  readonly heartbeatMs?: number;
+}
+
+/** Default of {@link WorkerOptions.heartbeatMs}. */
+export const DEFAULT_HEARTBEAT_MS = 500;
+
+/** Keeps `ctl`'s lease alive until `pending` settles. */
+async function withHeartbeat<T>(pending: Promise<T>, ctl: TaskControl, everyMs: number): Promise<T> {
+  const timer = setInterval(() => ctl.working(), everyMs);
+  // The evaluation keeps the process busy, not its heartbeat.
+  timer.unref?.();
+  try {
+    return await pending;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**
@@ -68,18 +92,23 @@ export interface WorkerOptions {
  * and only then acknowledges the task, so a worker killed mid-task loses nothing (the task is
  * delivered again). Transient failures (`retryable` NasErrors) are retried with exponential
  * backoff; a permanent failure, or the last allowed delivery, is published as a failed result so
- * the strategy is told.
+ * the strategy is told. Long evaluations keep their task leased with a heartbeat (`heartbeatMs`).
+ *
+ * The returned subscription's `stop()` finishes the tasks in progress; `handBack()` (SIGTERM)
+ * gives them back to the queue at once, aborts their evaluations (the evaluator's `signal`) and
+ * publishes nothing for them.
  */
-export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
+export async function startWorker(opts: WorkerOptions): Promise<TaskSubscription> {
   const maxDeliveries = opts.maxDeliveries ?? 5;
   const base = opts.backoff?.baseMs ?? 100;
   const cap = opts.backoff?.maxMs ?? 5000;
   const now = opts.now ?? (() => performance.now());
+  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const meter = metrics.getMeter(RUNTIME_SCOPE);
   const durations = meter.createHistogram('hwnas.worker.evaluation.duration', { description: 'Time a worker spent evaluating one task delivery', unit: 'ms' });
-  const settled = meter.createCounter('hwnas.worker.tasks', { description: 'Task deliveries a worker settled, by outcome (ok, failed, retry)', unit: '{task}' });
+  const settled = meter.createCounter('hwnas.worker.tasks', { description: 'Task deliveries a worker settled, by outcome (ok, failed, retry, handed_back)', unit: '{task}' });
   /** Records a settled delivery in the metrics and, when tracing, on its span (then ends it). */
-  const done = (started: number, span: Span | undefined, outcome: 'ok' | 'failed' | 'retry', err?: unknown) => {
+  const done = (started: number, span: Span | undefined, outcome: keyof typeof OUTCOME_ATTRIBUTES, err?: unknown) => {
     // Not through quietly(): this runs per task, and a closure per call shows in the GC.
     try {
       durations.record(now() - started, OUTCOME_ATTRIBUTES[outcome]);
@@ -95,6 +124,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
     } catch {
       // Telemetry never fails a task.
     }
+  };
+  /** The task went back to the queue while being evaluated (the worker is stopping). */
+  const handedBack = (started: number, span: Span | undefined) => {
+    quietly(() => span?.addEvent('handed_back'));
+    done(started, span, 'handed_back');
   };
   const backoffMs = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1));
   return opts.queue.consume(
@@ -116,12 +150,23 @@ export async function startWorker(opts: WorkerOptions): Promise<Subscription> {
       let result: TaskResult;
       try {
         // The evaluator (and the device clients it calls) see the worker span as the active one.
-        const pending = span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task)) : opts.evaluator.evaluate(task);
+        const pending = span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task, ctl.signal)) : opts.evaluator.evaluate(task, ctl.signal);
         // An answer at hand is not awaited: that would cost a promise and a microtask per task.
-        const out = pending instanceof Promise ? await pending : pending;
+        let out: Metrics;
+        if (pending instanceof Promise) {
+          out = await withHeartbeat(pending, ctl, heartbeatMs);
+          if (ctl.signal.aborted) {
+            handedBack(started, span);
+            return;
+          }
+        } else out = pending;
         result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'ok', metrics: out, durationMs: now() - started };
         if (span?.isRecording()) quietly(() => span!.setAttributes(metricAttributes(out)));
       } catch (e) {
+        if (ctl.signal.aborted) {
+          handedBack(started, span);
+          return;
+        }
         const retryable = isNasError(e) ? e.retryable : false;
         if (retryable && ctl.attempt < maxDeliveries) {
           const delayMs = backoffMs(ctl.attempt);

@@ -9,7 +9,7 @@ export { createNames, encodeToken, decodeToken } from './subjects';
 export type { NatsNames } from './subjects';
 export { connectNats, ensureStreams, ensureStreamsAtStart, MAX_STREAM_REPLICAS, NATS_CREDENTIALS_HELP, natsCredentialsFromEnv, STREAM_REPLICAS_HELP, streamConfigs } from './connect';
 export type { ConnectNatsOptions, EnsuredStream, NatsCredentials, StartLog, StreamOptions } from './connect';
-export { NatsTaskQueue } from './nats-task-queue';
+export { DEFAULT_TASK_ACK_WAIT_MS, NatsTaskQueue } from './nats-task-queue';
 export type { NatsTaskQueueOptions } from './nats-task-queue';
 export { NatsResultChannel } from './nats-result-channel';
 export type { NatsResultChannelOptions } from './nats-result-channel';

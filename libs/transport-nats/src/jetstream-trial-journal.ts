@@ -54,7 +54,8 @@ interface Tail {
  * Atomicity: the events of one `append` are published one by one (server 2.9 has no atomic
  * batches), each chained on the previous; a crash in the middle leaves a prefix of them, and a
  * writer racing in the middle makes the append fail with `failed_precondition` after a prefix.
- * hwnas appends one event at a time, so this does not arise in practice.
+ * hwnas appends one event at a time, so this does not arise in practice. Appends through one
+ * instance are serialized per search.
  *
  * `read` replays the subject with an ordered consumer up to the end found when it starts; `list`
  * returns the search ids with at least one event (from stream info with `subjects_filter`).
@@ -64,6 +65,8 @@ export class JetStreamTrialJournal implements TrialJournal {
   private readonly js: JetStreamClient;
   private jsm?: Promise<JetStreamManager>;
   private readonly tails = new Map<string, Tail>();
+  /** The last append of each search in this instance, which the next one waits for. */
+  private readonly appending = new Map<string, Promise<unknown>>();
 
   constructor(private readonly opts: JetStreamTrialJournalOptions) {
     this.names = opts.names ?? createNames();
@@ -74,9 +77,25 @@ export class JetStreamTrialJournal implements TrialJournal {
    * Appends `events` to the journal of `searchId` and returns the journal seq of the last one
    * (the current end for an empty list). Throws NasError `failed_precondition` when
    * `expectedSeq` is given and the journal does not end there, `unavailable` when the server
-   * cannot be reached within `publishRetryMs`.
+   * cannot be reached within `publishRetryMs`. Appends to one search through one instance run
+   * one after another, in call order (so they do not race each other for the tail; only other
+   * writers can make one retry).
    */
-  async append(searchId: string, events: readonly SearchEvent[], expectedSeq?: number): Promise<number> {
+  append(searchId: string, events: readonly SearchEvent[], expectedSeq?: number): Promise<number> {
+    const previous = this.appending.get(searchId) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.appendNow(searchId, events, expectedSeq),
+      () => this.appendNow(searchId, events, expectedSeq),
+    );
+    const settled = next.catch(() => undefined);
+    this.appending.set(searchId, settled);
+    void settled.then(() => {
+      if (this.appending.get(searchId) === settled) this.appending.delete(searchId);
+    });
+    return next;
+  }
+
+  private async appendNow(searchId: string, events: readonly SearchEvent[], expectedSeq?: number): Promise<number> {
     const subject = this.names.journalSubject(searchId);
     const maxConflicts = this.opts.maxConflictRetries ?? 10;
     // One id per call: a publish resent after a timeout is recognised as a duplicate of itself,

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import { contextFromTraceparent } from '@hwnas/runtime';
-import type { ConsumeOptions, EvalTask, Subscription, TaskControl, TaskQueue } from '@hwnas/runtime';
+import type { ConsumeOptions, EvalTask, TaskControl, TaskQueue, TaskSubscription } from '@hwnas/runtime';
 import { context } from '@opentelemetry/api';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
@@ -13,6 +13,12 @@ import { createNames } from './subjects';
 import type { NatsNames } from './subjects';
 import { extractFromNatsHeaders, injectNatsHeaders } from './trace-context';
 
+/**
+ * Default ack wait of the shared worker consumer, milliseconds: how long a task held by a worker
+ * that died stays frozen before the server gives it to another one.
+ */
+export const DEFAULT_TASK_ACK_WAIT_MS = 2000;
+
 /** Options of {@link NatsTaskQueue}. */
 export interface NatsTaskQueueOptions {
   /** The connection to use; the caller owns (and closes) it. */
@@ -21,8 +27,9 @@ export interface NatsTaskQueueOptions {
   readonly names?: NatsNames;
   /**
    * How long a delivered task may go without `ack`/`retry`/`reject`/`working` before the server
-   * gives it to another worker, milliseconds (default 30000). A worker that dies mid-task loses
-   * nothing but this much time; long evaluations call `working()` more often than this.
+   * gives it to another worker, milliseconds (default 2000). A worker that dies mid-task loses
+   * nothing but this much time, so it is short; an evaluation of any length keeps its task by
+   * calling `working()` more often than this (the worker loop does, every 500 ms by default).
    */
   readonly ackWaitMs?: number;
   /**
@@ -51,7 +58,8 @@ export interface NatsTaskQueueOptions {
  *   failures (server restarting) are retried for `publishRetryMs`.
  * - `consume` pulls at most `concurrency` tasks at a time. {@link TaskControl} maps to JetStream:
  *   `ack` → ack, `retry(delayMs)` → nak with delay, `reject` → term, `working` → in-progress;
- *   `attempt` is the delivery count. A handler that throws, or returns without settling, is
+ *   `attempt` is the delivery count. `handBack()` on the subscription naks every task still
+ *   being handled (immediate redelivery elsewhere) and aborts their `ctl.signal`. A handler that throws, or returns without settling, is
  *   treated as a crash: the task is nak'ed for immediate redelivery. On the last allowed attempt
  *   (`maxDeliveries`), `retry` and crashes terminate the task instead, so it leaves the stream.
  *   `maxDeliveries` (default 5) and `ackWaitMs` are set on the shared consumer: the last
@@ -104,7 +112,7 @@ export class NatsTaskQueue implements TaskQueue {
    * once the shared consumer exists. The returned subscription's `stop` stops pulling and waits
    * for the handlers in progress.
    */
-  async consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts: ConsumeOptions = {}): Promise<Subscription> {
+  async consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts: ConsumeOptions = {}): Promise<TaskSubscription> {
     const concurrency = opts.concurrency ?? 1;
     const maxDeliveries = opts.maxDeliveries ?? 5;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`concurrency must be a positive integer, got ${concurrency}`);
@@ -112,7 +120,7 @@ export class NatsTaskQueue implements TaskQueue {
     const ensureConsumer = async () =>
       ensureDurableConsumer(await this.manager(), this.names.streams.eval, {
         name: this.names.consumers.workers,
-        ackWaitMs: this.opts.ackWaitMs ?? 30_000,
+        ackWaitMs: this.opts.ackWaitMs ?? DEFAULT_TASK_ACK_WAIT_MS,
         maxDeliver: maxDeliveries,
         maxAckPending: this.opts.maxAckPending ?? 1000,
       });
@@ -121,6 +129,10 @@ export class NatsTaskQueue implements TaskQueue {
     } catch (e) {
       throw toNasError(e, 'creating the worker consumer');
     }
+    /** Hand-back of each task whose handler is running. */
+    const inProgress = new Set<() => void>();
+    // One signal for the subscription (handBack gives back every task in progress at once).
+    const handedBack = new AbortController();
     const loop = startPullLoop({
       nc: this.opts.nc,
       js: this.js,
@@ -129,10 +141,19 @@ export class NatsTaskQueue implements TaskQueue {
       ensureConsumer,
       concurrency,
       expiresMs: this.opts.pullExpiresMs ?? 5000,
-      handle: (m) => this.handle(m, handler, maxDeliveries),
+      handle: (m) => this.handle(m, handler, maxDeliveries, inProgress, handedBack.signal),
       onError: this.onError,
     });
-    return { stop: () => loop.stop() };
+    return {
+      stop: () => loop.stop(),
+      handBack: async () => {
+        // Stop pulling first (synchronously), so nothing new starts while the rest is handed back.
+        const stopped = loop.stop();
+        for (const handBack of [...inProgress]) handBack();
+        handedBack.abort();
+        await stopped;
+      },
+    };
   }
 
   /**
@@ -155,7 +176,7 @@ export class NatsTaskQueue implements TaskQueue {
     }
   }
 
-  private async handle(m: JsMsg, handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, maxDeliveries: number): Promise<void> {
+  private async handle(m: JsMsg, handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, maxDeliveries: number, inProgress: Set<() => void>, signal: AbortSignal): Promise<void> {
     let task: EvalTask;
     try {
       task = m.json<EvalTask>();
@@ -173,8 +194,12 @@ export class NatsTaskQueue implements TaskQueue {
       settleQuietly(fn);
     };
     const again = (delayMs: number) => settle(() => (attempt >= maxDeliveries ? m.term() : m.nak(Math.max(0, delayMs))));
+    // A plain nak even on the last attempt: the server then keeps the task (max_deliver reached)
+    // rather than the worker deciding it failed, as after a crash.
+    const handBack = () => settle(() => m.nak());
     const ctl: TaskControl = {
       attempt,
+      signal,
       ack: () => settle(() => m.ack()),
       retry: (delayMs = 0) => again(delayMs),
       // The reason is the caller's to record (journal); term with a reason needs server 2.10+.
@@ -183,11 +208,14 @@ export class NatsTaskQueue implements TaskQueue {
         if (!settled) settleQuietly(() => m.working());
       },
     };
+    inProgress.add(handBack);
     try {
       await context.with(extractFromNatsHeaders(m.headers), () => handler(task, ctl));
     } catch (e) {
       this.onError(e, `task handler failed on ${task.taskId} (attempt ${attempt})`);
       again(0);
+    } finally {
+      inProgress.delete(handBack);
     }
     // Returning without settling is treated like a crash, as in the in-memory queue.
     again(0);

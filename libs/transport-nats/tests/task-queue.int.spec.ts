@@ -1,6 +1,8 @@
 import type { EvalTask, TaskControl } from '@hwnas/runtime';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { NatsTaskQueue } from '../src/index';
+import { DEFAULT_TASK_ACK_WAIT_MS, NatsTaskQueue } from '../src/index';
+import { ensureDurableConsumer } from '../src/internal';
+import { nanos } from '@nats-io/transport-node';
 import { delay, freshNames, natsServerForSuite, task, waitFor } from './support';
 
 describe('NatsTaskQueue', () => {
@@ -266,5 +268,30 @@ describe('NatsTaskQueue', () => {
     await q.publish(task('s1', 2));
     await waitFor(() => seen.length === 2, 'a task after the consumer was deleted', 10_000);
     expect(seen).toEqual(['s1.1', 's1.2']);
+  });
+});
+
+describe('NatsTaskQueue on an existing consumer', () => {
+  const nats = natsServerForSuite({ jetstream: true });
+
+  it('NatsTaskQueue - a consumer made with the former 30 s ack wait is updated in place to the 2 s default, keeping its tasks', async () => {
+    const names = await freshNames(nats.nc);
+    const jsm = await jetstreamManager(nats.nc);
+    // What a cluster started before the change has: the shared consumer with a 30 s ack wait.
+    await ensureDurableConsumer(jsm, names.streams.eval, { name: names.consumers.workers, ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 1000 });
+    const q = new NatsTaskQueue({ nc: nats.nc, names });
+    await q.publish(task('s1', 1));
+    const seen: number[] = [];
+    nats.subs.push(
+      await q.consume(async (t, ctl) => {
+        seen.push(t.trialId);
+        ctl.ack();
+      }),
+    );
+    await waitFor(() => seen.length === 1, 'the task stored before the update');
+    const info = await jsm.consumers.info(names.streams.eval, names.consumers.workers);
+    expect(info.config.ack_wait).toBe(nanos(DEFAULT_TASK_ACK_WAIT_MS));
+    expect(info.config.max_deliver).toBe(5);
+    expect(seen).toEqual([1]);
   });
 });

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { contextFromTraceparent, formatTraceparent } from '@hwnas/runtime';
+import { TraceFlags } from '@opentelemetry/api';
 import { NasError } from '@hwnas/bench-core';
 import type { NasErrorCode } from '@hwnas/bench-core';
 import { BenchmarkServiceClient, SearchServiceClient } from '@hwnas/proto';
@@ -59,6 +62,17 @@ function readToken(opts: RemoteOptions, env: Readonly<Record<string, string | un
   return env.HWNAS_API_TOKEN?.trim() || undefined;
 }
 
+/**
+ * The W3C trace context every call of this CLI run carries, so that what one run does (submit,
+ * watch, cancel) is one trace, and a submitted search's spans hang under it: the caller's
+ * `TRACEPARENT` when it is set and valid (a CI job or a script that traces itself, and that can
+ * so put several CLI runs in one trace), else a new sampled context for this run.
+ */
+export function cliTraceparent(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.TRACEPARENT && contextFromTraceparent(env.TRACEPARENT) !== undefined) return env.TRACEPARENT;
+  return formatTraceparent({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED })!;
+}
+
 /** Opens clients to the coordinator at `opts.coordinator` (no call is made yet). */
 export function connectRemote(opts: RemoteOptions, env: Readonly<Record<string, string | undefined>> = process.env): Remote {
   if (!/^[^\s]+:\d+$/.test(opts.coordinator)) throw new NasError(`--coordinator must be HOST:PORT, got "${opts.coordinator}"`, 'invalid_argument');
@@ -67,12 +81,11 @@ export function connectRemote(opts: RemoteOptions, env: Readonly<Record<string, 
   if (opts.tls) creds = credentials.createSsl(opts.caFile ? readFileSync(opts.caFile) : null);
   const search = new SearchServiceClient(opts.coordinator, creds);
   const bench = new BenchmarkServiceClient(opts.coordinator, creds);
+  const traceparent = cliTraceparent(env);
   const metadata = () => {
     const md = new Metadata();
     if (token) md.set('authorization', `Bearer ${token}`);
-    // A caller's W3C trace context (e.g. from a CI job or a script that traces itself): the
-    // search then joins the caller's trace instead of starting its own.
-    if (env.TRACEPARENT && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(env.TRACEPARENT)) md.set('traceparent', env.TRACEPARENT);
+    md.set('traceparent', traceparent);
     return md;
   };
   return {

@@ -1,4 +1,4 @@
-import type { ConsumeOptions, EvalTask, Subscription, TaskControl, TaskQueue } from '../ports/task-queue';
+import type { ConsumeOptions, EvalTask, TaskControl, TaskQueue, TaskSubscription } from '../ports/task-queue';
 
 type Handler = (t: EvalTask, c: TaskControl) => Promise<void>;
 
@@ -10,6 +10,14 @@ interface Consumer {
   readonly concurrency: number;
   readonly maxDeliveries: number;
   active: number;
+  /** Deliveries whose handler has not returned yet (to hand back). */
+  readonly deliveries: Set<Delivery>;
+  /**
+   * Aborted by `handBack()`: the `signal` of every delivery of this consumer. One per consumer,
+   * not per delivery: an AbortController costs microseconds, and the embedded mode evaluates a
+   * table lookup in about as long.
+   */
+  readonly handedBack: AbortController;
   stopped: boolean;
   /** Settled by `stop()`: resolves once the last handler in progress has returned. */
   drained?: { readonly promise: Promise<void>; readonly resolve: () => void };
@@ -53,7 +61,17 @@ class Delivery implements TaskControl {
     // Nothing expires in memory.
   }
 
+  get signal(): AbortSignal {
+    return this.consumer.handedBack.signal;
+  }
+
+  /** Gives the task back to the queue now, unless its handler already settled it. */
+  handBack(): void {
+    if (!this.settled) this.settle(0);
+  }
+
   run(): void {
+    this.consumer.deliveries.add(this);
     let p: Promise<void>;
     try {
       p = this.consumer.handler(this.entry.task, this);
@@ -71,6 +89,7 @@ class Delivery implements TaskControl {
   private finish(): void {
     this.settle(0);
     const c = this.consumer;
+    c.deliveries.delete(this);
     c.active--;
     if (c.stopped && c.active === 0) c.drained?.resolve();
     this.queue.schedule();
@@ -88,7 +107,9 @@ class Delivery implements TaskControl {
 /**
  * An in-process {@link TaskQueue}: FIFO, each task to one consumer at a time, redelivered after
  * `retry` and when a handler throws, dropped after `reject` or `maxDeliveries`. Consumers are
- * served round-robin. Used by the embedded mode and in tests; same contract as the NATS queue.
+ * served round-robin. Nothing expires (`working()` is a no-op); `handBack()` puts the tasks in
+ * progress back at the end of the line at once. Used by the embedded mode and in tests; same
+ * contract as the NATS queue (both pass `describeTaskQueueConformance`).
  */
 export class InMemoryTaskQueue implements TaskQueue {
   private ready: Entry[] = [];
@@ -107,23 +128,30 @@ export class InMemoryTaskQueue implements TaskQueue {
     return this.ready.length;
   }
 
-  async consume(handler: Handler, opts: ConsumeOptions = {}): Promise<Subscription> {
-    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, stopped: false };
+  async consume(handler: Handler, opts: ConsumeOptions = {}): Promise<TaskSubscription> {
+    const consumer: Consumer = { handler, concurrency: opts.concurrency ?? 1, maxDeliveries: opts.maxDeliveries ?? 5, active: 0, deliveries: new Set(), handedBack: new AbortController(), stopped: false };
     this.consumers.push(consumer);
     this.schedule();
-    return {
-      stop: async () => {
-        consumer.stopped = true;
-        if (consumer.active > 0) {
-          if (!consumer.drained) {
-            let resolve!: () => void;
-            const promise = new Promise<void>((r) => (resolve = r));
-            consumer.drained = { promise, resolve };
-          }
-          await consumer.drained.promise;
+    const stop = async () => {
+      consumer.stopped = true;
+      if (consumer.active > 0) {
+        if (!consumer.drained) {
+          let resolve!: () => void;
+          const promise = new Promise<void>((r) => (resolve = r));
+          consumer.drained = { promise, resolve };
         }
-        const i = this.consumers.indexOf(consumer);
-        if (i >= 0) this.consumers.splice(i, 1);
+        await consumer.drained.promise;
+      }
+      const i = this.consumers.indexOf(consumer);
+      if (i >= 0) this.consumers.splice(i, 1);
+    };
+    return {
+      stop,
+      handBack: async () => {
+        consumer.stopped = true;
+        for (const d of [...consumer.deliveries]) d.handBack();
+        consumer.handedBack.abort();
+        await stop();
       },
     };
   }

@@ -1,56 +1,44 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { NasError } from '@hwnas/bench-core';
 import type { SearchEvent, SequencedEvent } from '../events';
 import type { TrialJournal } from '../ports/trial-journal';
 
 /**
- * An in-process {@link TrialJournal}, optionally backed by a JSON Lines file (one
- * `{searchId, seq, event}` per line, appended and flushed per call) so that an embedded run can be
- * resumed after a restart.
+ * An in-process {@link TrialJournal}: one array of events per search, no I/O (the journal of the
+ * embedded mode and of tests). Lost with the process; {@link FileTrialJournal} keeps one on disk.
  */
 export class InMemoryTrialJournal implements TrialJournal {
   private readonly logs = new Map<string, SearchEvent[]>();
 
-  /** With `file`, existing lines are loaded and every append is written through. */
-  constructor(private readonly file?: string) {
-    if (file && existsSync(file)) {
-      const lines = readFileSync(file, 'utf8').split('\n');
-      lines.forEach((line, n) => {
-        if (!line.trim()) return;
-        let rec: { searchId: string; seq: number; event: SearchEvent };
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          // A torn last line (crash mid-write) is dropped; anything else is corruption.
-          if (n >= lines.length - 2) return;
-          throw new NasError(`${file}:${n + 1}: journal line is not valid JSON`, 'failed_precondition');
-        }
-        const log = this.logs.get(rec.searchId) ?? [];
-        if (rec.seq !== log.length + 1) throw new NasError(`${file}:${n + 1}: expected seq ${log.length + 1} for ${rec.searchId}, got ${rec.seq}`, 'failed_precondition');
-        log.push(rec.event);
-        this.logs.set(rec.searchId, log);
-      });
-    }
-  }
-
+  /**
+   * Appends `events` and returns the seq of the last one (the current end for an empty list).
+   * Throws NasError `failed_precondition` when `expectedSeq` is given and the log does not end there.
+   */
   async append(searchId: string, events: readonly SearchEvent[], expectedSeq?: number): Promise<number> {
     const log = this.logs.get(searchId) ?? [];
     if (expectedSeq !== undefined && log.length !== expectedSeq) {
       throw new NasError(`journal of ${searchId} ends at ${log.length}, expected ${expectedSeq}`, 'failed_precondition');
     }
-    if (this.file) {
-      appendFileSync(this.file, events.map((event, i) => JSON.stringify({ searchId, seq: log.length + i + 1, event }) + '\n').join(''));
-    }
+    if (events.length === 0) return log.length;
     log.push(...events);
     this.logs.set(searchId, log);
     return log.length;
   }
 
+  /** The events from seq `from` (default 1) up to the end the log had when the read started. */
   async *read(searchId: string, from = 1): AsyncIterable<SequencedEvent> {
     const log = this.logs.get(searchId) ?? [];
-    for (let i = Math.max(from, 1) - 1; i < log.length; i++) yield { seq: i + 1, event: log[i] };
+    const end = log.length;
+    for (let i = Math.max(from, 1) - 1; i < end; i++) yield { seq: i + 1, event: log[i] };
   }
 
+  /** Adds one event at the end of a log without checks or promises (loading a stored journal). */
+  appendLoaded(searchId: string, event: SearchEvent): void {
+    const log = this.logs.get(searchId);
+    if (log) log.push(event);
+    else this.logs.set(searchId, [event]);
+  }
+
+  /** Ids of every search with at least one event, in order of their first append. */
   async list(): Promise<string[]> {
     return [...this.logs.keys()];
   }

@@ -31,13 +31,36 @@ export interface TaskControl {
   retry(delayMs?: number): void;
   /** Permanent failure: never deliver again. */
   reject(reason: string): void;
-  /** Still busy: extend the acknowledgement deadline. */
+  /**
+   * Still busy: extend the lease on the task. A queue whose leases expire (NATS: the consumer's
+   * ack wait) gives the task to another consumer when this is not called often enough; a
+   * long evaluation calls it on a timer (the worker loop does, every `heartbeatMs`).
+   */
   working(): void;
+  /**
+   * Aborted when the task has been handed back to the queue ({@link TaskSubscription.handBack}):
+   * the handler should stop, and whatever it settles afterwards is ignored. It may be shared by
+   * every delivery of one subscription (a hand-back gives back all of them at once), so it says
+   * nothing about a task already settled.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** A running subscription; `stop` stops new deliveries and waits for handlers in progress. */
 export interface Subscription {
   stop(): Promise<void>;
+}
+
+/** A running consumer of a {@link TaskQueue}. */
+export interface TaskSubscription extends Subscription {
+  /**
+   * Stops new deliveries and hands every task still being handled back to the queue at once, so
+   * that another consumer can take it without waiting for a lease to expire (a worker stopping
+   * on SIGTERM). Aborts those tasks' `ctl.signal` and waits for their handlers to return. A
+   * hand-back counts as a delivery: a task handed back on its last allowed delivery is dropped,
+   * as after a crash.
+   */
+  handBack(): Promise<void>;
 }
 
 /** Options of {@link TaskQueue.consume}. */
@@ -54,7 +77,7 @@ export interface ConsumeOptions {
  */
 export interface TaskQueue {
   publish(task: EvalTask): Promise<void>;
-  consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts?: ConsumeOptions): Promise<Subscription>;
+  consume(handler: (task: EvalTask, ctl: TaskControl) => Promise<void>, opts?: ConsumeOptions): Promise<TaskSubscription>;
   /**
    * Drops the tasks of `searchId` still in the queue and returns how many. Called once a search
    * has ended: what is left then are tasks no consumer will settle (their deliveries used up by
