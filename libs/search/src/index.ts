@@ -72,3 +72,5 @@ export { SynchronousHalvingScheduler } from './schedulers/successive-halving';
 export { FullFidelityScheduler } from './schedulers/full-fidelity';
 export { runFidelitySearch } from './schedulers/run-fidelity';
 export type { FidelitySource, FidelityRunOptions, FidelityRunResult, FidelityLogEntry } from './schedulers/run-fidelity';
+export { runTaskE, renderTaskEMarkdown, TASK_E_RUNGS } from './harness/task-e';
+export type { TaskETables, TaskEOptions, TaskERow, TaskETable, TaskEReport } from './harness/task-e';
