@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalTask, TrialReport } from '@hwnas/runtime';
@@ -155,6 +155,19 @@ describe('ProcessTrainerEvaluator', () => {
     await expect(make('good', { command: 'no-such-trainer-program --x' }).evaluate(task(1))).rejects.toThrow(/cannot start trainer "no-such-trainer-program": program not found/);
     await expect(make('good').evaluate(task(1, { fidelity: { epochs: 0 } }))).rejects.toThrow(/fidelity epochs must be a positive integer; got 0/);
     await expect(make('good').evaluate(task(1, { arch: '|bogus~0|' }))).rejects.toThrow(/nb201/);
+  });
+
+  it('ProcessTrainerEvaluator - the example trainer of docs/trainer-contract.md works as documented', async () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'trainer-contract.md'), 'utf8');
+    const code = /## A complete example[\s\S]*?```python\n([\s\S]*?)```/.exec(doc)![1];
+    const script = join(root, 'example-trainer.py');
+    writeFileSync(script, code);
+    const ev = make('', { command: `/usr/bin/python3 ${script}` });
+    const first = await ev.evaluate(task(5, { fidelity: { epochs: 2 } }));
+    const second = await ev.evaluate(task(5, { fidelity: { epochs: 4 } }));
+    expect(second.accuracy).toBeGreaterThan(first.accuracy);
+    expect(reports.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    expect(logs).toContainEqual({ searchId: 's-1', trialId: 5, stream: 'hwnas', line: 'resumed from checkpoint at epoch 2' });
   });
 
   describe('with tracing', () => {
