@@ -74,3 +74,5 @@ export { runFidelitySearch } from './schedulers/run-fidelity';
 export type { FidelitySource, FidelityRunOptions, FidelityRunResult, FidelityLogEntry } from './schedulers/run-fidelity';
 export { runTaskE, renderTaskEMarkdown, TASK_E_RUNGS } from './harness/task-e';
 export type { TaskETables, TaskEOptions, TaskERow, TaskETable, TaskEReport } from './harness/task-e';
+export { RungStopper } from './schedulers/rung-stopper';
+export type { StopDecision } from './schedulers/rung-stopper';

@@ -3,7 +3,8 @@
  * evaluation under the contract `hwnas.trainer/v1` (docs/trainer-contract.md): local processes
  * in their own process groups, JSON-line reports on stdout, timeouts and cancellation by signals.
  */
-export { ProcessTrainerEvaluator, TRIAL_FILE_NAME, EPOCH_EVENT_NAME } from './trainer-evaluator';
+export { ProcessTrainerEvaluator, TRIAL_FILE_NAME, EPOCH_EVENT_NAME, STOPPED_EPOCH_METRIC } from './trainer-evaluator';
+export { TrainedWithCostsEvaluator } from './with-costs';
 export type { ProcessTrainerOptions } from './trainer-evaluator';
 export { runTrainer, DEFAULT_KILL_GRACE_MS, DEFAULT_STDERR_TAIL_LINES } from './run-trainer';
 export type { RunTrainerOptions, TrainerRun } from './run-trainer';

@@ -1,12 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Metrics } from '@hwnas/bench-core';
 import type { EvalTask, TrialReport } from '@hwnas/runtime';
 import { context, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TrainerCancelledError, TrainerCommandError, TrainerFailedError, TrainerTimeoutError } from './errors';
 import { EPOCH_EVENT_NAME, ProcessTrainerEvaluator, TRIAL_FILE_NAME } from './trainer-evaluator';
+import { TrainedWithCostsEvaluator } from './with-costs';
 import type { ProcessTrainerOptions } from './trainer-evaluator';
 
 const FAKE = join(__dirname, 'testing', 'fake-trainer.js');
@@ -148,6 +150,36 @@ describe('ProcessTrainerEvaluator', () => {
     expect(abortedAt).toBeGreaterThan(started);
     expect(logs).toContainEqual({ searchId: 's-1', trialId: 4, stream: 'stderr', line: 'ignoring SIGTERM' });
     expect(groupMembers(pids.get(4)!)).toEqual([]);
+  });
+
+  it('ProcessTrainerEvaluator - an early stop ends the trainer and returns what it reached, without the objective', async () => {
+    const ev = make('slow', { epochs: 20, earlyStop: (r) => (r.epoch === 2 ? 'stop' : 'continue') });
+    await expect(ev.evaluate(task(6))).resolves.toEqual({ stopped_epoch: 2, last_valid_accuracy: 20, last_train_loss: 0.5 });
+    expect(logs).toContainEqual({ searchId: 's-1', trialId: 6, stream: 'hwnas', line: 'stopped early at epoch 2' });
+    expect(groupMembers(pids.get(6)!)).toEqual([]);
+    // A rule that throws lets the trial finish.
+    const ok = make('slow', { epochs: 2, earlyStop: () => { throw new Error('bug'); } });
+    await expect(ok.evaluate(task(8))).resolves.toEqual({ accuracy: 20 });
+  });
+
+  it('ProcessTrainerEvaluator - abortAll cancels every trainer in progress', async () => {
+    const ev = make('hang');
+    const a = ev.evaluate(task(1)).catch((e) => e);
+    const b = ev.evaluate(task(2)).catch((e) => e);
+    while (reports.length < 2) await new Promise((r) => setTimeout(r, 10));
+    ev.abortAll('interrupted');
+    for (const err of [await a, await b]) expect(err).toBeInstanceOf(TrainerCancelledError);
+    expect(groupMembers(pids.get(1)!)).toEqual([]);
+    expect(groupMembers(pids.get(2)!)).toEqual([]);
+  });
+
+  it('TrainedWithCostsEvaluator - trained accuracy over looked-up costs; cost queries never train', async () => {
+    const costs = { evaluate: (t: EvalTask): Metrics => (t.need === 'costs' ? { raspi4_latency: 3 } : { accuracy: 99, valid_accuracy: 98, raspi4_latency: 3, flops: 7 }) };
+    const ev = new TrainedWithCostsEvaluator(make('good'), costs);
+    await expect(ev.evaluate(task(9))).resolves.toEqual({ accuracy: 25, valid_accuracy: 25, raspi4_latency: 3, flops: 7 });
+    pids.clear();
+    await expect(ev.evaluate(task(10, { need: 'costs' }))).resolves.toEqual({ raspi4_latency: 3 });
+    expect(pids.size).toBe(0);
   });
 
   it('ProcessTrainerEvaluator - bad commands and tasks fail clearly', async () => {

@@ -2,11 +2,12 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Metrics } from '@hwnas/bench-core';
 import { buildNetworkIR, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
-import type { EvalTask, TrialEvaluator, TrialReportSink } from '@hwnas/runtime';
+import type { EvalTask, TrialEvaluator, TrialReport, TrialReportSink } from '@hwnas/runtime';
 import { formatTraceparent, metricAttributes } from '@hwnas/runtime';
 import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { TRAINER_CONTRACT } from './protocol';
+import { TrainerCancelledError } from './errors';
 import { runTrainer } from './run-trainer';
 import { parseShellWords } from './shell-words';
 
@@ -42,7 +43,17 @@ export interface ProcessTrainerOptions {
   readonly log?: (entry: { readonly searchId: string; readonly trialId: number; readonly stream: 'stdout' | 'stderr' | 'hwnas'; readonly line: string }) => void;
   /** Told the leader pid of each trainer process once it runs (tests list its process group). */
   readonly onSpawn?: (trialId: number, pid: number) => void;
+  /**
+   * Early stopping within a run (e.g. `RungStopper.onReport` of @hwnas/search): asked per
+   * intermediate report; `stop` ends the trainer (SIGTERM, then SIGKILL) and the evaluation
+   * returns {@link STOPPED_EPOCH_METRIC} and the last report's metrics prefixed `last_`, without
+   * the objective, so a stopped trial is never the best.
+   */
+  readonly earlyStop?: (report: TrialReport) => 'continue' | 'stop';
 }
+
+/** Metric of a trial stopped early: the epoch of the report it was stopped at. */
+export const STOPPED_EPOCH_METRIC = 'stopped_epoch';
 
 /**
  * A {@link TrialEvaluator} that trains: per evaluation it launches the user's trainer command
@@ -58,11 +69,22 @@ export interface ProcessTrainerOptions {
 export class ProcessTrainerEvaluator implements TrialEvaluator {
   private readonly argv: readonly string[];
   private readonly workRoot: string;
+  /** One controller per evaluation in progress (see {@link abortAll}). */
+  private readonly running = new Set<AbortController>();
 
   constructor(private readonly opts: ProcessTrainerOptions) {
     this.argv = parseShellWords(opts.command);
     this.workRoot = resolve(opts.workRoot);
     checkEpochs(opts.epochs, 'trainer epochs');
+  }
+
+  /**
+   * Cancels every evaluation in progress (their trainers get SIGTERM, then SIGKILL after the
+   * grace); e.g. when the process is interrupted, since trainers run in their own process groups
+   * and would not get the terminal's signal.
+   */
+  abortAll(reason = 'shutting down'): void {
+    for (const c of this.running) c.abort(reason);
   }
 
   /** The work dir of a trial (absolute; stable per search id and trial id). */
@@ -125,27 +147,67 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     const { searchId, trialId } = task;
     const log = this.opts.log;
     const recording = span?.isRecording() === true;
-    const run = await runTrainer({
-      argv: this.argv,
-      cwd: workDir,
-      env,
-      ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
-      ...(this.opts.killGraceMs !== undefined ? { killGraceMs: this.opts.killGraceMs } : {}),
-      ...(signal ? { signal } : {}),
-      ...(this.opts.onSpawn ? { onSpawn: (pid: number) => this.opts.onSpawn?.(trialId, pid) } : {}),
-      ...(log ? { onLog: (stream: 'stdout' | 'stderr', line: string) => log({ searchId, trialId, stream, line }) } : {}),
-      onMessage: (msg) => {
-        if (msg.type === 'resumed') {
-          log?.({ searchId, trialId, stream: 'hwnas', line: `resumed from checkpoint at epoch ${msg.epoch}` });
-          if (recording) quietly(() => span?.addEvent('trainer.resumed', { 'hwnas.epoch': msg.epoch }));
-          return;
-        }
-        if (recording) quietly(() => span?.addEvent(EPOCH_EVENT_NAME, { 'hwnas.epoch': msg.epoch, ...metricAttributes(msg.metrics) }));
-        quietly(() => this.opts.onReport?.({ type: 'trial_report', searchId, trialId, epoch: msg.epoch, metrics: msg.metrics }));
-      },
-    });
-    return run.metrics;
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    this.running.add(controller);
+    let stoppedAt: TrialReport | undefined;
+    let last: TrialReport | undefined;
+    try {
+      const run = await runTrainer({
+        argv: this.argv,
+        cwd: workDir,
+        env,
+        ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
+        ...(this.opts.killGraceMs !== undefined ? { killGraceMs: this.opts.killGraceMs } : {}),
+        signal: controller.signal,
+        ...(this.opts.onSpawn ? { onSpawn: (pid: number) => this.opts.onSpawn?.(trialId, pid) } : {}),
+        ...(log ? { onLog: (stream: 'stdout' | 'stderr', line: string) => log({ searchId, trialId, stream, line }) } : {}),
+        onMessage: (msg) => {
+          if (msg.type === 'resumed') {
+            log?.({ searchId, trialId, stream: 'hwnas', line: `resumed from checkpoint at epoch ${msg.epoch}` });
+            if (recording) quietly(() => span?.addEvent('trainer.resumed', { 'hwnas.epoch': msg.epoch }));
+            return;
+          }
+          if (recording) quietly(() => span?.addEvent(EPOCH_EVENT_NAME, { 'hwnas.epoch': msg.epoch, ...metricAttributes(msg.metrics) }));
+          const report: TrialReport = { type: 'trial_report', searchId, trialId, epoch: msg.epoch, metrics: msg.metrics };
+          last = report;
+          quietly(() => this.opts.onReport?.(report));
+          if (this.opts.earlyStop && !stoppedAt && decide(this.opts.earlyStop, report) === 'stop') {
+            stoppedAt = report;
+            log?.({ searchId, trialId, stream: 'hwnas', line: `stopped early at epoch ${report.epoch}` });
+            if (recording) quietly(() => span?.addEvent('trainer.stopped', { 'hwnas.epoch': report.epoch }));
+            controller.abort(`stopped early at epoch ${report.epoch}`);
+          }
+        },
+      });
+      return run.metrics;
+    } catch (err) {
+      // Our own early stop (not the caller's signal) ends the evaluation with what it reached.
+      if (stoppedAt && err instanceof TrainerCancelledError && !signal?.aborted) return stoppedMetrics(stoppedAt, last);
+      throw err;
+    } finally {
+      this.running.delete(controller);
+      signal?.removeEventListener('abort', forward);
+    }
   }
+}
+
+/** An early-stopping decision; a rule that throws lets the trial go on (it must never fail an evaluation). */
+function decide(rule: (r: TrialReport) => 'continue' | 'stop', report: TrialReport): 'continue' | 'stop' {
+  try {
+    return rule(report);
+  } catch {
+    return 'continue';
+  }
+}
+
+/** The metrics of a trial stopped early: the epoch, and the last report's metrics as `last_<name>`. */
+function stoppedMetrics(at: TrialReport, last: TrialReport | undefined): Metrics {
+  const out: Record<string, number> = { [STOPPED_EPOCH_METRIC]: at.epoch };
+  for (const [k, v] of Object.entries((last ?? at).metrics)) out[`last_${k}`] = v;
+  return out;
 }
 
 function checkEpochs(epochs: number, what: string): void {

@@ -6,6 +6,7 @@ import { createStrategy, STRATEGY_NAMES } from '../registry';
 import { promotionScore, resolveRungs, rungLevels } from './fidelity-scheduler';
 import type { FidelityJob, FidelityScheduler, Proposal } from './fidelity-scheduler';
 import { createScheduler } from './registry';
+import { RungStopper } from './rung-stopper';
 import { runFidelitySearch } from './run-fidelity';
 
 /** Proposals 0, 1, 2, ... with a one-decision architecture equal to the id. */
@@ -161,5 +162,31 @@ describe('runFidelitySearch', () => {
     const promoted = run.log.filter((e) => e.epochs === 200);
     expect(promoted.length).toBeGreaterThan(0);
     for (const e of promoted) expect(e.costEpochs).toBe(188);
+  });
+});
+
+describe('RungStopper', () => {
+  it('RungStopper - asha stopping: a report at a rung continues only within the best 1/eta so far', () => {
+    const s = new RungStopper({ maxEpochs: 9, eta: 2 }, 'asha');
+    expect(s.rungs).toEqual([1, 2, 4, 8, 9]);
+    expect(s.onReport(0, 1, 50)).toBe('continue'); // alone: the best 1
+    expect(s.onReport(1, 1, 40)).toBe('stop'); // best 1 of 2 is trial 0
+    expect(s.onReport(2, 1, 60)).toBe('continue');
+    expect(s.onReport(3, 1, 55)).toBe('continue'); // best 2 of 4: 60, 55
+    expect(s.onReport(3, 1, 10)).toBe('continue'); // judged once per rung
+    expect(s.onReport(0, 3, 1)).toBe('continue'); // not a rung level
+    expect(s.onReport(0, 9, 1)).toBe('continue'); // the top rung never stops
+    expect(s.onReport(4, 1, undefined)).toBe('continue');
+  });
+
+  it('RungStopper - hyperband stopping: bracket t mod K skips the lowest rungs', () => {
+    const s = new RungStopper({ maxEpochs: 9, rungs: [1, 3, 9], eta: 3 }, 'hyperband');
+    expect(s.onReport(0, 1, 90)).toBe('continue');
+    expect(s.onReport(3, 1, 10)).toBe('stop'); // bracket 0: judged at rung 1
+    expect(s.onReport(1, 1, 5)).toBe('continue'); // bracket 1 skips rung 1
+    expect(s.onReport(1, 3, 5)).toBe('continue');
+    expect(s.onReport(4, 3, 1)).toBe('stop');
+    expect(s.onReport(2, 3, 0)).toBe('continue'); // bracket 2 skips rungs 1 and 3
+    expect(() => new RungStopper({ maxEpochs: 1 })).toThrow(/at least two rungs/);
   });
 });

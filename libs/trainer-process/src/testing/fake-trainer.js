@@ -8,6 +8,7 @@
 //   nan       reports a NaN metric, as Python's json.dumps writes it
 //   unknown   prints a protocol line of an unknown type
 //   hang      reports one epoch and sleeps forever
+//   slow      reports each epoch up to HWNAS_EPOCHS, 150 ms apart, then a final report
 //   stubborn  ignores SIGTERM, starts a grandchild that ignores it too, and sleeps forever
 // It also writes its environment and working directory to env.json in the work dir.
 const fs = require('node:fs');
@@ -39,6 +40,18 @@ switch (mode) {
       fs.writeFileSync(ckpt, JSON.stringify({ epoch: e }));
     }
     out({ hwnas: 'final', epoch: epochs, metrics: { accuracy: acc, valid_accuracy: acc } });
+    break;
+  }
+  case 'slow': {
+    const epochs = Number(process.env.HWNAS_EPOCHS);
+    let e = 0;
+    const tick = () => {
+      e++;
+      out({ hwnas: 'report', epoch: e, metrics: { valid_accuracy: 10 * e, train_loss: 1 / e } });
+      if (e < epochs) setTimeout(tick, 150);
+      else out({ hwnas: 'final', epoch: e, metrics: { accuracy: 10 * e } });
+    };
+    setTimeout(tick, 10);
     break;
   }
   case 'exit1':
