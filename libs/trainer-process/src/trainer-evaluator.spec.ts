@@ -180,6 +180,10 @@ describe('ProcessTrainerEvaluator', () => {
     pids.clear();
     await expect(ev.evaluate(task(10, { need: 'costs' }))).resolves.toEqual({ raspi4_latency: 3 });
     expect(pids.size).toBe(0);
+    // Costs that rule the architecture out: no training, no objective.
+    const screened = new TrainedWithCostsEvaluator(make('good'), costs, (m) => m.raspi4_latency <= 2);
+    await expect(screened.evaluate(task(11))).resolves.toEqual({ raspi4_latency: 3, flops: 7 });
+    expect(pids.size).toBe(0);
   });
 
   it('ProcessTrainerEvaluator - bad commands and tasks fail clearly', async () => {

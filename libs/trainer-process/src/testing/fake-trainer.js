@@ -8,6 +8,7 @@
 //   nan       reports a NaN metric, as Python's json.dumps writes it
 //   unknown   prints a protocol line of an unknown type
 //   hang      reports one epoch and sleeps forever
+//   arch      like good, but the accuracy depends on the architecture (HWNAS_ARCH), 20 ms per epoch
 //   slow      reports each epoch up to HWNAS_EPOCHS, 150 ms apart, then a final report
 //   stubborn  ignores SIGTERM, starts a grandchild that ignores it too, and sleeps forever
 // It also writes its environment and working directory to env.json in the work dir.
@@ -40,6 +41,24 @@ switch (mode) {
       fs.writeFileSync(ckpt, JSON.stringify({ epoch: e }));
     }
     out({ hwnas: 'final', epoch: epochs, metrics: { accuracy: acc, valid_accuracy: acc } });
+    break;
+  }
+  case 'arch': {
+    const epochs = Number(process.env.HWNAS_EPOCHS);
+    let h = 0;
+    for (const ch of process.env.HWNAS_ARCH) h = (h * 31 + ch.charCodeAt(0)) % 1000;
+    const ckpt = path.join(process.env.HWNAS_WORK_DIR, 'checkpoint.json');
+    let e = fs.existsSync(ckpt) ? JSON.parse(fs.readFileSync(ckpt, 'utf8')).epoch : 0;
+    if (e > 0) out({ hwnas: 'resumed', epoch: e });
+    const acc = (k) => 50 + (h / 1000) * 40 * (k / 50 + 0.5);
+    const tick = () => {
+      if (e >= epochs) return out({ hwnas: 'final', epoch: e, metrics: { accuracy: acc(e), valid_accuracy: acc(e) } });
+      e++;
+      fs.writeFileSync(ckpt, JSON.stringify({ epoch: e }));
+      out({ hwnas: 'report', epoch: e, metrics: { valid_accuracy: acc(e) } });
+      setTimeout(tick, 20);
+    };
+    tick();
     break;
   }
   case 'slow': {
