@@ -22,4 +22,12 @@ describe('worker config', () => {
     expect(() => readWorkerConfig([], { HWNAS_STREAM_REPLICAS: '9' })).toThrow(/--stream-replicas must be an integer from 1 to 5, got "9"/);
     expect(() => readWorkerConfig(['--max-deliveries', '0'], {})).toThrow(/--max-deliveries must be an integer >= 1, got "0"/);
   });
+
+  it('readWorkerConfig - --trainer: slots, epochs and work root with defaults; absent without --trainer', () => {
+    expect(readWorkerConfig([], {}).trainer).toBeUndefined();
+    expect(readWorkerConfig(['--trainer', 'python3 train.py'], {}).trainer).toEqual({ command: 'python3 train.py', slots: 1, epochs: 200, workRoot: '/tmp/hwnas-work' });
+    const cfg = readWorkerConfig(['--trainer-slots', '4', '--work-root', '/work', '--trainer-timeout-s', '3600'], { HWNAS_TRAINER: 'python3 t.py --data /d', HWNAS_TRAINER_EPOCHS: '12' });
+    expect(cfg.trainer).toEqual({ command: 'python3 t.py --data /d', slots: 4, epochs: 12, workRoot: '/work', timeoutS: 3600 });
+    expect(() => readWorkerConfig(['--trainer', 'x', '--trainer-slots', '0'], {})).toThrow(/--trainer-slots must be an integer >= 1/);
+  });
 });
