@@ -1,6 +1,7 @@
 import { archRank, nb201Space, NB201_SIZE } from '@hwnas/bench-core';
 import { syntheticMetrics } from '@hwnas/search/testing';
-import { renderTaskEMarkdown, runTaskE } from './task-e';
+import { lowFidelityRanking, renderTaskEMarkdown, runTaskE } from './task-e';
+import { taskC } from './tasks';
 
 /** Synthetic task E tables over the NB201 space: the 12-epoch accuracy is a noisy, lower copy of the 200-epoch one. */
 function tables() {
@@ -42,5 +43,21 @@ describe('task E', () => {
   it('runTaskE - rejects unknown devices and bad budgets', () => {
     expect(() => runTaskE(tables(), { devices: ['raspi4_latency'] })).toThrow(/no cost column "raspi4_latency"; available: toy_latency/);
     expect(() => runTaskE(tables(), { budgets: [0] })).toThrow(/positive integers/);
+  });
+
+  it('lowFidelityRanking - rank of the optimum by the low fidelity, and the regret of its top k', () => {
+    const acc = [90, 80, 70, 95, 60];
+    const acc12 = [50, 60, 55, 40, 10];
+    const cost = [1, 1, 1, 1, 9];
+    const info = taskC(acc, cost, 80); // every index but 4 feasible; optimum 95 at index 3
+    expect(lowFidelityRanking(info, acc, acc12, cost, [1, 2, 3, 4])).toEqual({
+      optimumRank: 4,
+      regretOfTop: [
+        { k: 1, regret: 15 },
+        { k: 2, regret: 15 },
+        { k: 3, regret: 5 },
+        { k: 4, regret: 0 },
+      ],
+    });
   });
 });

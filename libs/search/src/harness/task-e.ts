@@ -61,11 +61,37 @@ export interface TaskERow {
   readonly fullTrainings: Stats;
 }
 
+/**
+ * How well the low fidelity ranks the answer: among the feasible architectures, the rank (1 = best)
+ * of the 200-epoch optimum by 12-epoch accuracy, and the regret of the best 200-epoch accuracy among
+ * the top k by 12-epoch accuracy, for a few k. A scheduler that promotes by 12-epoch accuracy cannot
+ * beat the regret of the top k it can afford to promote.
+ */
+export interface LowFidelityRanking {
+  readonly optimumRank: number;
+  readonly regretOfTop: readonly { readonly k: number; readonly regret: number }[];
+}
+
+/** {@link LowFidelityRanking} of a device's column (ties by index). Pure. */
+export function lowFidelityRanking(info: TaskCInfo, accuracy: ArrayLike<number>, accuracy12: ArrayLike<number>, cost: ArrayLike<number>, ks: readonly number[] = [10, 20, 50, 100]): LowFidelityRanking {
+  const feasible: number[] = [];
+  for (let i = 0; i < accuracy.length; i++) if (cost[i] <= info.threshold) feasible.push(i);
+  const by12 = feasible.sort((a, b) => accuracy12[b] - accuracy12[a] || a - b);
+  let best = -Infinity;
+  const bestAt: number[] = [];
+  for (const i of by12) bestAt.push((best = Math.max(best, accuracy[i])));
+  return {
+    optimumRank: by12.indexOf(info.optimumIndex) + 1,
+    regretOfTop: ks.filter((k) => k <= by12.length).map((k) => ({ k, regret: info.optimum - bestAt[k - 1] })),
+  };
+}
+
 /** One device's table. */
 export interface TaskETable {
   readonly device: string;
   readonly budgets: readonly number[];
   readonly info: TaskCInfo;
+  readonly ranking: LowFidelityRanking;
   readonly rows: readonly TaskERow[];
 }
 
@@ -138,7 +164,7 @@ export function runTaskE(tables: TaskETables, options: TaskEOptions = {}): TaskE
         options.onProgress?.(`task E ${device} ${strategy}+${scheduler}: ${seeds} seeds done`);
       }
     }
-    out.push({ device, budgets, info, rows });
+    out.push({ device, budgets, info, ranking: lowFidelityRanking(info, tables.accuracy, tables.accuracy12, cost), rows });
   }
   return { seeds, firstSeed, eta, rungs, tables: out };
 }
@@ -155,6 +181,10 @@ export function renderTaskEMarkdown(report: TaskEReport, headerLines: readonly s
   );
   for (const t of report.tables) {
     out.push(`## ${t.device} (T = ${t.info.threshold.toFixed(4)}, optimum ${t.info.optimum.toFixed(3)})`, '');
+    out.push(
+      `Among the ${t.info.feasibleCount} feasible architectures the optimum ranks ${t.ranking.optimumRank} by 12-epoch accuracy; the best 200-epoch accuracy among the top k by 12-epoch accuracy has regret ${t.ranking.regretOfTop.map((r) => `${r.regret.toFixed(3)} (k=${r.k})`).join(', ')}.`,
+      '',
+    );
     const base = t.rows.find((r) => r.strategy === 'random' && r.scheduler === 'none');
     out.push(`| strategy | scheduler | ${t.budgets.map((b) => `B=${b}`).join(' | ')} | ${t.budgets.map((b) => `ratio B=${b}`).join(' | ')} | epochs spent | trials | full trainings |`);
     out.push(`| --- | --- | ${t.budgets.map(() => '---').join(' | ')} | ${t.budgets.map(() => '---').join(' | ')} | --- | --- | --- |`);
