@@ -11,7 +11,7 @@ import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v
 import { backendTraits, createBackend, deviceIdProblem, deviceMetricInfos, registeredAs } from '@hwnas/device-backends';
 import { natsServerBinary } from '@hwnas/testing-nats';
 import { createNames } from '@hwnas/transport-nats';
-import { APPS, appDockerfile, appOfImage, bundle, cleanBundles, documentedFlags, imageParts, listenPorts, parseFlags } from './support/images';
+import { APPS, appDockerfile, appOfImage, bundle, cleanBundles, documentedFlags, imageParts, listenPorts, parseFlags, readDockerfile } from './support/images';
 import type { App } from './support/images';
 import { containerPort, ingressAllowed, parseNatsUsers, subjectMatches } from './support/network';
 import type { Source } from './support/network';
@@ -662,4 +662,72 @@ it('overlays - JetStream stream replicas: prod coordinator and worker ask for 3,
   const dev = render('dev');
   expect({ coordinator: streamReplicas(dev, 'coordinator'), worker: streamReplicas(dev, 'worker') }).toEqual({ coordinator: 1, worker: 1 });
   expect(byApp(dev, 'nats').spec.replicas).toBe(1);
+});
+
+describe('trainer workers', () => {
+  const TRAINER_DOCKERFILE = path.join(K8S_DIR, 'images', 'trainer-worker.Dockerfile');
+
+  test('prod - trainer workers run the worker with --trainer: documented flags and env, one trainer slot per GPU, datasets read-only, checkpoints on a ReadWriteMany claim', () => {
+    const o = render('prod');
+    const w = byApp(o, 'trainer-worker');
+    expect(w.containers).toHaveLength(1);
+    const c = w.containers[0];
+    expect(imageParts(c.image ?? '')).toMatchObject({ repo: 'registry.example.com/hwnas/trainer-worker', tag: '0.1.0' });
+    // It is the worker app (the image's entrypoint runs the worker bundle): its flags and env are the worker's.
+    const b = bundle('worker');
+    const documented = documentedFlags(b.usage);
+    const flags = parseFlags(c.args ?? []);
+    expect([...flags.keys()].filter((f) => !documented.has(f))).toEqual([]);
+    expect((c.env ?? []).map((e) => e.name).filter((n) => n.startsWith('HWNAS_') && !b.envNames.has(n))).toEqual([]);
+    expect(containerEnv(o, w, c).HWNAS_STREAM_REPLICAS).toBe('3');
+    // One trainer per GPU, and the GPUs are asked for (requests = limits, as the device plugin needs).
+    const gpus = c.resources?.limits?.['nvidia.com/gpu'];
+    expect(gpus).toBeDefined();
+    expect(c.resources?.requests?.['nvidia.com/gpu']).toBe(gpus);
+    expect(flags.get('trainer-slots')).toBe(String(gpus));
+    expect(podSpec(w).tolerations?.some((t) => t.key === 'nvidia.com/gpu')).toBe(true);
+    // A training holds its task for hours: the queue must not redeliver it before the trainer timeout.
+    expect(Number(flags.get('ack-wait-ms'))).toBeGreaterThanOrEqual(Number(flags.get('trainer-timeout-s')) * 1000);
+    // The mounts: tables (hwnas-data), the training data set and the work root.
+    const mounts = new Map((c.volumeMounts ?? []).map((m) => [m.mountPath, m]));
+    const claimAt = (dir: string) => {
+      const m = [...mounts.values()].find((x) => dir === x.mountPath || dir.startsWith(`${x.mountPath}/`));
+      const vol = podSpec(w).volumes?.find((v) => v.name === m?.name);
+      return { readOnly: m?.readOnly === true, claim: vol?.persistentVolumeClaim?.claimName };
+    };
+    expect(claimAt(flags.get('data')!)).toEqual({ readOnly: true, claim: 'hwnas-data' });
+    expect(claimAt(flags.get('work-root')!)).toEqual({ readOnly: false, claim: 'hwnas-work' });
+    const work = get(o, 'PersistentVolumeClaim', 'hwnas-work').spec as { accessModes: string[] };
+    expect(work.accessModes).toEqual(['ReadWriteMany']);
+    // The trainer command: the reference trainer shipped in the image, reading a read-only data set claim.
+    const trainer = flags.get('trainer')!.split(' ');
+    expect(trainer[1]).toBe('/opt/hwnas/trainers/pytorch/train.py');
+    const dataArg = trainer[trainer.indexOf('--data') + 1];
+    expect(claimAt(dataArg)).toEqual({ readOnly: true, claim: 'hwnas-datasets' });
+    // NATS and the collector let it in, as they do the table workers.
+    const nats = byApp(o, 'nats');
+    const collector = byApp(o, 'otel-collector');
+    expect([ingressAllowed(o, w, nats, 4222), ingressAllowed(o, w, collector, 4318), ingressAllowed(o, w, nats, 6222)]).toEqual([true, true, false]);
+  });
+
+  test('dev - no trainer workers (no GPUs); the table worker stays the only worker', () => {
+    expect(workloads(render('dev')).filter((w) => w.labels['app.kubernetes.io/name'] === 'trainer-worker')).toEqual([]);
+  });
+
+  test('trainer-worker.Dockerfile - the worker bundle and Node 20 on a PyTorch base, the worker entrypoint, uid 10001, and the reference trainer where --trainer runs it', () => {
+    const df = readDockerfile({}, TRAINER_DOCKERFILE);
+    expect(df.stages.map((s) => s.from)).toEqual(['hwnas/worker:dev', 'node:20-bookworm-slim', 'pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime']);
+    const copies = df.runtime.instructions.filter((i) => i.op === 'COPY').map((i) => i.args);
+    expect(copies).toEqual(['--from=node /usr/local/bin/node /usr/local/bin/node', '--from=worker /app /app', 'trainers/pytorch /opt/hwnas/trainers/pytorch']);
+    // The worker image's /app is the worker bundle (k8s/images/Dockerfile, APP=worker), run by the same script.
+    const worker = appDockerfile('worker');
+    expect(df.runtime.entrypoint.slice(1)).toEqual(worker.runtime.entrypoint.slice(1));
+    expect(df.runtime.entrypoint[0]).toBe('/usr/local/bin/node');
+    expect(worker.runtime.workdir).toBe('/app');
+    expect(df.runtime.workdir).toBe('/app');
+    expect(df.runtime.user).toBe(`${UID}:${UID}`);
+    // Read-only root filesystem: no bytecode caches, caches under the /tmp volume.
+    expect(df.runtime.env).toMatchObject({ NODE_ENV: 'production', PYTHONDONTWRITEBYTECODE: '1', HOME: '/tmp' });
+    expect(df.runtime.labels['org.opencontainers.image.title']).toBe('hwnas-trainer-worker');
+  });
 });

@@ -29,4 +29,12 @@ describe('worker config', () => {
     expect(readWorkerConfig(['--ack-wait-ms', '800'], {})).toMatchObject({ ackWaitMs: 800, heartbeatMs: 200 });
     expect(() => readWorkerConfig(['--ack-wait-ms', '1000', '--heartbeat-ms', '800'], {})).toThrow('worker: --heartbeat-ms (800) must be at most half of --ack-wait-ms (1000)');
   });
+
+  it('readWorkerConfig - --trainer: slots, epochs and work root with defaults; absent without --trainer', () => {
+    expect(readWorkerConfig([], {}).trainer).toBeUndefined();
+    expect(readWorkerConfig(['--trainer', 'python3 train.py'], {}).trainer).toEqual({ command: 'python3 train.py', slots: 1, epochs: 200, workRoot: '/tmp/hwnas-work' });
+    const cfg = readWorkerConfig(['--trainer-slots', '4', '--work-root', '/work', '--trainer-timeout-s', '3600'], { HWNAS_TRAINER: 'python3 t.py --data /d', HWNAS_TRAINER_EPOCHS: '12' });
+    expect(cfg.trainer).toEqual({ command: 'python3 t.py --data /d', slots: 4, epochs: 12, workRoot: '/work', timeoutS: 3600 });
+    expect(() => readWorkerConfig(['--trainer', 'x', '--trainer-slots', '0'], {})).toThrow(/--trainer-slots must be an integer >= 1/);
+  });
 });

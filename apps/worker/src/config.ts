@@ -22,6 +22,12 @@ export const USAGE = `worker [options]
   --device-timeout-ms N wait for one device agent reply (default 30000)             (HWNAS_DEVICE_TIMEOUT_MS)
   --device-retries N    extra device requests after a timeout (default 2)           (HWNAS_DEVICE_RETRIES)
   --worker-id ID        id recorded in results (default <host>-<pid>)               (HWNAS_WORKER_ID)
+  --trainer CMD         train for accuracy: run CMD per evaluation under the trainer contract
+                        hwnas.trainer/v1 (docs/trainer-contract.md); costs still from tables/devices (HWNAS_TRAINER)
+  --trainer-slots N     trainers at once, e.g. one per GPU (default 1; replaces --concurrency) (HWNAS_TRAINER_SLOTS)
+  --epochs N            epochs a trainer trains to when a task names no fidelity (default 200) (HWNAS_TRAINER_EPOCHS)
+  --work-root DIR       trial work dirs (checkpoints), shared by all workers (default /tmp/hwnas-work) (HWNAS_WORK_ROOT)
+  --trainer-timeout-s N kill a trainer's process group after N seconds (default: none) (HWNAS_TRAINER_TIMEOUT_S)
 ${STREAM_REPLICAS_HELP}
 
   ${NATS_CREDENTIALS_HELP}`;
@@ -42,6 +48,8 @@ export interface WorkerConfig {
   readonly credentials?: NatsCredentials;
   /** Replicas of the JetStream streams (`StreamOptions.replicas` of ensureStreams): 1..5. */
   readonly streamReplicas: number;
+  /** `--trainer`: train for accuracy with this command (absent: table accuracy). */
+  readonly trainer?: { readonly command: string; readonly slots: number; readonly epochs: number; readonly workRoot: string; readonly timeoutS?: number };
 }
 
 const ENV: Record<string, string> = {
@@ -56,6 +64,11 @@ const ENV: Record<string, string> = {
   'device-retries': 'HWNAS_DEVICE_RETRIES',
   'worker-id': 'HWNAS_WORKER_ID',
   'stream-replicas': 'HWNAS_STREAM_REPLICAS',
+  trainer: 'HWNAS_TRAINER',
+  'trainer-slots': 'HWNAS_TRAINER_SLOTS',
+  epochs: 'HWNAS_TRAINER_EPOCHS',
+  'work-root': 'HWNAS_WORK_ROOT',
+  'trainer-timeout-s': 'HWNAS_TRAINER_TIMEOUT_S',
 };
 
 /** Reads the configuration from flags and environment (a flag wins); InvalidArgumentError names the flag. */
@@ -80,5 +93,16 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
     streamReplicas: int('stream-replicas', 1, 1, MAX_STREAM_REPLICAS),
     ...(get('worker-id') ? { workerId: get('worker-id') } : {}),
     ...(credentials ? { credentials } : {}),
+    ...(get('trainer')
+      ? {
+          trainer: {
+            command: get('trainer')!,
+            slots: int('trainer-slots', 1, 1),
+            epochs: int('epochs', 200, 1),
+            workRoot: get('work-root') ?? '/tmp/hwnas-work',
+            ...(get('trainer-timeout-s') ? { timeoutS: int('trainer-timeout-s', 0, 1) } : {}),
+          },
+        }
+      : {}),
   };
 }

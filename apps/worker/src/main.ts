@@ -15,6 +15,8 @@ import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
+import type { TrialEvaluator } from '@hwnas/runtime';
+import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -34,18 +36,37 @@ async function main(argv: readonly string[]): Promise<void> {
   await ensureStreamsAtStart(nc, names, cfg.streamReplicas, log);
   const onError = (err: unknown, context: string) => log.warn({ err: isNasError(err) ? err.message : String(err), context }, 'background failure');
   const devices = new RemoteDeviceClient({ nc, names, timeoutMs: cfg.deviceTimeoutMs, retries: cfg.deviceRetries });
+  const tables = new TableTrialEvaluator(bench, devices);
+  // --trainer: accuracy from real training, --trainer-slots processes at once; logs carry the trial id.
+  const trainer = cfg.trainer
+    ? new ProcessTrainerEvaluator({
+        command: cfg.trainer.command,
+        workRoot: cfg.trainer.workRoot,
+        epochs: cfg.trainer.epochs,
+        ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
+        log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
+      })
+    : undefined;
+  const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
+  const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const sub = await startWorker({
     queue: new NatsTaskQueue({ nc, names, ackWaitMs: cfg.ackWaitMs, onError }),
     results: new NatsResultChannel({ nc, names, onError }),
-    evaluator: new TableTrialEvaluator(bench, devices),
+    evaluator,
     workerId,
-    concurrency: cfg.concurrency,
+    concurrency,
     maxDeliveries: cfg.maxDeliveries,
     heartbeatMs: cfg.heartbeatMs,
   });
-  log.info({ concurrency: cfg.concurrency, prefix: cfg.prefix }, 'consuming');
-  // SIGTERM hands the tasks in progress back to the queue at once, for other workers to run.
-  stopOnSignal({ stop: () => sub.handBack(), nats: nc, telemetry, log });
+  log.info({ concurrency, prefix: cfg.prefix, trainer: cfg.trainer?.command }, 'consuming');
+  // SIGTERM hands the tasks in progress back to the queue at once, for other workers to run; trainers
+  // run in their own process groups and are ended (SIGTERM, then SIGKILL), and the redelivered
+  // tasks resume from the checkpoints under --work-root.
+  const stop = () => {
+    trainer?.abortAll('worker stopping');
+    return sub.handBack();
+  };
+  stopOnSignal({ stop, nats: nc, telemetry, log });
 }
 
 main(process.argv.slice(2)).catch(exitOnStartError('worker'));

@@ -9,6 +9,8 @@ export type { EvalTask, TaskQueue, TaskControl, Subscription, TaskSubscription, 
 export type { ResultChannel } from './ports/result-channel';
 export type { TrialJournal } from './ports/trial-journal';
 export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-evaluator';
+// Intermediate reports of trainer evaluations (learning curves, early stopping).
+export type { TrialReport, TrialReportSink } from './trial-report';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { loopSettings } from './search-run';

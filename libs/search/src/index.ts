@@ -65,3 +65,16 @@ export { runBenchSearch, stats } from './harness/bench-search';
 export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, BenchTable, Stats } from './harness/bench-search';
 export { renderBenchMarkdown } from './harness/report';
 export type { ReportHeader } from './harness/report';
+// Multi-fidelity schedulers (early stopping over training epochs) and their in-process runner.
+export { createScheduler } from './schedulers/registry';
+export { SCHEDULER_NAMES, isSchedulerName, rungLevels, resolveRungs, promotionScore } from './schedulers/fidelity-scheduler';
+export type { FidelityScheduler, FidelityJob, TrialFate, Proposal, SchedulerName, SchedulerOptions } from './schedulers/fidelity-scheduler';
+export { AshaScheduler } from './schedulers/asha';
+export { SynchronousHalvingScheduler } from './schedulers/successive-halving';
+export { FullFidelityScheduler } from './schedulers/full-fidelity';
+export { runFidelitySearch } from './schedulers/run-fidelity';
+export type { FidelitySource, FidelityRunOptions, FidelityRunResult, FidelityLogEntry } from './schedulers/run-fidelity';
+export { runTaskE, renderTaskEMarkdown, lowFidelityRanking, TASK_E_RUNGS } from './harness/task-e';
+export type { TaskETables, TaskEOptions, TaskERow, TaskETable, TaskEReport, LowFidelityRanking } from './harness/task-e';
+export { RungStopper } from './schedulers/rung-stopper';
+export type { StopDecision } from './schedulers/rung-stopper';

@@ -1,14 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Benchmark, InvalidArgumentError, nb201Space } from '@hwnas/bench-core';
-import { isStrategyName, renderBenchMarkdown, runBenchSearch, STRATEGY_NAMES } from '@hwnas/search';
-import type { BenchMode, BenchTask, StrategyName } from '@hwnas/search';
+import { isSchedulerName, isStrategyName, renderBenchMarkdown, renderTaskEMarkdown, runBenchSearch, runTaskE, SCHEDULER_NAMES, STRATEGY_NAMES } from '@hwnas/search';
+import type { BenchMode, BenchTask, SchedulerName, StrategyName } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
 
 const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
                    [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
                    [--out DIR] [--data DIR] [--json]
+hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,asha,hyperband] [--eta 3]
+                   [--first-seed 0] [--seeds 30] [--strategies NAME,...] [--device METRIC ...] [--out DIR]
 
   Runs the search-benchmark tasks of bench/TASKS.md in-process on the NAS-Bench-201 CIFAR-10
   tables: task C (max accuracy s.t. latency <= 25th percentile; regret) and task P (accuracy vs
@@ -19,6 +21,9 @@ const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,
                 *_latency column (raspi4_latency, pixel3_latency on the shipped data).
   --strategies  comma-separated subset of ${STRATEGY_NAMES.join(', ')} (random is always run)
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
+  --tasks E     task E instead (epoch budget, 12- and 200-epoch fidelities, early stopping): every
+                strategy at full fidelity and under each scheduler; --out writes DIR/task-e.md and
+                DIR/task-e.json. --first-seed 100 runs held-out seeds 100..129.
   --json        print the JSON report instead of the markdown`;
 
 /** `hwnas bench-search`: the search benchmark (TASKS.md) for every strategy. */
@@ -36,13 +41,19 @@ export const benchSearchCommand: Command = {
       tasks: { type: 'string', default: 'C,P' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'budgets-e': { type: 'string', default: '10000,20000,60000' },
+      schedulers: { type: 'string', default: 'sh,asha,hyperband' },
+      eta: { type: 'string', default: '3' },
+      'first-seed': { type: 'string', default: '0' },
     });
     const seeds = intOption('bench-search', 'seeds', values.seeds as string, 1, 10_000)!;
     const budgetsC = intList('budgets-c', values['budgets-c'] as string);
     const budgetsP = intList('budgets-p', values['budgets-p'] as string);
     const strategies = values.strategies ? list(values.strategies as string).map(strategyName) : undefined;
     const modes = list(values.modes as string).map((m) => oneOf('modes', m, ['joint', 'cost-first'])) as BenchMode[];
-    const tasks = list(values.tasks as string).map((t) => oneOf('tasks', t, ['C', 'P'])) as BenchTask[];
+    const taskNames = list(values.tasks as string).map((t) => oneOf('tasks', t, ['C', 'P', 'E']));
+    if (taskNames.includes('E') && taskNames.length > 1) throw new InvalidArgumentError('hwnas bench-search: --tasks E runs on its own (its budgets are epochs)');
+    const tasks = taskNames as BenchTask[];
 
     const bench = Benchmark.open({ dataDir: values.data as string | undefined });
     const tables = bench.nb201;
@@ -50,6 +61,36 @@ export const benchSearchCommand: Command = {
     const devices = (values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency'));
     const costs: Record<string, Float64Array> = {};
     for (const d of devices) costs[d] = tables.column('cifar10', d);
+
+    if (taskNames[0] === 'E') {
+      // Task E: epoch budgets over the 12- and 200-epoch tables.
+      const wallE0 = Date.now();
+      const schedulers = list(values.schedulers as string).map((n) => {
+        if (!isSchedulerName(n)) throw new InvalidArgumentError(`hwnas bench-search: unknown scheduler "${n}"; known: ${SCHEDULER_NAMES.join(', ')}`);
+        return n as SchedulerName;
+      });
+      const eta = Number(values.eta);
+      if (!(eta > 1)) throw new InvalidArgumentError(`hwnas bench-search: --eta must be a number greater than 1, got "${values.eta as string}"`);
+      const firstSeed = intOption('bench-search', 'first-seed', values['first-seed'] as string, 0)!;
+      const reportE = runTaskE(
+        { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), accuracy12: tables.column('cifar10', 'accuracy_12ep'), costs, indexOf: (a) => tables.indexOf(a) },
+        { devices, budgets: intList('budgets-e', values['budgets-e'] as string), seeds, firstSeed, ...(strategies ? { strategies } : {}), schedulers, eta, onProgress: (line) => io.err(line) },
+      );
+      const wallE = (Date.now() - wallE0) / 1000;
+      const commandE = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+      const md = renderTaskEMarkdown(reportE, [`Produced by \`${commandE}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process; wall time ${wallE.toFixed(0)} s.`]);
+      const jsonE = JSON.stringify({ command: commandE, wallSeconds: wallE, ...reportE }, null, 1);
+      if (values.out) {
+        const dir = path.resolve(values.out as string);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'task-e.md'), md + '\n');
+        writeFileSync(path.join(dir, 'task-e.json'), jsonE + '\n');
+        io.err(`wrote ${path.join(dir, 'task-e.md')} and task-e.json (${wallE.toFixed(0)} s)`);
+      }
+      if (values.json) io.out(jsonE);
+      else if (!values.out) io.out(md);
+      return 0;
+    }
 
     const wall0 = Date.now();
     const cpu = () => {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
@@ -6,7 +7,8 @@ import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDash
 import type { DashboardServer } from '@hwnas/dashboard';
 import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch } from '@hwnas/runtime';
-import { getStrategyDefinition, isPareto, STRATEGY_NAMES } from '@hwnas/search';
+import { getStrategyDefinition, isPareto, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
+import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
@@ -22,6 +24,8 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--device ID ...] [--seed S] [--parallelism K] [--data DIR] [--history] [--explain] [--json]
              [--dashboard [HOST:PORT] [--dashboard-linger S]]
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
+             [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
+              [--trainer-timeout S] [--work-root DIR] [--curves]]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
   Pareto front (two or more objectives). By default everything runs embedded in this process
@@ -55,6 +59,17 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
                  after it ends, until Ctrl-C, or for --dashboard-linger S seconds. No token: keep
                  it on a loopback address
   --watch        with --coordinator: follow the search to its end and print its record
+  --trainer      train for accuracy: run this command per evaluation under the trainer contract
+                 hwnas.trainer/v1 (docs/trainer-contract.md), --parallelism trainers at once;
+                 costs still come from the tables and devices. Embedded only for now.
+  --epochs       epochs each trainer trains to (the full fidelity)
+  --scheduler    early stopping: asha or hyperband (stopping variants: a trial is stopped at a rung
+                 of min-epochs * eta^k epochs unless it is among the best 1/eta there so far);
+                 stopped trials are counted, never reported as the best
+  --min-epochs   lowest rung (default: epochs / eta^k, at least 1); --eta reduction factor (3)
+  --trainer-timeout  seconds per evaluation before its process group is killed (default none)
+  --work-root    trial work dirs (checkpoints) go to DIR/<search id>/trial-<id> (default ./hwnas-work)
+  --curves       print each trial's learning curve (its intermediate reports)
 ${REMOTE_USAGE}`;
 
 /** `--dashboard` may come without its value: give it the default then (parseArgs needs one). */
@@ -105,6 +120,14 @@ export const searchCommand: Command = {
       'accuracy-source': { type: 'string' },
       dashboard: { type: 'string' },
       'dashboard-linger': { type: 'string' },
+      trainer: { type: 'string' },
+      epochs: { type: 'string' },
+      scheduler: { type: 'string' },
+      'min-epochs': { type: 'string' },
+      eta: { type: 'string', default: '3' },
+      'trainer-timeout': { type: 'string' },
+      'work-root': { type: 'string' },
+      curves: { type: 'boolean', default: false },
       ...REMOTE_OPTIONS,
     });
     const space = getSpace(required('search', values, 'space'));
@@ -131,7 +154,9 @@ export const searchCommand: Command = {
     let accuracySource: 'table' | 'proxy' = (sourceFlag as 'table' | 'proxy' | undefined) ?? 'table';
     // The proxy needs no benchmark data: the space enumerates itself.
     const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined, allowNoData: sourceFlag === 'proxy' }) : undefined;
-    if (bench && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
+    const training = values.trainer !== undefined;
+    if (training && values.coordinator !== undefined) throw new InvalidArgumentError('hwnas search: --trainer runs embedded only for now (not with --coordinator)');
+    if (bench && !training && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
     }
@@ -171,11 +196,18 @@ export const searchCommand: Command = {
     const backends = new InProcessDevices(bench);
     const proxy = createNaswotProxy();
     const journal = new InMemoryTrialJournal();
+    const tableEvaluator = new TableTrialEvaluator(bench, backends, undefined, proxy);
+    const curves = new Map<number, { epoch: number; metrics: Metrics }[]>();
+    const trainer = training ? createTrainer(values, seed, io, curves) : undefined;
+    const interrupt = () => trainer?.abortAll('interrupted');
+    if (trainer) process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
     const embedded = await startEmbedded({
       factory: createTableSearchFactory(bench, backends, proxy),
-      evaluator: new TableTrialEvaluator(bench, backends, undefined, proxy),
+      evaluator: trainer ? new TrainedWithCostsEvaluator(trainer, tableEvaluator, admitByConstraints(constraints)) : tableEvaluator,
       concurrency: parallelism,
       journal,
+      // Training takes as long as it takes; --trainer-timeout bounds each run instead.
+      ...(trainer ? { taskTimeoutMs: 0 } : {}),
     });
     let dashboard: DashboardServer | undefined;
     const stopAll = async () => {
@@ -207,7 +239,9 @@ export const searchCommand: Command = {
         const q = bench.query(space, dataset, arch);
         const measured = Object.fromEntries(Object.entries(metrics ?? {}).filter(([k]) => /_(latency|energy)$/.test(k) && !(k in q.costs)));
         const proxyScore = metrics?.[NASWOT_METRIC.name];
-        return { ...q, costs: { ...q.costs, ...measured }, ...(proxyScore !== undefined ? { [NASWOT_METRIC.name]: proxyScore } : {}) };
+        // Trained accuracies replace the table's: they are what the search saw.
+        const accuracy = trainer ? trainedAccuracy(metrics) : q.accuracy;
+        return { ...q, accuracy, costs: { ...q.costs, ...measured }, ...(proxyScore !== undefined ? { [NASWOT_METRIC.name]: proxyScore } : {}) };
       };
       // The front is printed best-first along the first objective.
       const first = problem.objectives[0];
@@ -223,6 +257,8 @@ export const searchCommand: Command = {
         ...(isPareto(problem) ? { pareto: front.map((e) => describe(e.arch, e.metrics)) } : { best: view.best ? describe(view.best.arch, view.best.metrics) : null }),
         ...(view.recommended ? { recommended: describe(view.recommended) } : {}),
         evaluations: view.counts.evaluationsDone,
+        ...(trainer ? { stoppedEarly: history.filter((h) => h.metrics?.[STOPPED_EPOCH_METRIC] !== undefined).length } : {}),
+        ...(values.curves ? { curves: Object.fromEntries([...curves].sort((a, b) => a[0] - b[0]).map(([t, c]) => [String(t), c.map((r) => ({ epoch: r.epoch, ...r.metrics }))])) } : {}),
         failed: view.counts.evaluationsFailed,
         costQueries: view.counts.costQueries,
         stop: view.finishReason ?? 'unknown',
@@ -243,6 +279,8 @@ export const searchCommand: Command = {
     } catch (e) {
       await stopAll();
       throw e;
+    } finally {
+      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
     }
     io.out(values.json ? JSON.stringify(out) : render(out, problem));
     if (dashboard) {
@@ -256,6 +294,57 @@ export const searchCommand: Command = {
     return 1;
   },
 };
+
+/**
+ * The trainer evaluator of `--trainer` (with early stopping when `--scheduler` is given): logs
+ * trainer output with the trial id on stderr and collects learning curves into `curves`.
+ */
+function createTrainer(values: Record<string, unknown>, seed: number, io: { err(t: string): void }, curves: Map<number, { epoch: number; metrics: Metrics }[]>): ProcessTrainerEvaluator {
+  const epochs = intOption('search', 'epochs', required('search', values, 'epochs'), 1)!;
+  const minEpochs = intOption('search', 'min-epochs', values['min-epochs'] as string | undefined, 1, epochs);
+  const eta = Number(values.eta);
+  if (!(eta > 1)) throw new InvalidArgumentError(`hwnas search: --eta must be a number greater than 1, got "${values.eta as string}"`);
+  const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
+  const scheduler = values.scheduler as string | undefined;
+  if (scheduler !== undefined && scheduler !== 'asha' && scheduler !== 'hyperband') {
+    throw new InvalidArgumentError(
+      `hwnas search: --scheduler must be asha or hyperband with --trainer${scheduler === 'sh' ? ' (synchronous successive halving needs promotions between runs, which the embedded search does not do yet)' : `, got "${scheduler}"`}`,
+    );
+  }
+  const stopper = scheduler ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
+  return new ProcessTrainerEvaluator({
+    command: values.trainer as string,
+    workRoot: path.resolve((values['work-root'] as string | undefined) ?? 'hwnas-work'),
+    epochs,
+    seed,
+    ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
+    log: (e) => io.err(`[trial ${e.trialId}] ${e.line}`),
+    onReport: (r) => {
+      let c = curves.get(r.trialId);
+      if (!c) curves.set(r.trialId, (c = []));
+      c.push({ epoch: r.epoch, metrics: r.metrics });
+    },
+    // Judged on validation accuracy, as trainers report it per epoch (accuracy if that is all there is).
+    ...(stopper ? { earlyStop: (r) => stopper.onReport(r.trialId, r.epoch, r.metrics.valid_accuracy ?? r.metrics.accuracy) } : {}),
+  });
+}
+
+/**
+ * Whether an architecture's looked-up costs allow training it: every constraint on a metric the
+ * costs hold is met. An infeasible architecture could never be the answer, so it is not trained.
+ */
+function admitByConstraints(constraints: readonly string[]): (costs: Metrics) => boolean {
+  const bounds = constraints.map(parseConstraint);
+  return (costs) => bounds.every((c) => costs[c.metric] === undefined || costs[c.metric] <= c.bound);
+}
+
+/** A trained evaluation's accuracies in the layout of the tables' (`test`, `valid`). */
+function trainedAccuracy(metrics: Metrics | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (metrics?.accuracy !== undefined) out.test = metrics.accuracy;
+  if (metrics?.valid_accuracy !== undefined) out.valid = metrics.valid_accuracy;
+  return out;
+}
 
 /** `KEY=VALUE` strategy options (values stay text; the registry converts them by type). */
 function parseOptions(items: readonly string[]): Record<string, string> {
@@ -289,6 +378,8 @@ interface Printed {
   readonly costQueries: number;
   readonly stop: string;
   readonly explain?: readonly PredictorExplanation[];
+  readonly stoppedEarly?: number;
+  readonly curves?: Readonly<Record<string, readonly ({ epoch: number } & Metrics)[]>>;
 }
 
 function render(out: Printed, problem: SearchProblem): string {
@@ -307,7 +398,11 @@ function render(out: Printed, problem: SearchProblem): string {
   } else {
     lines.push('no feasible architecture was evaluated');
   }
-  lines.push('', `evaluations: ${out.evaluations}${out.failed ? ` (${out.failed} failed)` : ''}   cost queries: ${out.costQueries}   stopped: ${out.stop}`);
+  lines.push('', `evaluations: ${out.evaluations}${out.failed ? ` (${out.failed} failed)` : ''}${out.stoppedEarly !== undefined ? ` (${out.stoppedEarly} stopped early)` : ''}   cost queries: ${out.costQueries}   stopped: ${out.stop}`);
+  if (out.curves) {
+    lines.push('', 'learning curves (epoch:valid_accuracy, or accuracy):');
+    for (const [trial, points] of Object.entries(out.curves)) lines.push(`  trial ${trial}: ${points.map((p) => `${p.epoch}:${fmt(p.valid_accuracy ?? p.accuracy)}`).join(' ')}`);
+  }
   for (const e of out.explain ?? []) {
     lines.push('', `predictor of ${e.metric}: ${e.samples} samples, R^2 ${fmt(e.r2, 3)}, intercept ${fmt(e.intercept)}`);
     lines.push(renderTable([['term', 'weight'], ...e.coefficients.slice(0, 20).map((c) => [c.term, fmt(c.weight)])]));

@@ -16,6 +16,11 @@ export interface EvalTask {
   readonly devices: readonly string[];
   /** W3C trace context of the dispatching span, when tracing is on. */
   readonly traceparent?: string;
+  /**
+   * Multi-fidelity: epochs a trainer evaluation should reach (total, not additional). Absent: the
+   * evaluator's own default (table and proxy evaluators ignore it).
+   */
+  readonly fidelity?: { readonly epochs: number };
 }
 
 /**

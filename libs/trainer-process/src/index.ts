@@ -1,0 +1,14 @@
+/**
+ * @hwnas/trainer-process: the trainer evaluator. It runs the user's training command per
+ * evaluation under the contract `hwnas.trainer/v1` (docs/trainer-contract.md): local processes
+ * in their own process groups, JSON-line reports on stdout, timeouts and cancellation by signals.
+ */
+export { ProcessTrainerEvaluator, TRIAL_FILE_NAME, EPOCH_EVENT_NAME, STOPPED_EPOCH_METRIC } from './trainer-evaluator';
+export { TrainedWithCostsEvaluator } from './with-costs';
+export type { ProcessTrainerOptions } from './trainer-evaluator';
+export { runTrainer, DEFAULT_KILL_GRACE_MS, DEFAULT_STDERR_TAIL_LINES } from './run-trainer';
+export type { RunTrainerOptions, TrainerRun } from './run-trainer';
+export { parseTrainerLine, TRAINER_CONTRACT } from './protocol';
+export type { TrainerMessage } from './protocol';
+export { parseShellWords } from './shell-words';
+export { TrainerFailedError, TrainerTimeoutError, TrainerCancelledError, TrainerCommandError, TrainerProtocolError } from './errors';

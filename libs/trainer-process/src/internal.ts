@@ -1,0 +1,2 @@
+/** Internals for sibling libs and tests. */
+export {};
