@@ -90,7 +90,10 @@ export function dataFileIdentity(file: string): string {
     const p = packed(abs);
     // Independent of where the pack or the data directory is, so that caches built with the pack
     // (its table-cache entries) match wherever it is installed.
-    return p ? `pack:${p.relative}:${p.pack.entry(p.relative)!.sha256}` : `${abs}:absent`;
+    if (p) return `pack:${p.relative}:${p.pack.entry(p.relative)!.sha256}`;
+    // An absent file is named by its place in the data layout (<folder>/<file>), not by its absolute
+    // path, so that the pack's prebuilt entries (built with some files absent) match in any checkout.
+    return `absent:${abs.split(path.sep).slice(-2).join('/')}`;
   }
 }
 
