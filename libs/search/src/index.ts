@@ -52,6 +52,8 @@ export type { AutoShrinkOptions, ShrinkStep } from './autoshrink';
 export { FpNas, fpNas, FP_NAS_DEFAULTS, factorisation } from './fp-nas';
 export type { FpNasOptions, OptionFactors } from './fp-nas';
 export { Nsga2, nsga2, NSGA2_DEFAULTS } from './nsga2';
+export { GpBo, gpBo, GP_BO_DEFAULTS } from './gp-bo';
+export type { GpBoOptions } from './gp-bo';
 export type { Nsga2Options } from './nsga2';
 export { LinearFeatures, RidgeSolver, fitRidge, predict } from './linear-model';
 export type { InteractionMode, LinearModel } from './linear-model';
