@@ -62,6 +62,8 @@ export type { MetricSource, RunOptions, RunResult, RunArch, TrialLogEntry } from
 export { percentile, taskC, taskP, regretOf, hvOf } from './harness/tasks';
 export type { TaskCInfo, TaskPInfo } from './harness/tasks';
 export { runBenchSearch, stats } from './harness/bench-search';
-export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, BenchTable, Stats } from './harness/bench-search';
+export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, PeerLabel, BenchTable, Stats } from './harness/bench-search';
 export { renderBenchMarkdown } from './harness/report';
+export { parsePeerRuns, addPeerRows } from './harness/peers';
+export type { PeerRuns, PeerRun } from './harness/peers';
 export type { ReportHeader } from './harness/report';

@@ -1,14 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Benchmark, InvalidArgumentError, nb201Space } from '@hwnas/bench-core';
-import { isStrategyName, renderBenchMarkdown, runBenchSearch, STRATEGY_NAMES } from '@hwnas/search';
+import { Benchmark, InvalidArgumentError, NB201_SIZE, nb201Space } from '@hwnas/bench-core';
+import { addPeerRows, isStrategyName, parsePeerRuns, renderBenchMarkdown, runBenchSearch, STRATEGY_NAMES } from '@hwnas/search';
 import type { BenchMode, BenchTask, StrategyName } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
 
 const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
                    [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
-                   [--out DIR] [--data DIR] [--json]
+                   [--peers FILE] [--out DIR] [--data DIR] [--json]
 
   Runs the search-benchmark tasks of bench/TASKS.md in-process on the NAS-Bench-201 CIFAR-10
   tables: task C (max accuracy s.t. latency <= 25th percentile; regret) and task P (accuracy vs
@@ -18,6 +18,8 @@ const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,
   --device      a latency (or any cost) column of the tables; repeatable. Default: every
                 *_latency column (raspi4_latency, pixel3_latency on the shipped data).
   --strategies  comma-separated subset of ${STRATEGY_NAMES.join(', ')} (random is always run)
+  --peers FILE  add the rows of another system's runs on the same tasks, scored here with the
+                same code (write FILE with /usr/bin/python3 libs/search/scripts/optuna-peer.py)
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
   --json        print the JSON report instead of the markdown`;
 
@@ -35,6 +37,7 @@ export const benchSearchCommand: Command = {
       strategies: { type: 'string' },
       modes: { type: 'string', default: 'joint,cost-first' },
       tasks: { type: 'string', default: 'C,P' },
+      peers: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
@@ -57,16 +60,20 @@ export const benchSearchCommand: Command = {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     };
-    const report = runBenchSearch(
+    const peersFile = values.peers as string | undefined;
+    const peers = peersFile ? parsePeerRuns(readJson(peersFile), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
+    const own = runBenchSearch(
       { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
       { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
     );
+    const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
     const wallS = (Date.now() - wall0) / 1000;
     const command = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
     const markdown = renderBenchMarkdown(report, {
       lines: [
         `Produced by \`${command}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process.`,
         `Harness wall time ${wallS.toFixed(0)} s; CPU ${((report.cpuMs ?? 0) / 1000).toFixed(0)} s.`,
+        ...(peers ? [`Rows named optuna-* are ${peers.tool}'s samplers on the same tasks (\`libs/search/scripts/optuna-peer.py\`; distinct architectures, a repeated proposal gets the cached value and does not count), scored by the same code; their CPU is the sampler's own, per run.`] : []),
       ],
     });
     const json = JSON.stringify({ command, wallSeconds: wallS, ...report }, null, 1);
@@ -82,6 +89,20 @@ export const benchSearchCommand: Command = {
     return 0;
   },
 };
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(`hwnas bench-search: cannot read --peers ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`hwnas bench-search: --peers ${file} is not JSON: ${(e as Error).message}`);
+  }
+}
 
 function list(text: string): string[] {
   return text
