@@ -18,9 +18,9 @@ export interface GpBoOptions {
   readonly initialSamples: number;
   /** Incumbents whose one-decision neighbourhoods are scored each round (default 5). */
   readonly incumbents: number;
-  /** Uniformly random architectures scored each round besides the neighbourhoods (default 200). */
+  /** Uniformly random architectures scored each round besides the neighbourhoods (default 150). */
   readonly randomCandidates: number;
-  /** Most evaluated architectures the Gaussian process is fitted on (default 150; see the class doc). */
+  /** Most evaluated architectures the Gaussian process is fitted on (default 120; see the class doc). */
   readonly modelPoints: number;
   /**
    * Proposals per round grow as ceil(evaluated / batchDivisor) (default 100): one refit per
@@ -39,8 +39,8 @@ export interface GpBoOptions {
 export const GP_BO_DEFAULTS: GpBoOptions = {
   initialSamples: 10,
   incumbents: 5,
-  randomCandidates: 200,
-  modelPoints: 150,
+  randomCandidates: 150,
+  modelPoints: 120,
   batchDivisor: 100,
   clipQuantile: 0.1,
 };
@@ -111,6 +111,13 @@ export class GpBo implements SearchStrategy {
   private readonly costs: CostTarget[];
   /** Told trials with objective values, in tell order (the objective model's data). */
   private readonly evaluated: number[] = [];
+  /**
+   * The same trials best first by {@link rankKey} (feasible by score, then by violation), kept
+   * sorted as tells arrive, so that a round reads its incumbents without sorting everything.
+   */
+  private readonly ranked: { readonly id: number; readonly tier: number; readonly value: number }[] = [];
+  /** Pareto search: trial ids of the feasible non-dominated evaluated trials, kept as tells arrive. */
+  private readonly front: number[] = [];
   private ingested = 0;
 
   constructor(
@@ -166,7 +173,7 @@ export class GpBo implements SearchStrategy {
     for (; this.ingested < this.book.toldCount; this.ingested++) {
       const t = this.book.toldAt(this.ingested);
       if (t.status !== 'ok' || !t.metrics) continue;
-      if (hasObjectives(this.problem, t.metrics)) this.evaluated.push(t.trialId);
+      if (hasObjectives(this.problem, t.metrics)) this.addEvaluated(t.trialId, t.metrics);
       if (this.costs.length === 0) continue;
       const values = this.costs.map((c) => t.metrics![c.metric]);
       if (values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) continue;
@@ -175,6 +182,32 @@ export class GpBo implements SearchStrategy {
       this.rows.push(active);
       this.costs.forEach((c, k) => c.ys.push(values[k]));
     }
+  }
+
+  private addEvaluated(id: number, metrics: Metrics): void {
+    this.evaluated.push(id);
+    const key = rankKey(this.problem, metrics);
+    // Binary search for the first entry ranked below the new one (ties: earlier trials first).
+    let lo = 0;
+    let hi = this.ranked.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ranked[mid];
+      if (r.tier > key.tier || (r.tier === key.tier && r.value >= key.value)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ranked.splice(lo, 0, { id, ...key });
+    if (!isPareto(this.problem) || !isFeasible(this.problem, metrics)) return;
+    const v = this.maxVector(metrics);
+    const dominates = (a: number[], b: number[]) => a.every((x, i) => x >= b[i]) && a.some((x, i) => x > b[i]);
+    if (this.front.some((f) => dominates(this.maxVector(this.book.get(f)!.metrics!), v))) return;
+    for (let k = this.front.length - 1; k >= 0; k--) if (dominates(v, this.maxVector(this.book.get(this.front[k])!.metrics!))) this.front.splice(k, 1);
+    this.front.push(id);
+  }
+
+  /** The objective values in maximisation form. */
+  private maxVector(m: Metrics): number[] {
+    return this.problem.objectives.map((o) => (o.direction === 'max' ? m[o.metric] : -m[o.metric]));
   }
 
   /** The objective value the Gaussian process models, in maximisation form. */
@@ -189,12 +222,7 @@ export class GpBo implements SearchStrategy {
     const ids = this.evaluated;
     const cap = this.options.modelPoints;
     if (ids.length <= cap) return ids.slice();
-    const ranked = ids.slice().sort((a, b) => {
-      const ka = rankKey(this.problem, this.book.get(a)!.metrics);
-      const kb = rankKey(this.problem, this.book.get(b)!.metrics);
-      return kb.tier - ka.tier || kb.value - ka.value || a - b;
-    });
-    const chosen = new Set(ranked.slice(0, Math.floor(cap / 2)));
+    const chosen = new Set(this.ranked.slice(0, Math.floor(cap / 2)).map((r) => r.id));
     for (let k = ids.length - 1; k >= 0 && chosen.size < cap; k--) chosen.add(ids[k]);
     return [...chosen].sort((a, b) => a - b);
   }
@@ -232,7 +260,7 @@ export class GpBo implements SearchStrategy {
       return p;
     };
     const feasibleTrials = trials.filter((t) => isFeasible(this.problem, t.metrics));
-    const acquisition = isPareto(this.problem) ? this.paretoAcquisition(feasibleTrials, gp, predictCost) : this.improvement(trials, ys, gp);
+    const acquisition = isPareto(this.problem) ? this.paretoAcquisition(gp, predictCost) : this.improvement(trials, ys, gp);
     const scored: Scored[] = [];
     for (const arch of this.candidates()) {
       const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
@@ -262,7 +290,6 @@ export class GpBo implements SearchStrategy {
    * Three or more: a ParEGO scalarisation with weights drawn for this round.
    */
   private paretoAcquisition(
-    feasible: readonly { metrics?: Metrics }[],
     gp: CategoricalGp,
     predictCost: (metric: string, arch: Arch) => GpPrediction,
   ): (arch: Arch) => number {
@@ -273,7 +300,7 @@ export class GpBo implements SearchStrategy {
     const hi = objectives.map((_, k) => Math.max(...points.map((p) => p[k])));
     const span = lo.map((l, k) => hi[k] - l || 1);
     const norm = (v: number, k: number) => (v - lo[k]) / span[k];
-    const front = feasible.map((t) => objectives.map((o, k) => norm(signs[k] * t.metrics![o.metric], k))).filter((p, i, all) => !all.some((o) => o[0] >= p[0] && o[1] >= p[1] && (o[0] > p[0] || o[1] > p[1])));
+    const front = this.front.map((id) => this.maxVector(this.book.get(id)!.metrics!).map(norm));
     const secondary = (arch: Arch, k: number) => norm(signs[k] * predictCost(objectives[k].metric, arch).mean, k);
     const primary = (arch: Arch) => {
       const p = gp.predict(arch);
@@ -332,12 +359,10 @@ export class GpBo implements SearchStrategy {
     for (const inc of this.incumbents()) {
       for (const a of neighbours(this.space, inc)) {
         add(a);
-        for (let r = 0; r < 2; r++) {
-          const b = a.slice();
-          const d = this.rng.int(decisions.length);
-          b[d] = this.rng.int(decisions[d].options.length);
-          add(b);
-        }
+        const b = a.slice();
+        const d = this.rng.int(decisions.length);
+        b[d] = this.rng.int(decisions[d].options.length);
+        add(b);
       }
     }
     const draw = new Array<number>(decisions.length);
@@ -348,36 +373,17 @@ export class GpBo implements SearchStrategy {
     return out;
   }
 
-  /** The best feasible evaluated architectures (least violating when none is feasible); the front in Pareto search. */
+  /** The best feasible evaluated architectures (least violating when none is feasible); in Pareto search a random part of the front. */
   private incumbents(): Arch[] {
     const k = this.options.incumbents;
-    const trials = this.evaluated.map((id) => this.book.get(id)!);
     if (isPareto(this.problem)) {
-      const signs = this.problem.objectives.map((o) => (o.direction === 'max' ? 1 : -1));
-      const vec = (m: Metrics) => this.problem.objectives.map((o, i) => signs[i] * m[o.metric]);
-      const feasible = trials.filter((t) => isFeasible(this.problem, t.metrics));
-      const front = feasible.filter((t) => {
-        const p = vec(t.metrics!);
-        return !feasible.some((o) => {
-          const v = vec(o.metrics!);
-          return v.every((x, i) => x >= p[i]) && v.some((x, i) => x > p[i]);
-        });
-      });
       // A random subset of the front, so that every part of it gets explored over the rounds.
-      const pool = front.slice();
+      const pool = this.front.slice();
       const picked: Arch[] = [];
-      while (pool.length > 0 && picked.length < k) picked.push(pool.splice(this.rng.int(pool.length), 1)[0].arch);
+      while (pool.length > 0 && picked.length < k) picked.push(this.book.get(pool.splice(this.rng.int(pool.length), 1)[0])!.arch);
       return picked;
     }
-    return trials
-      .slice()
-      .sort((a, b) => {
-        const ka = rankKey(this.problem, a.metrics);
-        const kb = rankKey(this.problem, b.metrics);
-        return kb.tier - ka.tier || kb.value - ka.value || a.trialId - b.trialId;
-      })
-      .slice(0, k)
-      .map((t) => t.arch);
+    return this.ranked.slice(0, k).map((r) => this.book.get(r.id)!.arch);
   }
 
   snapshot(): StrategyState {
@@ -394,8 +400,8 @@ export const gpBo: StrategyDefinition<GpBoOptions> = {
   optionSpecs: {
     initialSamples: { type: 'int', min: 1, description: 'random architectures before the first fit (default 10)' },
     incumbents: { type: 'int', min: 1, description: 'incumbents whose neighbourhoods are scored each round (default 5)' },
-    randomCandidates: { type: 'int', min: 0, description: 'random architectures scored each round (default 200)' },
-    modelPoints: { type: 'int', min: 10, description: 'most evaluated architectures the Gaussian process is fitted on (default 150)' },
+    randomCandidates: { type: 'int', min: 0, description: 'random architectures scored each round (default 150)' },
+    modelPoints: { type: 'int', min: 10, description: 'most evaluated architectures the Gaussian process is fitted on (default 120)' },
     batchDivisor: { type: 'int', min: 1, description: 'proposals per round = ceil(evaluated / batchDivisor) (default 100)' },
     clipQuantile: { type: 'number', min: 0, max: 0.5, description: 'lower-tail clipping quantile of the objective targets (default 0.1)' },
   },
