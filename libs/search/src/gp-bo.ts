@@ -23,9 +23,9 @@ export interface GpBoOptions {
   /** Most evaluated architectures the Gaussian process is fitted on (default 120; see the class doc). */
   readonly modelPoints: number;
   /**
-   * Proposals per round grow as ceil(evaluated / batchDivisor) (default 100): one refit per
-   * evaluation for the first 100, then rounds of 2, 3, ... so that long runs cost the same per
-   * evaluation.
+   * Proposals per round: ceil(n / batchDivisor) x ceil(n / (3 batchDivisor)) after n evaluations
+   * (default 100): one refit per evaluation for the first 100, rounds of 2 and 3 up to 300, then
+   * growing with n^2 so that a run through the whole space (15,625) needs about 300 rounds in all.
    */
   readonly batchDivisor: number;
   /**
@@ -268,7 +268,9 @@ export class GpBo implements SearchStrategy {
       scored.push({ arch, value });
     }
     scored.sort((a, b) => b.value - a.value);
-    const batch = Math.max(1, Math.ceil(this.evaluated.length / this.options.batchDivisor));
+    const n = this.evaluated.length;
+    const d = this.options.batchDivisor;
+    const batch = Math.max(1, Math.ceil(n / d) * Math.ceil(n / (3 * d)));
     for (const s of scored.slice(0, batch)) this.queue.push(s.arch.slice());
   }
 
@@ -402,7 +404,7 @@ export const gpBo: StrategyDefinition<GpBoOptions> = {
     incumbents: { type: 'int', min: 1, description: 'incumbents whose neighbourhoods are scored each round (default 5)' },
     randomCandidates: { type: 'int', min: 0, description: 'random architectures scored each round (default 150)' },
     modelPoints: { type: 'int', min: 10, description: 'most evaluated architectures the Gaussian process is fitted on (default 120)' },
-    batchDivisor: { type: 'int', min: 1, description: 'proposals per round = ceil(evaluated / batchDivisor) (default 100)' },
+    batchDivisor: { type: 'int', min: 1, description: 'proposals per round = ceil(n / batchDivisor) x ceil(n / (3 batchDivisor)) after n evaluations (default 100)' },
     clipQuantile: { type: 'number', min: 0, max: 0.5, description: 'lower-tail clipping quantile of the objective targets (default 0.1)' },
   },
   create: (ctx, options, state) => new GpBo(ctx, options, state),

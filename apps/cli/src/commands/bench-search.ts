@@ -2,13 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Benchmark, InvalidArgumentError, NB201_SIZE, nb201Space } from '@hwnas/bench-core';
 import { addPeerRows, isStrategyName, parsePeerRuns, renderBenchMarkdown, runBenchSearch, STRATEGY_NAMES } from '@hwnas/search';
-import type { BenchMode, BenchTask, StrategyName } from '@hwnas/search';
+import type { BenchMode, BenchSearchReport, BenchTask, StrategyName } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
 
 const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
                    [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
-                   [--peers FILE] [--out DIR] [--data DIR] [--json]
+                   [--peers FILE] [--from-json FILE] [--out DIR] [--data DIR] [--json]
 
   Runs the search-benchmark tasks of bench/TASKS.md in-process on the NAS-Bench-201 CIFAR-10
   tables: task C (max accuracy s.t. latency <= 25th percentile; regret) and task P (accuracy vs
@@ -20,6 +20,8 @@ const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,
   --strategies  comma-separated subset of ${STRATEGY_NAMES.join(', ')} (random is always run)
   --peers FILE  add the rows of another system's runs on the same tasks, scored here with the
                 same code (write FILE with /usr/bin/python3 libs/search/scripts/optuna-peer.py)
+  --from-json FILE  run nothing: render the search.json of an earlier run again (with --peers,
+                to add peer rows that finished later)
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
   --json        print the JSON report instead of the markdown`;
 
@@ -38,6 +40,7 @@ export const benchSearchCommand: Command = {
       modes: { type: 'string', default: 'joint,cost-first' },
       tasks: { type: 'string', default: 'C,P' },
       peers: { type: 'string' },
+      'from-json': { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
@@ -51,7 +54,9 @@ export const benchSearchCommand: Command = {
     const bench = Benchmark.open({ dataDir: values.data as string | undefined });
     const tables = bench.nb201;
     const available = bench.metrics(nb201Space, 'cifar10').filter((m) => m.kind === 'cost').map((m) => m.name);
-    const devices = (values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency'));
+    const fromJson = values['from-json'] as string | undefined;
+    const earlier = fromJson ? (readJson(fromJson) as BenchSearchReport & { command: string; wallSeconds: number }) : undefined;
+    const devices = earlier ? [...new Set(earlier.tables.map((t) => t.device))] : ((values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency')));
     const costs: Record<string, Float64Array> = {};
     for (const d of devices) costs[d] = tables.column('cifar10', d);
 
@@ -62,13 +67,16 @@ export const benchSearchCommand: Command = {
     };
     const peersFile = values.peers as string | undefined;
     const peers = peersFile ? parsePeerRuns(readJson(peersFile), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
-    const own = runBenchSearch(
-      { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
-      { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
-    );
+    const own =
+      earlier ??
+      runBenchSearch(
+        { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
+        { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
+      );
     const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
-    const wallS = (Date.now() - wall0) / 1000;
-    const command = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const wallS = earlier ? earlier.wallSeconds : (Date.now() - wall0) / 1000;
+    const thisCommand = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const command = earlier ? `${earlier.command}\` then \`${thisCommand}` : thisCommand;
     const markdown = renderBenchMarkdown(report, {
       lines: [
         `Produced by \`${command}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process.`,
