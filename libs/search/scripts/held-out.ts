@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
-import { columnSource, createProblem, createStrategy, hvOf, regretOf, runSearch, taskC, taskP } from '@hwnas/search';
+import { columnSource, createProblem, createStrategy, hvOf, regretOf, runSearch, taskC, taskP } from '../src/index';
 
 const { values } = parseArgs({
   options: {

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, NB201_SIZE } from '@hwnas/bench-core';
-import { columnSource, createProblem, createStrategy, STRATEGY_NAMES } from '@hwnas/search';
+import { columnSource, createProblem, createStrategy, STRATEGY_NAMES } from '../src/index';
 
 const { values } = parseArgs({
   options: {

@@ -2,9 +2,10 @@
  * HW-NAS-Bench's headline experiment on NAS-Bench-201 CIFAR-10: for each device hwnas has latency
  * for, search for that device (task C of bench/TASKS.md: maximise accuracy subject to latency <=
  * the device's 25th percentile), then evaluate the architecture found on every other device.
- * Writes docs/benchmarks/device-matrix.md.
+ * Writes docs/benchmarks/device-matrix.md. (In apps/cli because it needs both @hwnas/search and the
+ * simulators of @hwnas/device-backends, which itself depends on search.)
  *
- *   node --import tsx libs/search/scripts/device-matrix.ts [--data DIR] [--out FILE]
+ *   node --import tsx apps/cli/scripts/device-matrix.ts [--data DIR] [--out FILE]
  *        [--strategy gp-bo] [--budget 100] [--seeds 5]
  *
  * Devices: the latency columns of the HW-NAS-Bench table, the 13 measured device settings of
@@ -82,7 +83,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lines: string[] = [];
 lines.push('# Device matrix: searched for one device, evaluated on every device (NAS-Bench-201 CIFAR-10)', '');
 lines.push(
-  `Produced by \`node --import tsx libs/search/scripts/device-matrix.ts --strategy ${values.strategy} --budget ${budget} --seeds ${seeds}\` (search CPU ${cpuS.toFixed(0)} s). ` +
+  `Produced by \`node --import tsx apps/cli/scripts/device-matrix.ts --strategy ${values.strategy} --budget ${budget} --seeds ${seeds}\` (search CPU ${cpuS.toFixed(0)} s). ` +
     `For each device: task C of bench/TASKS.md (maximise CIFAR-10 test accuracy subject to latency <= T, the device's 25th percentile), ${values.strategy} with ${budget} evaluations, seeds 0..${seeds - 1}; the best feasible architecture of each run is then evaluated on every device. ` +
     'Devices: the HW-NAS-Bench table columns, the 13 measured settings of HELP (`help:*`, device-latency/nb201-devices.json) and the two simulators of libs/device-backends run on each cell\'s network (asic-eyeriss, fpga-zc706).',
   '',
