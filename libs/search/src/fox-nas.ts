@@ -73,6 +73,11 @@ interface FoxNasData {
   /** Proposals of the last round not yet handed out. */
   readonly queue: number[][];
   readonly rounds: number;
+  /**
+   * No fit -> anneal round runs before this many architectures are evaluated: set when a round
+   * came back short (absent in snapshots taken before it existed: 0).
+   */
+  readonly dryUntil?: number;
 }
 
 const NAME = 'fox-nas';
@@ -133,6 +138,7 @@ export class FoxNas implements SearchStrategy {
   private readonly book: TrialBook;
   private readonly queue: number[][];
   private rounds: number;
+  private dryUntil: number;
   private readonly space: SearchSpace;
   private readonly problem: SearchProblem;
   private readonly features: LinearFeatures;
@@ -156,6 +162,7 @@ export class FoxNas implements SearchStrategy {
     this.book = new TrialBook(ctx.space, data?.book);
     this.queue = data ? data.queue.map((a) => a.slice()) : [];
     this.rounds = data?.rounds ?? 0;
+    this.dryUntil = data?.dryUntil ?? 0;
     const mode: InteractionMode = options.interactions === 'auto' ? (LinearFeatures.countFor(ctx.space, 'all') <= 400 ? 'all' : 'none') : options.interactions;
     this.features = new LinearFeatures(ctx.space, mode);
     const f = this.features;
@@ -191,10 +198,10 @@ export class FoxNas implements SearchStrategy {
           if (!seen(next)) arch = next;
         }
         if (!arch) {
-          this.round();
+          if (this.evaluatedDesign.rows.length >= this.dryUntil) this.round();
           // When annealing found nothing new, a random predicted-feasible architecture; only when
           // no unseen one is predicted feasible does the search fall back to any unseen one.
-          arch = this.queue.shift() ?? this.randomFeasible() ?? sampleUnseen(this.space, this.rng, seen);
+          arch = this.queue.shift() ?? (this.rounds > 0 ? this.randomFeasible() : undefined) ?? sampleUnseen(this.space, this.rng, seen);
         }
       }
       if (!arch) break;
@@ -294,6 +301,13 @@ export class FoxNas implements SearchStrategy {
       else push(this.anneal());
     }
     this.queue.push(...proposals.map((a) => a.slice()));
+    // A short round means the unseen architectures the predictors call feasible are running out
+    // (late in a long run under a tight constraint). Refitting and annealing again after every
+    // evaluation would then cost a full round per evaluation and find next to nothing, so the
+    // next round waits for as many new evaluations as a full round would have proposed; the asks
+    // in between draw random (predicted-feasible when possible) unseen architectures.
+    const rows = this.evaluatedDesign.rows.length;
+    this.dryUntil = proposals.length < want / 2 ? rows + want : 0;
   }
 
   /** Predicted-cost feasibility (the hard filter), with epsilon bounds on extra objectives. */
@@ -308,12 +322,17 @@ export class FoxNas implements SearchStrategy {
     };
   }
 
+  /**
+   * A uniformly random unseen architecture the cost predictors call feasible, from at most 200
+   * draws (undefined when none of them is): bounded work however much of the space is seen.
+   */
   private randomFeasible(): Arch | undefined {
     const ok = this.feasibleBy(this.constraints.map((c) => ({ ...c, max: false })));
+    const decisions = this.space.decisions;
+    const draw = new Array<number>(decisions.length);
     for (let i = 0; i < 200; i++) {
-      const a = sampleUnseen(this.space, this.rng, (x) => this.book.hasFull(x), 20);
-      if (!a) return undefined;
-      if (ok(a)) return a;
+      for (let d = 0; d < decisions.length; d++) draw[d] = this.rng.int(decisions[d].options.length);
+      if (!this.book.hasFull(draw) && ok(draw)) return Object.freeze(draw.slice());
     }
     return undefined;
   }
@@ -429,7 +448,7 @@ export class FoxNas implements SearchStrategy {
   }
 
   snapshot(): StrategyState {
-    const data: FoxNasData = { rng: this.rng.state(), book: this.book.state(), queue: this.queue, rounds: this.rounds };
+    const data: FoxNasData = { rng: this.rng.state(), book: this.book.state(), queue: this.queue, rounds: this.rounds, dryUntil: this.dryUntil };
     return { strategy: NAME, version: VERSION, data: toJson(data) };
   }
 }

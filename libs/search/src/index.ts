@@ -52,6 +52,8 @@ export type { AutoShrinkOptions, ShrinkStep } from './autoshrink';
 export { FpNas, fpNas, FP_NAS_DEFAULTS, factorisation } from './fp-nas';
 export type { FpNasOptions, OptionFactors } from './fp-nas';
 export { Nsga2, nsga2, NSGA2_DEFAULTS } from './nsga2';
+export { GpBo, gpBo, GP_BO_DEFAULTS } from './gp-bo';
+export type { GpBoOptions } from './gp-bo';
 export type { Nsga2Options } from './nsga2';
 export { LinearFeatures, RidgeSolver, fitRidge, predict } from './linear-model';
 export type { InteractionMode, LinearModel } from './linear-model';
@@ -62,8 +64,10 @@ export type { MetricSource, RunOptions, RunResult, RunArch, TrialLogEntry } from
 export { percentile, taskC, taskP, regretOf, hvOf } from './harness/tasks';
 export type { TaskCInfo, TaskPInfo } from './harness/tasks';
 export { runBenchSearch, stats } from './harness/bench-search';
-export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, BenchTable, Stats } from './harness/bench-search';
+export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, PeerLabel, BenchTable, Stats } from './harness/bench-search';
 export { renderBenchMarkdown } from './harness/report';
+export { parsePeerRuns, addPeerRows } from './harness/peers';
+export type { PeerRuns, PeerRun } from './harness/peers';
 export type { ReportHeader } from './harness/report';
 // Multi-fidelity schedulers (early stopping over training epochs) and their in-process runner.
 export { createScheduler } from './schedulers/registry';

@@ -6,8 +6,8 @@ import { createStrategy, getStrategyDefinition, restoreStrategy, STRATEGY_NAMES 
 const ctx = { space: nb201Space, problem: createProblem({ objectives: ['accuracy'] }, SYNTHETIC_METRICS), seed: 0 };
 
 describe('registry', () => {
-  it('registry - lists the seven strategies by CLI name', () => {
-    expect(STRATEGY_NAMES).toEqual(['random', 'rea', 'na-rs', 'fox-nas', 'autoshrink', 'fp-nas', 'nsga2']);
+  it('registry - lists the eight strategies by CLI name', () => {
+    expect(STRATEGY_NAMES).toEqual(['random', 'rea', 'na-rs', 'fox-nas', 'autoshrink', 'fp-nas', 'nsga2', 'gp-bo']);
   });
 
   it('registry - an unknown strategy name is an InvalidArgumentError listing the known names', () => {

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import { autoShrink } from './autoshrink';
 import { foxNas } from './fox-nas';
 import { fpNas } from './fp-nas';
+import { gpBo } from './gp-bo';
 import { naRs } from './na-rs';
 import { nsga2 } from './nsga2';
 import { resolveOptions } from './options';
@@ -23,6 +24,7 @@ export const STRATEGIES = {
   autoshrink: autoShrink,
   'fp-nas': fpNas,
   nsga2: nsga2,
+  'gp-bo': gpBo,
 } as const;
 
 /** Name of a registered strategy. */

@@ -11,6 +11,7 @@ const CASES: readonly ConformanceCase[] = [
   { name: 'autoshrink' },
   { name: 'fp-nas' },
   { name: 'nsga2' },
+  { name: 'gp-bo', budget: 40 },
 ];
 
 it('strategies.conformance - the table lists every registered strategy', () => {

@@ -1,14 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Benchmark, InvalidArgumentError, nb201Space } from '@hwnas/bench-core';
-import { isSchedulerName, isStrategyName, renderBenchMarkdown, renderTaskEMarkdown, runBenchSearch, runTaskE, SCHEDULER_NAMES, STRATEGY_NAMES } from '@hwnas/search';
-import type { BenchMode, BenchTask, SchedulerName, StrategyName } from '@hwnas/search';
+import { Benchmark, InvalidArgumentError, NB201_SIZE, nb201Space } from '@hwnas/bench-core';
+import { addPeerRows, isSchedulerName, isStrategyName, parsePeerRuns, renderBenchMarkdown, renderTaskEMarkdown, runBenchSearch, runTaskE, SCHEDULER_NAMES, STRATEGY_NAMES } from '@hwnas/search';
+import type { BenchMode, BenchSearchReport, BenchTask, SchedulerName, StrategyName } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
 
 const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
                    [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
-                   [--out DIR] [--data DIR] [--json]
+                   [--peers FILE] [--from-json FILE] [--out DIR] [--data DIR] [--json]
 hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,asha,hyperband] [--eta 3]
                    [--first-seed 0] [--seeds 30] [--strategies NAME,...] [--device METRIC ...] [--out DIR]
 
@@ -20,6 +20,10 @@ hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,as
   --device      a latency (or any cost) column of the tables; repeatable. Default: every
                 *_latency column (raspi4_latency, pixel3_latency on the shipped data).
   --strategies  comma-separated subset of ${STRATEGY_NAMES.join(', ')} (random is always run)
+  --peers FILE  add the rows of another system's runs on the same tasks, scored here with the
+                same code (write FILE with /usr/bin/python3 libs/search/scripts/optuna-peer.py)
+  --from-json FILE  run nothing: render the search.json of an earlier run again (with --peers,
+                to add peer rows that finished later)
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
   --tasks E     task E instead (epoch budget, 12- and 200-epoch fidelities, early stopping): every
                 strategy at full fidelity and under each scheduler; --out writes DIR/task-e.md and
@@ -39,6 +43,8 @@ export const benchSearchCommand: Command = {
       strategies: { type: 'string' },
       modes: { type: 'string', default: 'joint,cost-first' },
       tasks: { type: 'string', default: 'C,P' },
+      peers: { type: 'string' },
+      'from-json': { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       'budgets-e': { type: 'string', default: '10000,20000,60000' },
@@ -58,7 +64,9 @@ export const benchSearchCommand: Command = {
     const bench = Benchmark.open({ dataDir: values.data as string | undefined });
     const tables = bench.nb201;
     const available = bench.metrics(nb201Space, 'cifar10').filter((m) => m.kind === 'cost').map((m) => m.name);
-    const devices = (values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency'));
+    const fromJson = values['from-json'] as string | undefined;
+    const earlier = fromJson ? (readJson(fromJson) as BenchSearchReport & { command: string; wallSeconds: number }) : undefined;
+    const devices = earlier ? [...new Set(earlier.tables.map((t) => t.device))] : ((values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency')));
     const costs: Record<string, Float64Array> = {};
     for (const d of devices) costs[d] = tables.column('cifar10', d);
 
@@ -97,16 +105,23 @@ export const benchSearchCommand: Command = {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     };
-    const report = runBenchSearch(
-      { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
-      { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
-    );
-    const wallS = (Date.now() - wall0) / 1000;
-    const command = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const peersFile = values.peers as string | undefined;
+    const peers = peersFile ? parsePeerRuns(readJson(peersFile), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
+    const own =
+      earlier ??
+      runBenchSearch(
+        { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
+        { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
+      );
+    const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
+    const wallS = earlier ? earlier.wallSeconds : (Date.now() - wall0) / 1000;
+    const thisCommand = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const command = earlier ? `${earlier.command}\` then \`${thisCommand}` : thisCommand;
     const markdown = renderBenchMarkdown(report, {
       lines: [
         `Produced by \`${command}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process.`,
         `Harness wall time ${wallS.toFixed(0)} s; CPU ${((report.cpuMs ?? 0) / 1000).toFixed(0)} s.`,
+        ...(peers ? [`Rows named optuna-* are ${peers.tool}'s samplers on the same tasks (\`libs/search/scripts/optuna-peer.py\`; distinct architectures, a repeated proposal gets the cached value and does not count), scored by the same code; their CPU is the sampler's own, per run.`] : []),
       ],
     });
     const json = JSON.stringify({ command, wallSeconds: wallS, ...report }, null, 1);
@@ -122,6 +137,20 @@ export const benchSearchCommand: Command = {
     return 0;
   },
 };
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(`hwnas bench-search: cannot read --peers ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`hwnas bench-search: --peers ${file} is not JSON: ${(e as Error).message}`);
+  }
+}
 
 function list(text: string): string[] {
   return text

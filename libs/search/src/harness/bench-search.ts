@@ -61,13 +61,18 @@ export interface Stats {
  * architectures that meet the constraints, through cost-first screening; a reference row of the
  * cost-first task C tables).
  */
-export type BenchRowLabel = StrategyName | 'random+screen';
+export type BenchRowLabel = StrategyName | 'random+screen' | PeerLabel;
+
+/** Label of a row of another system's runs (search-quality: peers.ts), e.g. `optuna-tpe`. */
+export type PeerLabel = string;
 
 /** One strategy's row of a table. */
 export interface BenchRow {
   readonly strategy: BenchRowLabel;
   /** Per budget: regret (task C) or HV gap (task P). */
   readonly value: readonly Stats[];
+  /** Per budget: the worst seed's value (search-quality: the mean alone hides bad seeds). */
+  readonly worst?: readonly number[];
   /** Task P: HV ratio per budget. */
   readonly hvRatio?: readonly Stats[];
   /** Task C: runs whose first N evaluations held nothing feasible, per budget. */
@@ -141,7 +146,7 @@ export function runBenchSearch(tables: BenchTables, options: BenchSearchOptions 
             ? createProblem({ objectives: ['accuracy:max'], constraints: [{ metric: device, bound: (info as TaskCInfo).threshold }], costFirst: mode === 'cost-first' }, infos)
             : createProblem({ objectives: ['accuracy:max', `${device}:min`], costFirst: mode === 'cost-first' }, infos);
         const rows: BenchRow[] = [];
-        const labels: BenchRowLabel[] = [...strategies];
+        const labels: (StrategyName | 'random+screen')[] = [...strategies];
         if (mode === 'cost-first' && task === 'C') labels.splice(1, 0, 'random+screen');
         for (const label of labels) {
           const strategy: StrategyName = label === 'random+screen' ? 'random' : label;
@@ -175,6 +180,7 @@ export function runBenchSearch(tables: BenchTables, options: BenchSearchOptions 
           rows.push({
             strategy: label,
             value: perBudget.map(stats),
+            worst: perBudget.map((v) => Math.max(...v)),
             ...(task === 'P' ? { hvRatio: ratios.map(stats) } : { noneFeasible: none }),
             costQueries: costQueries / seeds,
             exhaustedRuns,

@@ -32,7 +32,7 @@ function summary(report: BenchSearchReport): string[] {
   const lines = [
     '## Summary: best strategy against random search',
     '',
-    'For each task, device and mode: the strategy with the lowest mean at each budget and the ratio of its mean to random search\'s (task C: regret; task P: HV gap); in cost-first task C also its ratio to random search restricted to feasible architectures by screening.',
+    'Cells of the tables below: mean (standard deviation; worst seed). For each task, device and mode: the strategy with the lowest mean at each budget and the ratio of its mean to random search\'s (task C: regret; task P: HV gap); in cost-first task C also its ratio to random search restricted to feasible architectures by screening.',
     '',
     `| task | device | mode | ${budgets.map((b) => `N=${b}`).join(' | ')} |`,
     `| --- | --- | --- | ${budgets.map(() => '---').join(' | ')} |`,
@@ -76,13 +76,16 @@ function table(t: BenchTable): string[] {
   lines.push(`| --- | ${budgetCols.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`);
   const digits = t.task === 'C' ? 3 : 4;
   for (const r of t.rows) {
-    const cells = r.value.map((s) => `${s.mean.toFixed(digits)} (${s.std.toFixed(digits)})`);
+    // search-quality: the worst seed after each cell; "-" where a peer ran a smaller budget.
+    const cells = r.value.map((s, k) =>
+      Number.isNaN(s.mean) ? '-' : `${s.mean.toFixed(digits)} (${s.std.toFixed(digits)}; worst ${r.worst ? r.worst[k].toFixed(digits) : '-'})`,
+    );
     const ex =
       t.task === 'C'
         ? (r.noneFeasible ?? []).map((n, k) => (n > 0 ? `${n}@${t.budgets[k]}` : '')).filter(Boolean).join(', ') || '0'
-        : r.hvRatio
+        : r.hvRatio && !Number.isNaN(r.hvRatio[r.hvRatio.length - 1].mean)
           ? r.hvRatio[r.hvRatio.length - 1].mean.toFixed(4)
-          : '';
+          : '-';
     const exhausted = r.exhaustedRuns > 0 ? ` (${r.exhaustedRuns} runs ended early)` : '';
     lines.push(
       `| ${r.strategy}${exhausted} | ${cells.join(' | ')} | ${ex} | ${r.costQueries.toFixed(0)} | ${r.cpuMsPerRun !== undefined ? r.cpuMsPerRun.toFixed(0) : '-'} |`,
@@ -92,10 +95,11 @@ function table(t: BenchTable): string[] {
   if (random) {
     lines.push('', `Ratio of the mean ${what} to random search's (best per budget in bold):`, '');
     lines.push(`| strategy | ${budgetCols.join(' | ')} |`, `| --- | ${budgetCols.map(() => '---:').join(' | ')} |`);
-    const best = t.budgets.map((_, k) => Math.min(...t.rows.filter((r) => !isBaseline(r)).map((r) => r.value[k].mean)));
+    const best = t.budgets.map((_, k) => Math.min(...t.rows.filter((r) => !isBaseline(r) && !Number.isNaN(r.value[k].mean)).map((r) => r.value[k].mean)));
     for (const r of t.rows) {
       if (r.strategy === 'random') continue;
       const cells = r.value.map((s, k) => {
+        if (Number.isNaN(s.mean)) return '-';
         const text = ratio(s, random.value[k]);
         return s.mean === best[k] ? `**${text}**` : text;
       });

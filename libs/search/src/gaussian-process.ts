@@ -1,0 +1,186 @@
+import type { Arch } from '@hwnas/bench-core';
+
+/**
+ * Kernel hyperparameters of {@link CategoricalGp}, on standardised targets (signal variance 1):
+ * k(a, b) = additive * matches(a, b) / D + (1 - additive) * exp(-theta * hamming(a, b) / D),
+ * plus `noise` on the diagonal. The first term is the linear kernel of the one-hot encoding (an
+ * additive model over decisions: what costs mostly are); the second is the exponentiated
+ * Hamming kernel of COMBO / CoCaBO, which carries the interactions (a cell whose edges leave the
+ * output disconnected is broken whatever its other edges do).
+ */
+export interface GpHyper {
+  readonly additive: number;
+  readonly theta: number;
+  readonly noise: number;
+}
+
+/** The grid {@link selectHyper} searches (3 x 3 x 2 settings; cheap enough to refit now and then). */
+const HYPER_GRID: readonly GpHyper[] = (() => {
+  const out: GpHyper[] = [];
+  for (const additive of [0.2, 0.5, 0.8]) for (const theta of [1, 3, 8]) for (const noise of [0.01, 0.1]) out.push({ additive, theta, noise });
+  return out;
+})();
+
+/** A Gaussian-process posterior at one architecture, in the units of the targets. */
+export interface GpPrediction {
+  readonly mean: number;
+  readonly sd: number;
+}
+
+/**
+ * Gaussian-process regression over architectures of categorical decisions with the kernel of
+ * {@link GpHyper}. Targets are standardised internally; the fit is one dense Cholesky
+ * factorisation (O(n^3 / 6)), a prediction O(n D + n^2 / 2). Callers keep n in the low hundreds.
+ */
+export class CategoricalGp {
+  private readonly n: number;
+  private readonly d: number;
+  /** Lower-triangular Cholesky factor of K + noise I, row-major (L[i][j] at i * n + j). */
+  private readonly l: Float64Array;
+  private readonly alpha: Float64Array;
+  private readonly mu: number;
+  private readonly scale: number;
+  /** Log marginal likelihood of the standardised targets (NaN when the factorisation failed). */
+  readonly logLikelihood: number;
+  private readonly work: Float64Array;
+
+  constructor(
+    private readonly archs: readonly Arch[],
+    ys: readonly number[],
+    readonly hyper: GpHyper,
+  ) {
+    const n = archs.length;
+    this.n = n;
+    this.d = Math.max(archs[0]?.length ?? 1, 1);
+    let mu = 0;
+    for (const y of ys) mu += y;
+    mu /= Math.max(n, 1);
+    let v = 0;
+    for (const y of ys) v += (y - mu) ** 2;
+    this.mu = mu;
+    this.scale = Math.sqrt(v / Math.max(n - 1, 1)) || 1;
+    const z = ys.map((y) => (y - mu) / this.scale);
+    const l = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) l[i * n + j] = this.kernel(archs[i], archs[j]);
+      l[i * n + i] += hyper.noise;
+    }
+    const ok = choleskyInPlace(l, n);
+    this.l = l;
+    this.alpha = Float64Array.from(z);
+    this.work = new Float64Array(n);
+    if (!ok) {
+      this.alpha.fill(0);
+      this.logLikelihood = NaN;
+      return;
+    }
+    forwardSubstitute(l, n, this.alpha);
+    let quad = 0;
+    let logDet = 0;
+    for (let i = 0; i < n; i++) {
+      quad += this.alpha[i] ** 2;
+      logDet += Math.log(l[i * n + i]);
+    }
+    this.logLikelihood = -0.5 * quad - logDet - 0.5 * n * Math.log(2 * Math.PI);
+    backSubstitute(l, n, this.alpha);
+  }
+
+  /** The kernel (without noise) between two architectures. */
+  kernel(a: Arch, b: Arch): number {
+    let ham = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) ham++;
+    const { additive, theta } = this.hyper;
+    return additive * (1 - ham / this.d) + (1 - additive) * Math.exp((-theta * ham) / this.d);
+  }
+
+  /** Posterior mean and standard deviation (of the latent function, without noise) at `arch`. */
+  predict(arch: Arch): GpPrediction {
+    const { n, l } = this;
+    const k = this.work;
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      k[i] = this.kernel(arch, this.archs[i]);
+      mean += k[i] * this.alpha[i];
+    }
+    forwardSubstitute(l, n, k);
+    let explained = 0;
+    for (let i = 0; i < n; i++) explained += k[i] * k[i];
+    const variance = Math.max(1 - explained, 1e-12);
+    return { mean: this.mu + this.scale * mean, sd: this.scale * Math.sqrt(variance) };
+  }
+}
+
+/**
+ * The hyperparameters of {@link HYPER_GRID} with the highest marginal likelihood on the data
+ * (type-II maximum likelihood over a grid: deterministic and robust on a few dozen points).
+ */
+export function selectHyper(archs: readonly Arch[], ys: readonly number[]): GpHyper {
+  let best = HYPER_GRID[0];
+  let bestLl = -Infinity;
+  for (const h of HYPER_GRID) {
+    const ll = new CategoricalGp(archs, ys, h).logLikelihood;
+    if (ll > bestLl) {
+      best = h;
+      bestLl = ll;
+    }
+  }
+  return best;
+}
+
+/** In-place Cholesky factorisation of the lower triangle of a row-major n x n matrix; false if not positive definite. */
+function choleskyInPlace(a: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let s = a[rj + j];
+    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
+    if (!(s > 0)) return false;
+    const d = Math.sqrt(s);
+    a[rj + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let t = a[ri + j];
+      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
+      a[ri + j] = t / d;
+    }
+  }
+  return true;
+}
+
+/** Solves L x = b in place (L lower-triangular, row-major). */
+function forwardSubstitute(l: Float64Array, n: number, b: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[ri + k] * b[k];
+    b[i] = s / l[ri + i];
+  }
+}
+
+/** Solves L^T x = b in place. */
+function backSubstitute(l: Float64Array, n: number, b: Float64Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * b[k];
+    b[i] = s / l[i * n + i];
+  }
+}
+
+/** Standard normal density. */
+export function normalPdf(z: number): number {
+  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+}
+
+/** Standard normal distribution function (Abramowitz-Stegun 7.1.26 on erf; absolute error < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** E[(Y - threshold)^+] for Y ~ N(mean, sd^2): expected improvement over `threshold`. */
+export function expectedExcess(mean: number, sd: number, threshold: number): number {
+  if (!(sd > 1e-12)) return Math.max(mean - threshold, 0);
+  const z = (mean - threshold) / sd;
+  return sd * (z * normalCdf(z) + normalPdf(z));
+}

@@ -1,0 +1,54 @@
+import { nb201Space, Rng, sampleArch } from '@hwnas/bench-core';
+import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/search/testing';
+import { CategoricalGp, expectedExcess, normalCdf, selectHyper } from './gaussian-process';
+import { GP_BO_DEFAULTS, GpBo } from './gp-bo';
+import { createProblem, scalarScore } from './problem';
+import { runInProcess } from './run-in-process';
+
+const constrained = createProblem({ objectives: ['accuracy'], constraints: ['toy_latency<=8'] }, SYNTHETIC_METRICS);
+
+describe('gaussian process', () => {
+  it('CategoricalGp - interpolates its data and is unsure far from it', () => {
+    const rng = new Rng(4);
+    const archs = Array.from({ length: 40 }, () => sampleArch(nb201Space, rng));
+    const ys = archs.map((a) => syntheticMetrics(a).accuracy);
+    const gp = new CategoricalGp(archs, ys, { additive: 0.5, theta: 3, noise: 1e-4 });
+    for (let i = 0; i < archs.length; i++) expect(gp.predict(archs[i]).mean).toBeCloseTo(ys[i], 1);
+    const unseen = sampleArch(nb201Space, new Rng(99));
+    expect(gp.predict(unseen).sd).toBeGreaterThan(10 * gp.predict(archs[0]).sd);
+    // The grid choice is one of the grid's points and gives a finite likelihood.
+    const h = selectHyper(archs, ys);
+    expect(Number.isFinite(new CategoricalGp(archs, ys, h).logLikelihood)).toBe(true);
+  });
+
+  it('expectedExcess / normalCdf - closed forms', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
+    expect(expectedExcess(0, 1, 0)).toBeCloseTo(1 / Math.sqrt(2 * Math.PI), 7);
+    expect(expectedExcess(5, 0, 2)).toBe(3);
+    expect(expectedExcess(10, 1, 0)).toBeCloseTo(10, 6);
+  });
+});
+
+describe('GpBo', () => {
+  it('gp-bo - finds better feasible architectures than its random initial design', () => {
+    const s = new GpBo({ space: nb201Space, problem: constrained, seed: 5 }, GP_BO_DEFAULTS);
+    const run = runInProcess(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 40 });
+    const best = (k: number) => Math.max(...run.evaluated.slice(0, k).filter((e) => e.metrics!.toy_latency <= 8).map((e) => scalarScore(constrained, e.metrics)));
+    expect(best(40)).toBeGreaterThan(best(GP_BO_DEFAULTS.initialSamples));
+  });
+
+  it('gp-bo - after the initial design, most proposals meet the constraint (probability of feasibility)', () => {
+    const s = new GpBo({ space: nb201Space, problem: constrained, seed: 6 }, GP_BO_DEFAULTS);
+    const run = runInProcess(s, nb201Space, constrained, syntheticSource(nb201Space), { budget: 40 });
+    const later = run.evaluated.slice(20);
+    expect(later.filter((e) => e.metrics!.toy_latency <= 8).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('gp-bo - Pareto search (EHVI) spreads its evaluations along the front', () => {
+    const pareto = createProblem({ objectives: ['accuracy:max', 'toy_latency:min'] }, SYNTHETIC_METRICS);
+    const s = new GpBo({ space: nb201Space, problem: pareto, seed: 7 }, GP_BO_DEFAULTS);
+    const run = runInProcess(s, nb201Space, pareto, syntheticSource(nb201Space), { budget: 40 });
+    expect(run.pareto!.length).toBeGreaterThanOrEqual(4);
+  });
+});
