@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One live process, read from /proc (Linux). */
 export interface ListedProcess {
@@ -7,6 +7,8 @@ export interface ListedProcess {
   readonly pgid: number;
   /** Its command line, arguments joined by blanks. */
   readonly cmdline: string;
+  /** Its working directory ('' when it cannot be read); a trainer's is its trial's work dir. */
+  readonly cwd: string;
 }
 
 /** Every live (not zombie) process, from /proc; processes that end while it reads are left out. */
@@ -20,7 +22,13 @@ export function listProcesses(): ListedProcess[] {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (fields[0] === 'Z') continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-      out.push({ pid: Number(entry), pgid: Number(fields[2]), cmdline });
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${entry}/cwd`);
+      } catch {
+        // Another user's process, or gone.
+      }
+      out.push({ pid: Number(entry), pgid: Number(fields[2]), cmdline, cwd });
     } catch {
       // The process ended while we looked.
     }
