@@ -8,7 +8,7 @@ export { TrainedWithCostsEvaluator } from './with-costs';
 export type { ProcessTrainerOptions } from './trainer-evaluator';
 export { runTrainer, DEFAULT_KILL_GRACE_MS, DEFAULT_STDERR_TAIL_LINES } from './run-trainer';
 export type { RunTrainerOptions, TrainerRun } from './run-trainer';
-export { parseTrainerLine, TRAINER_CONTRACT } from './protocol';
+export { parseTrainerLine, STDIN_LIFELINE_ENV, TRAINER_CONTRACT } from './protocol';
 export type { TrainerMessage } from './protocol';
 export { parseShellWords } from './shell-words';
 export { TrainerFailedError, TrainerTimeoutError, TrainerCancelledError, TrainerCommandError, TrainerProtocolError } from './errors';

@@ -4,6 +4,13 @@ import { TrainerProtocolError } from './errors';
 /** Version of the trainer contract this lib implements (see docs/trainer-contract.md). */
 export const TRAINER_CONTRACT = 'hwnas.trainer/v1';
 
+/**
+ * Environment variable set to `1` for every trainer: its stdin is a pipe the worker holds open
+ * while it lives, and end of file there means the worker is gone (stop at once, no new checkpoint
+ * writes). See "Orphan protection" in docs/trainer-contract.md.
+ */
+export const STDIN_LIFELINE_ENV = 'HWNAS_STDIN_LIFELINE';
+
 /** One line of a trainer's stdout, classified per `hwnas.trainer/v1`. Treat as frozen. */
 export type TrainerMessage =
   /** Not a protocol line: logged with the trial id. */

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Metrics } from '@hwnas/bench-core';
 import { isNasError } from '@hwnas/bench-core';
 import { TrainerCancelledError, TrainerCommandError, TrainerFailedError, TrainerTimeoutError } from './errors';
-import { parseTrainerLine } from './protocol';
+import { parseTrainerLine, STDIN_LIFELINE_ENV } from './protocol';
 import type { TrainerMessage } from './protocol';
 
 /** Default grace between SIGTERM and SIGKILL of a trainer's process group (the contract's 10 s). */
@@ -17,7 +17,7 @@ export interface RunTrainerOptions {
   readonly argv: readonly string[];
   /** Working directory of the trainer (the trial's work dir). */
   readonly cwd: string;
-  /** The complete environment of the trainer. */
+  /** The complete environment of the trainer ({@link STDIN_LIFELINE_ENV} is added). */
   readonly env: NodeJS.ProcessEnv;
   /** Per-run timeout, milliseconds; 0 or absent: none. */
   readonly timeoutMs?: number;
@@ -53,6 +53,11 @@ export interface TrainerRun {
  * TrainerCommandError} (the program cannot be started). Every rejection except the last two
  * quotes the stderr tail.
  *
+ * Orphan protection: the trainer's stdin is a pipe this process holds open and never writes to,
+ * and the environment says so (`HWNAS_STDIN_LIFELINE=1`). If this process dies, even by SIGKILL,
+ * the kernel closes the pipe and the trainer reads end of file: the contract's sign to stop at
+ * once (it runs in its own process group, so no signal of ours would reach it then).
+ *
  * Kill escalation: SIGTERM to the whole group, SIGKILL `killGraceMs` later if the leader has not
  * exited. Once the leader has exited, whatever is left of its group gets SIGKILL, so that no
  * process of an evaluation outlives it. The promise settles only after the leader exited.
@@ -64,7 +69,10 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
   if (opts.signal?.aborted) return Promise.reject(new TrainerCancelledError('trainer run cancelled before it started'));
   return new Promise<TrainerRun>((resolve, reject) => {
     const [program, ...args] = opts.argv;
-    const child = spawn(program, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...opts.env, [STDIN_LIFELINE_ENV]: '1' };
+    const child = spawn(program, args, { cwd: opts.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Nothing is written; a trainer that closes its stdin or exits must not raise EPIPE here.
+    child.stdin.on('error', () => undefined);
     const stderrTail: string[] = [];
     let final: TrainerRun | undefined;
     let resumedFrom: number | undefined;
@@ -148,6 +156,9 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
     });
     // A leader that exits leaves its pipes open while any group member holds them: kill the
     // rest of the group so that 'close' follows and nothing of the evaluation stays behind.
-    child.once('exit', () => killGroup('SIGKILL'));
+    child.once('exit', () => {
+      killGroup('SIGKILL');
+      child.stdin.destroy();
+    });
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metrics } from '@hwnas/bench-core';
@@ -9,27 +9,11 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { TrainerCancelledError, TrainerCommandError, TrainerFailedError, TrainerTimeoutError } from './errors';
 import { EPOCH_EVENT_NAME, ProcessTrainerEvaluator, TRIAL_FILE_NAME } from './trainer-evaluator';
 import { TrainedWithCostsEvaluator } from './with-costs';
+import { processGroupMembers as groupMembers } from './testing/process-list';
 import type { ProcessTrainerOptions } from './trainer-evaluator';
 
 const FAKE = join(__dirname, 'testing', 'fake-trainer.js');
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|';
-
-/** Pids of live (not zombie) processes whose process group is `pgid`, read from /proc. */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command (which may hold blanks) start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
 
 function task(trialId: number, extra: Partial<EvalTask> = {}): EvalTask {
   return { taskId: `s-1.${trialId}`, searchId: 's-1', trialId, space: 'nb201', dataset: 'cifar10', arch: ARCH, need: 'full', metrics: [], accuracySource: 'table', devices: [], ...extra };

@@ -10,7 +10,7 @@ def main(argv, environ):
         # Imported here so a missing PyTorch is reported like any other error.
         from .settings import resolve
         from .trainer import run
-        return run(resolve(argv, environ))
+        return run(resolve(argv, environ), environ)
     except TrainerError as e:
         log(f"error: {e}")
         return e.exit_code

@@ -11,6 +11,7 @@ import os
 
 from .errors import InvalidArgumentError
 from .ir import SPACES
+from .lifeline import LIFELINE_ENV
 from .protocol import CONTRACT
 
 # Tunable settings: name -> (type, default, help). Each is a flag (--batch-size) and an option key
@@ -164,4 +165,4 @@ def resolve(argv, environ):
         raise InvalidArgumentError(f"--device must be auto, cpu or cuda, got {values['device']!r}")
     return Settings(space=space, dataset=dataset, arch_string=arch_string, encoding=encoding, ir=ir, epochs=epochs,
                     seed=seed, work_dir=os.path.abspath(work_dir), label=label,
-                    traceparent=environ.get("TRACEPARENT"), **values)
+                    traceparent=environ.get("TRACEPARENT"), lifeline=environ.get(LIFELINE_ENV) == "1", **values)

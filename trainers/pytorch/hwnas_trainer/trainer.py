@@ -14,12 +14,16 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import augment, load_dataset
 from .errors import DataError, InvalidArchitectureError, TrainerError
 from .ir import build_ir, check_encoding, format_arch, parse_arch
+from .lifeline import WorkDirGuard
 from .model import IRNetwork
 from .protocol import check_finite, emit, log
+from .tracing import TrainSpan
 
 EVAL_BATCH_SIZE = 500
 # Exit status after SIGTERM/SIGINT, as a shell reports a process killed by SIGTERM.
 EXIT_TERMINATED = 143
+# How long a retry waits for an earlier trainer of the same trial to release the work dir.
+WORK_DIR_WAIT_SECONDS = 60
 
 
 class Terminated(Exception):
@@ -127,17 +131,31 @@ def train_epoch(model, optimizer, data, gen, s, epoch, horizon, device, stop):
     return total_loss / n
 
 
-def run(s):
-    """Trains per settings `s`, writing the protocol to stdout; returns the exit status."""
+def run(s, environ=None):
+    """Trains per settings `s`, writing the protocol to stdout; returns the exit status.
+
+    `environ` (default os.environ) names the trace parent and the OTLP endpoint of the run's span.
+    """
     stop = StopFlag()
     restore_signals = stop.install()
+    span = TrainSpan(os.environ if environ is None else environ)
+    span.set(**{"hwnas.label": s.label, "hwnas.space": s.space, "hwnas.dataset": s.dataset, "hwnas.epochs": s.epochs,
+                "hwnas.seed": s.seed})
+    code, error = None, None
     try:
-        return _run(s, stop)
+        code = _run(s, stop, span)
+        return code
+    except BaseException as e:
+        error = f"{type(e).__name__}: {e}"
+        raise
     finally:
         restore_signals()
+        if error is None and code:
+            error = f"exit status {code}"
+        span.end(error)
 
 
-def _run(s, stop):
+def _run(s, stop, span):
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
@@ -145,7 +163,22 @@ def _run(s, stop):
         torch.set_num_threads(s.threads)
     device = pick_device(s.device)
     os.makedirs(s.work_dir, exist_ok=True)
+    guard = WorkDirGuard(s.work_dir)
+    try:
+        guard.acquire(WORK_DIR_WAIT_SECONDS, lambda: stop.check("while waiting for the work dir"))
+    except Terminated as e:
+        log(f"{e}; exiting before training")
+        return EXIT_TERMINATED
+    if s.lifeline:
+        guard.watch_stdin()
+    try:
+        return _train(s, stop, span, guard, device)
+    finally:
+        guard.release()
 
+
+def _train(s, stop, span, guard, device):
+    """The run proper, with the work dir locked: build, resume, train, report, checkpoint."""
     ir, canonical, ir_source = resolve_ir(s)
     data = load_dataset(s.data, s.valid_fraction, s.split_seed)
     c, h, w = ir["input"]["c"], ir["input"]["h"], ir["input"]["w"]
@@ -167,6 +200,7 @@ def _run(s, stop):
     torch.manual_seed(s.seed)
     random.seed(s.seed)
     np.random.seed(s.seed % 2**32)
+    span.set(**{"hwnas.arch": canonical})
     model = IRNetwork(ir).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay,
                                 nesterov=s.nesterov)
@@ -187,6 +221,8 @@ def _run(s, stop):
         set_rng_state(state["rng"], data_gen, device)
         start, history = state["epoch"], state["history"]
         emit("resumed", start)
+        span.set(**{"hwnas.resumed_epoch": start})
+        span.event("trainer.resumed", **{"hwnas.epoch": start})
         log(f"resumed from the checkpoint of epoch {start} in {s.work_dir}")
 
     if start >= s.epochs:
@@ -208,10 +244,12 @@ def _run(s, stop):
             history.append(metrics)
             # Checkpoint before reporting: a scheduler that stops the trial on this report (SIGTERM) finds
             # epoch k on disk, and a later promotion continues from it.
-            save_checkpoint(s.work_dir, {"config": config, "epoch": epoch + 1, "model": model.state_dict(),
-                                         "optimizer": optimizer.state_dict(), "rng": rng_state(data_gen, device),
-                                         "history": history})
+            with guard.writing():
+                save_checkpoint(s.work_dir, {"config": config, "epoch": epoch + 1, "model": model.state_dict(),
+                                             "optimizer": optimizer.state_dict(), "rng": rng_state(data_gen, device),
+                                             "history": history})
             emit("report", epoch + 1, metrics)
+            span.event("trainer.epoch", **{"hwnas.epoch": epoch + 1, **{f"hwnas.metric.{k}": float(v) for k, v in metrics.items()}})
             log(f"epoch {epoch + 1}/{s.epochs}: train_loss {train_loss:.4f}, valid_accuracy "
                 f"{metrics['valid_accuracy']:.2f}%, {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU; checkpoint written")
             stop.check(f"after the checkpoint of epoch {epoch + 1}")

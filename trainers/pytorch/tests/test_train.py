@@ -184,7 +184,7 @@ class Training(unittest.TestCase):
         saved = torch.load(os.path.join(w, "checkpoint.pt"))
         self.assertGreaterEqual(saved["epoch"], 1)  # epoch 1 was reported, so it was on disk already
         self.assertEqual(saved["history"][0], json.loads(line)["metrics"])
-        self.assertEqual(sorted(os.listdir(w)), ["checkpoint.pt"])  # no temporary file left behind
+        self.assertEqual(sorted(os.listdir(w)), ["checkpoint.pt", "trainer.lock"])  # no temporary file left behind
         resumed = train(self.args + ["--epochs", str(saved["epoch"] + 1)], work_dir=w)
         self.assertEqual(resumed.code, 0, resumed)
         self.assertEqual(resumed.protocol[0], {"hwnas": "resumed", "epoch": saved["epoch"]})

@@ -11,16 +11,27 @@
 //   arch      like good, but the accuracy depends on the architecture (HWNAS_ARCH), 20 ms per epoch
 //   slow      reports each epoch up to HWNAS_EPOCHS, 150 ms apart, then a final report
 //   stubborn  ignores SIGTERM, starts a grandchild that ignores it too, and sleeps forever
-// It also writes its environment and working directory to env.json in the work dir.
+//   by-trial:M0,M1,...  behaves as mode Mi for trial i (HWNAS_TRIAL_ID) and as arch past the list
+// It also writes its environment and working directory to env.json in the work dir, and, with
+// HWNAS_STDIN_LIFELINE=1 (every mode but stubborn), exits at end of file on stdin.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const mode = process.argv[2];
+const byTrial = /^by-trial:(.*)$/.exec(process.argv[2] ?? '');
+const mode = byTrial ? (byTrial[1].split(',')[Number(process.env.HWNAS_TRIAL_ID)] ?? 'arch') : process.argv[2];
 const out = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HWNAS_') || k.startsWith('TRACE')));
 fs.writeFileSync('env.json', JSON.stringify({ env, cwd: process.cwd(), argv: process.argv.slice(2) }));
 const forever = () => setInterval(() => {}, 1 << 30);
+if (process.env.HWNAS_STDIN_LIFELINE === '1' && mode !== 'stubborn') {
+  process.stdin.on('end', () => {
+    console.error('stdin closed: the worker is gone');
+    process.exit(143);
+  });
+  process.stdin.resume();
+  process.stdin.unref(); // watching stdin must not keep a finished trainer alive
+}
 
 switch (mode) {
   case 'good': {
