@@ -46,9 +46,13 @@ export interface CalibrationFile {
   readonly model: CostModelJson;
 }
 
-/** The references a calibration is fitted against: every known device, MACs and both simulators. */
-export function calibrationReferences(data: EvalSpaceData): ReferenceCosts {
-  return referenceCosts([...data.table.devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+/**
+ * The references a calibration is fitted against: every known device, MACs and both simulators;
+ * `exclude` names known devices to leave out (a device of the pool calibrated as if it were new).
+ */
+export function calibrationReferences(data: EvalSpaceData, exclude: readonly string[] = []): ReferenceCosts {
+  const devices = data.table.devices.filter((d) => !exclude.includes(d.name));
+  return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
 }
 
 /**
@@ -59,7 +63,7 @@ export function calibrationReferences(data: EvalSpaceData): ReferenceCosts {
 export async function calibrateDevice(
   backend: DeviceBackend,
   data: EvalSpaceData,
-  options: { readonly samples: number; readonly seed?: number; readonly metric?: string; readonly signal?: AbortSignal },
+  options: { readonly samples: number; readonly seed?: number; readonly metric?: string; readonly signal?: AbortSignal; readonly excludeReferences?: readonly string[] },
 ): Promise<CalibrationFile> {
   const metric = options.metric ?? 'latency_ms';
   const rows = calibrationRows(data.table, options.samples, options.seed ?? 0);
@@ -73,8 +77,8 @@ export async function calibrateDevice(
     }
     measured.push({ row, value });
   }
-  const refs = calibrationReferences(data);
-  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name) });
+  const refs = calibrationReferences(data, options.excludeReferences);
+  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name).filter((n) => refs.names.includes(n)) });
   const model = FittedCostModel.fit(backend.describe().id, refs, measured, { noiseVariance, priorVariance });
   return {
     format: 'hwnas-calibration/1',

@@ -15,3 +15,7 @@ export type { EvalSpaceData, EvalOptions, EvalRun, EvalFold, EvalSummaryRow, Eva
 export { renderEvalMarkdown, reportTimes } from './report';
 export { calibrateDevice, calibrationRows, calibrationReferences, predictedMetricName } from './calibrate';
 export type { CalibrationFile } from './calibrate';
+export { CostScreen, DEFAULT_SCREEN_Z, screenedCostMetrics } from './cost-screen';
+export type { CostScreenOptions, ScreenedCost } from './cost-screen';
+export { runScreenedSearch } from './screened-search';
+export type { ScreenedSearchSources, ScreenedSearchResult } from './screened-search';

@@ -1,0 +1,123 @@
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { Metrics } from '@hwnas/bench-core';
+import { predictedMetricName } from './calibrate';
+import { FittedCostModel } from './model';
+import type { CostModelOptions, CostSample } from './model';
+import type { ReferenceCosts } from './references';
+
+/** Default width of the band around a bound, in predicted standard deviations. */
+export const DEFAULT_SCREEN_Z = 2;
+
+/** What the screen knows of one architecture's cost: measured on the device, or predicted. */
+export interface ScreenedCost {
+  /** The value a search uses: the measurement when there is one, else the predicted mean. */
+  readonly value: number;
+  readonly measured: boolean;
+  /** The model's prediction (before this architecture was measured, if it was). */
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** Options of {@link CostScreen}. */
+export interface CostScreenOptions extends CostModelOptions {
+  /** Upper bounds on the metric (constraints `metric <= bound`) the screen decides against. */
+  readonly bounds?: readonly number[];
+  /** Band half-width in standard deviations: an architecture within z * std of a bound is measured. */
+  readonly z?: number;
+}
+
+/**
+ * Cost-first screening with a fitted cost model: predicts an architecture's cost (mean and
+ * std) and says whether it must be measured on the device, i.e. whether the prediction is within
+ * z standard deviations of a constraint's bound (elsewhere the side of the bound is certain
+ * enough to decide without the device). Every measurement recorded refits the model with the new
+ * point (a closed-form fit, well under a millisecond), so the band narrows as the search goes.
+ * Architectures are rows of `refs`. Deterministic.
+ */
+export class CostScreen {
+  private model: FittedCostModel;
+  private readonly samples: CostSample[];
+  private readonly byRow = new Map<number, number>();
+  private readonly bounds: readonly number[];
+  private readonly z: number;
+
+  constructor(
+    readonly target: string,
+    private readonly refs: ReferenceCosts,
+    samples: readonly CostSample[],
+    private readonly options: CostScreenOptions = {},
+  ) {
+    this.z = options.z ?? DEFAULT_SCREEN_Z;
+    if (!(this.z >= 0)) throw new InvalidArgumentError(`cost screen for "${target}": z must be a non-negative number of standard deviations, got ${options.z}`);
+    this.bounds = options.bounds ?? [];
+    for (const b of this.bounds) if (!Number.isFinite(b)) throw new InvalidArgumentError(`cost screen for "${target}": bounds must be finite numbers, got ${b}`);
+    this.samples = samples.map((s) => ({ row: s.row, value: s.value }));
+    for (const s of this.samples) this.byRow.set(s.row, s.value);
+    this.model = FittedCostModel.fit(target, refs, this.samples, options);
+  }
+
+  /** The model as fitted on every measurement so far. */
+  get current(): FittedCostModel {
+    return this.model;
+  }
+
+  /** Measurements the model is fitted on (the calibration's and the search's). */
+  get measurements(): number {
+    return this.samples.length;
+  }
+
+  /** The predicted mean and std of row `row`. */
+  predict(row: number): { mean: number; std: number } {
+    this.checkRow(row);
+    const one: ReferenceCosts = { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
+    const p = this.model.predictRows(one);
+    return { mean: p.mean[0], std: p.std[0] };
+  }
+
+  /** The cost of `row`: its measurement if it has one, else the prediction. */
+  cost(row: number): ScreenedCost {
+    const p = this.predict(row);
+    const measured = this.byRow.get(row);
+    return measured === undefined ? { value: p.mean, measured: false, ...p } : { value: measured, measured: true, ...p };
+  }
+
+  /** Whether `row` must be measured: not measured yet, and predicted within z * std of a bound. */
+  mustMeasure(row: number): boolean {
+    if (this.byRow.has(row)) return false;
+    const { mean, std } = this.predict(row);
+    return this.bounds.some((b) => Math.abs(mean - b) < this.z * std);
+  }
+
+  /** The optimistic (lowest plausible) cost of `row`: its measurement, or mean - z * std. */
+  optimistic(row: number): number {
+    const c = this.cost(row);
+    return c.measured ? c.value : c.mean - this.z * c.std;
+  }
+
+  /** Records a measurement of `row` and refits the model with it. Returns the cost now known. */
+  record(row: number, value: number): ScreenedCost {
+    this.checkRow(row);
+    if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`cost screen for "${this.target}": row ${row} measured a non-positive value ${value}`);
+    const before = this.predict(row);
+    if (!this.byRow.has(row)) {
+      this.samples.push({ row, value });
+      this.byRow.set(row, value);
+      this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
+    }
+    return { value: this.byRow.get(row)!, measured: true, ...before };
+  }
+
+  private checkRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.refs.size) throw new InvalidArgumentError(`cost screen for "${this.target}": row ${row} is outside 0..${this.refs.size - 1}`);
+  }
+}
+
+/**
+ * The metrics a screened cost reports under `metric`: the value the search uses under `metric`,
+ * the prediction beside it (`<metric>_pred`, `<metric>_pred_std`) and `<metric>_measured` (1 when
+ * the device measured it, 0 when the value is the prediction).
+ */
+export function screenedCostMetrics(metric: string, cost: ScreenedCost): Metrics {
+  const pred = predictedMetricName(metric);
+  return { [metric]: cost.value, [pred]: cost.mean, [`${pred}_std`]: cost.std, [`${metric}_measured`]: cost.measured ? 1 : 0 };
+}
