@@ -10,7 +10,8 @@
  * accuracy and latency. Reports whether the results agree and how many architectures the device
  * measured in each (the screened count includes the K calibration measurements).
  *
- *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10]
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen]
+ *     [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P]
  */
 import { loadavg } from 'node:os';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
@@ -33,6 +34,7 @@ const samples = Number(flag('samples', '10'));
 const devices = flag('devices', 'raspi4,pixel3').split(',');
 const strategies = flag('strategies', 'rea,random').split(',');
 const tasks = flag('tasks', 'C,P').split(',');
+const widenFromErrors = process.argv.includes('--widen');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });
@@ -86,7 +88,7 @@ for (const device of devices) {
       for (let seed = 0; seed < seeds; seed++) {
         const evaluate = (arch: Arch) => ({ accuracy: accuracy[rowOf(arch)] });
         const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
-        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z });
+        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors });
         const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
         const same = task === 'C' ? full.best?.key === screened.best?.key : keysOf(full.pareto ?? []) === keysOf(screened.pareto ?? []);
         // Predicted (not measured) costs, of cost queries and evaluations, that put an architecture on the wrong side of the bound.
@@ -127,7 +129,7 @@ for (const r of rows) {
   groups.set(k, [...(groups.get(k) ?? []), r]);
 }
 const lines = [
-  `budget ${budget} full evaluations, ${seeds} seeds, K = ${samples}, z = ${z}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  `budget ${budget} full evaluations, ${seeds} seeds, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
   '',
   '| device | task | strategy | same result | best accuracy, screened - full (mean, min) | wrong side of the bound (mean) | measured, full (mean) | measured, screened incl. K (mean) | ratio (mean, max) |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

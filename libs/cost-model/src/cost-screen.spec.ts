@@ -91,3 +91,18 @@ describe('runScreenedSearch', () => {
     expect(screenedA.result.best?.metrics?.dev_latency_measured).toBe(1);
   });
 });
+
+describe('CostScreen.stdInflation', () => {
+  it('widens the band only when asked, by how far the measured values fell from the predictions', () => {
+    const calibration = [3, 50].map((row) => ({ row, value: device[row] }));
+    const plain = new CostScreen('dev', refs, calibration);
+    const widening = new CostScreen('dev', refs, calibration, { widenFromErrors: true });
+    for (const row of [7, 99, 201]) {
+      plain.record(row, device[row] * 1.5);
+      widening.record(row, device[row] * 1.5);
+    }
+    expect(plain.stdInflation).toBe(1);
+    expect(widening.stdInflation).toBeGreaterThan(1);
+    expect(widening.predict(300).std).toBeGreaterThan(plain.predict(300).std);
+  });
+});

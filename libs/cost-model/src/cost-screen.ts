@@ -24,6 +24,11 @@ export interface CostScreenOptions extends CostModelOptions {
   readonly bounds?: readonly number[];
   /** Band half-width in standard deviations: an architecture within z * std of a bound is measured. */
   readonly z?: number;
+  /**
+   * Widen the std by the errors seen so far ({@link CostScreen.stdInflation}); default false: fewer
+   * wrong-side decisions, but many more measurements (docs/benchmarks/cost-models.md).
+   */
+  readonly widenFromErrors?: boolean;
 }
 
 /**
@@ -40,6 +45,9 @@ export class CostScreen {
   private readonly byRow = new Map<number, number>();
   private readonly bounds: readonly number[];
   private readonly z: number;
+  /** Squared standardised errors of the predictions of architectures measured after calibration. */
+  private squaredErrors = 0;
+  private errorCount = 0;
 
   constructor(
     readonly target: string,
@@ -66,12 +74,22 @@ export class CostScreen {
     return this.samples.length;
   }
 
-  /** The predicted mean and std of row `row`. */
+  /**
+   * How much wider the model's errors have turned out than its std said: the root mean square of
+   * (measured - predicted) / std over the architectures measured so far (the prediction made
+   * before each was measured), never below 1; always 1 unless `widenFromErrors`. A device unlike every reference (raspi4 from
+   * HELP's probe cells covers only 80-90 % of its cells within 2 std) widens its own band.
+   */
+  get stdInflation(): number {
+    return !this.options.widenFromErrors || this.errorCount === 0 ? 1 : Math.max(1, Math.sqrt(this.squaredErrors / this.errorCount));
+  }
+
+  /** The predicted mean and std of row `row` (the std widened by {@link stdInflation}). */
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
     const one: ReferenceCosts = { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
     const p = this.model.predictRows(one);
-    return { mean: p.mean[0], std: p.std[0] };
+    return { mean: p.mean[0], std: p.std[0] * this.stdInflation };
   }
 
   /** The cost of `row`: its measurement if it has one, else the prediction. */
@@ -100,6 +118,11 @@ export class CostScreen {
     if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`cost screen for "${this.target}": row ${row} measured a non-positive value ${value}`);
     const before = this.predict(row);
     if (!this.byRow.has(row)) {
+      const raw = before.std / this.stdInflation;
+      if (raw > 0) {
+        this.squaredErrors += ((value - before.mean) / raw) ** 2;
+        this.errorCount++;
+      }
       this.samples.push({ row, value });
       this.byRow.set(row, value);
       this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
