@@ -6,12 +6,9 @@ import { metaLearnNoise, sampleRows } from './meta';
 import { FittedCostModel } from './model';
 import type { CostModelJson } from './model';
 import type { ReferenceCosts } from './references';
-import { referenceCosts } from './references';
-
-/** Name of the predicted counterpart of a device metric: `latency_ms` -> `latency_ms_pred`. */
-export function predictedMetricName(metric: string): string {
-  return `${metric}_pred`;
-}
+import { referenceCosts, withoutReferences } from './references';
+import { CostScreen, predictedMetricName } from './cost-screen';
+import type { CostScreenOptions } from './cost-screen';
 
 /**
  * The architectures (rows) to measure for a calibration of `k` samples: the table's probe indices
@@ -90,4 +87,41 @@ export async function calibrateDevice(
     measured,
     model: model.toJSON(),
   };
+}
+
+/**
+ * Checks a stored calibration (what `hwnas calibrate` writes) and returns it typed; `where` names
+ * its origin (a file, a key) in the error. Throws InvalidArgumentError saying what is wrong.
+ */
+export function parseCalibration(doc: unknown, where: string): CalibrationFile {
+  const bad = (what: string) => new InvalidArgumentError(`calibration ${where}: ${what}`);
+  if (typeof doc !== 'object' || doc === null) throw bad('must be a JSON object');
+  const c = doc as Record<string, unknown>;
+  if (c.format !== 'hwnas-calibration/1') throw bad(`"format" must be "hwnas-calibration/1", got ${JSON.stringify(c.format)}`);
+  for (const f of ['device', 'space', 'dataset', 'metric', 'predictedMetric'] as const) if (typeof c[f] !== 'string' || c[f] === '') throw bad(`"${f}" must be a non-empty string`);
+  if (!Array.isArray(c.measured) || c.measured.length === 0) throw bad('"measured" must be a non-empty array of { row, value }');
+  (c.measured as unknown[]).forEach((m, k) => {
+    const s = m as Record<string, unknown>;
+    if (!(Number.isInteger(s?.row) && (s.row as number) >= 0 && typeof s.value === 'number' && s.value > 0)) throw bad(`measured[${k}] must be { row: integer >= 0, value > 0 }`);
+  });
+  try {
+    FittedCostModel.fromJSON(c.model);
+  } catch (e) {
+    throw bad(`"model": ${(e as Error).message}`);
+  }
+  return c as unknown as CalibrationFile;
+}
+
+/**
+ * The cost screen of a stored calibration: its measurements refitted against the references its
+ * model was fitted with (a subset of {@link calibrationReferences}), with its noise and prior.
+ */
+export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): CostScreen {
+  const model = FittedCostModel.fromJSON(calibration.model);
+  const all = calibrationReferences(data);
+  const missing = model.referenceNames.filter((n) => !all.names.includes(n));
+  if (missing.length) throw new InvalidArgumentError(`calibration of ${calibration.device}: its model needs references ${missing.join(', ')}, which this data directory lacks`);
+  const refs = withoutReferences(all, all.names.filter((n) => !model.referenceNames.includes(n)));
+  for (const m of calibration.measured) if (m.row >= refs.size) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.size} architectures of ${data.space}`);
+  return new CostScreen(calibration.device, refs, calibration.measured, { ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
 }

@@ -1,9 +1,13 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
-import { predictedMetricName } from './calibrate';
 import { FittedCostModel } from './model';
 import type { CostModelOptions, CostSample } from './model';
 import type { ReferenceCosts } from './references';
+
+/** Name of the predicted counterpart of a device metric: `latency_ms` -> `latency_ms_pred`. */
+export function predictedMetricName(metric: string): string {
+  return `${metric}_pred`;
+}
 
 /** Default width of the band around a bound, in predicted standard deviations. */
 export const DEFAULT_SCREEN_Z = 2;
