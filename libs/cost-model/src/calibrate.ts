@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import type { DeviceLatencyTable } from '@hwnas/bench-core';
+import type { Arch, DeviceLatencyTable } from '@hwnas/bench-core';
 import type { DeviceBackend } from '@hwnas/device-backends';
 import type { EvalSpaceData } from './harness';
 import { metaLearnNoise, sampleRows } from './meta';
@@ -52,34 +52,60 @@ export function calibrationReferences(data: EvalSpaceData, exclude: readonly str
   return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
 }
 
+/** Options of {@link calibrateDevice} and {@link calibrateWith}. */
+export interface CalibrateOptions {
+  readonly samples: number;
+  readonly seed?: number;
+  /** The device's metric to learn (default `latency_ms`). */
+  readonly metric?: string;
+  readonly signal?: AbortSignal;
+  /** Known devices to leave out of the references. */
+  readonly excludeReferences?: readonly string[];
+}
+
 /**
  * Measures `samples` architectures of the table on `backend` (one after another: a real device
  * measures best alone), meta-learns the noise variance on the known devices and fits the model.
- * `metric` is the backend's metric to learn (default `latency_ms`).
  */
-export async function calibrateDevice(
-  backend: DeviceBackend,
-  data: EvalSpaceData,
-  options: { readonly samples: number; readonly seed?: number; readonly metric?: string; readonly signal?: AbortSignal; readonly excludeReferences?: readonly string[] },
-): Promise<CalibrationFile> {
+export async function calibrateDevice(backend: DeviceBackend, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
+  const metric = options.metric ?? 'latency_ms';
+  const signal = options.signal ?? new AbortController().signal;
+  const device = backend.describe().id;
+  return calibrateWith(
+    device,
+    async (arch) => {
+      const m = await backend.measure({ space: data.space, dataset: data.dataset, arch }, signal);
+      const value = m.metrics[metric];
+      if (!(typeof value === 'number' && value > 0)) {
+        throw new InvalidArgumentError(`device ${device} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
+      }
+      return value;
+    },
+    data,
+    options,
+  );
+}
+
+/**
+ * {@link calibrateDevice} with any way of measuring (`measure` returns the metric's value for one
+ * architecture, e.g. through a device agent over NATS): measures the calibration rows one after
+ * another, then fits.
+ */
+export async function calibrateWith(device: string, measure: (arch: Arch) => Promise<number>, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
   const metric = options.metric ?? 'latency_ms';
   const rows = calibrationRows(data.table, options.samples, options.seed ?? 0);
-  const signal = options.signal ?? new AbortController().signal;
   const measured: { row: number; value: number }[] = [];
   for (const row of rows) {
-    const m = await backend.measure({ space: data.space, dataset: data.dataset, arch: data.archs[row] }, signal);
-    const value = m.metrics[metric];
-    if (!(typeof value === 'number' && value > 0)) {
-      throw new InvalidArgumentError(`device ${backend.describe().id} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
-    }
+    const value = await measure(data.archs[row]);
+    if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`device ${device}: "${metric}" of row ${row} must be a positive number, got ${value}`);
     measured.push({ row, value });
   }
   const refs = calibrationReferences(data, options.excludeReferences);
   const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name).filter((n) => refs.names.includes(n)) });
-  const model = FittedCostModel.fit(backend.describe().id, refs, measured, { noiseVariance, priorVariance });
+  const model = FittedCostModel.fit(device, refs, measured, { noiseVariance, priorVariance });
   return {
     format: 'hwnas-calibration/1',
-    device: backend.describe().id,
+    device,
     space: data.space,
     dataset: data.dataset,
     metric,
