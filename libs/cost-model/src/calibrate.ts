@@ -12,11 +12,11 @@ import type { CostScreenOptions } from './cost-screen';
 
 /**
  * The architectures (rows) to measure for a calibration of `k` samples: the table's probe indices
- * first (HELP's ten, for NB201), then distinct rows drawn from `seed`.
+ * first (HELP's ten, for NB201; none when `probeCells` is false), then distinct rows drawn from `seed`.
  */
-export function calibrationRows(table: DeviceLatencyTable, k: number, seed = 0): number[] {
+export function calibrationRows(table: DeviceLatencyTable, k: number, seed = 0, probeCells = true): number[] {
   if (!Number.isInteger(k) || k < 1 || k > table.size) throw new InvalidArgumentError(`calibration needs 1..${table.size} samples, got ${k}`);
-  const rows = (table.probeIndex ?? []).slice(0, k);
+  const rows = probeCells ? (table.probeIndex ?? []).slice(0, k) : [];
   if (rows.length < k) {
     const chosen = new Set(rows);
     for (const row of sampleRows(table.size, Math.min(table.size, k * 2 + 10), seed)) {
@@ -61,6 +61,8 @@ export interface CalibrateOptions {
   readonly signal?: AbortSignal;
   /** Known devices to leave out of the references. */
   readonly excludeReferences?: readonly string[];
+  /** Start with HELP's probe cells (default true); false: random cells from `seed` only. */
+  readonly probeCells?: boolean;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function calibrateDevice(backend: DeviceBackend, data: EvalSpaceDat
  */
 export async function calibrateWith(device: string, measure: (arch: Arch) => Promise<number>, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
   const metric = options.metric ?? 'latency_ms';
-  const rows = calibrationRows(data.table, options.samples, options.seed ?? 0);
+  const rows = calibrationRows(data.table, options.samples, options.seed ?? 0, options.probeCells ?? true);
   const measured: { row: number; value: number }[] = [];
   for (const row of rows) {
     const value = await measure(data.archs[row]);
