@@ -1,25 +1,22 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import type { DeviceLatencyTable } from '@hwnas/bench-core';
+import type { Arch, DeviceLatencyTable } from '@hwnas/bench-core';
 import type { DeviceBackend } from '@hwnas/device-backends';
 import type { EvalSpaceData } from './harness';
 import { metaLearnNoise, sampleRows } from './meta';
 import { FittedCostModel } from './model';
 import type { CostModelJson } from './model';
 import type { ReferenceCosts } from './references';
-import { referenceCosts } from './references';
-
-/** Name of the predicted counterpart of a device metric: `latency_ms` -> `latency_ms_pred`. */
-export function predictedMetricName(metric: string): string {
-  return `${metric}_pred`;
-}
+import { referenceCosts, withoutReferences } from './references';
+import { CostScreen, predictedMetricName } from './cost-screen';
+import type { CostScreenOptions } from './cost-screen';
 
 /**
  * The architectures (rows) to measure for a calibration of `k` samples: the table's probe indices
- * first (HELP's ten, for NB201), then distinct rows drawn from `seed`.
+ * first (HELP's ten, for NB201; none when `probeCells` is false), then distinct rows drawn from `seed`.
  */
-export function calibrationRows(table: DeviceLatencyTable, k: number, seed = 0): number[] {
+export function calibrationRows(table: DeviceLatencyTable, k: number, seed = 0, probeCells = true): number[] {
   if (!Number.isInteger(k) || k < 1 || k > table.size) throw new InvalidArgumentError(`calibration needs 1..${table.size} samples, got ${k}`);
-  const rows = (table.probeIndex ?? []).slice(0, k);
+  const rows = probeCells ? (table.probeIndex ?? []).slice(0, k) : [];
   if (rows.length < k) {
     const chosen = new Set(rows);
     for (const row of sampleRows(table.size, Math.min(table.size, k * 2 + 10), seed)) {
@@ -46,39 +43,71 @@ export interface CalibrationFile {
   readonly model: CostModelJson;
 }
 
-/** The references a calibration is fitted against: every known device, MACs and both simulators. */
-export function calibrationReferences(data: EvalSpaceData): ReferenceCosts {
-  return referenceCosts([...data.table.devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+/**
+ * The references a calibration is fitted against: every known device, MACs and both simulators;
+ * `exclude` names known devices to leave out (a device of the pool calibrated as if it were new).
+ */
+export function calibrationReferences(data: EvalSpaceData, exclude: readonly string[] = []): ReferenceCosts {
+  const devices = data.table.devices.filter((d) => !exclude.includes(d.name));
+  return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+}
+
+/** Options of {@link calibrateDevice} and {@link calibrateWith}. */
+export interface CalibrateOptions {
+  readonly samples: number;
+  readonly seed?: number;
+  /** The device's metric to learn (default `latency_ms`). */
+  readonly metric?: string;
+  readonly signal?: AbortSignal;
+  /** Known devices to leave out of the references. */
+  readonly excludeReferences?: readonly string[];
+  /** Start with HELP's probe cells (default true); false: random cells from `seed` only. */
+  readonly probeCells?: boolean;
 }
 
 /**
  * Measures `samples` architectures of the table on `backend` (one after another: a real device
  * measures best alone), meta-learns the noise variance on the known devices and fits the model.
- * `metric` is the backend's metric to learn (default `latency_ms`).
  */
-export async function calibrateDevice(
-  backend: DeviceBackend,
-  data: EvalSpaceData,
-  options: { readonly samples: number; readonly seed?: number; readonly metric?: string; readonly signal?: AbortSignal },
-): Promise<CalibrationFile> {
+export async function calibrateDevice(backend: DeviceBackend, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
   const metric = options.metric ?? 'latency_ms';
-  const rows = calibrationRows(data.table, options.samples, options.seed ?? 0);
   const signal = options.signal ?? new AbortController().signal;
+  const device = backend.describe().id;
+  return calibrateWith(
+    device,
+    async (arch) => {
+      const m = await backend.measure({ space: data.space, dataset: data.dataset, arch }, signal);
+      const value = m.metrics[metric];
+      if (!(typeof value === 'number' && value > 0)) {
+        throw new InvalidArgumentError(`device ${device} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
+      }
+      return value;
+    },
+    data,
+    options,
+  );
+}
+
+/**
+ * {@link calibrateDevice} with any way of measuring (`measure` returns the metric's value for one
+ * architecture, e.g. through a device agent over NATS): measures the calibration rows one after
+ * another, then fits.
+ */
+export async function calibrateWith(device: string, measure: (arch: Arch) => Promise<number>, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
+  const metric = options.metric ?? 'latency_ms';
+  const rows = calibrationRows(data.table, options.samples, options.seed ?? 0, options.probeCells ?? true);
   const measured: { row: number; value: number }[] = [];
   for (const row of rows) {
-    const m = await backend.measure({ space: data.space, dataset: data.dataset, arch: data.archs[row] }, signal);
-    const value = m.metrics[metric];
-    if (!(typeof value === 'number' && value > 0)) {
-      throw new InvalidArgumentError(`device ${backend.describe().id} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
-    }
+    const value = await measure(data.archs[row]);
+    if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`device ${device}: "${metric}" of row ${row} must be a positive number, got ${value}`);
     measured.push({ row, value });
   }
-  const refs = calibrationReferences(data);
-  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name) });
-  const model = FittedCostModel.fit(backend.describe().id, refs, measured, { noiseVariance, priorVariance });
+  const refs = calibrationReferences(data, options.excludeReferences);
+  const { noiseVariance, priorVariance } = metaLearnNoise(refs, { devices: data.table.devices.map((d) => d.name).filter((n) => refs.names.includes(n)) });
+  const model = FittedCostModel.fit(device, refs, measured, { noiseVariance, priorVariance });
   return {
     format: 'hwnas-calibration/1',
-    device: backend.describe().id,
+    device,
     space: data.space,
     dataset: data.dataset,
     metric,
@@ -86,4 +115,41 @@ export async function calibrateDevice(
     measured,
     model: model.toJSON(),
   };
+}
+
+/**
+ * Checks a stored calibration (what `hwnas calibrate` writes) and returns it typed; `where` names
+ * its origin (a file, a key) in the error. Throws InvalidArgumentError saying what is wrong.
+ */
+export function parseCalibration(doc: unknown, where: string): CalibrationFile {
+  const bad = (what: string) => new InvalidArgumentError(`calibration ${where}: ${what}`);
+  if (typeof doc !== 'object' || doc === null) throw bad('must be a JSON object');
+  const c = doc as Record<string, unknown>;
+  if (c.format !== 'hwnas-calibration/1') throw bad(`"format" must be "hwnas-calibration/1", got ${JSON.stringify(c.format)}`);
+  for (const f of ['device', 'space', 'dataset', 'metric', 'predictedMetric'] as const) if (typeof c[f] !== 'string' || c[f] === '') throw bad(`"${f}" must be a non-empty string`);
+  if (!Array.isArray(c.measured) || c.measured.length === 0) throw bad('"measured" must be a non-empty array of { row, value }');
+  (c.measured as unknown[]).forEach((m, k) => {
+    const s = m as Record<string, unknown>;
+    if (!(Number.isInteger(s?.row) && (s.row as number) >= 0 && typeof s.value === 'number' && s.value > 0)) throw bad(`measured[${k}] must be { row: integer >= 0, value > 0 }`);
+  });
+  try {
+    FittedCostModel.fromJSON(c.model);
+  } catch (e) {
+    throw bad(`"model": ${(e as Error).message}`);
+  }
+  return c as unknown as CalibrationFile;
+}
+
+/**
+ * The cost screen of a stored calibration: its measurements refitted against the references its
+ * model was fitted with (a subset of {@link calibrationReferences}), with its noise and prior.
+ */
+export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): CostScreen {
+  const model = FittedCostModel.fromJSON(calibration.model);
+  const all = calibrationReferences(data);
+  const missing = model.referenceNames.filter((n) => !all.names.includes(n));
+  if (missing.length) throw new InvalidArgumentError(`calibration of ${calibration.device}: its model needs references ${missing.join(', ')}, which this data directory lacks`);
+  const refs = withoutReferences(all, all.names.filter((n) => !model.referenceNames.includes(n)));
+  for (const m of calibration.measured) if (m.row >= refs.size) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.size} architectures of ${data.space}`);
+  return new CostScreen(calibration.device, refs, calibration.measured, { ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
 }

@@ -20,3 +20,4 @@ export type { RemoteDeviceClientOptions } from './remote-device-client';
 export { encodeMeasureRequest, parseMeasureRequest, encodeMeasureReply, parseMeasureReply, errorReply, isRetryableCode } from './device-protocol';
 export type { MeasureRequest, MeasureReply, MeasureReplyOk, MeasureReplyError } from './device-protocol';
 export { injectNatsHeaders, extractFromNatsHeaders, natsHeaderGetter, natsHeaderSetter, TRANSPORT_NATS_SCOPE } from './trace-context';
+export { NatsCostModelStore, CostModelNotFoundError, COST_MODEL_BUCKET } from './cost-model-store';

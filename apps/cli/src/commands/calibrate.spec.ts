@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Benchmark } from '@hwnas/bench-core';
+import { Benchmark, nb201Space } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { FittedCostModel, calibrationReferences, loadEvalSpace, spearman } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
@@ -36,5 +36,33 @@ describeWithData('hwnas calibrate on a replayed device', (dataDir) => {
     const predicted = FittedCostModel.fromJSON(file.model).predictRows(calibrationReferences(data));
     // HELP's probe cells on raspi4 give 0.88 here (MACs alone: 0.87); see docs/benchmarks/cost-models.md.
     expect(spearman(predicted.mean, raspi4)).toBeGreaterThan(0.85);
+  });
+
+  it('hwnas search --cost-model: calibrates raspi4, then searches measuring few costs on it, each cost marked measured or predicted (same seed, same search: cost-screen.spec)', async () => {
+    const model = path.join(mkdtempSync(path.join(tmpdir(), 'cost-model-')), 'raspi4.json');
+    expect((await runCli(['calibrate', '--device', 'raspi4', '--samples', '10', '--out', model, '--data', dataDir])).code).toBe(0);
+    const argv = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '30', '--mode', 'cost-first', '--constraint', 'raspi4_latency<=15.72'];
+    const run = await runCli([...argv, '--cost-model', model, '--data', dataDir, '--history', '--json']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.out) as {
+      best: { arch: string; metrics: Record<string, number> };
+      costQueries: number;
+      deviceMeasurements: number;
+      predictedOnly: number;
+      history: { need: string; arch: string; metrics: Record<string, number> }[];
+    };
+    const truth = Benchmark.open({ dataDir }).nb201;
+    // The result is measured on the device (the replayed value), and feasible.
+    expect(out.best.metrics.raspi4_latency_measured).toBe(1);
+    const row = truth.indexOf(nb201Space.parse(out.best.arch));
+    expect(out.best.metrics.raspi4_latency).toBe(truth.column('cifar10', 'raspi4_latency')[row]);
+    expect(out.best.metrics.raspi4_latency).toBeLessThanOrEqual(15.72);
+    expect(out.deviceMeasurements).toBeLessThan(out.costQueries / 2);
+    expect(out.predictedOnly).toBeGreaterThan(0);
+    for (const h of out.history) {
+      expect([0, 1]).toContain(h.metrics.raspi4_latency_measured);
+      expect(h.metrics.raspi4_latency_pred).toBeGreaterThan(0);
+    }
   });
 });

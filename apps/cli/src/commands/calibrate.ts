@@ -1,18 +1,44 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { resolveDataDir } from '@hwnas/bench-core';
+import { archKey, InvalidArgumentError, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { createBackend } from '@hwnas/device-backends';
-import { calibrateDevice, loadEvalSpace } from '@hwnas/cost-model';
+import { calibrateDevice, calibrateWith, loadEvalSpace } from '@hwnas/cost-model';
+import { connectNats, COST_MODEL_BUCKET, natsCredentialsFromEnv, NatsCostModelStore, RemoteDeviceClient } from '@hwnas/transport-nats';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 
-const USAGE = `hwnas calibrate --device ID --samples K --out FILE [--seed S] [--metric latency_ms] [--data DIR] [--json]
+const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL [--bucket B] [--out FILE])
+                [--seed S] [--metric latency_ms] [--data DIR] [--json]
 
   Learns a device from K measurements: measures K NAS-Bench-201 (CIFAR-10) architectures on a
   device backend in this process (see hwnas devices), HELP's ten probe indices first and then
   random ones from --seed, fits the cost model against the 13 known devices, MACs and both
   simulators, and stores the measurements and the model in FILE (JSON, format
-  hwnas-calibration/1). The prediction is named <metric>_pred (e.g. latency_ms_pred).`;
+  hwnas-calibration/1). The prediction is named <metric>_pred (e.g. latency_ms_pred).
+
+  --nats URL   measure through the device agent serving ID on that NATS server (request/reply,
+               hwnas.device.ID.measure) instead of a backend in this process, and store the
+               calibration in the JetStream key-value bucket B (default ${COST_MODEL_BUCKET}) under
+               the key ID. Credentials come from the environment as for the other apps.`;
+
+/**
+ * A device agent's measurement of one metric over NATS. The agent answers in HW-NAS-Bench naming
+ * (`raspi4_latency`, `eyeriss_energy`): `latency_ms` is its `*_latency` metric, `energy_mj` its `*_energy`.
+ */
+async function connectAgent(url: string, device: string, metric: string) {
+  const nc = await connectNats({ servers: url.split(','), name: `hwnas-calibrate-${device}`, credentials: natsCredentialsFromEnv(process.env, 'hwnas calibrate') });
+  const client = new RemoteDeviceClient({ nc });
+  const suffix = metric === 'latency_ms' ? '_latency' : metric === 'energy_mj' ? '_energy' : undefined;
+  return {
+    nc,
+    async measure(arch: string): Promise<number> {
+      const m = await client.measure(device, { space: 'nb201', dataset: 'cifar10', arch });
+      const name = m[metric] !== undefined ? metric : Object.keys(m).find((k) => suffix !== undefined && k.endsWith(suffix));
+      if (name === undefined) throw new InvalidArgumentError(`device agent ${device} returned no "${metric}" (it has ${Object.keys(m).join(', ')})`);
+      return m[name];
+    },
+  };
+}
 
 /** `hwnas calibrate`: measure K probe architectures on a device and store its fitted cost model. */
 export const calibrateCommand: Command = {
@@ -25,36 +51,45 @@ export const calibrateCommand: Command = {
       seed: { type: 'string', default: '0' },
       metric: { type: 'string', default: 'latency_ms' },
       out: { type: 'string' },
+      nats: { type: 'string' },
+      bucket: { type: 'string', default: COST_MODEL_BUCKET },
       json: { type: 'boolean', default: false },
     });
     const device = required('calibrate', values, 'device');
     const samples = intOption('calibrate', 'samples', required('calibrate', values, 'samples'), 1, 15625)!;
     const seed = intOption('calibrate', 'seed', values.seed as string)!;
-    const out = path.resolve(required('calibrate', values, 'out'));
+    const natsUrl = values.nats as string | undefined;
+    const out = natsUrl === undefined || values.out !== undefined ? path.resolve(required('calibrate', values, 'out')) : undefined;
     const dataDir = resolveDataDir(values.data as string | undefined);
-    const backend = createBackend(device, { dataDir });
+    const metric = values.metric as string;
+    const remote = natsUrl === undefined ? undefined : await connectAgent(natsUrl, device, metric);
+    const backend = remote ? undefined : createBackend(device, { dataDir });
     try {
       const data = loadEvalSpace(dataDir, 'nb201');
       const t0 = performance.now();
-      const calibration = await calibrateDevice(backend, data, { samples, seed, metric: values.metric as string });
+      const calibration = remote ? await calibrateWith(device, (arch) => remote.measure(archKey(nb201Space, arch)), data, { samples, seed, metric }) : await calibrateDevice(backend!, data, { samples, seed, metric });
       const seconds = (performance.now() - t0) / 1000;
-      mkdirSync(path.dirname(out), { recursive: true });
-      writeFileSync(out, JSON.stringify(calibration, null, 1) + '\n');
+      const stored = remote ? { bucket: values.bucket as string, revision: await new NatsCostModelStore(remote.nc, values.bucket as string).put(device, calibration) } : undefined;
+      if (out !== undefined) {
+        mkdirSync(path.dirname(out), { recursive: true });
+        writeFileSync(out, JSON.stringify(calibration, null, 1) + '\n');
+      }
       if (values.json) {
-        io.out(JSON.stringify({ file: out, seconds, ...calibration }));
+        io.out(JSON.stringify({ ...(out !== undefined ? { file: out } : {}), ...(stored ? { stored } : {}), seconds, ...calibration }));
       } else {
         const weights = [...calibration.model.terms].sort((a, b) => b.weight - a.weight).slice(0, 3);
         io.out(
           [
             `calibrated ${calibration.device} (${calibration.metric}) from ${calibration.measured.length} measured NAS-Bench-201 architectures in ${seconds.toFixed(1)} s`,
             `closest references: ${weights.map((t) => `${t.name} ${(100 * t.weight).toFixed(0)} %`).join(', ')}`,
-            `predicted metric ${calibration.predictedMetric}; model written to ${out}`,
+            `predicted metric ${calibration.predictedMetric}; model ${[out !== undefined ? `written to ${out}` : '', stored ? `stored in bucket ${stored.bucket} under ${device} (revision ${stored.revision})` : ''].filter(Boolean).join(' and ')}`,
           ].join('\n'),
         );
       }
       return 0;
     } finally {
-      await backend.close();
+      await backend?.close();
+      await remote?.nc.close();
     }
   },
 };

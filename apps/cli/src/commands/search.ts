@@ -26,6 +26,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
+             [--cost-model FILE [--screen-z 2]]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
   Pareto front (two or more objectives). By default everything runs embedded in this process
@@ -70,6 +71,11 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
   --trainer-timeout  seconds per evaluation before its process group is killed (default none)
   --work-root    trial work dirs (checkpoints) go to DIR/<search id>/trial-<id> (default ./hwnas-work)
   --curves       print each trial's learning curve (its intermediate reports)
+  --cost-model   a calibration of hwnas calibrate (NB201 CIFAR-10): the device's cost, e.g.
+                 raspi4_latency, is predicted (raspi4_latency_pred and _pred_std beside it) and
+                 measured on the device only within --screen-z std of a constraint's bound or
+                 when it could change the result; raspi4_latency_measured says which. Cost-first,
+                 embedded, one evaluation at a time
 ${REMOTE_USAGE}`;
 
 /** `--dashboard` may come without its value: give it the default then (parseArgs needs one). */
@@ -128,6 +134,9 @@ export const searchCommand: Command = {
       'trainer-timeout': { type: 'string' },
       'work-root': { type: 'string' },
       curves: { type: 'boolean', default: false },
+      // cost-screening: predicted device costs (search-cost-model.ts)
+      'cost-model': { type: 'string' },
+      'screen-z': { type: 'string' },
       ...REMOTE_OPTIONS,
     });
     const space = getSpace(required('search', values, 'space'));
@@ -164,6 +173,18 @@ export const searchCommand: Command = {
     const constraints = (values.constraint as string[] | undefined) ?? [];
     const reward = values.reward ? parseReward(values.reward as string) : undefined;
     const devices = (values.device as string[] | undefined) ?? [];
+    // cost-screening: a search on predicted device costs runs on its own driver.
+    if (values['cost-model'] !== undefined) {
+      if (mode !== 'cost-first' || values.coordinator !== undefined || training || devices.length > 0 || reward || accuracySource !== 'table') {
+        throw new InvalidArgumentError('hwnas search: --cost-model needs --mode cost-first, the accuracy table, and no --coordinator, --trainer, --device or --reward');
+      }
+      const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
+      if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
+      const { runCostModelSearch } = await import('./search-cost-model.js');
+      const result = await runCostModelSearch({ file: path.resolve(values['cost-model'] as string), bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), history: values.history as boolean });
+      io.out(JSON.stringify(result, null, values.json ? undefined : 1));
+      return 0;
+    }
     const request = {
       space: space.id,
       dataset,

@@ -1,0 +1,22 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../testing';
+
+describe('hwnas search --cost-model: bad input', () => {
+  it('refuses a file that is not a calibration, saying what is wrong', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-model-')), 'bad.json');
+    writeFileSync(file, JSON.stringify({ format: 'hwnas-calibration/1', device: 'raspi4', space: 'nb201', dataset: 'cifar10', metric: 'latency_ms', predictedMetric: 'latency_ms_pred', measured: [] }));
+    const { code, err } = await runCli(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', '--constraint', 'raspi4_latency<=15', '--cost-model', file]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/calibration bad.json: "measured" must be a non-empty array/);
+  });
+
+  it('needs cost-first mode', async () => {
+    const { code, err } = await runCli(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--cost-model', 'x.json']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--cost-model needs --mode cost-first/);
+  });
+});
+
+// The search on a replayed device is in calibrate.spec.ts: it shares that file's references (built once per test file, most of its time).

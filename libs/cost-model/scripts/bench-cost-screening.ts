@@ -1,0 +1,156 @@
+/**
+ * Cost-first search on a device known only through its backend, with and without the cost model.
+ * For each device (replay raspi4 and pixel3, NAS-Bench-201 CIFAR-10; pixel3 is removed from the
+ * references so that it is as new as raspi4): calibrate with K measurements (`calibrateDevice`,
+ * HELP's probe cells), then for each strategy and seed run the same search twice:
+ * - full measurement: every cost the search needs is measured on the device;
+ * - screened: costs are predicted, and the device measures only architectures within z std of
+ *   the bound or that could change the result (see runScreenedSearch).
+ * Task C: max accuracy s.t. latency <= the device's 25th percentile. Task P: Pareto front of
+ * accuracy and latency. Reports whether the results agree and how many architectures the device
+ * measured in each (the screened count includes the K calibration measurements).
+ *
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--random-cells]
+ *     [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P]
+ */
+import { loadavg } from 'node:os';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import type { Arch } from '@hwnas/bench-core';
+import { createBackend } from '@hwnas/device-backends';
+import { createProblem, createStrategy, taskC } from '@hwnas/search';
+import type { EvaluatedArch, SearchProblem } from '@hwnas/search';
+import { calibrateDevice, calibrationReferences, CostScreen, loadEvalSpace, runScreenedSearch } from '../src/index';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const dataDir = resolveDataDir(process.argv.includes('--data') ? flag('data', '') : undefined);
+const seeds = Number(flag('seeds', '5'));
+const budget = Number(flag('budget', '100'));
+const z = Number(flag('z', '2'));
+const samples = Number(flag('samples', '10'));
+const devices = flag('devices', 'raspi4,pixel3').split(',');
+const strategies = flag('strategies', 'rea,random').split(',');
+const tasks = flag('tasks', 'C,P').split(',');
+const widenFromErrors = process.argv.includes('--widen');
+/** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
+const randomCells = process.argv.includes('--random-cells');
+
+const load0 = loadavg()[0];
+const bench = Benchmark.open({ dataDir });
+const tables = bench.nb201;
+const data = loadEvalSpace(dataDir, 'nb201');
+const accuracy = tables.column('cifar10', 'accuracy');
+const rowOf = (arch: Arch): number => tables.indexOf(arch);
+for (const r of [0, 1, 777, 15624]) if (rowOf(data.archs[r]) !== r) throw new Error(`row order of the device-latency table and the NB201 index differ at ${r}`);
+
+const keysOf = (items: readonly EvaluatedArch[]): string => items.map((e) => e.key).sort().join(' ');
+
+interface Row {
+  device: string;
+  task: string;
+  strategy: string;
+  seed: number;
+  same: boolean;
+  /** Accuracy of the screened result's best minus the full-measurement run's (task C). */
+  accuracyDelta: number;
+  fullMeasured: number;
+  screenedMeasured: number;
+  ratio: number;
+  costQueries: number;
+  predictedFeasibleWrong: number;
+  /** Of those, feasible architectures predicted infeasible (screened out, never evaluated). */
+  wronglyRejected: number;
+}
+async function main(): Promise<void> {
+const rows: Row[] = [];
+for (const device of devices) {
+  const metric = `${device}_latency`;
+  const backend = createBackend(device, { dataDir });
+  const truth = tables.column('cifar10', metric);
+  const t0 = performance.now();
+  const calibration = await calibrateDevice(backend, data, { samples, excludeReferences: [device], probeCells: !randomCells });
+  const calibrateSeconds = (performance.now() - t0) / 1000;
+  const refs = calibrationReferences(data, [device]);
+  const infos = [ACCURACY_METRICS.find((m) => m.name === 'accuracy')!, costMetricInfo(metric)];
+  let deviceCalls = 0;
+  const measure = async (arch: Arch): Promise<number> => {
+    deviceCalls++;
+    const m = await backend.measure({ space: 'nb201', dataset: 'cifar10', arch }, new AbortController().signal);
+    return m.metrics.latency_ms;
+  };
+  const bound = taskC(accuracy, truth).threshold;
+  console.error(`${device}: calibrated on ${calibration.measured.length} cells in ${calibrateSeconds.toFixed(1)} s; bound ${bound.toFixed(3)} ms`);
+  for (const task of tasks) {
+    const problem: SearchProblem =
+      task === 'C'
+        ? createProblem({ objectives: ['accuracy:max'], constraints: [{ metric, bound }], costFirst: true }, infos)
+        : createProblem({ objectives: ['accuracy:max', `${metric}:min`], costFirst: true }, infos);
+    for (const strategy of strategies) {
+      for (let seed = 0; seed < seeds; seed++) {
+        const evaluate = (arch: Arch) => ({ accuracy: accuracy[rowOf(arch)] });
+        const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
+        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors });
+        const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
+        const same = task === 'C' ? full.best?.key === screened.best?.key : keysOf(full.pareto ?? []) === keysOf(screened.pareto ?? []);
+        // Predicted (not measured) costs, of cost queries and evaluations, that put an architecture on the wrong side of the bound.
+        let wrong = 0;
+        let rejected = 0;
+        if (task === 'C') {
+          for (const e of screened.trials) {
+            const m = e.metrics;
+            if (!m || e.cached) continue;
+            if (m[`${metric}_measured`] === 0 && (m[metric] <= bound) !== (truth[rowOf(e.arch)] <= bound)) {
+              wrong++;
+              if (m[metric] > bound) rejected++;
+            }
+          }
+        }
+        const screenedMeasured = screened.deviceMeasurements + calibration.measured.length;
+        const row: Row = {
+          device,
+          task,
+          strategy,
+          seed,
+          same,
+          accuracyDelta: task === 'C' ? (screened.best?.metrics?.accuracy ?? 0) - (full.best?.metrics?.accuracy ?? 0) : 0,
+          fullMeasured: full.deviceMeasurements,
+          screenedMeasured,
+          ratio: screenedMeasured / full.deviceMeasurements,
+          costQueries: screened.costQueries,
+          predictedFeasibleWrong: wrong,
+          wronglyRejected: rejected,
+        };
+        rows.push(row);
+        console.error(JSON.stringify(row));
+      }
+    }
+  }
+  await backend.close();
+  console.error(`${device}: ${deviceCalls} device calls`);
+}
+
+const groups = new Map<string, Row[]>();
+for (const r of rows) {
+  const k = `${r.device} | ${r.task} | ${r.strategy}`;
+  groups.set(k, [...(groups.get(k) ?? []), r]);
+}
+const lines = [
+  `budget ${budget} full evaluations, ${seeds} seeds, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  '',
+  '| device | task | strategy | same result | best accuracy, screened - full (mean, min) | wrong side of the bound (mean; of which wrongly rejected) | measured, full (mean) | measured, screened incl. K (mean) | ratio (mean, max) |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+for (const [k, rs] of groups) {
+  const mean = (f: (r: Row) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  lines.push(
+    `| ${k} | ${rs.filter((r) => r.same).length}/${rs.length} | ${mean((r) => r.accuracyDelta).toFixed(3)}, ${Math.min(...rs.map((r) => r.accuracyDelta)).toFixed(3)} | ${mean((r) => r.predictedFeasibleWrong).toFixed(1)}; ${mean((r) => r.wronglyRejected).toFixed(1)} | ${mean((r) => r.fullMeasured).toFixed(1)} | ${mean((r) => r.screenedMeasured).toFixed(1)} | ${mean((r) => r.ratio).toFixed(3)}, ${Math.max(...rs.map((r) => r.ratio)).toFixed(3)} |`,
+  );
+}
+console.log(lines.join('\n'));
+console.log(JSON.stringify({ rows }));
+}
+
+void main();

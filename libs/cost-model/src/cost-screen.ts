@@ -1,0 +1,150 @@
+import { InvalidArgumentError } from '@hwnas/bench-core';
+import type { Metrics } from '@hwnas/bench-core';
+import { FittedCostModel } from './model';
+import type { CostModelOptions, CostSample } from './model';
+import type { ReferenceCosts } from './references';
+
+/** Name of the predicted counterpart of a device metric: `latency_ms` -> `latency_ms_pred`. */
+export function predictedMetricName(metric: string): string {
+  return `${metric}_pred`;
+}
+
+/** Default width of the band around a bound, in predicted standard deviations. */
+export const DEFAULT_SCREEN_Z = 2;
+
+/** What the screen knows of one architecture's cost: measured on the device, or predicted. */
+export interface ScreenedCost {
+  /** The value a search uses: the measurement when there is one, else the predicted mean. */
+  readonly value: number;
+  readonly measured: boolean;
+  /** The model's prediction (before this architecture was measured, if it was). */
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** Options of {@link CostScreen}. */
+export interface CostScreenOptions extends CostModelOptions {
+  /** Upper bounds on the metric (constraints `metric <= bound`) the screen decides against. */
+  readonly bounds?: readonly number[];
+  /** Band half-width in standard deviations: an architecture within z * std of a bound is measured. */
+  readonly z?: number;
+  /**
+   * Widen the std by the errors seen so far ({@link CostScreen.stdInflation}); default false: fewer
+   * wrong-side decisions, but many more measurements (docs/benchmarks/cost-models.md).
+   */
+  readonly widenFromErrors?: boolean;
+}
+
+/**
+ * Cost-first screening with a fitted cost model: predicts an architecture's cost (mean and
+ * std) and says whether it must be measured on the device, i.e. whether the prediction is within
+ * z standard deviations of a constraint's bound (elsewhere the side of the bound is certain
+ * enough to decide without the device). Every measurement recorded refits the model with the new
+ * point (a closed-form fit, well under a millisecond), so the band narrows as the search goes.
+ * Architectures are rows of `refs`. Deterministic.
+ */
+export class CostScreen {
+  private model: FittedCostModel;
+  private readonly samples: CostSample[];
+  private readonly byRow = new Map<number, number>();
+  private readonly bounds: readonly number[];
+  private readonly z: number;
+  /** Squared standardised errors of the predictions of architectures measured after calibration. */
+  private squaredErrors = 0;
+  private errorCount = 0;
+
+  constructor(
+    readonly target: string,
+    private readonly refs: ReferenceCosts,
+    samples: readonly CostSample[],
+    private readonly options: CostScreenOptions = {},
+  ) {
+    this.z = options.z ?? DEFAULT_SCREEN_Z;
+    if (!(this.z >= 0)) throw new InvalidArgumentError(`cost screen for "${target}": z must be a non-negative number of standard deviations, got ${options.z}`);
+    this.bounds = options.bounds ?? [];
+    for (const b of this.bounds) if (!Number.isFinite(b)) throw new InvalidArgumentError(`cost screen for "${target}": bounds must be finite numbers, got ${b}`);
+    this.samples = samples.map((s) => ({ row: s.row, value: s.value }));
+    for (const s of this.samples) this.byRow.set(s.row, s.value);
+    this.model = FittedCostModel.fit(target, refs, this.samples, options);
+  }
+
+  /** The model as fitted on every measurement so far. */
+  get current(): FittedCostModel {
+    return this.model;
+  }
+
+  /** Measurements the model is fitted on (the calibration's and the search's). */
+  get measurements(): number {
+    return this.samples.length;
+  }
+
+  /**
+   * How much wider the model's errors have turned out than its std said: the root mean square of
+   * (measured - predicted) / std over the architectures measured so far (the prediction made
+   * before each was measured), never below 1; always 1 unless `widenFromErrors`. A device unlike every reference (raspi4 from
+   * HELP's probe cells covers only 80-90 % of its cells within 2 std) widens its own band.
+   */
+  get stdInflation(): number {
+    return !this.options.widenFromErrors || this.errorCount === 0 ? 1 : Math.max(1, Math.sqrt(this.squaredErrors / this.errorCount));
+  }
+
+  /** The predicted mean and std of row `row` (the std widened by {@link stdInflation}). */
+  predict(row: number): { mean: number; std: number } {
+    this.checkRow(row);
+    const one: ReferenceCosts = { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
+    const p = this.model.predictRows(one);
+    return { mean: p.mean[0], std: p.std[0] * this.stdInflation };
+  }
+
+  /** The cost of `row`: its measurement if it has one, else the prediction. */
+  cost(row: number): ScreenedCost {
+    const p = this.predict(row);
+    const measured = this.byRow.get(row);
+    return measured === undefined ? { value: p.mean, measured: false, ...p } : { value: measured, measured: true, ...p };
+  }
+
+  /** Whether `row` must be measured: not measured yet, and predicted within z * std of a bound. */
+  mustMeasure(row: number): boolean {
+    if (this.byRow.has(row)) return false;
+    const { mean, std } = this.predict(row);
+    return this.bounds.some((b) => Math.abs(mean - b) < this.z * std);
+  }
+
+  /** The optimistic (lowest plausible) cost of `row`: its measurement, or mean - z * std. */
+  optimistic(row: number): number {
+    const c = this.cost(row);
+    return c.measured ? c.value : c.mean - this.z * c.std;
+  }
+
+  /** Records a measurement of `row` and refits the model with it. Returns the cost now known. */
+  record(row: number, value: number): ScreenedCost {
+    this.checkRow(row);
+    if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`cost screen for "${this.target}": row ${row} measured a non-positive value ${value}`);
+    const before = this.predict(row);
+    if (!this.byRow.has(row)) {
+      const raw = before.std / this.stdInflation;
+      if (raw > 0) {
+        this.squaredErrors += ((value - before.mean) / raw) ** 2;
+        this.errorCount++;
+      }
+      this.samples.push({ row, value });
+      this.byRow.set(row, value);
+      this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
+    }
+    return { value: this.byRow.get(row)!, measured: true, ...before };
+  }
+
+  private checkRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.refs.size) throw new InvalidArgumentError(`cost screen for "${this.target}": row ${row} is outside 0..${this.refs.size - 1}`);
+  }
+}
+
+/**
+ * The metrics a screened cost reports under `metric`: the value the search uses under `metric`,
+ * the prediction beside it (`<metric>_pred`, `<metric>_pred_std`) and `<metric>_measured` (1 when
+ * the device measured it, 0 when the value is the prediction).
+ */
+export function screenedCostMetrics(metric: string, cost: ScreenedCost): Metrics {
+  const pred = predictedMetricName(metric);
+  return { [metric]: cost.value, [pred]: cost.mean, [`${pred}_std`]: cost.std, [`${metric}_measured`]: cost.measured ? 1 : 0 };
+}

@@ -1,0 +1,46 @@
+import { InvalidArgumentError, NasError } from '@hwnas/bench-core';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/** The JetStream key-value bucket that holds calibrated cost models, one key per device. */
+export const COST_MODEL_BUCKET = 'hwnas-cost-models';
+
+/** A calibrated cost model the store does not have. */
+export class CostModelNotFoundError extends NasError {
+  constructor(device: string, bucket: string) {
+    super(`no cost model for device "${device}" in bucket ${bucket}`, 'not_found');
+  }
+}
+
+const KEY = /^[-_=.a-zA-Z0-9]+$/;
+
+function checkKey(device: string): void {
+  if (!KEY.test(device) || device.startsWith('.') || device.endsWith('.')) throw new InvalidArgumentError(`cost model store: device id "${device}" is not a valid key (letters, digits, - _ = .)`);
+}
+
+/**
+ * Calibrated cost models on a cluster: a JetStream key-value bucket (created on first use) keyed by
+ * device id, the value being the calibration document as JSON. The caller owns the connection.
+ */
+export class NatsCostModelStore {
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly bucket: string = COST_MODEL_BUCKET,
+  ) {}
+
+  /** Stores `doc` for `device`, replacing an earlier model; returns the revision. */
+  async put(device: string, doc: unknown): Promise<number> {
+    checkKey(device);
+    const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
+    return kv.put(device, JSON.stringify(doc));
+  }
+
+  /** The stored document of `device`; CostModelNotFoundError when there is none. */
+  async get(device: string): Promise<unknown> {
+    checkKey(device);
+    const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
+    const entry = await kv.get(device);
+    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) throw new CostModelNotFoundError(device, this.bucket);
+    return entry.json();
+  }
+}
