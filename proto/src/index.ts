@@ -43,6 +43,7 @@ export {
   Search,
   SearchCounts,
   SearchMode,
+  TrainingSettings,
   SearchServiceClient,
   SearchServiceService,
   SearchState,

@@ -2,8 +2,8 @@
  * @hwnas/runtime: the ports (task queue, result channel, trial journal, evaluators), the
  * coordinator and worker loops over them, and in-memory implementations (the embedded mode).
  */
-export type { SearchId, SearchSpec, SearchLimits, AccuracySource } from './search-spec';
-export { normalizeSearchSpec, DEFAULT_LIMITS } from './search-spec';
+export type { SearchId, SearchSpec, SearchLimits, AccuracySource, TrainingSpec, EarlyStoppingRule } from './search-spec';
+export { normalizeSearchSpec, DEFAULT_LIMITS, EARLY_STOPPING_RULES } from './search-spec';
 export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './events';
 export type { EvalTask, TaskQueue, TaskControl, Subscription, TaskSubscription, ConsumeOptions } from './ports/task-queue';
 export type { ResultChannel } from './ports/result-channel';

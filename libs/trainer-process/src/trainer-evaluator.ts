@@ -24,7 +24,7 @@ export interface ProcessTrainerOptions {
   readonly workRoot: string;
   /** Epochs to reach when a task names no fidelity. */
   readonly epochs: number;
-  /** Seed given to every trainer (the search's seed; default 0). */
+  /** Seed given to a trainer whose task names none (default 0); a task's `seed` wins. */
   readonly seed?: number;
   /** Free-form trainer options written into the trial file (default `{}`). */
   readonly options?: Readonly<Record<string, unknown>>;
@@ -102,7 +102,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     const ir = buildNetworkIR(space, arch, task.dataset);
     const workDir = this.workDir(task.searchId, task.trialId);
     await mkdir(workDir, { recursive: true });
-    const seed = this.opts.seed ?? 0;
+    const seed = task.seed ?? this.opts.seed ?? 0;
     const trial = {
       contract: TRAINER_CONTRACT,
       searchId: task.searchId,

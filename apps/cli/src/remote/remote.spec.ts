@@ -195,6 +195,19 @@ describe('cli remote commands', () => {
     expect(toSubmitRequest({ ...input, maxFailed: 3 }).maxFailedEvaluations).toBe(3);
   });
 
+  it('hwnas search --coordinator --epochs - submits the training settings; --trainer is the workers\' and is refused with where it goes', async () => {
+    const base = ['search', '--coordinator', srv.addr, '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '4'];
+    const r = await runCli([...base, '--epochs', '3', '--scheduler', 'asha', '--min-epochs', '1']);
+    expect(r.code).toBe(0);
+    expect(srv.submitted[srv.submitted.length - 1].training).toEqual({ epochs: 3, scheduler: 'asha', minEpochs: 1, eta: 3 });
+    const plain = await runCli(base);
+    expect(plain.code).toBe(0);
+    expect(srv.submitted[srv.submitted.length - 1].training).toBeUndefined();
+    const refused = await runCli([...base, '--trainer', 'python3 train.py', '--epochs', '3']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('with --coordinator the trainer command lives on the workers (hwnas-worker --trainer CMD)');
+  });
+
   it('list - one line per search with state, progress and best', async () => {
     const r = await runCli(['list', '--coordinator', srv.addr]);
     expect(r.code).toBe(0);

@@ -546,7 +546,15 @@ export interface SubmitSearchRequest {
    * code `too_many_failures`: workers gone or a broken device should not spend the budget on
    * failures. Absent: no limit (failed evaluations count against the budget like any other).
    */
-  maxFailedEvaluations?: number | undefined;
+  maxFailedEvaluations?:
+    | number
+    | undefined;
+  /**
+   * Real training: the workers run their trainer (`hwnas-worker --trainer CMD`) per evaluation,
+   * to `training.epochs`, with early stopping run by the coordinator. Absent: accuracy comes
+   * from `accuracy_source` alone.
+   */
+  training?: TrainingSettings | undefined;
 }
 
 export interface SubmitSearchRequest_StrategyOptionsEntry {
@@ -557,6 +565,27 @@ export interface SubmitSearchRequest_StrategyOptionsEntry {
 export interface SubmitSearchRequest_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * The training settings of a search whose workers train (the trainer command itself is the
+ * workers' `--trainer`). Every trial trains to `epochs`; with a scheduler, the coordinator judges
+ * each intermediate report at the rungs min_epochs, min_epochs*eta, ... below `epochs` and stops
+ * the trials that fall out of the best 1/eta there (the stopping variants of ASHA and Hyperband).
+ */
+export interface TrainingSettings {
+  /** Epochs each trial trains to, the full fidelity (required, >= 1). */
+  epochs?:
+    | number
+    | undefined;
+  /** Early stopping: `asha`, `hyperband` or `none` (empty: `none`). */
+  scheduler: string;
+  /** Lowest rung, epochs (1..epochs); absent: the scheduler's default. */
+  minEpochs?:
+    | number
+    | undefined;
+  /** Reduction factor between rungs (> 1); absent: 3. */
+  eta?: number | undefined;
 }
 
 /** The id of the new search. */
@@ -1165,6 +1194,7 @@ function createBaseSubmitSearchRequest(): SubmitSearchRequest {
     requestId: "",
     labels: {},
     maxFailedEvaluations: undefined,
+    training: undefined,
   };
 }
 
@@ -1223,6 +1253,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     });
     if (message.maxFailedEvaluations !== undefined) {
       writer.uint32(144).uint32(message.maxFailedEvaluations);
+    }
+    if (message.training !== undefined) {
+      TrainingSettings.encode(message.training, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -1390,6 +1423,14 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
             message.maxFailedEvaluations = reader.uint32();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.training = TrainingSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1489,6 +1530,7 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
         : isSet(object.max_failed_evaluations)
         ? globalThis.Number(object.max_failed_evaluations)
         : undefined,
+      training: isSet(object.training) ? TrainingSettings.fromJSON(object.training) : undefined,
     };
   },
 
@@ -1560,6 +1602,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     if (message.maxFailedEvaluations !== undefined) {
       obj.maxFailedEvaluations = Math.round(message.maxFailedEvaluations);
     }
+    if (message.training !== undefined) {
+      obj.training = TrainingSettings.toJSON(message.training);
+    }
     return obj;
   },
 
@@ -1604,6 +1649,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
       {},
     );
     message.maxFailedEvaluations = object.maxFailedEvaluations ?? undefined;
+    message.training = (object.training !== undefined && object.training !== null)
+      ? TrainingSettings.fromPartial(object.training)
+      : undefined;
     return message;
   },
 };
@@ -1780,6 +1828,127 @@ export const SubmitSearchRequest_LabelsEntry: MessageFns<SubmitSearchRequest_Lab
     const message = createBaseSubmitSearchRequest_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTrainingSettings(): TrainingSettings {
+  return { epochs: undefined, scheduler: "", minEpochs: undefined, eta: undefined };
+}
+
+export const TrainingSettings: MessageFns<TrainingSettings> = {
+  encode(message: TrainingSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epochs !== undefined) {
+      writer.uint32(8).uint32(message.epochs);
+    }
+    if (message.scheduler !== "") {
+      writer.uint32(18).string(message.scheduler);
+    }
+    if (message.minEpochs !== undefined) {
+      writer.uint32(24).uint32(message.minEpochs);
+    }
+    if (message.eta !== undefined) {
+      writer.uint32(33).double(message.eta);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrainingSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrainingSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epochs = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scheduler = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minEpochs = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.eta = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrainingSettings {
+    return {
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      scheduler: isSet(object.scheduler) ? globalThis.String(object.scheduler) : "",
+      minEpochs: isSet(object.minEpochs)
+        ? globalThis.Number(object.minEpochs)
+        : isSet(object.min_epochs)
+        ? globalThis.Number(object.min_epochs)
+        : undefined,
+      eta: isSet(object.eta) ? globalThis.Number(object.eta) : undefined,
+    };
+  },
+
+  toJSON(message: TrainingSettings): unknown {
+    const obj: any = {};
+    if (message.epochs !== undefined) {
+      obj.epochs = Math.round(message.epochs);
+    }
+    if (message.scheduler !== "") {
+      obj.scheduler = message.scheduler;
+    }
+    if (message.minEpochs !== undefined) {
+      obj.minEpochs = Math.round(message.minEpochs);
+    }
+    if (message.eta !== undefined) {
+      obj.eta = floatToJson(message.eta);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrainingSettings>, I>>(base?: I): TrainingSettings {
+    return TrainingSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrainingSettings>, I>>(object: I): TrainingSettings {
+    const message = createBaseTrainingSettings();
+    message.epochs = object.epochs ?? undefined;
+    message.scheduler = object.scheduler ?? "";
+    message.minEpochs = object.minEpochs ?? undefined;
+    message.eta = object.eta ?? undefined;
     return message;
   },
 };
