@@ -44,6 +44,7 @@ export {
   SearchCounts,
   SearchMode,
   TrainingSettings,
+  TrialReport,
   SearchServiceClient,
   SearchServiceService,
   SearchState,

@@ -10,7 +10,10 @@ export type { ResultChannel } from './ports/result-channel';
 export type { TrialJournal } from './ports/trial-journal';
 export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-evaluator';
 // Intermediate reports of trainer evaluations (learning curves, early stopping).
-export type { TrialReport, TrialReportSink } from './trial-report';
+export type { TrialReport, TrialReportSink, CurvePoint } from './trial-report';
+export { reportScore } from './trial-report';
+export type { TrialReportChannel, StopOrder } from './ports/trial-report-channel';
+export { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { loopSettings } from './search-run';

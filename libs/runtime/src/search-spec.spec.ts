@@ -16,6 +16,8 @@ describe('search spec: training', () => {
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 5 } })).toThrow(/^training\.minEpochs: must be an integer in 1\.\.3/);
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, scheduler: 'pbt' } })).toThrow('training.scheduler: must be one of none, asha, hyperband, got "pbt"');
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, eta: 1 } })).toThrow('training.eta: must be a number greater than 1, got 1');
+    expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 3, scheduler: 'asha' } })).toThrow('training: early stopping needs at least two rungs');
+    expect(normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 3 } }).training?.minEpochs).toBe(3);
     expect(() => normalizeSearchSpec({ ...BASE, training: 3 })).toThrow(/^training: must be an object/);
   });
 

@@ -1,6 +1,6 @@
 import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
-import { isStrategyName, STRATEGY_NAMES } from '@hwnas/search';
+import { isStrategyName, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 
 /** Branded id of a search. */
 export type SearchId = string & { readonly __brand: 'SearchId' };
@@ -179,5 +179,14 @@ function normalizeTraining(input: unknown): TrainingSpec {
   const minEpochs = raw.minEpochs === undefined ? undefined : int(raw, 'minEpochs', 1, epochs, 'training.minEpochs');
   const eta = raw.eta ?? 3;
   if (typeof eta !== 'number' || !Number.isFinite(eta) || eta <= 1) throw bad('training.eta', `must be a number greater than 1, got ${JSON.stringify(raw.eta)}`);
-  return { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
+  const training = { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
+  if (scheduler !== 'none') {
+    // Refused now rather than when the search starts: e.g. minEpochs = epochs leaves one rung.
+    try {
+      new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler);
+    } catch (e) {
+      throw bad('training', (e as Error).message);
+    }
+  }
+  return training;
 }

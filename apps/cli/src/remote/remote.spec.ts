@@ -23,6 +23,7 @@ const trial = (i: number, acc: number, lat: number): Trial => ({
   deviceId: '',
   askedAtMs: 0,
   toldAtMs: 0,
+  curve: i === 0 ? [{ trialId: '0', epoch: 1, metrics: { valid_accuracy: 40.5 } }, { trialId: '0', epoch: 2, metrics: { valid_accuracy: 52.25 } }] : [],
 });
 
 const HISTORY = [trial(0, 90, 10), trial(1, 92, 12), trial(2, 91, 15), trial(3, 80, 5)];
@@ -75,7 +76,7 @@ async function fakeServer(): Promise<{ addr: string; submitted: SubmitSearchRequ
     },
     listSearches: (_c: unknown, cb: sendUnaryData<unknown>) => cb(null, { searches: [SEARCH], nextPageToken: '' }),
     watchSearch(call: ServerWritableStream<{ searchId: string }, WatchSearchResponse>) {
-      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1, finishReason: FinishReason.FINISH_REASON_COMPLETED });
+      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1, finishReason: FinishReason.FINISH_REASON_COMPLETED, reports: [] });
       call.end();
     },
     deleteSearch(call: ServerUnaryCall<{ searchId: string }, unknown>, cb: sendUnaryData<unknown>) {
@@ -125,6 +126,16 @@ describe('cli remote commands', () => {
     const missing = await runCli(['status', 'x', '--coordinator', srv.addr]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('search "x" not found');
+  });
+
+  it('results --curves - the learning curves of the trials that have them, as a table, csv or json', async () => {
+    const table = await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves']);
+    expect(table.code).toBe(0);
+    expect(table.out.trim().split('\n').map((l) => l.trim().split(/\s+/))).toEqual([['trial', 'epoch', 'valid_accuracy'], ['0', '1', '40.5'], ['0', '2', '52.25']]);
+    const csv = await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves', '--format', 'csv']);
+    expect(csv.out.trim()).toBe('trial,epoch,valid_accuracy\n0,1,40.5\n0,2,52.25');
+    const json = JSON.parse((await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves', '--format', 'json'])).out);
+    expect(json).toEqual({ curves: { '0': [{ epoch: 1, valid_accuracy: 40.5 }, { epoch: 2, valid_accuracy: 52.25 }] } });
   });
 
   it('results - csv over several pages, json, and SVG plots (the dashboard charts) with the Pareto front', async () => {

@@ -49,7 +49,7 @@ export async function watchRemoteSearch(remote: Remote, searchId: string, io: Co
     }
   };
   if (TERMINAL.has(record.state)) {
-    draw({ state: record.state, counts: record.counts, trials: [], sentAtMs: Date.now(), stopReason: record.stopReason, finishReason: record.finishReason }, true);
+    draw({ state: record.state, counts: record.counts, trials: [], sentAtMs: Date.now(), stopReason: record.stopReason, finishReason: record.finishReason, reports: [] }, true);
     return record;
   }
   for (let attempt = 0; ; attempt++) {

@@ -3,7 +3,7 @@
  * presence checks that name the proto field), runtime views -> proto records.
  */
 import { getSpace } from '@hwnas/bench-core';
-import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
+import type { CurvePoint, EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
 import { EARLY_STOPPING_RULES } from '@hwnas/runtime';
 import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
@@ -15,7 +15,7 @@ import {
   TrialNeed,
   TrialStatus,
 } from '@hwnas/proto';
-import type { Incumbent, Search, TrainingSettings, Trial } from '@hwnas/proto';
+import type { Incumbent, Search, TrainingSettings, Trial, TrialReport as ProtoTrialReport } from '@hwnas/proto';
 import { toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import { bad, requireString, requireUint } from './fields';
 
@@ -204,7 +204,7 @@ function screenedBy(problem: SearchProblem | undefined): (e: EvaluatedArch) => b
  * trial answered from another trial's evaluation of the same architecture, `screened` a cost query
  * whose costs break a constraint (cost-first screening rejects the architecture there).
  */
-export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false): Trial {
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false, curve: readonly CurvePoint[] = []): Trial {
   const reward = problem?.reward && e.metrics ? scalarScore(problem, e.metrics) : undefined;
   return {
     trialId: String(e.trialId),
@@ -222,15 +222,29 @@ export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, 
     deviceId: spec.devices.join(','),
     askedAtMs: e.askedAt ?? 0,
     toldAtMs: e.toldAt ?? e.at ?? 0,
+    curve: curve.map((p) => toTrialReport(e.trialId, p)),
   };
 }
 
-/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials. */
-export function toTrials(view: Pick<SearchView, 'spec' | 'problem'>, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
+/** One point of a learning curve (or a report as it arrives) in proto form. */
+export function toTrialReport(trialId: number, point: CurvePoint): ProtoTrialReport {
+  return { trialId: String(trialId), epoch: point.epoch, metrics: { ...point.metrics } };
+}
+
+/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials, with their learning curves (trainer searches). */
+export function toTrials(
+  view: Pick<SearchView, 'spec' | 'problem'>,
+  history: readonly EvaluatedArch[],
+  from = 0,
+  to = history.length,
+  curves: ReadonlyMap<number, readonly CurvePoint[]> = new Map(),
+): Trial[] {
   const feasible = feasibilityOf(view.problem);
   const screened = screenedBy(view.problem);
   const out: Trial[] = [];
-  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i])));
+  for (let i = from; i < Math.min(to, history.length); i++) {
+    out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i]), curves.get(history[i].trialId)));
+  }
   return out;
 }
 
