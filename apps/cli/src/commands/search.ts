@@ -5,7 +5,7 @@ import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
 import type { DashboardServer } from '@hwnas/dashboard';
-import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import { createTableSearchFactory, InMemoryTrialJournal, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
 import { getStrategyDefinition, isPareto, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
@@ -323,8 +323,8 @@ function createTrainer(values: Record<string, unknown>, seed: number, io: { err(
       if (!c) curves.set(r.trialId, (c = []));
       c.push({ epoch: r.epoch, metrics: r.metrics });
     },
-    // Judged on validation accuracy, as trainers report it per epoch (accuracy if that is all there is).
-    ...(stopper ? { earlyStop: (r) => stopper.onReport(r.trialId, r.epoch, r.metrics.valid_accuracy ?? r.metrics.accuracy) } : {}),
+    // Judged as the coordinator of a cluster judges reports (validation accuracy, else accuracy).
+    ...(stopper ? { earlyStop: (r) => stopper.onReport(r.trialId, r.epoch, reportScore(r.metrics)) } : {}),
   });
 }
 
