@@ -7,6 +7,7 @@ import { Direction, FinishReason, SearchServiceService, SearchState, StopReason,
 import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { runCli } from '../testing';
 import { submitRemoteSearch, toSubmitRequest } from './submit';
+import { reportLine } from './watch';
 import { plainNumber } from '../format';
 
 const trial = (i: number, acc: number, lat: number): Trial => ({
@@ -198,6 +199,8 @@ describe('cli remote commands', () => {
     expect(res.searchId).toBe('s-1');
     expect(res.search?.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
     expect(out).toContain('4/4 100%');
+    // The search is already over, so no stream is opened; a report would print as:
+    expect(reportLine({ trialId: '3', epoch: 2, metrics: { valid_accuracy: 40.5, train_loss: 0.71 } })).toBe('trial 3 epoch 2: train_loss 0.71 valid_accuracy 40.5');
     const sent = srv.submitted[srv.submitted.length - 1];
     expect(sent).toMatchObject({ budget: 4, maxInFlight: 2, seed: 0, constraints: [{ metric: 'raspi4_latency', upperBound: 20 }] });
     expect(sent.requestId).toMatch(/^[0-9a-f-]{36}$/);
