@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { GetResultsResponse, SubmitSearchResponse, Trial } from '@hwnas/proto';
+import type { GetResultsResponse, SubmitSearchResponse, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { TrialStatus } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
-import { REPO, rpc, runCliProcess, searchRequest, startCoordinator, startWorkerProc, uniquePrefix, waitForSearch } from './support';
+import { auth, REPO, rpc, runCliProcess, searchRequest, startCoordinator, startWorkerProc, uniquePrefix, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
 
 const PYTHON = '/usr/bin/python3';
@@ -39,6 +39,11 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
       // train for both together, and each search's reports reach its scheduler in trial order.
       const req = searchRequest({ strategy: 'random', constraints: [], budget: 8, maxInFlight: 1, seed: 5, training: { epochs: 3, scheduler: 'asha', minEpochs: 1 } });
       const ids = await Promise.all([0, 1].map(async () => (await rpc<typeof req, SubmitSearchResponse>(c.search, 'submitSearch', { ...req, requestId: '' })).searchId));
+      // WatchSearch carries the reports as they arrive.
+      const watched: { trialId: string; epoch: number }[] = [];
+      const watch = c.search.watchSearch({ searchId: ids[0] }, auth());
+      watch.on('data', (m: WatchSearchResponse) => watched.push(...m.reports));
+      const watchEnded = new Promise<void>((resolve) => watch.on('end', resolve).on('error', () => resolve()));
       const results = await Promise.all(
         ids.map(async (searchId) => {
           const done = await waitForSearch(() => c.search, searchId, 150_000);
@@ -70,6 +75,9 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
         expect(best?.metrics.accuracy).toBe(Math.max(...trained.map((t) => t.metrics.accuracy)));
         expect(best?.metrics.stopped_epoch).toBeUndefined();
       }
+      await watchEnded;
+      expect(watched.length).toBeGreaterThanOrEqual(8);
+      expect(new Set(watched.filter((r) => r.epoch === 1).map((r) => r.trialId)).size).toBe(8);
       // Same seed: the same architectures per trial, the same trials stopped, the same accuracies.
       expect(outcomes(results[1].history)).toEqual(outcomes(results[0].history));
       // The stop orders reached the workers holding those trials, which ended their trainers.
