@@ -450,6 +450,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     const d = 'asic-eyeriss';
     const matrix: [string, 'publish' | 'subscribe', string, boolean][] = [
       ['coordinator', 'publish', n.evalSubject(s), true],
+      // Trainer searches: reports from the workers, stop orders back (core NATS).
+      ['coordinator', 'subscribe', n.reportSubject(s), true],
+      ['coordinator', 'publish', n.stopSubject(s), true],
+      ['worker', 'publish', n.reportSubject(s), true],
+      ['worker', 'subscribe', n.stopSubject(s), true],
+      ['agent', 'publish', n.reportSubject(s), false],
+      ['agent', 'publish', n.stopSubject(s), false],
       ['coordinator', 'publish', n.journalSubject(s), true],
       ['coordinator', 'publish', n.deviceMeasureSubject(d), false],
       ['coordinator', 'publish', `$JS.ACK.${n.streams.results}.${n.consumers.coordinator}.1.2.3.4.5`, true],

@@ -43,6 +43,8 @@ export {
   Search,
   SearchCounts,
   SearchMode,
+  TrainingSettings,
+  TrialReport,
   SearchServiceClient,
   SearchServiceService,
   SearchState,

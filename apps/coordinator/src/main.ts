@@ -16,7 +16,7 @@ import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscale
 import { Benchmark, getSpace, isNasError } from '@hwnas/bench-core';
 import { CoordinatorDashboardSource, startDashboardServer } from '@hwnas/dashboard';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
-import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -51,6 +51,8 @@ async function main(argv: readonly string[]): Promise<void> {
     // results it held unacknowledged come back this soon to its successor.
     results: new NatsResultChannel({ nc, names, concurrency: cfg.resultConcurrency, ackWaitMs: 5000, onError }),
     journal,
+    // Trainer searches: workers' intermediate reports in, stop orders of the scheduler out.
+    reports: new NatsTrialReportChannel({ nc, names, onError }),
     factory: createTableSearchFactory(bench, registry),
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,

@@ -67,6 +67,8 @@ describe('local cluster command and NATS roles', () => {
     worker.nc.publish('hwnas.journal.s1', '{}');
     worker.nc.publish('hwnas.eval.s1', '{}');
     worker.nc.publish('hwnas.results.s1', '{}');
+    worker.nc.publish('hwnas.reports.s1', '{}');
+    worker.nc.publish('hwnas.stop.s1', '{}');
     await worker.nc.flush();
     const agent = await as('agent', 'pa');
     agent.nc.publish('hwnas.results.s1', '{}');
@@ -76,6 +78,9 @@ describe('local cluster command and NATS roles', () => {
     expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.journal.s1"/i);
     expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.eval.s1"/i);
     expect(worker.errors.join('\n')).not.toMatch(/hwnas.results.s1/);
+    // Trainer reports are the worker's to publish; stop orders are the coordinator's.
+    expect(worker.errors.join('\n')).not.toMatch(/hwnas.reports.s1/);
+    expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.stop.s1"/i);
     expect(agent.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.results.s1"/i);
     expect(agent.errors.join('\n')).not.toMatch(/heartbeat/);
     await expect(connect({ servers: nats.url, authenticator: usernamePasswordAuthenticator('worker', 'wrong') })).rejects.toThrow();

@@ -17,7 +17,7 @@ import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import type { TrialEvaluator } from '@hwnas/runtime';
 import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
-import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, RemoteDeviceClient } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readWorkerConfig, USAGE } from './config';
@@ -38,6 +38,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const devices = new RemoteDeviceClient({ nc, names, timeoutMs: cfg.deviceTimeoutMs, retries: cfg.deviceRetries });
   const tables = new TableTrialEvaluator(bench, devices);
   // --trainer: accuracy from real training, --trainer-slots processes at once; logs carry the trial id.
+  // Intermediate reports go to the coordinator, whose scheduler may order a trial stopped.
+  const reports = cfg.trainer ? new NatsTrialReportChannel({ nc, names, onError }) : undefined;
   const trainer = cfg.trainer
     ? new ProcessTrainerEvaluator({
         command: cfg.trainer.command,
@@ -45,8 +47,10 @@ async function main(argv: readonly string[]): Promise<void> {
         epochs: cfg.trainer.epochs,
         ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
         log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
+        onReport: (r) => void reports?.publishReport(r).catch((err: unknown) => onError(err, `report of trial ${r.trialId}`)),
       })
     : undefined;
+  const stopOrders = trainer && reports ? await reports.subscribeStops((o) => trainer.stopTrial(o.searchId, o.trialId, o.epoch)) : undefined;
   const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const sub = await startWorker({
@@ -62,7 +66,8 @@ async function main(argv: readonly string[]): Promise<void> {
   // SIGTERM hands the tasks in progress back to the queue at once, for other workers to run; trainers
   // run in their own process groups and are ended (SIGTERM, then SIGKILL), and the redelivered
   // tasks resume from the checkpoints under --work-root.
-  const stop = () => {
+  const stop = async () => {
+    await stopOrders?.stop();
     trainer?.abortAll('worker stopping');
     return sub.handBack();
   };

@@ -1,5 +1,6 @@
 import { NasError } from '@hwnas/bench-core';
 import type { ResultChannel } from './ports/result-channel';
+import type { TrialReportChannel } from './ports/trial-report-channel';
 import type { Clock } from './ports/clock';
 import type { TaskQueue } from './ports/task-queue';
 import type { TrialJournal } from './ports/trial-journal';
@@ -56,6 +57,12 @@ export class SearchNotFoundError extends NasError {
 export interface CoordinatorOptions {
   readonly queue: TaskQueue;
   readonly results: ResultChannel;
+  /**
+   * Intermediate reports of trainer evaluations, and stop orders back to the workers: reports of
+   * tasks in flight are journalled (`trial_report`), shown to watchers, and judged by the search's
+   * scheduler (`training.scheduler`); a trial it stops gets a stop order. Absent: none are received.
+   */
+  readonly reports?: TrialReportChannel;
   readonly journal: TrialJournal;
   readonly factory: SearchFactory;
   readonly limits?: SearchLimits;

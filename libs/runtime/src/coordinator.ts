@@ -6,6 +6,7 @@ import { observeSearches } from './coordinator-gauges';
 import type { SearchEvent, TaskResult } from './events';
 import { systemClock } from './ports/clock';
 import type { EvalTask, Subscription } from './ports/task-queue';
+import type { TrialReport } from './trial-report';
 import { freshResults, newInbox } from './result-inbox';
 import { searchOutcome } from './search-outcome';
 import { applyEvent, fingerprintOf, isFinished, recordOf, submittedEvent } from './search-record';
@@ -31,6 +32,7 @@ export class Coordinator extends SearchDirectory {
   /** Set while the journal is replayed: slots are only handed out once every search is known. */
   private recovering = false;
   private subscription?: Subscription;
+  private reportSubscription?: Subscription;
   private stopGauges?: () => void;
   private readonly stopped = new AbortController();
   /** Pause before a failed publish, start or finish is tried again. */
@@ -62,6 +64,7 @@ export class Coordinator extends SearchDirectory {
   async start(): Promise<void> {
     await this.recover();
     this.subscription = await this.opts.results.subscribe((r) => this.onResult(r));
+    this.reportSubscription = await this.opts.reports?.subscribeReports((r) => this.onReport(r));
     this.stopGauges ??= observeSearches(() => [...this.searches.values()].map((l) => l.record));
     this.deadlines.start();
   }
@@ -72,6 +75,7 @@ export class Coordinator extends SearchDirectory {
    */
   async stop(): Promise<void> {
     await this.subscription?.stop();
+    await this.reportSubscription?.stop();
     this.stopped.abort();
     this.dispatcher.stop();
     this.deadlines.stop();
@@ -153,6 +157,8 @@ export class Coordinator extends SearchDirectory {
       return;
     }
     this.admission.hold(record.searchId);
+    // A stop order sent before the restart may have been lost with it: trials stopped and still in flight get theirs again.
+    for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
     live.trace.resumed({ 'hwnas.evaluations.done': run.counts.evaluationsDone, 'hwnas.in_flight': run.counts.inFlight });
     await this.dispatch(live, run.pending());
     await this.finishIfDone(live);
@@ -221,6 +227,34 @@ export class Coordinator extends SearchDirectory {
 
   private dispatch(live: Live, tasks: readonly EvalTask[]): Promise<void> {
     return this.dispatcher.dispatch(live.trace.dispatching(tasks));
+  }
+
+  /**
+   * An intermediate report of a trainer evaluation: journalled (so that recovery rebuilds curves
+   * and the scheduler's state) while its task is in flight, shown to watchers, and judged; a trial
+   * the scheduler stops gets a stop order (its worker ends the trainer and returns a stopped result).
+   */
+  private onReport(report: TrialReport): void {
+    const live = this.searches.get(report.searchId);
+    const run = live?.record.run;
+    if (!live || !run) return;
+    const event = { type: 'trial_report', trialId: report.trialId, epoch: report.epoch, metrics: report.metrics, at: this.clock.now() } as const;
+    void this.serialize(live, async () => {
+      // Late reports (the result landed first, or the search ended) are not part of the search.
+      if (isFinished(live.record) || !run.expects(`${report.searchId}.${report.trialId}`)) return;
+      const wasStopped = live.record.stopped.has(report.trialId);
+      await this.journalled(live, event);
+      this.watchers.notify(report.searchId, { type: 'report', report });
+      const epoch = live.record.stopped.get(report.trialId);
+      if (!wasStopped && epoch !== undefined) {
+        this.opts.log?.info({ searchId: report.searchId, trialId: report.trialId, epoch }, 'trial stopped early by the scheduler');
+        this.sendStop(report.searchId, report.trialId, epoch);
+      }
+    }).catch(() => undefined); // reported through onError by serialize(); the report is lost, the trial goes on
+  }
+
+  private sendStop(searchId: string, trialId: number, epoch: number): void {
+    this.opts.reports?.publishStop({ searchId, trialId, epoch }).catch((e: unknown) => this.opts.onError?.(e, `stop order for trial ${trialId} of ${searchId}`));
   }
 
   /** Records an overdue task as failed, through the same path as a worker's result. */

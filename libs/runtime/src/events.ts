@@ -54,6 +54,11 @@ export type SearchEvent =
   | { readonly type: 'trial_failed'; readonly result: TaskResult; readonly at: number }
   /** Several results applied together (ok or failed), in the order they were applied. */
   | { readonly type: 'trials_landed'; readonly results: readonly TaskResult[]; readonly at: number }
+  /**
+   * An intermediate report of a trainer evaluation in flight (after `epoch` epochs, total):
+   * a point of the trial's learning curve, and what the search's scheduler judges (early stopping).
+   */
+  | { readonly type: 'trial_report'; readonly trialId: number; readonly epoch: number; readonly metrics: Metrics; readonly at: number }
   | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
   /** The search was deleted (it had finished): recovery forgets it; its log stays as a tombstone. */
   | { readonly type: 'search_deleted'; readonly at: number }

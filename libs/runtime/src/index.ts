@@ -2,15 +2,18 @@
  * @hwnas/runtime: the ports (task queue, result channel, trial journal, evaluators), the
  * coordinator and worker loops over them, and in-memory implementations (the embedded mode).
  */
-export type { SearchId, SearchSpec, SearchLimits, AccuracySource } from './search-spec';
-export { normalizeSearchSpec, DEFAULT_LIMITS } from './search-spec';
+export type { SearchId, SearchSpec, SearchLimits, AccuracySource, TrainingSpec, EarlyStoppingRule } from './search-spec';
+export { normalizeSearchSpec, DEFAULT_LIMITS, EARLY_STOPPING_RULES } from './search-spec';
 export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './events';
 export type { EvalTask, TaskQueue, TaskControl, Subscription, TaskSubscription, ConsumeOptions } from './ports/task-queue';
 export type { ResultChannel } from './ports/result-channel';
 export type { TrialJournal } from './ports/trial-journal';
 export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-evaluator';
 // Intermediate reports of trainer evaluations (learning curves, early stopping).
-export type { TrialReport, TrialReportSink } from './trial-report';
+export type { TrialReport, TrialReportSink, CurvePoint } from './trial-report';
+export { reportScore } from './trial-report';
+export type { TrialReportChannel, StopOrder } from './ports/trial-report-channel';
+export { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { loopSettings } from './search-run';

@@ -5,6 +5,7 @@ import { SearchNotFoundError } from './coordinator-options';
 import { isFinished } from './search-record';
 import type { SearchRecord } from './search-record';
 import type { EvalTask } from './ports/task-queue';
+import type { CurvePoint } from './trial-report';
 import type { EvaluatedArch } from './search-run';
 import type { SearchTrace } from './search-trace';
 import { viewOf, Watchers } from './search-view';
@@ -91,6 +92,11 @@ export class SearchDirectory {
         }
       });
     });
+  }
+
+  /** Learning curves of a search's trials (trainer searches; empty otherwise), by trial id; throws {@link SearchNotFoundError}. */
+  curves(searchId: string): ReadonlyMap<number, readonly CurvePoint[]> {
+    return this.live(searchId).record.curves;
   }
 
   /** Searches not finished yet (pending, running or draining). */

@@ -1,10 +1,13 @@
 import { isNasError } from '@hwnas/bench-core';
+import { RungStopper } from '@hwnas/search';
 import type { SearchEvent } from './events';
 import type { EvalTask } from './ports/task-queue';
 import { SearchRun } from './search-run';
 import type { SearchSetup } from './search-run';
 import type { FailureCode } from './search-outcome';
 import type { SearchSpec } from './search-spec';
+import { reportScore } from './trial-report';
+import type { CurvePoint } from './trial-report';
 
 /**
  * Lifecycle state of a search: `pending` (accepted, waiting for a slot: see
@@ -34,6 +37,12 @@ export interface SearchRecord {
   readonly traceparent?: string;
   /** JSON of (spec, attachment), to compare a repeated request id with. */
   readonly fingerprint: string;
+  /** Learning curves of trainer searches: the reports of each trial, in the order they were journalled. */
+  readonly curves: Map<number, CurvePoint[]>;
+  /** The early-stopping rule of a trainer search with a scheduler; its state is a fold of the reports. */
+  readonly stopper?: RungStopper;
+  /** Trials the stopper stopped, with the epoch of the report it stopped them at. */
+  readonly stopped: Map<number, number>;
 }
 
 /** Builds the strategy's setup from a spec (a `SearchFactory`, decorated with tracing by the caller). */
@@ -48,10 +57,23 @@ export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' 
   } catch (e) {
     setupError = isNasError(e) ? e.message : String(e);
   }
+  const training = event.spec.training;
+  let stopper: RungStopper | undefined;
+  if (training && training.scheduler !== 'none' && setupError === undefined) {
+    try {
+      stopper = new RungStopper({ maxEpochs: training.epochs, ...(training.minEpochs !== undefined ? { minEpochs: training.minEpochs } : {}), eta: training.eta }, training.scheduler);
+    } catch (e) {
+      setupError = `training: ${isNasError(e) ? e.message : String(e)}`;
+      run = undefined;
+    }
+  }
   return {
     searchId: event.searchId,
     spec: event.spec,
     ...(run ? { run } : {}),
+    curves: new Map(),
+    ...(stopper ? { stopper } : {}),
+    stopped: new Map(),
     ...(setupError !== undefined ? { setupError } : {}),
     state: 'pending',
     submittedAt: event.at,
@@ -95,6 +117,9 @@ export function applyEvent(record: SearchRecord, event: Exclude<SearchEvent, { t
     case 'trials_landed':
       if (run) for (const r of event.results) for (const t of run.accept(r, event.at).dispatch) tasks.push(t);
       break;
+    case 'trial_report':
+      applyReport(record, event);
+      break;
     case 'search_cancelled':
       run?.cancel();
       record.state = 'cancelled';
@@ -111,6 +136,15 @@ export function applyEvent(record: SearchRecord, event: Exclude<SearchEvent, { t
       break;
   }
   return tasks;
+}
+
+/** A report joins its trial's curve and, with a scheduler, is judged: a trial that falls behind is marked stopped. */
+function applyReport(record: SearchRecord, event: Extract<SearchEvent, { type: 'trial_report' }>): void {
+  let curve = record.curves.get(event.trialId);
+  if (!curve) record.curves.set(event.trialId, (curve = []));
+  curve.push({ epoch: event.epoch, metrics: event.metrics });
+  if (!record.stopper || record.stopped.has(event.trialId)) return;
+  if (record.stopper.onReport(event.trialId, event.epoch, reportScore(event.metrics)) === 'stop') record.stopped.set(event.trialId, event.epoch);
 }
 
 /** Whether a search has ended (any terminal state, its `search_finished` applied). */

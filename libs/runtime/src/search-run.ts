@@ -46,5 +46,7 @@ function evalTask(searchId: string, spec: SearchSpec, task: LoopTask): EvalTask 
     metrics: task.metrics,
     accuracySource: spec.accuracySource,
     devices: spec.devices,
+    // Trainer searches: every trial trains to the full fidelity with the search's seed.
+    ...(spec.training ? { fidelity: { epochs: spec.training.epochs }, seed: spec.seed } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
-import { isStrategyName, STRATEGY_NAMES } from '@hwnas/search';
+import { isStrategyName, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 
 /** Branded id of a search. */
 export type SearchId = string & { readonly __brand: 'SearchId' };
@@ -46,6 +46,28 @@ export interface SearchSpec {
   readonly maxCostQueries?: number;
   /** Failed full evaluations after which the search stops and ends failed (absent: no limit). */
   readonly maxFailed?: number;
+  /** Real training on trainer workers (absent: accuracy from `accuracySource` alone). */
+  readonly training?: TrainingSpec;
+}
+
+/** Early-stopping rules a coordinator runs on a trainer search's intermediate reports. */
+export const EARLY_STOPPING_RULES = ['none', 'asha', 'hyperband'] as const;
+export type EarlyStoppingRule = (typeof EARLY_STOPPING_RULES)[number];
+
+/**
+ * The training settings of a search whose workers train (`--trainer` on the workers; the
+ * command lives there, not in the spec). Every task carries `epochs` as its fidelity and the
+ * search's seed; with a scheduler, the coordinator judges each intermediate report with a
+ * `RungStopper` (rungs from `minEpochs` to `epochs`, factor `eta`) and stops trials that fall behind.
+ */
+export interface TrainingSpec {
+  /** Epochs every trial trains to (the full fidelity). */
+  readonly epochs: number;
+  readonly scheduler: EarlyStoppingRule;
+  /** Lowest rung, epochs (absent: the stopper's default). */
+  readonly minEpochs?: number;
+  /** Reduction factor between rungs (> 1). */
+  readonly eta: number;
 }
 
 /** Limits a coordinator enforces on submitted searches. */
@@ -61,16 +83,17 @@ export const DEFAULT_LIMITS: SearchLimits = { maxBudget: 100_000, maxInFlight: 1
 
 const bad = (field: string, why: string) => new InvalidArgumentError(`${field}: ${why}`);
 
-function requireField<T>(raw: Record<string, unknown>, field: string): T {
+function requireField<T>(raw: Record<string, unknown>, field: string, label = field): T {
   const v = raw[field];
-  if (v === undefined || v === null || v === '') throw bad(field, 'is required');
+  if (v === undefined || v === null || v === '') throw bad(label, 'is required');
   return v as T;
 }
 
-function int(raw: Record<string, unknown>, field: string, min: number, max: number): number {
-  const v = requireField<number>(raw, field);
+/** `label`: the field's name in messages (a nested field's path). */
+function int(raw: Record<string, unknown>, field: string, min: number, max: number, label = field): number {
+  const v = requireField<number>(raw, field, label);
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    throw bad(field, `must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+    throw bad(label, `must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -142,5 +165,28 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     devices: stringList(raw, 'devices'),
     ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
     ...(maxFailed !== undefined ? { maxFailed } : {}),
+    ...(raw.training !== undefined && raw.training !== null ? { training: normalizeTraining(raw.training) } : {}),
   };
+}
+
+/** Checks `training` (see {@link TrainingSpec}); defaults: scheduler `none`, eta 3. */
+function normalizeTraining(input: unknown): TrainingSpec {
+  if (typeof input !== 'object' || Array.isArray(input)) throw bad('training', 'must be an object with epochs, scheduler, minEpochs, eta');
+  const raw = input as Record<string, unknown>;
+  const epochs = int(raw, 'epochs', 1, 1_000_000, 'training.epochs');
+  const scheduler = (raw.scheduler ?? 'none') as EarlyStoppingRule;
+  if (!EARLY_STOPPING_RULES.includes(scheduler)) throw bad('training.scheduler', `must be one of ${EARLY_STOPPING_RULES.join(', ')}, got ${JSON.stringify(raw.scheduler)}`);
+  const minEpochs = raw.minEpochs === undefined ? undefined : int(raw, 'minEpochs', 1, epochs, 'training.minEpochs');
+  const eta = raw.eta ?? 3;
+  if (typeof eta !== 'number' || !Number.isFinite(eta) || eta <= 1) throw bad('training.eta', `must be a number greater than 1, got ${JSON.stringify(raw.eta)}`);
+  const training = { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
+  if (scheduler !== 'none') {
+    // Refused now rather than when the search starts: e.g. minEpochs = epochs leaves one rung.
+    try {
+      new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler);
+    } catch (e) {
+      throw bad('training', (e as Error).message);
+    }
+  }
+  return training;
 }

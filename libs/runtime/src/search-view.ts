@@ -1,3 +1,4 @@
+import type { TrialReport } from './trial-report';
 import type { Arch } from '@hwnas/bench-core';
 import type { SearchProblem } from '@hwnas/search';
 import type { EvaluatedArch, RunCounts } from './search-run';
@@ -39,7 +40,9 @@ export interface SearchView {
 /** One update of a watched search (`view` of an evaluation update is computed when read). */
 export type SearchUpdate =
   | { readonly type: 'evaluation'; readonly evaluation: EvaluatedArch; readonly view: SearchView }
-  | { readonly type: 'state'; readonly view: SearchView };
+  | { readonly type: 'state'; readonly view: SearchView }
+  /** An intermediate report of a trainer evaluation, as journalled (no view: reports do not change it). */
+  | { readonly type: 'report'; readonly report: TrialReport };
 
 const NO_COUNTS: RunCounts = { evaluationsDispatched: 0, evaluationsDone: 0, evaluationsFailed: 0, costQueries: 0, inFlight: 0 };
 

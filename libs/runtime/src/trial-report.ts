@@ -20,3 +20,17 @@ export interface TrialReport {
  * Called synchronously as reports arrive; must not throw (a throwing sink is ignored by callers).
  */
 export type TrialReportSink = (report: TrialReport) => void;
+
+/** A point of a trial's learning curve: one intermediate report's epoch and metrics. */
+export interface CurvePoint {
+  readonly epoch: number;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The score early stopping judges a report on (higher is better): the validation accuracy
+ * trainers report per epoch, or `accuracy` when that is all a report has; undefined when neither.
+ */
+export function reportScore(metrics: Metrics): number | undefined {
+  return metrics.valid_accuracy ?? metrics.accuracy;
+}

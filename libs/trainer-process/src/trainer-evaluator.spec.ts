@@ -146,6 +146,20 @@ describe('ProcessTrainerEvaluator', () => {
     await expect(ok.evaluate(task(8))).resolves.toEqual({ accuracy: 20 });
   });
 
+  it('ProcessTrainerEvaluator - stopTrial (a coordinator\'s stop order) ends that trial\'s trainer like an early stop; unknown trials are not touched', async () => {
+    const ev = make('slow', { epochs: 20 });
+    const pending = ev.evaluate(task(6));
+    while (!reports.some((r) => r.trialId === 6 && r.epoch === 2)) await new Promise((r) => setTimeout(r, 10));
+    expect(ev.stopTrial('s-1', 7, 2)).toBe(false);
+    expect(ev.stopTrial('s-1', 6, 2)).toBe(true);
+    const out = await pending;
+    expect(out.stopped_epoch).toBe(2);
+    expect(out.accuracy).toBeUndefined();
+    expect(out.last_valid_accuracy).toBeGreaterThan(0);
+    expect(groupMembers(pids.get(6)!)).toEqual([]);
+    expect(ev.stopTrial('s-1', 6, 2)).toBe(false);
+  });
+
   it('ProcessTrainerEvaluator - abortAll cancels every trainer in progress', async () => {
     const ev = make('hang');
     const a = ev.evaluate(task(1)).catch((e) => e);

@@ -24,7 +24,7 @@ export interface ProcessTrainerOptions {
   readonly workRoot: string;
   /** Epochs to reach when a task names no fidelity. */
   readonly epochs: number;
-  /** Seed given to every trainer (the search's seed; default 0). */
+  /** Seed given to a trainer whose task names none (default 0); a task's `seed` wins. */
   readonly seed?: number;
   /** Free-form trainer options written into the trial file (default `{}`). */
   readonly options?: Readonly<Record<string, unknown>>;
@@ -71,6 +71,8 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
   private readonly workRoot: string;
   /** One controller per evaluation in progress (see {@link abortAll}). */
   private readonly running = new Set<AbortController>();
+  /** How to stop each evaluation in progress early, by `<searchId>/<trialId>` (see {@link stopTrial}). */
+  private readonly stoppers = new Map<string, (epoch: number) => void>();
 
   constructor(private readonly opts: ProcessTrainerOptions) {
     this.argv = parseShellWords(opts.command);
@@ -85,6 +87,18 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
    */
   abortAll(reason = 'shutting down'): void {
     for (const c of this.running) c.abort(reason);
+  }
+
+  /**
+   * Stops the evaluation of a trial early, as `earlyStop` would (e.g. on a coordinator's stop
+   * order): its trainer is ended and the evaluation returns {@link STOPPED_EPOCH_METRIC} (`epoch`,
+   * the report it was judged at) and the last report's metrics as `last_<name>`. Returns whether
+   * this evaluator was running that trial.
+   */
+  stopTrial(searchId: string, trialId: number, epoch: number): boolean {
+    const stop = this.stoppers.get(`${searchId}/${trialId}`);
+    stop?.(epoch);
+    return stop !== undefined;
   }
 
   /** The work dir of a trial (absolute; stable per search id and trial id). */
@@ -102,7 +116,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     const ir = buildNetworkIR(space, arch, task.dataset);
     const workDir = this.workDir(task.searchId, task.trialId);
     await mkdir(workDir, { recursive: true });
-    const seed = this.opts.seed ?? 0;
+    const seed = task.seed ?? this.opts.seed ?? 0;
     const trial = {
       contract: TRAINER_CONTRACT,
       searchId: task.searchId,
@@ -154,6 +168,16 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     this.running.add(controller);
     let stoppedAt: TrialReport | undefined;
     let last: TrialReport | undefined;
+    const stopAt = (report: TrialReport) => {
+      if (stoppedAt) return;
+      stoppedAt = report;
+      log?.({ searchId, trialId, stream: 'hwnas', line: `stopped early at epoch ${report.epoch}` });
+      if (recording) quietly(() => span?.addEvent('trainer.stopped', { 'hwnas.epoch': report.epoch }));
+      controller.abort(`stopped early at epoch ${report.epoch}`);
+    };
+    const stopKey = `${searchId}/${trialId}`;
+    const stopFromOutside = (epoch: number) => stopAt({ type: 'trial_report', searchId, trialId, epoch, metrics: last?.metrics ?? {} });
+    this.stoppers.set(stopKey, stopFromOutside);
     try {
       const run = await runTrainer({
         argv: this.argv,
@@ -174,12 +198,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
           const report: TrialReport = { type: 'trial_report', searchId, trialId, epoch: msg.epoch, metrics: msg.metrics };
           last = report;
           quietly(() => this.opts.onReport?.(report));
-          if (this.opts.earlyStop && !stoppedAt && decide(this.opts.earlyStop, report) === 'stop') {
-            stoppedAt = report;
-            log?.({ searchId, trialId, stream: 'hwnas', line: `stopped early at epoch ${report.epoch}` });
-            if (recording) quietly(() => span?.addEvent('trainer.stopped', { 'hwnas.epoch': report.epoch }));
-            controller.abort(`stopped early at epoch ${report.epoch}`);
-          }
+          if (this.opts.earlyStop && !stoppedAt && decide(this.opts.earlyStop, report) === 'stop') stopAt(report);
         },
       });
       return run.metrics;
@@ -189,6 +208,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
       throw err;
     } finally {
       this.running.delete(controller);
+      if (this.stoppers.get(stopKey) === stopFromOutside) this.stoppers.delete(stopKey);
       signal?.removeEventListener('abort', forward);
     }
   }

@@ -13,6 +13,8 @@ export { DEFAULT_TASK_ACK_WAIT_MS, NatsTaskQueue } from './nats-task-queue';
 export type { NatsTaskQueueOptions } from './nats-task-queue';
 export { NatsResultChannel } from './nats-result-channel';
 export type { NatsResultChannelOptions } from './nats-result-channel';
+export { NatsTrialReportChannel } from './nats-trial-report-channel';
+export type { NatsTrialReportChannelOptions } from './nats-trial-report-channel';
 export { JetStreamTrialJournal, JOURNAL_SEQ_HEADER } from './jetstream-trial-journal';
 export type { JetStreamTrialJournalOptions } from './jetstream-trial-journal';
 export { RemoteDeviceClient, DEVICE_REQUEST_SPAN_NAME } from './remote-device-client';

@@ -7,10 +7,11 @@ import { connectRemote } from '../remote/client';
 import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOptionsFrom } from '../remote/options';
 import type { Remote } from '../remote/client';
 import { bestSoFarSvg, primaryMetric, renderTrials, scatterSvg } from '../remote/render';
+import { plainNumber } from '../format';
 import { searchIdArg } from './status';
 
 const USAGE = `hwnas results ID [--format table|json|csv] [--cost-queries] [--plot FILE.svg [--x METRIC] [--y METRIC]]
-             [--plot-progress FILE.svg] [remote options]
+             [--plot-progress FILE.svg] [--curves] [remote options]
 
   Prints the full history of search ID (tell order) with the best or Pareto set marked.
   --format F       table (default), json (one object) or csv (header + one row per trial)
@@ -20,6 +21,8 @@ const USAGE = `hwnas results ID [--format table|json|csv] [--cost-queries] [--pl
                on the axes, the constraint line and feasible region, the Pareto front, the best
                marked, outliers drawn on the edge (the dashboard's chart)
   --plot-progress FILE  also writes the best-so-far curve of the first objective as SVG
+  --curves     print the learning curves of a trainer search instead of the trials: one row per
+               intermediate report (trial, epoch, its metrics); json: {"curves":{TRIAL:[{epoch,...}]}}
 ${REMOTE_USAGE}`;
 
 /** Every trial of a search, paging through GetResults. */
@@ -34,6 +37,19 @@ export async function fetchResults(remote: Remote, searchId: string, includeCost
     pageToken = res.nextPageToken;
   } while (pageToken);
   return { search: search!, history };
+}
+
+/** The learning curves of a search's trials (their intermediate reports), in trial order. */
+export function renderCurves(history: readonly Trial[], format: 'table' | 'json' | 'csv'): string {
+  const trials = [...history].filter((t) => t.curve.length > 0).sort((a, b) => Number(a.trialId) - Number(b.trialId));
+  if (format === 'json') return JSON.stringify({ curves: Object.fromEntries(trials.map((t) => [t.trialId, t.curve.map((r) => ({ epoch: r.epoch, ...r.metrics }))])) });
+  const metrics = [...new Set(trials.flatMap((t) => t.curve.flatMap((r) => Object.keys(r.metrics))))].sort();
+  const rows = trials.flatMap((t) => t.curve.map((r) => [t.trialId, String(r.epoch), ...metrics.map((m) => (r.metrics[m] === undefined ? '' : plainNumber(r.metrics[m])))]));
+  const header = ['trial', 'epoch', ...metrics];
+  if (format === 'csv') return [header, ...rows].map((r) => r.join(',')).join('\n');
+  if (!rows.length) return 'no learning curves (not a trainer search, or no reports received)';
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padStart(widths[i])).join('  ')).join('\n');
 }
 
 /** The cost axis of a plot: the second objective, else the first constraint's metric. */
@@ -54,6 +70,7 @@ export const resultsCommand: Command = {
       x: { type: 'string' },
       y: { type: 'string' },
       'plot-progress': { type: 'string' },
+      curves: { type: 'boolean', default: false },
     });
     const searchId = searchIdArg('results', positionals);
     const format = values.format as string;
@@ -61,7 +78,7 @@ export const resultsCommand: Command = {
     const remote = connectRemote(remoteOptionsFrom(values));
     try {
       const { search, history } = await fetchResults(remote, searchId, values['cost-queries'] === true);
-      io.out(renderTrials(search, history, format));
+      io.out(values.curves ? renderCurves(history, format) : renderTrials(search, history, format));
       if (values.plot) {
         const y = (values.y as string | undefined) ?? primaryMetric(search);
         const x = (values.x as string | undefined) ?? defaultCostMetric(search);

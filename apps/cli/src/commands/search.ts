@@ -5,8 +5,8 @@ import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
 import type { DashboardServer } from '@hwnas/dashboard';
-import { createTableSearchFactory, InMemoryTrialJournal, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
-import type { EvaluatedArch } from '@hwnas/runtime';
+import { createTableSearchFactory, InMemoryTrialJournal, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import type { EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
 import { getStrategyDefinition, isPareto, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
@@ -27,6 +27,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
              [--cost-model FILE [--screen-z 2]]
+             [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
   Pareto front (two or more objectives). By default everything runs embedded in this process
@@ -62,8 +63,10 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
   --watch        with --coordinator: follow the search to its end and print its record
   --trainer      train for accuracy: run this command per evaluation under the trainer contract
                  hwnas.trainer/v1 (docs/trainer-contract.md), --parallelism trainers at once;
-                 costs still come from the tables and devices. Embedded only for now.
-  --epochs       epochs each trainer trains to (the full fidelity)
+                 costs still come from the tables and devices. With --coordinator the command
+                 is the workers' (hwnas-worker --trainer CMD): give --epochs to make the search train
+  --epochs       epochs each trainer trains to (the full fidelity); with --coordinator, a trainer
+                 search whose early stopping (--scheduler) the coordinator runs
   --scheduler    early stopping: asha or hyperband (stopping variants: a trial is stopped at a rung
                  of min-epochs * eta^k epochs unless it is among the best 1/eta there so far);
                  stopped trials are counted, never reported as the best
@@ -164,7 +167,11 @@ export const searchCommand: Command = {
     // The proxy needs no benchmark data: the space enumerates itself.
     const bench = values.coordinator === undefined ? Benchmark.open({ dataDir: values.data as string | undefined, allowNoData: sourceFlag === 'proxy' }) : undefined;
     const training = values.trainer !== undefined;
-    if (training && values.coordinator !== undefined) throw new InvalidArgumentError('hwnas search: --trainer runs embedded only for now (not with --coordinator)');
+    if (training && values.coordinator !== undefined) {
+      throw new InvalidArgumentError("hwnas search: with --coordinator the trainer command lives on the workers (hwnas-worker --trainer CMD); give --epochs (and --scheduler) to make the search train");
+    }
+    // Cluster trainer searches: --epochs (with --scheduler, --min-epochs, --eta) goes into the spec.
+    const remoteTraining = values.coordinator !== undefined && values.epochs !== undefined ? trainingSettings(values) : undefined;
     if (bench && !training && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
@@ -200,6 +207,7 @@ export const searchCommand: Command = {
       accuracySource,
       devices,
       ...(maxFailed !== undefined ? { maxFailed } : {}),
+      ...(remoteTraining ? { training: remoteTraining } : {}),
     };
 
     if (values.coordinator !== undefined) {
@@ -321,18 +329,9 @@ export const searchCommand: Command = {
  * trainer output with the trial id on stderr and collects learning curves into `curves`.
  */
 function createTrainer(values: Record<string, unknown>, seed: number, io: { err(t: string): void }, curves: Map<number, { epoch: number; metrics: Metrics }[]>): ProcessTrainerEvaluator {
-  const epochs = intOption('search', 'epochs', required('search', values, 'epochs'), 1)!;
-  const minEpochs = intOption('search', 'min-epochs', values['min-epochs'] as string | undefined, 1, epochs);
-  const eta = Number(values.eta);
-  if (!(eta > 1)) throw new InvalidArgumentError(`hwnas search: --eta must be a number greater than 1, got "${values.eta as string}"`);
+  const { epochs, scheduler, minEpochs, eta } = trainingSettings(values);
   const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
-  const scheduler = values.scheduler as string | undefined;
-  if (scheduler !== undefined && scheduler !== 'asha' && scheduler !== 'hyperband') {
-    throw new InvalidArgumentError(
-      `hwnas search: --scheduler must be asha or hyperband with --trainer${scheduler === 'sh' ? ' (synchronous successive halving needs promotions between runs, which the embedded search does not do yet)' : `, got "${scheduler}"`}`,
-    );
-  }
-  const stopper = scheduler ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
+  const stopper = scheduler !== 'none' ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
   return new ProcessTrainerEvaluator({
     command: values.trainer as string,
     workRoot: path.resolve((values['work-root'] as string | undefined) ?? 'hwnas-work'),
@@ -345,9 +344,24 @@ function createTrainer(values: Record<string, unknown>, seed: number, io: { err(
       if (!c) curves.set(r.trialId, (c = []));
       c.push({ epoch: r.epoch, metrics: r.metrics });
     },
-    // Judged on validation accuracy, as trainers report it per epoch (accuracy if that is all there is).
-    ...(stopper ? { earlyStop: (r) => stopper.onReport(r.trialId, r.epoch, r.metrics.valid_accuracy ?? r.metrics.accuracy) } : {}),
+    // Judged as the coordinator of a cluster judges reports (validation accuracy, else accuracy).
+    ...(stopper ? { earlyStop: (r) => stopper.onReport(r.trialId, r.epoch, reportScore(r.metrics)) } : {}),
   });
+}
+
+/** The training settings of `--epochs`, `--scheduler`, `--min-epochs` and `--eta` (embedded or submitted to a coordinator). */
+function trainingSettings(values: Record<string, unknown>): TrainingSpec {
+  const epochs = intOption('search', 'epochs', required('search', values, 'epochs'), 1)!;
+  const minEpochs = intOption('search', 'min-epochs', values['min-epochs'] as string | undefined, 1, epochs);
+  const eta = Number(values.eta);
+  if (!(eta > 1)) throw new InvalidArgumentError(`hwnas search: --eta must be a number greater than 1, got "${values.eta as string}"`);
+  const scheduler = (values.scheduler as string | undefined) ?? 'none';
+  if (scheduler !== 'none' && scheduler !== 'asha' && scheduler !== 'hyperband') {
+    throw new InvalidArgumentError(
+      `hwnas search: --scheduler must be asha or hyperband with --trainer${scheduler === 'sh' ? ' (synchronous successive halving needs promotions between runs, which the embedded search does not do yet)' : `, got "${scheduler}"`}`,
+    );
+  }
+  return { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
 }
 
 /**

@@ -7,6 +7,7 @@ import { Direction, FinishReason, SearchServiceService, SearchState, StopReason,
 import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { runCli } from '../testing';
 import { submitRemoteSearch, toSubmitRequest } from './submit';
+import { reportLine } from './watch';
 import { plainNumber } from '../format';
 
 const trial = (i: number, acc: number, lat: number): Trial => ({
@@ -23,6 +24,7 @@ const trial = (i: number, acc: number, lat: number): Trial => ({
   deviceId: '',
   askedAtMs: 0,
   toldAtMs: 0,
+  curve: i === 0 ? [{ trialId: '0', epoch: 1, metrics: { valid_accuracy: 40.5 } }, { trialId: '0', epoch: 2, metrics: { valid_accuracy: 52.25 } }] : [],
 });
 
 const HISTORY = [trial(0, 90, 10), trial(1, 92, 12), trial(2, 91, 15), trial(3, 80, 5)];
@@ -75,7 +77,7 @@ async function fakeServer(): Promise<{ addr: string; submitted: SubmitSearchRequ
     },
     listSearches: (_c: unknown, cb: sendUnaryData<unknown>) => cb(null, { searches: [SEARCH], nextPageToken: '' }),
     watchSearch(call: ServerWritableStream<{ searchId: string }, WatchSearchResponse>) {
-      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1, finishReason: FinishReason.FINISH_REASON_COMPLETED });
+      call.write({ state: SearchState.SEARCH_STATE_SUCCEEDED, counts: SEARCH.counts, trials: HISTORY, incumbent: SEARCH.incumbent, sentAtMs: 0, stopReason: 1, finishReason: FinishReason.FINISH_REASON_COMPLETED, reports: [] });
       call.end();
     },
     deleteSearch(call: ServerUnaryCall<{ searchId: string }, unknown>, cb: sendUnaryData<unknown>) {
@@ -125,6 +127,16 @@ describe('cli remote commands', () => {
     const missing = await runCli(['status', 'x', '--coordinator', srv.addr]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('search "x" not found');
+  });
+
+  it('results --curves - the learning curves of the trials that have them, as a table, csv or json', async () => {
+    const table = await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves']);
+    expect(table.code).toBe(0);
+    expect(table.out.trim().split('\n').map((l) => l.trim().split(/\s+/))).toEqual([['trial', 'epoch', 'valid_accuracy'], ['0', '1', '40.5'], ['0', '2', '52.25']]);
+    const csv = await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves', '--format', 'csv']);
+    expect(csv.out.trim()).toBe('trial,epoch,valid_accuracy\n0,1,40.5\n0,2,52.25');
+    const json = JSON.parse((await runCli(['results', 's-1', '--coordinator', srv.addr, '--curves', '--format', 'json'])).out);
+    expect(json).toEqual({ curves: { '0': [{ epoch: 1, valid_accuracy: 40.5 }, { epoch: 2, valid_accuracy: 52.25 }] } });
   });
 
   it('results - csv over several pages, json, and SVG plots (the dashboard charts) with the Pareto front', async () => {
@@ -187,12 +199,27 @@ describe('cli remote commands', () => {
     expect(res.searchId).toBe('s-1');
     expect(res.search?.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
     expect(out).toContain('4/4 100%');
+    // The search is already over, so no stream is opened; a report would print as:
+    expect(reportLine({ trialId: '3', epoch: 2, metrics: { valid_accuracy: 40.5, train_loss: 0.71 } })).toBe('trial 3 epoch 2: train_loss 0.71 valid_accuracy 40.5');
     const sent = srv.submitted[srv.submitted.length - 1];
     expect(sent).toMatchObject({ budget: 4, maxInFlight: 2, seed: 0, constraints: [{ metric: 'raspi4_latency', upperBound: 20 }] });
     expect(sent.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(toSubmitRequest(input).objectives).toEqual([{ metric: 'accuracy', direction: Direction.DIRECTION_UNSPECIFIED }]);
     expect(toSubmitRequest(input).maxFailedEvaluations).toBeUndefined();
     expect(toSubmitRequest({ ...input, maxFailed: 3 }).maxFailedEvaluations).toBe(3);
+  });
+
+  it('hwnas search --coordinator --epochs - submits the training settings; --trainer is the workers\' and is refused with where it goes', async () => {
+    const base = ['search', '--coordinator', srv.addr, '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '4'];
+    const r = await runCli([...base, '--epochs', '3', '--scheduler', 'asha', '--min-epochs', '1']);
+    expect(r.code).toBe(0);
+    expect(srv.submitted[srv.submitted.length - 1].training).toEqual({ epochs: 3, scheduler: 'asha', minEpochs: 1, eta: 3 });
+    const plain = await runCli(base);
+    expect(plain.code).toBe(0);
+    expect(srv.submitted[srv.submitted.length - 1].training).toBeUndefined();
+    const refused = await runCli([...base, '--trainer', 'python3 train.py', '--epochs', '3']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('with --coordinator the trainer command lives on the workers (hwnas-worker --trainer CMD)');
   });
 
   it('list - one line per search with state, progress and best', async () => {

@@ -33,6 +33,8 @@ export interface RemoteSearchInput {
   readonly maxCostQueries?: number;
   /** Failed evaluations after which the search stops and ends failed (absent: no limit). */
   readonly maxFailed?: number;
+  /** Real training on the workers' trainers: epochs and early stopping (see `TrainingSpec` of @hwnas/runtime). */
+  readonly training?: { readonly epochs: number; readonly scheduler: 'none' | 'asha' | 'hyperband'; readonly minEpochs?: number; readonly eta: number };
   /** Idempotency key; default a fresh UUID, so the client's retries never submit twice. */
   readonly requestId?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -82,6 +84,7 @@ export function toSubmitRequest(input: RemoteSearchInput): SubmitSearchRequest {
     asynchronous: input.asynchronous ?? false,
     ...(input.maxCostQueries !== undefined ? { maxCostQueries: input.maxCostQueries } : {}),
     ...(input.maxFailed !== undefined ? { maxFailedEvaluations: input.maxFailed } : {}),
+    ...(input.training ? { training: { ...input.training } } : {}),
     requestId: input.requestId ?? randomUUID(),
     labels: { ...(input.labels ?? {}) },
   };

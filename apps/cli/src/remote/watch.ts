@@ -1,11 +1,12 @@
 import { NasError } from '@hwnas/bench-core';
 import { SearchState } from '@hwnas/proto';
-import type { Search, Trial, WatchSearchRequest, WatchSearchResponse } from '@hwnas/proto';
+import type { Search, Trial, TrialReport, WatchSearchRequest, WatchSearchResponse } from '@hwnas/proto';
 import { status } from '@grpc/grpc-js';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import type { CommandIO } from '../command';
 import { fromServiceError } from './client';
 import type { Remote } from './client';
+import { plainNumber } from '../format';
 import { progressLine } from './render';
 
 /** Options of {@link watchRemoteSearch}. */
@@ -23,6 +24,14 @@ export interface WatchOptions {
 }
 
 const TERMINAL = new Set([SearchState.SEARCH_STATE_SUCCEEDED, SearchState.SEARCH_STATE_FAILED, SearchState.SEARCH_STATE_CANCELLED]);
+
+/** `trial 3 epoch 2: train_loss 0.71 valid_accuracy 40.5`: one intermediate report of a trainer search. */
+export function reportLine(r: TrialReport): string {
+  const metrics = Object.keys(r.metrics)
+    .sort()
+    .map((k) => `${k} ${plainNumber(r.metrics[k])}`);
+  return `trial ${r.trialId} epoch ${r.epoch}: ${metrics.join(' ')}`;
+}
 
 /**
  * Follows a search over WatchSearch, drawing done/budget, rate, ETA and the best-so-far, until it
@@ -49,7 +58,7 @@ export async function watchRemoteSearch(remote: Remote, searchId: string, io: Co
     }
   };
   if (TERMINAL.has(record.state)) {
-    draw({ state: record.state, counts: record.counts, trials: [], sentAtMs: Date.now(), stopReason: record.stopReason, finishReason: record.finishReason }, true);
+    draw({ state: record.state, counts: record.counts, trials: [], sentAtMs: Date.now(), stopReason: record.stopReason, finishReason: record.finishReason, reports: [] }, true);
     return record;
   }
   for (let attempt = 0; ; attempt++) {
@@ -65,6 +74,8 @@ export async function watchRemoteSearch(remote: Remote, searchId: string, io: Co
             opts.onTrial?.(t);
           }
           if (msg.incumbent) best = msg.incumbent.best ?? best;
+          // Trainer searches: each intermediate report as a line of its own (not on a redrawn bar).
+          if (opts.display === 'lines') for (const r of msg.reports) io.out(reportLine(r));
           terminal = TERMINAL.has(msg.state);
           draw(msg, terminal);
         });

@@ -95,6 +95,18 @@ describe('coordinator mappers', () => {
     ]);
   });
 
+  it('training - epochs and early stopping reach the spec (scheduler default none, eta 3), come back resolved, and bad values name the field', () => {
+    const spec = normalizeSearchSpec(fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'asha', minEpochs: 1 } }).spec);
+    expect(spec.training).toEqual({ epochs: 3, scheduler: 'asha', minEpochs: 1, eta: 3 });
+    expect(resolvedRequest(spec, problemOf(spec)).training).toEqual({ epochs: 3, scheduler: 'asha', minEpochs: 1, eta: 3 });
+    expect(normalizeSearchSpec(fromSubmitRequest({ ...REQ, training: { epochs: 12, scheduler: '' } }).spec).training).toEqual({ epochs: 12, scheduler: 'none', eta: 3 });
+    expect(normalizeSearchSpec(fromSubmitRequest(REQ).spec).training).toBeUndefined();
+    expect(() => fromSubmitRequest({ ...REQ, training: { scheduler: 'asha' } })).toThrow(/^training\.epochs: /);
+    expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'sh' } })).toThrow('training.scheduler: must be one of none, asha, hyperband (or empty), got "sh"');
+    expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'asha', minEpochs: 4 } })).toThrow(/^training\.min_epochs: /);
+    expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'asha', eta: 1 } })).toThrow('training.eta: must be a number greater than 1, got 1');
+  });
+
   it('max_failed_evaluations - at most the budget, kept in the spec and in the resolved request', () => {
     expect(() => fromSubmitRequest({ ...REQ, maxFailedEvaluations: 51 })).toThrow('max_failed_evaluations: must be at most the budget (50), got 51');
     expect(() => fromSubmitRequest({ ...REQ, maxFailedEvaluations: 0 })).toThrow(/^max_failed_evaluations: must be at least 1/);

@@ -3,7 +3,8 @@
  * presence checks that name the proto field), runtime views -> proto records.
  */
 import { getSpace } from '@hwnas/bench-core';
-import type { EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
+import type { CurvePoint, EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
+import { EARLY_STOPPING_RULES } from '@hwnas/runtime';
 import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
 import type { SearchProblem } from '@hwnas/search';
 import {
@@ -14,7 +15,7 @@ import {
   TrialNeed,
   TrialStatus,
 } from '@hwnas/proto';
-import type { Incumbent, Search, Trial } from '@hwnas/proto';
+import type { Incumbent, Search, TrainingSettings, Trial, TrialReport as ProtoTrialReport } from '@hwnas/proto';
 import { toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import { bad, requireString, requireUint } from './fields';
 
@@ -100,6 +101,7 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
   const maxFailed = req.maxFailedEvaluations === undefined ? undefined : requireUint(req.maxFailedEvaluations, 'max_failed_evaluations', 1, Number.MAX_SAFE_INTEGER);
   if (maxFailed !== undefined && maxFailed > budget) throw bad('max_failed_evaluations', `must be at most the budget (${budget}), got ${maxFailed}`);
   req.deviceIds.forEach((d, i) => requireString(d, `device_ids[${i}]`));
+  const training = req.training ? fromTrainingSettings(req.training) : undefined;
   const labels = Object.entries(req.labels);
   if (labels.length > limits.maxLabels) throw bad('labels', `at most ${limits.maxLabels} labels are allowed, got ${labels.length}`);
   for (const [k, v] of labels) {
@@ -124,10 +126,21 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
       devices: [...req.deviceIds],
       ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
       ...(maxFailed !== undefined ? { maxFailed } : {}),
+      ...(training ? { training } : {}),
     },
     ...(req.requestId ? { requestId: req.requestId } : {}),
     attachment: SubmitSearchRequest.toJSON(req),
   };
+}
+
+/** `training` of a request, checked field by field (the runtime checks the ranges against each other). */
+function fromTrainingSettings(t: TrainingSettings): Record<string, unknown> {
+  const epochs = requireUint(t.epochs, 'training.epochs', 1, 1_000_000);
+  const scheduler = t.scheduler === '' ? 'none' : t.scheduler;
+  if (!(EARLY_STOPPING_RULES as readonly string[]).includes(scheduler)) throw bad('training.scheduler', `must be one of ${EARLY_STOPPING_RULES.join(', ')} (or empty), got "${t.scheduler}"`);
+  const minEpochs = t.minEpochs === undefined ? undefined : requireUint(t.minEpochs, 'training.min_epochs', 1, epochs);
+  if (t.eta !== undefined && !(Number.isFinite(t.eta) && t.eta > 1)) throw bad('training.eta', `must be a number greater than 1, got ${t.eta}`);
+  return { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta: t.eta ?? 3 };
 }
 
 /**
@@ -163,6 +176,9 @@ export function resolvedRequest(spec: SearchSpec, problem: SearchProblem | undef
     asynchronous: spec.ordering === 'async',
     maxCostQueries: spec.maxCostQueries ?? 1000 * spec.budget,
     ...(spec.maxFailed !== undefined ? { maxFailedEvaluations: spec.maxFailed } : {}),
+    ...(spec.training
+      ? { training: { epochs: spec.training.epochs, scheduler: spec.training.scheduler, eta: spec.training.eta, ...(spec.training.minEpochs !== undefined ? { minEpochs: spec.training.minEpochs } : {}) } }
+      : {}),
     requestId: original?.requestId ?? '',
     labels: { ...(original?.labels ?? {}) },
   });
@@ -188,7 +204,7 @@ function screenedBy(problem: SearchProblem | undefined): (e: EvaluatedArch) => b
  * trial answered from another trial's evaluation of the same architecture, `screened` a cost query
  * whose costs break a constraint (cost-first screening rejects the architecture there).
  */
-export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false): Trial {
+export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, spec: SearchSpec, problem: SearchProblem | undefined, screened = false, curve: readonly CurvePoint[] = []): Trial {
   const reward = problem?.reward && e.metrics ? scalarScore(problem, e.metrics) : undefined;
   return {
     trialId: String(e.trialId),
@@ -206,15 +222,29 @@ export function toTrial(e: EvaluatedArch, tellIndex: number, feasible: boolean, 
     deviceId: spec.devices.join(','),
     askedAtMs: e.askedAt ?? 0,
     toldAtMs: e.toldAt ?? e.at ?? 0,
+    curve: curve.map((p) => toTrialReport(e.trialId, p)),
   };
 }
 
-/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials. */
-export function toTrials(view: Pick<SearchView, 'spec' | 'problem'>, history: readonly EvaluatedArch[], from = 0, to = history.length): Trial[] {
+/** One point of a learning curve (or a report as it arrives) in proto form. */
+export function toTrialReport(trialId: number, point: CurvePoint): ProtoTrialReport {
+  return { trialId: String(trialId), epoch: point.epoch, metrics: { ...point.metrics } };
+}
+
+/** Maps told trials (`history[from..to)`, tell order) of a search to proto Trials, with their learning curves (trainer searches). */
+export function toTrials(
+  view: Pick<SearchView, 'spec' | 'problem'>,
+  history: readonly EvaluatedArch[],
+  from = 0,
+  to = history.length,
+  curves: ReadonlyMap<number, readonly CurvePoint[]> = new Map(),
+): Trial[] {
   const feasible = feasibilityOf(view.problem);
   const screened = screenedBy(view.problem);
   const out: Trial[] = [];
-  for (let i = from; i < Math.min(to, history.length); i++) out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i])));
+  for (let i = from; i < Math.min(to, history.length); i++) {
+    out.push(toTrial(history[i], i, feasible(history[i]), view.spec, view.problem, screened(history[i]), curves.get(history[i].trialId)));
+  }
   return out;
 }
 

@@ -14,12 +14,13 @@ import type {
   ListSearchesResponse,
   SubmitSearchRequest,
   SubmitSearchResponse,
+  TrialReport as ProtoTrialReport,
   WatchSearchRequest,
   WatchSearchResponse,
 } from '@hwnas/proto';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { fromSubmitRequest, toIncumbent, toSearch, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
+import { fromSubmitRequest, toIncumbent, toSearch, toTrialReport, toTrials, DEFAULT_REQUEST_LIMITS } from './mappers';
 import { fromState, toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import type { RequestLimits } from './mappers';
 import { callerTraceparent } from './tracing';
@@ -133,7 +134,7 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       const listed = call.request.includeCostQueries ? coordinator.trials(id) : history;
       return {
         search: toSearch(view, history),
-        history: toTrials(view, listed, from, from + size),
+        history: toTrials(view, listed, from, from + size, coordinator.curves(id)),
         nextPageToken: from + size < listed.length ? pageToken(from + size) : '',
       };
     },
@@ -148,6 +149,8 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
       return new Promise<void>((resolve) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         let done = false;
+        /** Intermediate reports (trainer searches) not sent yet. */
+        const received: ProtoTrialReport[] = [];
         const finish = () => {
           done = true;
           if (timer) clearTimeout(timer);
@@ -160,7 +163,8 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
           if (done) return;
           const view = coordinator.get(id);
           const history = coordinator.history(id);
-          const trials = toTrials(view, history, Math.min(sent, history.length));
+          const trials = toTrials(view, history, Math.min(sent, history.length), history.length, coordinator.curves(id));
+          const reports = received.splice(0);
           sent = history.length;
           const incumbent = toIncumbent(view, history);
           const key = JSON.stringify([incumbent.best?.trialId, incumbent.paretoSet.map((t) => t.trialId)]);
@@ -179,6 +183,7 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
               stopReason: last ? toStopReason(view) : 0,
               ...(terminal && last && view.state === 'failed' ? { failure: toFailure(view) } : {}),
               finishReason: terminal && last ? toFinishReason(view) : 0,
+              reports: i === 0 ? reports : [],
             };
             call.write(msg);
           }
@@ -188,6 +193,7 @@ export function createSearchHandlers(opts: SearchServiceOptions): SearchHandlers
         call.on('error', finish);
         const unwatch = coordinator.watch(id, (u) => {
           if (done) return;
+          if (u.type === 'report') received.push(toTrialReport(u.report.trialId, u.report));
           if (u.type === 'state' && isTerminal(u.view)) {
             // Deferred so that `unwatch` is assigned when the first update is already terminal.
             if (timer) clearTimeout(timer);

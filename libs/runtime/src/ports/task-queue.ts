@@ -21,6 +21,8 @@ export interface EvalTask {
    * evaluator's own default (table and proxy evaluators ignore it).
    */
   readonly fidelity?: { readonly epochs: number };
+  /** The search's seed, for evaluators that train (trainer searches only). */
+  readonly seed?: number;
 }
 
 /**

@@ -546,7 +546,15 @@ export interface SubmitSearchRequest {
    * code `too_many_failures`: workers gone or a broken device should not spend the budget on
    * failures. Absent: no limit (failed evaluations count against the budget like any other).
    */
-  maxFailedEvaluations?: number | undefined;
+  maxFailedEvaluations?:
+    | number
+    | undefined;
+  /**
+   * Real training: the workers run their trainer (`hwnas-worker --trainer CMD`) per evaluation,
+   * to `training.epochs`, with early stopping run by the coordinator. Absent: accuracy comes
+   * from `accuracy_source` alone.
+   */
+  training?: TrainingSettings | undefined;
 }
 
 export interface SubmitSearchRequest_StrategyOptionsEntry {
@@ -557,6 +565,27 @@ export interface SubmitSearchRequest_StrategyOptionsEntry {
 export interface SubmitSearchRequest_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * The training settings of a search whose workers train (the trainer command itself is the
+ * workers' `--trainer`). Every trial trains to `epochs`; with a scheduler, the coordinator judges
+ * each intermediate report at the rungs min_epochs, min_epochs*eta, ... below `epochs` and stops
+ * the trials that fall out of the best 1/eta there (the stopping variants of ASHA and Hyperband).
+ */
+export interface TrainingSettings {
+  /** Epochs each trial trains to, the full fidelity (required, >= 1). */
+  epochs?:
+    | number
+    | undefined;
+  /** Early stopping: `asha`, `hyperband` or `none` (empty: `none`). */
+  scheduler: string;
+  /** Lowest rung, epochs (1..epochs); absent: the scheduler's default. */
+  minEpochs?:
+    | number
+    | undefined;
+  /** Reduction factor between rungs (> 1); absent: 3. */
+  eta?: number | undefined;
 }
 
 /** The id of the new search. */
@@ -625,9 +654,27 @@ export interface Trial {
   askedAtMs: number;
   /** When the result was told to the strategy. */
   toldAtMs: number;
+  /**
+   * Trainer searches: the trial's learning curve, its intermediate reports in the order the
+   * coordinator received them (a retried evaluation may report an epoch again). Empty otherwise.
+   */
+  curve: TrialReport[];
 }
 
 export interface Trial_MetricsEntry {
+  key: string;
+  value: number;
+}
+
+/** One intermediate report of a trainer evaluation: its metrics after `epoch` epochs (total). */
+export interface TrialReport {
+  trialId: string;
+  epoch: number;
+  /** As the trainer reported them, e.g. `valid_accuracy` (percent), `train_loss`. */
+  metrics: { [key: string]: number };
+}
+
+export interface TrialReport_MetricsEntry {
   key: string;
   value: number;
 }
@@ -787,6 +834,8 @@ export interface WatchSearchResponse {
     | undefined;
   /** How the search ended; set on the last message only. */
   finishReason: FinishReason;
+  /** Intermediate reports of trainer evaluations received since the previous message. */
+  reports: TrialReport[];
 }
 
 /** Which search to cancel. */
@@ -1165,6 +1214,7 @@ function createBaseSubmitSearchRequest(): SubmitSearchRequest {
     requestId: "",
     labels: {},
     maxFailedEvaluations: undefined,
+    training: undefined,
   };
 }
 
@@ -1223,6 +1273,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     });
     if (message.maxFailedEvaluations !== undefined) {
       writer.uint32(144).uint32(message.maxFailedEvaluations);
+    }
+    if (message.training !== undefined) {
+      TrainingSettings.encode(message.training, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -1390,6 +1443,14 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
             message.maxFailedEvaluations = reader.uint32();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.training = TrainingSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1489,6 +1550,7 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
         : isSet(object.max_failed_evaluations)
         ? globalThis.Number(object.max_failed_evaluations)
         : undefined,
+      training: isSet(object.training) ? TrainingSettings.fromJSON(object.training) : undefined,
     };
   },
 
@@ -1560,6 +1622,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     if (message.maxFailedEvaluations !== undefined) {
       obj.maxFailedEvaluations = Math.round(message.maxFailedEvaluations);
     }
+    if (message.training !== undefined) {
+      obj.training = TrainingSettings.toJSON(message.training);
+    }
     return obj;
   },
 
@@ -1604,6 +1669,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
       {},
     );
     message.maxFailedEvaluations = object.maxFailedEvaluations ?? undefined;
+    message.training = (object.training !== undefined && object.training !== null)
+      ? TrainingSettings.fromPartial(object.training)
+      : undefined;
     return message;
   },
 };
@@ -1780,6 +1848,127 @@ export const SubmitSearchRequest_LabelsEntry: MessageFns<SubmitSearchRequest_Lab
     const message = createBaseSubmitSearchRequest_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTrainingSettings(): TrainingSettings {
+  return { epochs: undefined, scheduler: "", minEpochs: undefined, eta: undefined };
+}
+
+export const TrainingSettings: MessageFns<TrainingSettings> = {
+  encode(message: TrainingSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epochs !== undefined) {
+      writer.uint32(8).uint32(message.epochs);
+    }
+    if (message.scheduler !== "") {
+      writer.uint32(18).string(message.scheduler);
+    }
+    if (message.minEpochs !== undefined) {
+      writer.uint32(24).uint32(message.minEpochs);
+    }
+    if (message.eta !== undefined) {
+      writer.uint32(33).double(message.eta);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrainingSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrainingSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epochs = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scheduler = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minEpochs = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.eta = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrainingSettings {
+    return {
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      scheduler: isSet(object.scheduler) ? globalThis.String(object.scheduler) : "",
+      minEpochs: isSet(object.minEpochs)
+        ? globalThis.Number(object.minEpochs)
+        : isSet(object.min_epochs)
+        ? globalThis.Number(object.min_epochs)
+        : undefined,
+      eta: isSet(object.eta) ? globalThis.Number(object.eta) : undefined,
+    };
+  },
+
+  toJSON(message: TrainingSettings): unknown {
+    const obj: any = {};
+    if (message.epochs !== undefined) {
+      obj.epochs = Math.round(message.epochs);
+    }
+    if (message.scheduler !== "") {
+      obj.scheduler = message.scheduler;
+    }
+    if (message.minEpochs !== undefined) {
+      obj.minEpochs = Math.round(message.minEpochs);
+    }
+    if (message.eta !== undefined) {
+      obj.eta = floatToJson(message.eta);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrainingSettings>, I>>(base?: I): TrainingSettings {
+    return TrainingSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrainingSettings>, I>>(object: I): TrainingSettings {
+    const message = createBaseTrainingSettings();
+    message.epochs = object.epochs ?? undefined;
+    message.scheduler = object.scheduler ?? "";
+    message.minEpochs = object.minEpochs ?? undefined;
+    message.eta = object.eta ?? undefined;
     return message;
   },
 };
@@ -2007,6 +2196,7 @@ function createBaseTrial(): Trial {
     deviceId: "",
     askedAtMs: 0,
     toldAtMs: 0,
+    curve: [],
   };
 }
 
@@ -2056,6 +2246,9 @@ export const Trial: MessageFns<Trial> = {
     }
     if (message.toldAtMs !== 0) {
       writer.uint32(120).int64(message.toldAtMs);
+    }
+    for (const v of message.curve) {
+      TrialReport.encode(v!, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -2196,6 +2389,14 @@ export const Trial: MessageFns<Trial> = {
             message.toldAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.curve.push(TrialReport.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2262,6 +2463,9 @@ export const Trial: MessageFns<Trial> = {
         : isSet(object.told_at_ms)
         ? globalThis.Number(object.told_at_ms)
         : 0,
+      curve: globalThis.Array.isArray(object?.curve)
+        ? object.curve.map((e: any) => TrialReport.fromJSON(e))
+        : [],
     };
   },
 
@@ -2318,6 +2522,9 @@ export const Trial: MessageFns<Trial> = {
     if (message.toldAtMs !== 0) {
       obj.toldAtMs = Math.round(message.toldAtMs);
     }
+    if (message.curve?.length) {
+      obj.curve = message.curve.map((e) => TrialReport.toJSON(e));
+    }
     return obj;
   },
 
@@ -2353,6 +2560,7 @@ export const Trial: MessageFns<Trial> = {
     message.deviceId = object.deviceId ?? "";
     message.askedAtMs = object.askedAtMs ?? 0;
     message.toldAtMs = object.toldAtMs ?? 0;
+    message.curve = object.curve?.map((e) => TrialReport.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2436,6 +2644,226 @@ export const Trial_MetricsEntry: MessageFns<Trial_MetricsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<Trial_MetricsEntry>, I>>(object: I): Trial_MetricsEntry {
     const message = createBaseTrial_MetricsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseTrialReport(): TrialReport {
+  return { trialId: "", epoch: 0, metrics: {} };
+}
+
+export const TrialReport: MessageFns<TrialReport> = {
+  encode(message: TrialReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trialId !== "") {
+      writer.uint32(10).string(message.trialId);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(16).uint32(message.epoch);
+    }
+    globalThis.Object.entries(message.metrics).forEach(([key, value]: [string, number]) => {
+      TrialReport_MetricsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrialReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrialReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trialId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = TrialReport_MetricsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.metrics[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrialReport {
+    return {
+      trialId: isSet(object.trialId)
+        ? globalThis.String(object.trialId)
+        : isSet(object.trial_id)
+        ? globalThis.String(object.trial_id)
+        : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      metrics: isObject(object.metrics)
+        ? (globalThis.Object.entries(object.metrics) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: TrialReport): unknown {
+    const obj: any = {};
+    if (message.trialId !== "") {
+      obj.trialId = message.trialId;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.metrics) {
+      const entries = globalThis.Object.entries(message.metrics) as [string, number][];
+      if (entries.length > 0) {
+        obj.metrics = {};
+        entries.forEach(([k, v]) => {
+          obj.metrics[k] = floatToJson(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrialReport>, I>>(base?: I): TrialReport {
+    return TrialReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrialReport>, I>>(object: I): TrialReport {
+    const message = createBaseTrialReport();
+    message.trialId = object.trialId ?? "";
+    message.epoch = object.epoch ?? 0;
+    message.metrics = (globalThis.Object.entries(object.metrics ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseTrialReport_MetricsEntry(): TrialReport_MetricsEntry {
+  return { key: "", value: 0 };
+}
+
+export const TrialReport_MetricsEntry: MessageFns<TrialReport_MetricsEntry> = {
+  encode(message: TrialReport_MetricsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrialReport_MetricsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrialReport_MetricsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrialReport_MetricsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: TrialReport_MetricsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = floatToJson(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrialReport_MetricsEntry>, I>>(base?: I): TrialReport_MetricsEntry {
+    return TrialReport_MetricsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrialReport_MetricsEntry>, I>>(object: I): TrialReport_MetricsEntry {
+    const message = createBaseTrialReport_MetricsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
     return message;
@@ -3346,6 +3774,7 @@ function createBaseWatchSearchResponse(): WatchSearchResponse {
     stopReason: 0,
     failure: undefined,
     finishReason: 0,
+    reports: [],
   };
 }
 
@@ -3377,6 +3806,9 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
     }
     if (message.finishReason !== 0) {
       writer.uint32(72).int32(message.finishReason);
+    }
+    for (const v of message.reports) {
+      TrialReport.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -3466,6 +3898,14 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
             message.finishReason = reader.int32() as any;
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reports.push(TrialReport.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3505,6 +3945,9 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
         : isSet(object.finish_reason)
         ? finishReasonFromJSON(object.finish_reason)
         : 0,
+      reports: globalThis.Array.isArray(object?.reports)
+        ? object.reports.map((e: any) => TrialReport.fromJSON(e))
+        : [],
     };
   },
 
@@ -3537,6 +3980,9 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
     if (message.finishReason !== 0) {
       obj.finishReason = finishReasonToJSON(message.finishReason);
     }
+    if (message.reports?.length) {
+      obj.reports = message.reports.map((e) => TrialReport.toJSON(e));
+    }
     return obj;
   },
 
@@ -3560,6 +4006,7 @@ export const WatchSearchResponse: MessageFns<WatchSearchResponse> = {
       ? Failure.fromPartial(object.failure)
       : undefined;
     message.finishReason = object.finishReason ?? 0;
+    message.reports = object.reports?.map((e) => TrialReport.fromPartial(e)) || [];
     return message;
   },
 };

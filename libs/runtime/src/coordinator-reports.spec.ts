@@ -1,0 +1,74 @@
+import { Benchmark } from '@hwnas/bench-core';
+import { describeWithData } from '@hwnas/bench-core/testing';
+import { Coordinator } from './coordinator';
+import { InMemoryResultChannel } from './in-memory/result-channel';
+import { InMemoryTaskQueue } from './in-memory/task-queue';
+import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
+import type { StopOrder } from './ports/trial-report-channel';
+import type { SearchUpdate } from './search-view';
+import { createTableSearchFactory } from './tabular';
+
+const SPEC = { space: 'nb201', dataset: 'cifar10', strategy: 'random', budget: 6, seed: 3, maxInFlight: 1, training: { epochs: 3, scheduler: 'asha', minEpochs: 1 } };
+
+describeWithData('runtime: trainer reports at the coordinator', (dataDir) => {
+  const bench = Benchmark.open({ dataDir });
+
+  /**
+   * A worker that "trains" each task: reports epochs 1..3 with a valid accuracy that depends on the
+   * trial (odd trials are worse), waiting after each report for a stop order, and returns a stopped
+   * or a final result as the trainer evaluator would.
+   */
+  async function run(journal: InMemoryTrialJournal) {
+    const queue = new InMemoryTaskQueue();
+    const results = new InMemoryResultChannel();
+    const reports = new InMemoryTrialReportChannel();
+    const stops: StopOrder[] = [];
+    await reports.subscribeStops((o) => stops.push(o));
+    const coordinator = new Coordinator({ queue, results, reports, journal, factory: createTableSearchFactory(bench) });
+    await coordinator.start();
+    const worker = await queue.consume(async (task, ctl) => {
+      const score = (epoch: number) => (task.trialId % 2 ? 10 : 50) + task.trialId + epoch;
+      let metrics: Record<string, number> = {};
+      for (let epoch = 1; epoch <= (task.fidelity?.epochs ?? 0); epoch++) {
+        await reports.publishReport({ type: 'trial_report', searchId: task.searchId, trialId: task.trialId, epoch, metrics: { valid_accuracy: score(epoch) } });
+        await new Promise((r) => setTimeout(r, 5));
+        if (stops.some((s) => s.searchId === task.searchId && s.trialId === task.trialId)) {
+          metrics = { stopped_epoch: epoch, last_valid_accuracy: score(epoch) };
+          break;
+        }
+        metrics = { accuracy: score(epoch), valid_accuracy: score(epoch) };
+      }
+      await results.publish({ taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, status: 'ok', metrics });
+      ctl.ack();
+    });
+    const updates: SearchUpdate[] = [];
+    const id = await coordinator.submit(SPEC);
+    coordinator.watch(id, (u) => updates.push(u));
+    const view = await coordinator.waitFor(id);
+    await worker.stop();
+    await coordinator.stop();
+    return { coordinator, id, view, stops, updates };
+  }
+
+  it('Coordinator - reports are journalled as curves and judged by ASHA; stopped trials get a stop order and are never the best; a replay rebuilds the same', async () => {
+    const journal = new InMemoryTrialJournal();
+    const { coordinator, id, view, stops, updates } = await run(journal);
+    expect(view.state).toBe('succeeded');
+    const history = coordinator.history(id);
+    expect(history).toHaveLength(6);
+    // Trials 0..5 in order: the odd ones fall out of the best third at epoch 1 (rungs 1 and 3).
+    expect(stops.map((s) => [s.trialId, s.epoch])).toEqual([[1, 1], [3, 1], [5, 1]]);
+    expect(history.filter((h) => h.metrics?.stopped_epoch !== undefined).map((h) => h.trialId)).toEqual([1, 3, 5]);
+    expect(view.best?.trialId).toBe(4);
+    const curves = coordinator.curves(id);
+    expect(curves.get(0)?.map((p) => p.epoch)).toEqual([1, 2, 3]);
+    expect(curves.get(1)).toEqual([{ epoch: 1, metrics: { valid_accuracy: 12 } }]);
+    expect(updates.filter((u) => u.type === 'report')).toHaveLength(3 * 3 + 3);
+    // A coordinator that replays the journal has the same curves and stopped trials.
+    const again = new Coordinator({ queue: new InMemoryTaskQueue(), results: new InMemoryResultChannel(), reports: new InMemoryTrialReportChannel(), journal, factory: createTableSearchFactory(bench) });
+    await again.start();
+    expect(again.curves(id)).toEqual(curves);
+    await again.stop();
+  });
+});
