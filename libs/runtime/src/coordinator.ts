@@ -1,20 +1,20 @@
 import { isNasError } from '@hwnas/bench-core';
 import { Admission } from './admission';
-import { DEFAULT_TASK_TIMEOUT_MS, SearchNotFinishedError, RequestIdConflictError } from './coordinator-options';
-import type { CoordinatorOptions, SubmitOptions } from './coordinator-options';
+import { AutoWindows } from './auto-windows';
+import { DEFAULT_TASK_TIMEOUT_MS, SearchNotFinishedError, RequestIdConflictError, type CoordinatorOptions, type SubmitOptions } from './coordinator-options';
 import { observeSearches } from './coordinator-gauges';
 import type { SearchEvent, TaskResult } from './events';
 import { systemClock } from './ports/clock';
 import type { EvalTask, Subscription } from './ports/task-queue';
 import { freshResults, newInbox } from './result-inbox';
 import { searchOutcome } from './search-outcome';
-import { applyEvent, fingerprintOf, isFinished, recordOf, submittedEvent } from './search-record';
+import { applyEvent, applyEvents, fingerprintOf, isFinished, recordOf, submittedEvent, type LaterEvent } from './search-record';
 import { replayJournal } from './search-replay';
 import { DEFAULT_LIMITS, normalizeSearchSpec } from './search-spec';
 import { SearchTrace } from './search-trace';
 import type { SearchView } from './search-view';
 import { SearchDirectory, type Live } from './search-directory';
-import { overdueResult, TaskDeadlines } from './task-deadlines';
+import { TaskDeadlines } from './task-deadlines';
 import { TaskDispatcher } from './task-dispatcher';
 
 /**
@@ -22,12 +22,14 @@ import { TaskDispatcher } from './task-dispatcher';
  * {@link applyEvent} after the event is journalled; a restart replays the journal through the
  * same function, then re-dispatches what was in flight. Around it, parts with one job each:
  * {@link Admission} (slots), {@link TaskDispatcher} (publishing, with retries), {@link TaskDeadlines}
- * (overdue tasks), the result inbox (batches) and the {@link SearchDirectory} (views, watchers).
+ * (overdue tasks), {@link AutoWindows} (windows that follow the live worker slots), the result
+ * inbox (batches) and the {@link SearchDirectory} (views, watchers).
  */
 export class Coordinator extends SearchDirectory {
   private readonly admission: Admission;
   private readonly dispatcher: TaskDispatcher;
   private readonly deadlines: TaskDeadlines;
+  private readonly windows: AutoWindows;
   /** Set while the journal is replayed: slots are only handed out once every search is known. */
   private recovering = false;
   private subscription?: Subscription;
@@ -45,17 +47,18 @@ export class Coordinator extends SearchDirectory {
       clock: this.clock,
       redispatchMs: this.retryMs,
       stillWanted: (t) => this.searches.get(t.searchId)?.record.run?.expects(t.taskId) ?? false,
-      onPublishFailed: (t, err) => {
-        this.searches.get(t.searchId)?.trace.dispatchFailed(t.taskId, err);
-        opts.onError?.(err, `dispatching ${t.taskId}; will retry`);
-      },
+      onPublishFailed: (t, err) => (this.searches.get(t.searchId)?.trace.dispatchFailed(t.taskId, err), opts.onError?.(err, `dispatching ${t.taskId}; will retry`)),
     });
     this.deadlines = new TaskDeadlines({
       clock: this.clock,
       timeoutMs: opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
       pending: () => this.pendingTasks(),
-      onOverdue: (searchId, task) => this.failOverdue(searchId, task),
+      workers: opts.workers,
+      log: opts.log,
+      // Recorded as failed through the same path as a worker's result.
+      onOverdue: (result) => void this.onResult(result).catch((e: unknown) => opts.onError?.(e, `failing overdue task ${result.taskId}`)),
     });
+    this.windows = new AutoWindows({ clock: this.clock, workers: opts.workers, everyMs: opts.windowCheckMs ?? 1000, searches: () => this.searches.values(), resize: (l, n) => this.resizeWindow(l, n) });
   }
 
   /** Rebuilds searches from the journal, re-dispatches their pending tasks, and starts consuming results. */
@@ -64,6 +67,7 @@ export class Coordinator extends SearchDirectory {
     this.subscription = await this.opts.results.subscribe((r) => this.onResult(r));
     this.stopGauges ??= observeSearches(() => [...this.searches.values()].map((l) => l.record));
     this.deadlines.start();
+    this.windows.start();
   }
 
   /**
@@ -75,6 +79,7 @@ export class Coordinator extends SearchDirectory {
     this.stopped.abort();
     this.dispatcher.stop();
     this.deadlines.stop();
+    this.windows.stop();
     await Promise.all([...this.searches.values()].map((s) => s.chain));
     for (const live of this.searches.values()) if (!isFinished(live.record)) live.trace.suspend();
     this.stopGauges = void this.stopGauges?.();
@@ -104,7 +109,7 @@ export class Coordinator extends SearchDirectory {
     const startNow = this.admission.hasSlot();
     if (startNow) this.admission.hold(searchId);
     await this.serialize(live, async () => {
-      const events: SearchEvent[] = startNow ? [submitted, { type: 'search_started', at }] : [submitted];
+      const events: SearchEvent[] = startNow ? [submitted, ...this.windows.startEvents(live.record.spec, at)] : [submitted];
       try {
         live.record.seq = await this.opts.journal.append(searchId, events, 0);
       } catch (e) {
@@ -117,7 +122,7 @@ export class Coordinator extends SearchDirectory {
       }
       this.opts.log?.info({ searchId, strategy: spec.strategy, space: spec.space, dataset: spec.dataset, budget: spec.budget, state: startNow ? 'running' : 'pending' }, 'search submitted');
       if (!startNow) return this.admission.wait(searchId);
-      await this.dispatch(live, applyEvent(live.record, events[1] as Exclude<SearchEvent, { type: 'search_submitted' }>, live.record.seq));
+      await this.dispatch(live, applyEvents(live.record, events.slice(1) as LaterEvent[], live.record.seq));
       await this.finishIfDone(live);
     });
     return searchId;
@@ -138,20 +143,15 @@ export class Coordinator extends SearchDirectory {
   private async resume(live: Live): Promise<void> {
     const { record } = live;
     this.add(live);
+    // A search that can no longer be set up (e.g. its tables are gone) ends failed.
     if (record.setupError !== undefined && !isFinished(record)) {
-      // The search can no longer be set up (e.g. its tables are gone): it ends failed.
       await this.journalled(live, { type: 'search_finished', status: 'failed', reason: record.setupError, at: this.clock.now() });
-      live.trace.finished('failed', record.setupError, undefined);
-      return;
+      return live.trace.finished('failed', record.setupError, undefined);
     }
-    const run = record.run;
+    const { run } = record;
     if (isFinished(record) || !run) return;
-    if (record.startedAt === undefined) {
-      // Still waiting for a slot (or cancelled while it waited).
-      if (record.state === 'pending') this.admission.wait(record.searchId);
-      else await this.finishIfDone(live);
-      return;
-    }
+    // Still waiting for a slot (or cancelled while it waited).
+    if (record.startedAt === undefined) return record.state === 'pending' ? this.admission.wait(record.searchId) : this.finishIfDone(live);
     this.admission.hold(record.searchId);
     live.trace.resumed({ 'hwnas.evaluations.done': run.counts.evaluationsDone, 'hwnas.in_flight': run.counts.inFlight });
     await this.dispatch(live, run.pending());
@@ -166,11 +166,12 @@ export class Coordinator extends SearchDirectory {
         this.admission.release(searchId);
         continue;
       }
-      const event = { type: 'search_started', at: this.clock.now() } as const;
+      const at = this.clock.now();
+      const events = this.windows.startEvents(live.record.spec, at);
       void this.serialize(live, async () => {
         let seq: number;
         try {
-          seq = await this.opts.journal.append(searchId, [event]);
+          seq = await this.opts.journal.append(searchId, events);
         } catch (e) {
           // Not started after all: back to the head of the line, and another try in a while.
           this.admission.release(searchId);
@@ -178,8 +179,8 @@ export class Coordinator extends SearchDirectory {
           this.clock.sleep(this.retryMs, this.stopped.signal).then(() => this.startWaiting(), () => undefined);
           throw e;
         }
-        const tasks = applyEvent(live.record, event, seq);
-        this.opts.log?.info({ searchId, waitedMs: event.at - live.record.submittedAt }, 'search started');
+        const tasks = applyEvents(live.record, events, seq);
+        this.opts.log?.info({ searchId, waitedMs: at - live.record.submittedAt }, 'search started');
         this.watchers.notify(searchId, { type: 'state', view: this.view(live) });
         await this.dispatch(live, tasks);
         await this.finishIfDone(live);
@@ -214,20 +215,19 @@ export class Coordinator extends SearchDirectory {
   }
 
   /** Journals an event, then applies it (the order every live change follows); returns the tasks it makes. */
-  private async journalled(live: Live, event: Exclude<SearchEvent, { type: 'search_submitted' }>): Promise<readonly EvalTask[]> {
-    const seq = await this.opts.journal.append(live.record.searchId, [event]);
-    return applyEvent(live.record, event, seq);
+  private async journalled(live: Live, event: LaterEvent): Promise<readonly EvalTask[]> {
+    return applyEvent(live.record, event, await this.opts.journal.append(live.record.searchId, [event]));
+  }
+
+  /** Journals a new window for a search without one of its own (checked again in turn: it may have ended). */
+  private resizeWindow(live: Live, maxInFlight: number): void {
+    void this.serialize(live, async () => {
+      if (live.record.state === 'running' && live.record.run?.maxInFlight !== maxInFlight) await this.dispatch(live, await this.journalled(live, { type: 'window_resized', maxInFlight, at: this.clock.now() }));
+    }).catch(() => undefined); // reported through onError by serialize(); tried again at the next check
   }
 
   private dispatch(live: Live, tasks: readonly EvalTask[]): Promise<void> {
     return this.dispatcher.dispatch(live.trace.dispatching(tasks));
-  }
-
-  /** Records an overdue task as failed, through the same path as a worker's result. */
-  private failOverdue(searchId: string, task: EvalTask): void {
-    const timeoutMs = this.opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
-    this.opts.log?.warn({ searchId, taskId: task.taskId, trialId: task.trialId, arch: task.arch, timeoutMs }, 'evaluation timed out: recorded as failed (deadline_exceeded)');
-    void this.onResult(overdueResult(searchId, task, timeoutMs)).catch((e: unknown) => this.opts.onError?.(e, `failing overdue task ${task.taskId}`));
   }
 
   /**
@@ -255,7 +255,7 @@ export class Coordinator extends SearchDirectory {
       const fresh = run ? freshResults(inbox.results, (id) => run.expects(id)) : [];
       if (run && fresh.length) {
         const at = this.clock.now();
-        const event: Exclude<SearchEvent, { type: 'search_submitted' }> =
+        const event: LaterEvent =
           fresh.length === 1 ? { type: fresh[0].status === 'ok' ? 'trial_completed' : 'trial_failed', result: fresh[0], at } : { type: 'trials_landed', results: fresh, at };
         for (const result of fresh) live.trace.landed(result, run.needOf(result.taskId));
         const told = run.history().length;

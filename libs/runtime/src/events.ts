@@ -55,6 +55,11 @@ export type SearchEvent =
   /** Several results applied together (ok or failed), in the order they were applied. */
   | { readonly type: 'trials_landed'; readonly results: readonly TaskResult[]; readonly at: number }
   | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
+  /**
+   * The in-flight window of a search submitted without one (`maxInFlight` 0) changed to follow the
+   * live worker slots (see `AutoWindows`); replayed at its place among the results.
+   */
+  | { readonly type: 'window_resized'; readonly maxInFlight: number; readonly at: number }
   /** The search was deleted (it had finished): recovery forgets it; its log stays as a tombstone. */
   | { readonly type: 'search_deleted'; readonly at: number }
   | {

@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
  * | search journals              | stream `HWNAS_JOURNAL`, subjects `hwnas.journal.<searchId>` |
  * | device measurements (core request/reply) | `hwnas.device.<deviceId>.measure` |
  * | device heartbeats (core publish) | `hwnas.device.heartbeat.<deviceId>` |
+ * | worker heartbeats (core publish) | `hwnas.worker.heartbeat.<workerId>` |
  * | shared worker consumer       | durable `workers` on the eval stream   |
  * | coordinator consumer         | durable `coordinator` on the results stream |
  *
@@ -25,7 +26,7 @@ export interface NatsNames {
   /** Durable consumer names, scoped to their stream. */
   readonly consumers: { readonly workers: string; readonly coordinator: string };
   /** Subject filters that the streams capture (`<prefix>.eval.>`, ...). */
-  readonly wildcards: { readonly eval: string; readonly results: string; readonly journal: string; readonly deviceHeartbeat: string };
+  readonly wildcards: { readonly eval: string; readonly results: string; readonly journal: string; readonly deviceHeartbeat: string; readonly workerHeartbeat: string };
   /** `<prefix>.eval.<searchId>`: where a search's evaluation tasks are published. */
   evalSubject(searchId: string): string;
   /** `<prefix>.results.<searchId>`: where workers publish a search's task results. */
@@ -38,6 +39,8 @@ export interface NatsNames {
   deviceMeasureSubject(deviceId: string): string;
   /** `<prefix>.device.heartbeat.<deviceId>`: where a device agent announces itself. */
   deviceHeartbeatSubject(deviceId: string): string;
+  /** `<prefix>.worker.heartbeat.<workerId>`: where a worker announces its slots and running tasks. */
+  workerHeartbeatSubject(workerId: string): string;
 }
 
 // Lower case only: stream names are the upper-cased prefix, so `Hwnas` and `hwnas` would share
@@ -85,6 +88,7 @@ export function createNames(prefix = 'hwnas'): NatsNames {
       results: `${prefix}.results.>`,
       journal: `${prefix}.journal.>`,
       deviceHeartbeat: `${prefix}.device.heartbeat.*`,
+      workerHeartbeat: `${prefix}.worker.heartbeat.*`,
     }),
     evalSubject: (searchId: string) => `${prefix}.eval.${encodeToken(searchId)}`,
     resultSubject: (searchId: string) => `${prefix}.results.${encodeToken(searchId)}`,
@@ -96,5 +100,6 @@ export function createNames(prefix = 'hwnas'): NatsNames {
     },
     deviceMeasureSubject: (deviceId: string) => `${prefix}.device.${encodeToken(deviceId)}.measure`,
     deviceHeartbeatSubject: (deviceId: string) => `${prefix}.device.heartbeat.${encodeToken(deviceId)}`,
+    workerHeartbeatSubject: (workerId: string) => `${prefix}.worker.heartbeat.${encodeToken(workerId)}`,
   });
 }
