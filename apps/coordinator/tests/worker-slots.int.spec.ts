@@ -1,7 +1,7 @@
 import type { ListDevicesResponse, Search, SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { SearchState } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
-import { delay, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor } from './support';
+import { delay, rpc, searchRequest, spawnApp, startCoordinator, startWorkerProc, uniquePrefix, waitFor, waitForSearch } from './support';
 import type { AppProcess } from './support';
 
 describe('worker slots (separate processes, real nats-server)', () => {
@@ -41,6 +41,28 @@ describe('worker slots (separate processes, real nats-server)', () => {
     } finally {
       await coord.close();
       await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+    }
+  }, 60_000);
+
+  it('worker heartbeats - an evaluation longer than --task-timeout is not failed while its worker lives', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const prefix = uniquePrefix();
+    // Each evaluation takes 6 s (the device agent's delay); the coordinator's task timeout is 2 s.
+    const agent = spawnApp('device-agent', ['--device', 'asic-eyeriss', '--nats', nats.url, '--prefix', prefix, '--heartbeat-ms', '300', '--delay-ms', '6000', '--concurrency', '4', '--cache-size', '0']);
+    const coord = await startCoordinator(nats.url, prefix, ['--task-timeout', '2']);
+    const worker = startWorkerProc(nats.url, prefix, ['--concurrency', '2']);
+    try {
+      await worker.waitForLog('consuming');
+      await waitFor(async () => (await rpc<object, ListDevicesResponse>(coord.bench, 'listDevices', {})).devices.length > 0, 'the device agent to be live');
+      const req = searchRequest({ strategy: 'random', constraints: [], budget: 2, maxInFlight: 2, seed: 1, deviceIds: ['asic-eyeriss'] });
+      const { searchId } = await rpc<SubmitSearchRequest, SubmitSearchResponse>(coord.search, 'submitSearch', req);
+      const done = await waitForSearch(() => coord.search, searchId, 40_000);
+      expect(done.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
+      expect(done.counts).toMatchObject({ evaluationsDone: 2, evaluationsFailed: 0 });
+      expect(coord.proc.output()).not.toContain('evaluation timed out');
+    } finally {
+      await coord.close();
+      await Promise.all([worker, agent].map((p) => p.kill('SIGTERM')));
     }
   }, 60_000);
 });
