@@ -45,6 +45,16 @@ async function main(argv: readonly string[]): Promise<void> {
   // they hold (whose deadlines then follow the workers' leases).
   const workers = new NatsWorkerRegistry(nc, names);
   workers.start();
+  // One line whenever the live workers change (ids and slots), so an operator sees what a search
+  // without max_in_flight will use.
+  let seenWorkers = '';
+  const workerLog = setInterval(() => {
+    const live = workers.list();
+    const key = live.map((w) => `${w.workerId}:${w.concurrency}`).join(',');
+    if (key !== seenWorkers) log.info({ workers: live.length, slots: workers.slots(), ids: live.map((w) => w.workerId).slice(0, 20) }, 'live workers');
+    seenWorkers = key;
+  }, 5000);
+  workerLog.unref();
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
   observeQueueDepth(() => queue.backlog());
@@ -107,6 +117,7 @@ async function main(argv: readonly string[]): Promise<void> {
     await grpc.stop();
     await coordinator.stop();
     registry.stop();
+    clearInterval(workerLog);
     workers.stop();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });
