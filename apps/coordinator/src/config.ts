@@ -30,7 +30,9 @@ export const USAGE = `coordinator [options]
   --max-running-searches N  searches running at once; later ones wait as PENDING (default 16; 0: no limit)
                                                                                     (HWNAS_MAX_RUNNING_SEARCHES)
   --task-timeout S      seconds without a result before an evaluation is recorded failed
-                        (deadline_exceeded) so its search goes on; 0 disables (default 600) (HWNAS_TASK_TIMEOUT)
+                        (deadline_exceeded) so its search goes on; counted from the last worker
+                        heartbeat naming it, so a live worker's training never times out;
+                        0 disables (default 600) (HWNAS_TASK_TIMEOUT)
 ${STREAM_REPLICAS_HELP}
 
   ${NATS_CREDENTIALS_HELP}`;

@@ -16,7 +16,7 @@ import { autoscalerSettingsFromEnv, createKubernetesWorkerScaler, startAutoscale
 import { Benchmark, getSpace, isNasError } from '@hwnas/bench-core';
 import { CoordinatorDashboardSource, startDashboardServer } from '@hwnas/dashboard';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
-import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, NatsWorkerRegistry } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -41,6 +41,20 @@ async function main(argv: readonly string[]): Promise<void> {
   // The offline metrics are used only while rebuilding searches at start, before agents' heartbeats have arrived.
   const registry = new HeartbeatDeviceRegistry(nc, names, 15_000, Date.now, offlineDeviceMetrics(bench), log);
   registry.start();
+  // Workers' heartbeats: their slots (searches without max_in_flight use them all) and the tasks
+  // they hold (whose deadlines then follow the workers' leases).
+  const workers = new NatsWorkerRegistry(nc, names);
+  workers.start();
+  // One line whenever the live workers change (ids and slots), so an operator sees what a search
+  // without max_in_flight will use.
+  let seenWorkers = '';
+  const workerLog = setInterval(() => {
+    const live = workers.list();
+    const key = live.map((w) => `${w.workerId}:${w.concurrency}`).join(',');
+    if (key !== seenWorkers) log.info({ workers: live.length, slots: workers.slots(), ids: live.map((w) => w.workerId).slice(0, 20) }, 'live workers');
+    seenWorkers = key;
+  }, 5000);
+  workerLog.unref();
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
   observeQueueDepth(() => queue.backlog());
@@ -57,6 +71,7 @@ async function main(argv: readonly string[]): Promise<void> {
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,
     maxRunningSearches: cfg.maxRunningSearches,
+    workers,
     onError,
     log,
   });
@@ -104,6 +119,8 @@ async function main(argv: readonly string[]): Promise<void> {
     await grpc.stop();
     await coordinator.stop();
     registry.stop();
+    clearInterval(workerLog);
+    workers.stop();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });
 }

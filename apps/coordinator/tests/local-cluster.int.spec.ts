@@ -69,7 +69,13 @@ describe('local cluster command and NATS roles', () => {
     worker.nc.publish('hwnas.results.s1', '{}');
     worker.nc.publish('hwnas.reports.s1', '{}');
     worker.nc.publish('hwnas.stop.s1', '{}');
+    // Its heartbeat (slots, running tasks) reaches the coordinator.
+    const coordinator = await as('coordinator', 'pc');
+    const heard = coordinator.nc.subscribe('hwnas.worker.heartbeat.*', { max: 1 });
+    await coordinator.nc.flush();
+    worker.nc.publish('hwnas.worker.heartbeat.w1', '{}');
     await worker.nc.flush();
+    for await (const m of heard) expect(m.subject).toBe('hwnas.worker.heartbeat.w1');
     const agent = await as('agent', 'pa');
     agent.nc.publish('hwnas.results.s1', '{}');
     agent.nc.publish('hwnas.device.heartbeat.x', '{}');
@@ -77,14 +83,16 @@ describe('local cluster command and NATS roles', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.journal.s1"/i);
     expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.eval.s1"/i);
-    expect(worker.errors.join('\n')).not.toMatch(/hwnas.results.s1/);
+    expect(worker.errors.join('\n')).not.toMatch(/hwnas.results.s1|heartbeat/);
     // Trainer reports are the worker's to publish; stop orders are the coordinator's.
     expect(worker.errors.join('\n')).not.toMatch(/hwnas.reports.s1/);
     expect(worker.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.stop.s1"/i);
     expect(agent.errors.join('\n')).toMatch(/Permissions Violation for Publish to "hwnas.results.s1"/i);
     expect(agent.errors.join('\n')).not.toMatch(/heartbeat/);
     await expect(connect({ servers: nats.url, authenticator: usernamePasswordAuthenticator('worker', 'wrong') })).rejects.toThrow();
+    expect(coordinator.errors).toEqual([]);
     await worker.nc.close();
     await agent.nc.close();
+    await coordinator.nc.close();
   });
 });

@@ -9,7 +9,8 @@ export const USAGE = `worker [options]
 
   Takes evaluation tasks off the JetStream work queue (durable pull consumer, explicit ack),
   evaluates them (benchmark tables; device costs from device agents over NATS request/reply),
-  publishes the results, then acknowledges. Stateless: run any number of replicas.
+  publishes the results, then acknowledges. Stateless: run any number of replicas. Every second
+  it tells the coordinator its slots and the tasks it holds (core NATS, <prefix>.worker.heartbeat.<id>).
   Every flag can also be set by its variable; a flag wins.
 
   --nats URL            NATS server(s), comma-separated (default nats://127.0.0.1:4222) (HWNAS_NATS_URL)

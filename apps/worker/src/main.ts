@@ -17,7 +17,7 @@ import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import type { TrialEvaluator } from '@hwnas/runtime';
 import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
-import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
 import { readWorkerConfig, USAGE } from './config';
@@ -53,6 +53,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const stopOrders = trainer && reports ? await reports.subscribeStops((o) => trainer.stopTrial(o.searchId, o.trialId, o.epoch)) : undefined;
   const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
+  const running = new Set<string>();
   const sub = await startWorker({
     queue: new NatsTaskQueue({ nc, names, ackWaitMs: cfg.ackWaitMs, onError }),
     results: new NatsResultChannel({ nc, names, onError }),
@@ -61,12 +62,17 @@ async function main(argv: readonly string[]): Promise<void> {
     concurrency,
     maxDeliveries: cfg.maxDeliveries,
     heartbeatMs: cfg.heartbeatMs,
+    running,
   });
+  // Tells the coordinator this worker's slots (a search without --parallelism uses them all) and
+  // the tasks it holds (their deadlines then follow its lease, however long they train).
+  const stopHeartbeat = startWorkerHeartbeat({ nc, names, workerId, concurrency, running: () => running });
   log.info({ concurrency, prefix: cfg.prefix, trainer: cfg.trainer?.command }, 'consuming');
   // SIGTERM hands the tasks in progress back to the queue at once, for other workers to run; trainers
   // run in their own process groups and are ended (SIGTERM, then SIGKILL), and the redelivered
   // tasks resume from the checkpoints under --work-root.
   const stop = async () => {
+    stopHeartbeat();
     await stopOrders?.stop();
     trainer?.abortAll('worker stopping');
     return sub.handBack();

@@ -1,7 +1,7 @@
 /**
  * A worker process whose evaluations take `--eval-ms` (a stand-in for a training run), built from
- * the same parts as the real worker (startWorker, NatsTaskQueue, NatsResultChannel, stopOnSignal
- * with hand-back). Prints `started <taskId>` when an evaluation begins. For the recovery tests.
+ * the same parts as the real worker (startWorker, NatsTaskQueue, NatsResultChannel, the worker
+ * heartbeat, stopOnSignal with hand-back). Prints `started <taskId>` when an evaluation begins. For the recovery tests.
  *
  *   node --import tsx apps/worker/tests/slow-worker.ts --nats URL --prefix P --eval-ms 60000 \
  *     [--ack-wait-ms MS] [--heartbeat-ms MS] [--concurrency 4] [--worker-id ID]
@@ -11,7 +11,7 @@ import { NasError } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
 import { startWorker } from '@hwnas/runtime';
 import type { EvalTask } from '@hwnas/runtime';
-import { connectNats, createNames, NatsResultChannel, NatsTaskQueue } from '@hwnas/transport-nats';
+import { connectNats, createNames, NatsResultChannel, NatsTaskQueue, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { startTelemetry, stopOnSignal } from '@hwnas/telemetry';
 import pino from 'pino';
 
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const nc = await connectNats({ servers: values.nats!, name: values['worker-id'] });
   const names = createNames(values.prefix);
   const evalMs = Number(values['eval-ms']);
+  const running = new Set<string>();
   const sub = await startWorker({
     // Without flags: the defaults of the real worker.
     queue: new NatsTaskQueue({ nc, names, ...(values['ack-wait-ms'] ? { ackWaitMs: Number(values['ack-wait-ms']) } : {}) }),
@@ -51,8 +52,10 @@ async function main(): Promise<void> {
     workerId: values['worker-id']!,
     concurrency: Number(values.concurrency),
     ...(values['heartbeat-ms'] ? { heartbeatMs: Number(values['heartbeat-ms']) } : {}),
+    running,
   });
-  stopOnSignal({ stop: () => sub.handBack(), nats: nc, telemetry: startTelemetry({ serviceName: 'hwnas-slow-worker' }), log: pino({ base: { app: 'slow-worker' } }) });
+  const stopHeartbeat = startWorkerHeartbeat({ nc, names, workerId: values['worker-id']!, concurrency: Number(values.concurrency), running: () => running });
+  stopOnSignal({ stop: () => (stopHeartbeat(), sub.handBack()), nats: nc, telemetry: startTelemetry({ serviceName: 'hwnas-slow-worker' }), log: pino({ base: { app: 'slow-worker' } }) });
   process.stdout.write('consuming\n');
 }
 

@@ -2,6 +2,7 @@ import { NasError } from '@hwnas/bench-core';
 import type { ResultChannel } from './ports/result-channel';
 import type { TrialReportChannel } from './ports/trial-report-channel';
 import type { Clock } from './ports/clock';
+import type { LiveWorkers } from './ports/live-workers';
 import type { TaskQueue } from './ports/task-queue';
 import type { TrialJournal } from './ports/trial-journal';
 import type { SearchSetup } from './search-run';
@@ -96,6 +97,15 @@ export interface CoordinatorOptions {
    * first served, and start as running ones end. 0 (the default): no limit.
    */
   readonly maxRunningSearches?: number;
+  /**
+   * The live workers, from their heartbeats. With them, a search submitted with `maxInFlight` 0
+   * runs as many evaluations as they have slots (see `AutoWindows`), and a task a live worker
+   * reports running is never failed by `taskTimeoutMs` (its deadline follows the worker's lease:
+   * it restarts once the worker is gone). Without them: one at a time, and deadlines from dispatch.
+   */
+  readonly workers?: LiveWorkers;
+  /** How often the windows of searches without one are matched to the live slots, milliseconds (default 1000). */
+  readonly windowCheckMs?: number;
 }
 
 /** The calls of a pino-style logger the coordinator makes (see {@link CoordinatorOptions.log}). */

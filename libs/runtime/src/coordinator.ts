@@ -1,21 +1,21 @@
 import { isNasError } from '@hwnas/bench-core';
 import { Admission } from './admission';
-import { DEFAULT_TASK_TIMEOUT_MS, SearchNotFinishedError, RequestIdConflictError } from './coordinator-options';
-import type { CoordinatorOptions, SubmitOptions } from './coordinator-options';
+import { AutoWindows } from './auto-windows';
+import { DEFAULT_TASK_TIMEOUT_MS, SearchNotFinishedError, type CoordinatorOptions, type SubmitOptions } from './coordinator-options';
 import { observeSearches } from './coordinator-gauges';
 import type { SearchEvent, TaskResult } from './events';
 import { systemClock } from './ports/clock';
 import type { EvalTask, Subscription } from './ports/task-queue';
-import type { TrialReport } from './trial-report';
+import { ReportDesk } from './report-desk';
 import { freshResults, newInbox } from './result-inbox';
 import { searchOutcome } from './search-outcome';
-import { applyEvent, fingerprintOf, isFinished, recordOf, submittedEvent } from './search-record';
+import { applyEvent, applyEvents, fingerprintOf, isFinished, recordOf, submittedEvent, type LaterEvent } from './search-record';
 import { replayJournal } from './search-replay';
 import { DEFAULT_LIMITS, normalizeSearchSpec } from './search-spec';
 import { SearchTrace } from './search-trace';
 import type { SearchView } from './search-view';
 import { SearchDirectory, type Live } from './search-directory';
-import { overdueResult, TaskDeadlines } from './task-deadlines';
+import { TaskDeadlines } from './task-deadlines';
 import { TaskDispatcher } from './task-dispatcher';
 
 /**
@@ -23,16 +23,19 @@ import { TaskDispatcher } from './task-dispatcher';
  * {@link applyEvent} after the event is journalled; a restart replays the journal through the
  * same function, then re-dispatches what was in flight. Around it, parts with one job each:
  * {@link Admission} (slots), {@link TaskDispatcher} (publishing, with retries), {@link TaskDeadlines}
- * (overdue tasks), the result inbox (batches) and the {@link SearchDirectory} (views, watchers).
+ * (overdue tasks), {@link AutoWindows} (windows that follow the live worker slots), the result
+ * inbox (batches), the {@link ReportDesk} (trainers' reports, stop orders) and the
+ * {@link SearchDirectory} (views, watchers).
  */
 export class Coordinator extends SearchDirectory {
   private readonly admission: Admission;
   private readonly dispatcher: TaskDispatcher;
   private readonly deadlines: TaskDeadlines;
+  private readonly windows: AutoWindows;
   /** Set while the journal is replayed: slots are only handed out once every search is known. */
   private recovering = false;
   private subscription?: Subscription;
-  private reportSubscription?: Subscription;
+  private readonly reports: ReportDesk;
   private stopGauges?: () => void;
   private readonly stopped = new AbortController();
   /** Pause before a failed publish, start or finish is tried again. */
@@ -47,26 +50,34 @@ export class Coordinator extends SearchDirectory {
       clock: this.clock,
       redispatchMs: this.retryMs,
       stillWanted: (t) => this.searches.get(t.searchId)?.record.run?.expects(t.taskId) ?? false,
-      onPublishFailed: (t, err) => {
-        this.searches.get(t.searchId)?.trace.dispatchFailed(t.taskId, err);
-        opts.onError?.(err, `dispatching ${t.taskId}; will retry`);
-      },
+      onPublishFailed: (t, err) => (this.searches.get(t.searchId)?.trace.dispatchFailed(t.taskId, err), opts.onError?.(err, `dispatching ${t.taskId}; will retry`)),
     });
     this.deadlines = new TaskDeadlines({
       clock: this.clock,
       timeoutMs: opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
       pending: () => this.pendingTasks(),
-      onOverdue: (searchId, task) => this.failOverdue(searchId, task),
+      workers: opts.workers,
+      log: opts.log,
+      // Recorded as failed through the same path as a worker's result.
+      onOverdue: (result) => void this.onResult(result).catch((e: unknown) => opts.onError?.(e, `failing overdue task ${result.taskId}`)),
     });
+    // A new window for a search without one of its own, journalled in the search's turn (it may have ended by then).
+    const resize = (live: Live, maxInFlight: number) =>
+      void this.serialize(live, async () => {
+        if (live.record.state === 'running' && live.record.run?.maxInFlight !== maxInFlight) await this.dispatch(live, await this.journalled(live, { type: 'window_resized', maxInFlight, at: this.clock.now() }));
+      }).catch(() => undefined); // reported through onError by serialize(); tried again at the next check
+    this.windows = new AutoWindows({ clock: this.clock, workers: opts.workers, everyMs: opts.windowCheckMs ?? 1000, searches: () => this.searches.values(), resize });
+    this.reports = new ReportDesk({ ...opts, channel: opts.reports, clock: this.clock, find: (id) => this.searches.get(id), serialize: (l, fn) => this.serialize(l, fn), journalled: (l, e) => this.journalled(l, e), notify: (id, u) => this.watchers.notify(id, u) });
   }
 
   /** Rebuilds searches from the journal, re-dispatches their pending tasks, and starts consuming results. */
   async start(): Promise<void> {
     await this.recover();
     this.subscription = await this.opts.results.subscribe((r) => this.onResult(r));
-    this.reportSubscription = await this.opts.reports?.subscribeReports((r) => this.onReport(r));
+    await this.reports.start();
     this.stopGauges ??= observeSearches(() => [...this.searches.values()].map((l) => l.record));
     this.deadlines.start();
+    this.windows.start();
   }
 
   /**
@@ -75,10 +86,11 @@ export class Coordinator extends SearchDirectory {
    */
   async stop(): Promise<void> {
     await this.subscription?.stop();
-    await this.reportSubscription?.stop();
+    await this.reports.stop();
     this.stopped.abort();
     this.dispatcher.stop();
     this.deadlines.stop();
+    this.windows.stop();
     await Promise.all([...this.searches.values()].map((s) => s.chain));
     for (const live of this.searches.values()) if (!isFinished(live.record)) live.trace.suspend();
     this.stopGauges = void this.stopGauges?.();
@@ -90,13 +102,8 @@ export class Coordinator extends SearchDirectory {
    */
   async submit(input: unknown, opts: SubmitOptions = {}): Promise<string> {
     const spec = normalizeSearchSpec(input, this.opts.limits ?? DEFAULT_LIMITS);
-    if (opts.requestId !== undefined) {
-      const earlier = this.byRequestId.get(opts.requestId);
-      if (earlier !== undefined) {
-        if (this.searches.get(earlier)?.record.fingerprint === fingerprintOf(spec, opts.attachment)) return earlier;
-        throw new RequestIdConflictError(opts.requestId, earlier);
-      }
-    }
+    const earlier = this.submittedAs(opts.requestId, fingerprintOf(spec, opts.attachment));
+    if (earlier !== undefined) return earlier;
     const setup = this.opts.factory.setup(spec);
     const searchId = (this.opts.newId ?? (() => crypto.randomUUID()))();
     const at = this.clock.now();
@@ -108,7 +115,7 @@ export class Coordinator extends SearchDirectory {
     const startNow = this.admission.hasSlot();
     if (startNow) this.admission.hold(searchId);
     await this.serialize(live, async () => {
-      const events: SearchEvent[] = startNow ? [submitted, { type: 'search_started', at }] : [submitted];
+      const events: SearchEvent[] = startNow ? [submitted, ...this.windows.startEvents(live.record.spec, at)] : [submitted];
       try {
         live.record.seq = await this.opts.journal.append(searchId, events, 0);
       } catch (e) {
@@ -121,7 +128,7 @@ export class Coordinator extends SearchDirectory {
       }
       this.opts.log?.info({ searchId, strategy: spec.strategy, space: spec.space, dataset: spec.dataset, budget: spec.budget, state: startNow ? 'running' : 'pending' }, 'search submitted');
       if (!startNow) return this.admission.wait(searchId);
-      await this.dispatch(live, applyEvent(live.record, events[1] as Exclude<SearchEvent, { type: 'search_submitted' }>, live.record.seq));
+      await this.dispatch(live, applyEvents(live.record, events.slice(1) as LaterEvent[], live.record.seq));
       await this.finishIfDone(live);
     });
     return searchId;
@@ -142,23 +149,17 @@ export class Coordinator extends SearchDirectory {
   private async resume(live: Live): Promise<void> {
     const { record } = live;
     this.add(live);
+    // A search that can no longer be set up (e.g. its tables are gone) ends failed.
     if (record.setupError !== undefined && !isFinished(record)) {
-      // The search can no longer be set up (e.g. its tables are gone): it ends failed.
       await this.journalled(live, { type: 'search_finished', status: 'failed', reason: record.setupError, at: this.clock.now() });
-      live.trace.finished('failed', record.setupError, undefined);
-      return;
+      return live.trace.finished('failed', record.setupError, undefined);
     }
-    const run = record.run;
+    const { run } = record;
     if (isFinished(record) || !run) return;
-    if (record.startedAt === undefined) {
-      // Still waiting for a slot (or cancelled while it waited).
-      if (record.state === 'pending') this.admission.wait(record.searchId);
-      else await this.finishIfDone(live);
-      return;
-    }
+    // Still waiting for a slot (or cancelled while it waited).
+    if (record.startedAt === undefined) return record.state === 'pending' ? this.admission.wait(record.searchId) : this.finishIfDone(live);
     this.admission.hold(record.searchId);
-    // A stop order sent before the restart may have been lost with it: trials stopped and still in flight get theirs again.
-    for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
+    this.reports.resend(record);
     live.trace.resumed({ 'hwnas.evaluations.done': run.counts.evaluationsDone, 'hwnas.in_flight': run.counts.inFlight });
     await this.dispatch(live, run.pending());
     await this.finishIfDone(live);
@@ -172,11 +173,12 @@ export class Coordinator extends SearchDirectory {
         this.admission.release(searchId);
         continue;
       }
-      const event = { type: 'search_started', at: this.clock.now() } as const;
+      const at = this.clock.now();
+      const events = this.windows.startEvents(live.record.spec, at);
       void this.serialize(live, async () => {
         let seq: number;
         try {
-          seq = await this.opts.journal.append(searchId, [event]);
+          seq = await this.opts.journal.append(searchId, events);
         } catch (e) {
           // Not started after all: back to the head of the line, and another try in a while.
           this.admission.release(searchId);
@@ -184,8 +186,8 @@ export class Coordinator extends SearchDirectory {
           this.clock.sleep(this.retryMs, this.stopped.signal).then(() => this.startWaiting(), () => undefined);
           throw e;
         }
-        const tasks = applyEvent(live.record, event, seq);
-        this.opts.log?.info({ searchId, waitedMs: event.at - live.record.submittedAt }, 'search started');
+        const tasks = applyEvents(live.record, events, seq);
+        this.opts.log?.info({ searchId, waitedMs: at - live.record.submittedAt }, 'search started');
         this.watchers.notify(searchId, { type: 'state', view: this.view(live) });
         await this.dispatch(live, tasks);
         await this.finishIfDone(live);
@@ -220,48 +222,12 @@ export class Coordinator extends SearchDirectory {
   }
 
   /** Journals an event, then applies it (the order every live change follows); returns the tasks it makes. */
-  private async journalled(live: Live, event: Exclude<SearchEvent, { type: 'search_submitted' }>): Promise<readonly EvalTask[]> {
-    const seq = await this.opts.journal.append(live.record.searchId, [event]);
-    return applyEvent(live.record, event, seq);
+  private async journalled(live: Live, event: LaterEvent): Promise<readonly EvalTask[]> {
+    return applyEvent(live.record, event, await this.opts.journal.append(live.record.searchId, [event]));
   }
 
   private dispatch(live: Live, tasks: readonly EvalTask[]): Promise<void> {
     return this.dispatcher.dispatch(live.trace.dispatching(tasks));
-  }
-
-  /**
-   * An intermediate report of a trainer evaluation: journalled (so that recovery rebuilds curves
-   * and the scheduler's state) while its task is in flight, shown to watchers, and judged; a trial
-   * the scheduler stops gets a stop order (its worker ends the trainer and returns a stopped result).
-   */
-  private onReport(report: TrialReport): void {
-    const live = this.searches.get(report.searchId);
-    const run = live?.record.run;
-    if (!live || !run) return;
-    const event = { type: 'trial_report', trialId: report.trialId, epoch: report.epoch, metrics: report.metrics, at: this.clock.now() } as const;
-    void this.serialize(live, async () => {
-      // Late reports (the result landed first, or the search ended) are not part of the search.
-      if (isFinished(live.record) || !run.expects(`${report.searchId}.${report.trialId}`)) return;
-      const wasStopped = live.record.stopped.has(report.trialId);
-      await this.journalled(live, event);
-      this.watchers.notify(report.searchId, { type: 'report', report });
-      const epoch = live.record.stopped.get(report.trialId);
-      if (!wasStopped && epoch !== undefined) {
-        this.opts.log?.info({ searchId: report.searchId, trialId: report.trialId, epoch }, 'trial stopped early by the scheduler');
-        this.sendStop(report.searchId, report.trialId, epoch);
-      }
-    }).catch(() => undefined); // reported through onError by serialize(); the report is lost, the trial goes on
-  }
-
-  private sendStop(searchId: string, trialId: number, epoch: number): void {
-    this.opts.reports?.publishStop({ searchId, trialId, epoch }).catch((e: unknown) => this.opts.onError?.(e, `stop order for trial ${trialId} of ${searchId}`));
-  }
-
-  /** Records an overdue task as failed, through the same path as a worker's result. */
-  private failOverdue(searchId: string, task: EvalTask): void {
-    const timeoutMs = this.opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
-    this.opts.log?.warn({ searchId, taskId: task.taskId, trialId: task.trialId, arch: task.arch, timeoutMs }, 'evaluation timed out: recorded as failed (deadline_exceeded)');
-    void this.onResult(overdueResult(searchId, task, timeoutMs)).catch((e: unknown) => this.opts.onError?.(e, `failing overdue task ${task.taskId}`));
   }
 
   /**
@@ -289,7 +255,7 @@ export class Coordinator extends SearchDirectory {
       const fresh = run ? freshResults(inbox.results, (id) => run.expects(id)) : [];
       if (run && fresh.length) {
         const at = this.clock.now();
-        const event: Exclude<SearchEvent, { type: 'search_submitted' }> =
+        const event: LaterEvent =
           fresh.length === 1 ? { type: fresh[0].status === 'ok' ? 'trial_completed' : 'trial_failed', result: fresh[0], at } : { type: 'trials_landed', results: fresh, at };
         for (const result of fresh) live.trace.landed(result, run.needOf(result.taskId));
         const told = run.history().length;

@@ -38,11 +38,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const queue = new InMemoryTaskQueue();
   const results = new InMemoryResultChannel();
   const journal = opts.journal ?? new InMemoryTrialJournal();
+  const slots = (opts.workers ?? 1) * (opts.concurrency ?? 1);
   const coordinator = new Coordinator({
     queue,
     results,
     journal,
     factory: opts.factory,
+    // In-process workers never die: their slots are fixed, and no task outlives its worker.
+    workers: { slots: () => slots, isRunning: () => false },
     ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
     ...(opts.maxRunningSearches !== undefined ? { maxRunningSearches: opts.maxRunningSearches } : {}),
   });

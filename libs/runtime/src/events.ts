@@ -60,6 +60,11 @@ export type SearchEvent =
    */
   | { readonly type: 'trial_report'; readonly trialId: number; readonly epoch: number; readonly metrics: Metrics; readonly at: number }
   | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
+  /**
+   * The in-flight window of a search submitted without one (`maxInFlight` 0) changed to follow the
+   * live worker slots (see `AutoWindows`); replayed at its place among the results.
+   */
+  | { readonly type: 'window_resized'; readonly maxInFlight: number; readonly at: number }
   /** The search was deleted (it had finished): recovery forgets it; its log stays as a tombstone. */
   | { readonly type: 'search_deleted'; readonly at: number }
   | {

@@ -24,6 +24,8 @@ export type { SearchState } from './search-record';
 export type { SearchView, SearchUpdate } from './search-view';
 export type { FailureCode, FinishStatus } from './search-outcome';
 export type { Clock } from './ports/clock';
+export type { LiveWorkers } from './ports/live-workers';
+export { ALL_WORKER_SLOTS } from './auto-windows';
 export { systemClock } from './ports/clock';
 export { DEFAULT_HEARTBEAT_MS, startWorker, WORKER_SPAN_NAME } from './worker-loop';
 export type { WorkerOptions } from './worker-loop';

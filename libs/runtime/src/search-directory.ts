@@ -1,7 +1,7 @@
 import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
 import type { Clock } from './ports/clock';
 import type { Inbox } from './result-inbox';
-import { SearchNotFoundError } from './coordinator-options';
+import { RequestIdConflictError, SearchNotFoundError } from './coordinator-options';
 import { isFinished } from './search-record';
 import type { SearchRecord } from './search-record';
 import type { EvalTask } from './ports/task-queue';
@@ -137,6 +137,18 @@ export class SearchDirectory {
   protected remove(live: Live): void {
     this.searches.delete(live.record.searchId);
     if (live.record.requestId !== undefined) this.byRequestId.delete(live.record.requestId);
+  }
+
+  /**
+   * The search an earlier submission with `requestId` made, when it asked for the same thing
+   * (`fingerprint`): submitting is idempotent per request id. Throws RequestIdConflictError when
+   * the id was used for another search.
+   */
+  protected submittedAs(requestId: string | undefined, fingerprint: string): string | undefined {
+    const earlier = requestId === undefined ? undefined : this.byRequestId.get(requestId);
+    if (earlier === undefined) return undefined;
+    if (this.searches.get(earlier)?.record.fingerprint === fingerprint) return earlier;
+    throw new RequestIdConflictError(requestId!, earlier);
   }
 
   /** Runs `fn` after every earlier change of the search (one change at a time per search). */

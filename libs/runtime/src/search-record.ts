@@ -45,6 +45,9 @@ export interface SearchRecord {
   readonly stopped: Map<number, number>;
 }
 
+/** Any event of a search's log but its first. */
+export type LaterEvent = Exclude<SearchEvent, { type: 'search_submitted' }>;
+
 /** Builds the strategy's setup from a spec (a `SearchFactory`, decorated with tracing by the caller). */
 export type SetupOf = (spec: SearchSpec) => SearchSetup;
 
@@ -97,7 +100,7 @@ export function fingerprintOf(spec: SearchSpec, attachment: unknown): string {
  * two cannot drift. Returns the tasks the event makes the loop dispatch (live handling publishes
  * them; recovery ignores them and re-dispatches what is pending once the replay is over).
  */
-export function applyEvent(record: SearchRecord, event: Exclude<SearchEvent, { type: 'search_submitted' }>, seq: number): readonly EvalTask[] {
+export function applyEvent(record: SearchRecord, event: LaterEvent, seq: number): readonly EvalTask[] {
   record.seq = seq;
   record.updatedAt = event.at;
   const run = record.run;
@@ -119,6 +122,9 @@ export function applyEvent(record: SearchRecord, event: Exclude<SearchEvent, { t
       break;
     case 'trial_report':
       applyReport(record, event);
+      break;
+    case 'window_resized':
+      if (run) for (const t of run.resize(event.maxInFlight, event.at).dispatch) tasks.push(t);
       break;
     case 'search_cancelled':
       run?.cancel();
@@ -145,6 +151,11 @@ function applyReport(record: SearchRecord, event: Extract<SearchEvent, { type: '
   curve.push({ epoch: event.epoch, metrics: event.metrics });
   if (!record.stopper || record.stopped.has(event.trialId)) return;
   if (record.stopper.onReport(event.trialId, event.epoch, reportScore(event.metrics)) === 'stop') record.stopped.set(event.trialId, event.epoch);
+}
+
+/** Applies events journalled together, the last one at `lastSeq`; returns the tasks they make. */
+export function applyEvents(record: SearchRecord, events: readonly LaterEvent[], lastSeq: number): EvalTask[] {
+  return events.flatMap((e, i) => applyEvent(record, e, lastSeq - events.length + 1 + i));
 }
 
 /** Whether a search has ended (any terminal state, its `search_finished` applied). */

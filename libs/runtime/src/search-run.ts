@@ -27,7 +27,8 @@ export function loopSettings(spec: SearchSpec): SearchLoop['settings'] {
   return {
     strategy: spec.strategy,
     budget: spec.budget,
-    maxInFlight: spec.maxInFlight,
+    // 0 (all worker slots): one at a time until the coordinator's `window_resized` says more.
+    maxInFlight: spec.maxInFlight === 0 ? 1 : spec.maxInFlight,
     ordering: spec.ordering,
     ...(spec.maxCostQueries !== undefined ? { maxCostQueries: spec.maxCostQueries } : {}),
     ...(spec.maxFailed !== undefined ? { maxFailed: spec.maxFailed } : {}),

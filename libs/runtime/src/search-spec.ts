@@ -30,7 +30,11 @@ export interface SearchSpec {
   readonly mode: 'joint' | 'cost-first';
   /** Number of distinct architectures to evaluate fully. */
   readonly budget: number;
-  /** Evaluations in flight at once. */
+  /**
+   * Evaluations in flight at once. 0: as many as the live workers have slots, following them as
+   * workers come and go (each change journalled as `window_resized`; the trajectory then depends
+   * on the seed and those changes, both in the log).
+   */
   readonly maxInFlight: number;
   readonly seed: number;
   /**
@@ -107,7 +111,7 @@ function stringList(raw: Record<string, unknown>, field: string): string[] {
 /**
  * Checks a submitted spec field by field and returns it normalized. Required: space, dataset,
  * strategy, budget, seed. Optional with documented defaults: objectives (`['accuracy']`),
- * constraints (`[]`), mode (`joint`), maxInFlight (1), ordering (`ordered`), accuracySource
+ * constraints (`[]`), mode (`joint`), maxInFlight (1; 0 = every live worker slot), ordering (`ordered`), accuracySource
  * (`table`), devices (`[]`), strategyOptions (`{}`), maxCostQueries (absent: 1000 x budget). Throws {@link InvalidArgumentError} whose
  * message starts with the offending field's name. Metric names are checked later, against the
  * metrics the tables and devices provide.
@@ -126,7 +130,8 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
   if (!isStrategyName(strategy)) throw bad('strategy', `unknown strategy "${strategy}"; known strategies: ${STRATEGY_NAMES.join(', ')}`);
   const budget = int(raw, 'budget', 1, limits.maxBudget);
   const seed = int(raw, 'seed', -(2 ** 31), 2 ** 32 - 1);
-  const maxInFlight = raw.maxInFlight === undefined ? 1 : int(raw, 'maxInFlight', 1, limits.maxInFlight);
+  // 0: every live worker slot (the coordinator's AutoWindows); absent: 1, as before.
+  const maxInFlight = raw.maxInFlight === undefined ? 1 : int(raw, 'maxInFlight', 0, limits.maxInFlight);
   const mode = (raw.mode ?? 'joint') as SearchSpec['mode'];
   if (mode !== 'joint' && mode !== 'cost-first') throw bad('mode', `must be "joint" or "cost-first", got ${JSON.stringify(mode)}`);
   const ordering = (raw.ordering ?? 'ordered') as SearchSpec['ordering'];

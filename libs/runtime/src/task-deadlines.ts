@@ -1,5 +1,7 @@
 import type { Clock } from './ports/clock';
 import type { TaskResult } from './events';
+import type { CoordinatorLog } from './coordinator-options';
+import type { LiveWorkers } from './ports/live-workers';
 import type { EvalTask } from './ports/task-queue';
 
 /** Sweeps of the deadline check per timeout (a task fails once seen pending in more of them). */
@@ -12,15 +14,19 @@ export interface TaskDeadlinesOptions {
   readonly timeoutMs: number;
   /** Tasks dispatched and not answered, by search (running searches only). */
   readonly pending: () => Iterable<readonly [searchId: string, tasks: readonly EvalTask[]]>;
-  /** Called once for each overdue task (the coordinator records it as failed). */
-  readonly onOverdue: (searchId: string, task: EvalTask) => void;
+  /** Called once for each overdue task, with its failed result (the coordinator records it). */
+  readonly onOverdue: (result: TaskResult) => void;
+  /** The live workers: a task one of them reports running is not counted (see the class). */
+  readonly workers?: LiveWorkers;
+  /** Where each overdue task is logged (a warning). */
+  readonly log?: CoordinatorLog;
 }
 
 /**
  * Task deadlines: a sweep every quarter of the timeout over the pending tasks (nothing per task on
  * the hot path); a task seen pending in more than four sweeps in a row is overdue, so it is failed
  * between the timeout and 1.25 times the timeout after it was dispatched (or re-dispatched after a
- * restart). Time comes from the {@link Clock}, so the check is tested with a simulated one.
+ * restart), or after the last sweep that found it held by a live worker (`workers`). Time comes from the {@link Clock}, so the check is tested with a simulated one.
  */
 export class TaskDeadlines {
   private seen = new Map<string, number>();
@@ -53,12 +59,21 @@ export class TaskDeadlines {
     const next = new Map<string, number>();
     for (const [searchId, tasks] of this.opts.pending()) {
       for (const task of tasks) {
+        // A task being evaluated by a live worker is not late, however long it takes (hours of
+        // training): its deadline runs from the last sweep that saw it held, i.e. from its worker's end.
+        if (this.opts.workers?.isRunning(task.taskId)) continue;
         const sweeps = (this.seen.get(task.taskId) ?? 0) + 1;
         next.set(task.taskId, sweeps);
-        if (sweeps === SWEEPS_PER_TIMEOUT + 1) this.opts.onOverdue(searchId, task);
+        if (sweeps === SWEEPS_PER_TIMEOUT + 1) this.overdue(searchId, task);
       }
     }
     this.seen = next;
+  }
+
+  private overdue(searchId: string, task: EvalTask): void {
+    const { timeoutMs } = this.opts;
+    this.opts.log?.warn({ searchId, taskId: task.taskId, trialId: task.trialId, arch: task.arch, timeoutMs }, 'evaluation timed out: recorded as failed (deadline_exceeded)');
+    this.opts.onOverdue(overdueResult(searchId, task, timeoutMs));
   }
 }
 

@@ -70,6 +70,11 @@ export interface WorkerOptions {
    * the queue's lease. Answers at hand (table lookups) start no timer.
    */
   readonly heartbeatMs?: number;
+  /**
+   * When given, the ids of the tasks being evaluated now are kept in this set (added when a
+   * delivery starts, removed when it is settled), e.g. for the worker's heartbeat to the coordinator.
+   */
+  readonly running?: Set<string>;
 }
 
 /** Default of {@link WorkerOptions.heartbeatMs}. */
@@ -131,77 +136,87 @@ export async function startWorker(opts: WorkerOptions): Promise<TaskSubscription
     done(started, span, 'handed_back');
   };
   const backoffMs = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1));
-  return opts.queue.consume(
-    async (task, ctl) => {
-      const started = now();
-      let span: Span | undefined;
-      let traceparent: string | undefined;
-      try {
-        // No SDK and no trace context from the coordinator: a span would be a no-op.
-        if (task.traceparent !== undefined || tracingRegistered()) {
-          span = startTaskSpan(task, opts.workerId, ctl.attempt);
-          traceparent = formatTraceparent(span.spanContext());
-        }
-      } catch {
-        // Telemetry never fails a task.
+  const handle = async (task: EvalTask, ctl: TaskControl): Promise<void> => {
+    const started = now();
+    let span: Span | undefined;
+    let traceparent: string | undefined;
+    try {
+      // No SDK and no trace context from the coordinator: a span would be a no-op.
+      if (task.traceparent !== undefined || tracingRegistered()) {
+        span = startTaskSpan(task, opts.workerId, ctl.attempt);
+        traceparent = formatTraceparent(span.spanContext());
       }
-      // Without a valid span context (no SDK) there is nothing to make active or propagate.
-      if (traceparent === undefined) span = undefined;
-      let result: TaskResult;
-      try {
-        // The evaluator (and the device clients it calls) see the worker span as the active one.
-        const pending = span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task, ctl.signal)) : opts.evaluator.evaluate(task, ctl.signal);
-        // An answer at hand is not awaited: that would cost a promise and a microtask per task.
-        let out: Metrics;
-        if (pending instanceof Promise) {
-          out = await withHeartbeat(pending, ctl, heartbeatMs);
-          if (ctl.signal.aborted) {
-            handedBack(started, span);
-            return;
-          }
-        } else out = pending;
-        result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'ok', metrics: out, durationMs: now() - started };
-        if (span?.isRecording()) quietly(() => span!.setAttributes(metricAttributes(out)));
-      } catch (e) {
+    } catch {
+      // Telemetry never fails a task.
+    }
+    // Without a valid span context (no SDK) there is nothing to make active or propagate.
+    if (traceparent === undefined) span = undefined;
+    let result: TaskResult;
+    try {
+      // The evaluator (and the device clients it calls) see the worker span as the active one.
+      const pending = span ? context.with(trace.setSpan(context.active(), span), () => opts.evaluator.evaluate(task, ctl.signal)) : opts.evaluator.evaluate(task, ctl.signal);
+      // An answer at hand is not awaited: that would cost a promise and a microtask per task.
+      let out: Metrics;
+      if (pending instanceof Promise) {
+        out = await withHeartbeat(pending, ctl, heartbeatMs);
         if (ctl.signal.aborted) {
           handedBack(started, span);
           return;
         }
-        const retryable = isNasError(e) ? e.retryable : false;
-        if (retryable && ctl.attempt < maxDeliveries) {
-          const delayMs = backoffMs(ctl.attempt);
-          quietly(() => span?.addEvent('retry', { 'hwnas.retry.delay_ms': delayMs }));
-          done(started, span, 'retry', e);
-          ctl.retry(delayMs);
-          return;
-        }
-        const code = isNasError(e) ? e.code : 'internal';
-        const message = (e as Error)?.message ?? String(e);
-        const why = retryable ? `gave up after ${ctl.attempt} attempts: ${message}` : message;
-        result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'failed', error: { code, message: why }, durationMs: now() - started };
-        quietly(() => {
-          span?.recordException(e instanceof Error ? e : String(e));
-          span?.setAttribute('error.type', code);
-        });
-      }
-      // Publish before acknowledging: if publishing fails, the task is delivered again.
-      try {
-        await opts.results.publish(result);
-      } catch (e) {
-        quietly(() => span?.addEvent('result_publish_failed'));
-        done(started, span, 'retry', e);
-        ctl.retry(backoffMs(ctl.attempt));
+      } else out = pending;
+      result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'ok', metrics: out, durationMs: now() - started };
+      if (span?.isRecording()) quietly(() => span!.setAttributes(metricAttributes(out)));
+    } catch (e) {
+      if (ctl.signal.aborted) {
+        handedBack(started, span);
         return;
       }
-      if (result.status === 'ok') {
-        done(started, span, 'ok');
-        ctl.ack();
-      } else {
-        quietly(() => span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error!.message }));
-        done(started, span, 'failed');
-        ctl.reject(result.error!.message);
+      const retryable = isNasError(e) ? e.retryable : false;
+      if (retryable && ctl.attempt < maxDeliveries) {
+        const delayMs = backoffMs(ctl.attempt);
+        quietly(() => span?.addEvent('retry', { 'hwnas.retry.delay_ms': delayMs }));
+        done(started, span, 'retry', e);
+        ctl.retry(delayMs);
+        return;
       }
-    },
-    { concurrency: opts.concurrency ?? 1, maxDeliveries },
-  );
+      const code = isNasError(e) ? e.code : 'internal';
+      const message = (e as Error)?.message ?? String(e);
+      const why = retryable ? `gave up after ${ctl.attempt} attempts: ${message}` : message;
+      result = { taskId: task.taskId, searchId: task.searchId, trialId: task.trialId, workerId: opts.workerId, attempts: ctl.attempt, traceparent, status: 'failed', error: { code, message: why }, durationMs: now() - started };
+      quietly(() => {
+        span?.recordException(e instanceof Error ? e : String(e));
+        span?.setAttribute('error.type', code);
+      });
+    }
+    // Publish before acknowledging: if publishing fails, the task is delivered again.
+    try {
+      await opts.results.publish(result);
+    } catch (e) {
+      quietly(() => span?.addEvent('result_publish_failed'));
+      done(started, span, 'retry', e);
+      ctl.retry(backoffMs(ctl.attempt));
+      return;
+    }
+    if (result.status === 'ok') {
+      done(started, span, 'ok');
+      ctl.ack();
+    } else {
+      quietly(() => span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error!.message }));
+      done(started, span, 'failed');
+      ctl.reject(result.error!.message);
+    }
+  };
+  const running = opts.running;
+  // Tracked only when asked for (a heartbeat reads it): nothing extra per task otherwise.
+  const tracked = running
+    ? async (task: EvalTask, ctl: TaskControl) => {
+        running.add(task.taskId);
+        try {
+          await handle(task, ctl);
+        } finally {
+          running.delete(task.taskId);
+        }
+      }
+    : handle;
+  return opts.queue.consume(tracked, { concurrency: opts.concurrency ?? 1, maxDeliveries });
 }

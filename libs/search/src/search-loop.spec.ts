@@ -84,4 +84,20 @@ describe('SearchLoop', () => {
     expect(loop.accept({ ...result, taskId: 'd.99' })).toEqual({ dispatch: [], ignored: true });
     expect(loop.counts.evaluationsDone).toBe(1);
   });
+
+  it('SearchLoop - resize widens the window at once and narrows it as results land', () => {
+    const arches: Arch[] = [[0, 1], [0, 2], [0, 3], [1, 0], [1, 1], [1, 2], [1, 3]];
+    const loop = new SearchLoop('w', { strategy: 'scripted', budget: 7, maxInFlight: 1, ordering: 'ordered' }, { space, problem, strategy: new Scripted(arches.map((a) => ['full', a] as const)) });
+    expect(loop.resize(3).dispatch).toEqual([]); // not started: only the window changes
+    const first = loop.start().dispatch;
+    expect(first.map((t) => t.trialId)).toEqual([0, 1, 2]);
+    expect(loop.resize(5).dispatch.map((t) => t.trialId)).toEqual([3, 4]);
+    expect(loop.resize(2).dispatch).toEqual([]);
+    const answer = (t: LoopTask) => loop.accept({ taskId: t.taskId, status: 'ok', metrics: syntheticMetrics(loop.archOf(t.trialId)) }).dispatch;
+    // Five in flight, window 2: nothing new until fewer than two are outstanding.
+    expect([...answer(first[0]), ...answer(first[1]), ...answer(first[2])]).toEqual([]);
+    expect(loop.counts.inFlight).toBe(2);
+    expect(() => loop.resize(0)).toThrow('maxInFlight must be an integer >= 1');
+    expect(loop.maxInFlight).toBe(2);
+  });
 });

@@ -139,6 +139,9 @@ export class SearchLoop<T = LoopTask> {
   private nextTell = 0;
   private exhausted = false;
   private cancelled = false;
+  private started = false;
+  /** Trials asked and not yet told, at most: `settings.maxInFlight` until {@link SearchLoop.resize}. */
+  private window: number;
   private costQueries = 0;
   /** Full evaluations with results (ok or failed), as accepted. */
   private fullDone = 0;
@@ -162,10 +165,13 @@ export class SearchLoop<T = LoopTask> {
     readonly settings: LoopSettings,
     private readonly setup: SearchSetup,
     private readonly dress: (task: LoopTask) => T = (task) => task as T,
-  ) {}
+  ) {
+    this.window = settings.maxInFlight;
+  }
 
   /** The first candidates of the search. Call once; `at` (epoch ms) is recorded as their ask time. */
   start(at?: number): RunStep<T> {
+    this.started = true;
     this.stepAt = at;
     const tasks: T[] = [];
     const settled: number[] = [];
@@ -202,6 +208,29 @@ export class SearchLoop<T = LoopTask> {
     this.waiters.delete(task.taskId);
     for (const t of waiting) this.outcomes.set(t, { ...outcome, trialId: t, need: this.candidates[t].need, cached: true });
     return { dispatch: this.pump([task.trialId, ...waiting]), ignored: false };
+  }
+
+  /**
+   * Changes the window (trials asked and not yet told, at least 1). A larger window asks for more
+   * candidates at once (returned to dispatch); a smaller one lets what is in flight land and asks
+   * again only below it. Deterministic like every other step: an owner that logs each resize and
+   * replays it at the same place among the results rebuilds the same run.
+   */
+  resize(maxInFlight: number, at?: number): RunStep<T> {
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new InvalidArgumentError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+    this.window = maxInFlight;
+    if (!this.started) return { dispatch: [], ignored: false };
+    this.stepAt = at;
+    const tasks: T[] = [];
+    const settled: number[] = [];
+    this.askOnce(tasks, settled);
+    for (const t of this.pump(settled)) tasks.push(t);
+    return { dispatch: tasks, ignored: false };
+  }
+
+  /** The current window (see {@link SearchLoop.resize}). */
+  get maxInFlight(): number {
+    return this.window;
   }
 
   /** Stops asking for new candidates; what is in flight still lands (drain). */
@@ -379,7 +408,7 @@ export class SearchLoop<T = LoopTask> {
    */
   private askOnce(tasks: T[], settled?: number[]): void {
     if (this.cancelled || this.exhausted || this.costCapReached() || this.tooManyFailures()) return;
-    const n = Math.min(this.settings.maxInFlight - this.outstanding(), this.settings.budget - this.fullTask.size);
+    const n = Math.min(this.window - this.outstanding(), this.settings.budget - this.fullTask.size);
     if (n <= 0) return;
     const asked = this.setup.strategy.ask(n);
     if (asked.length > n) throw new InvalidArgumentError(`strategy ${this.settings.strategy} proposed ${asked.length} candidates when asked for ${n}`);

@@ -21,5 +21,7 @@ export { RemoteDeviceClient, DEVICE_REQUEST_SPAN_NAME } from './remote-device-cl
 export type { RemoteDeviceClientOptions } from './remote-device-client';
 export { encodeMeasureRequest, parseMeasureRequest, encodeMeasureReply, parseMeasureReply, errorReply, isRetryableCode } from './device-protocol';
 export type { MeasureRequest, MeasureReply, MeasureReplyOk, MeasureReplyError } from './device-protocol';
+export { DEFAULT_WORKER_HEARTBEAT_MS, NatsWorkerRegistry, parseWorkerHeartbeat, startWorkerHeartbeat } from './worker-heartbeat';
+export type { WorkerHeartbeat, WorkerHeartbeatOptions } from './worker-heartbeat';
 export { injectNatsHeaders, extractFromNatsHeaders, natsHeaderGetter, natsHeaderSetter, TRANSPORT_NATS_SCOPE } from './trace-context';
 export { NatsCostModelStore, CostModelNotFoundError, COST_MODEL_BUCKET } from './cost-model-store';

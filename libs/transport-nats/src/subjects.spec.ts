@@ -10,9 +10,10 @@ describe('subjects', () => {
     expect(n.journalSubject('s1')).toBe('hwnas.journal.s1');
     expect(n.deviceMeasureSubject('eyeriss')).toBe('hwnas.device.eyeriss.measure');
     expect(n.deviceHeartbeatSubject('fpga-zc706')).toBe('hwnas.device.heartbeat.fpga-zc706');
-    expect(n.wildcards).toEqual({ eval: 'hwnas.eval.>', results: 'hwnas.results.>', journal: 'hwnas.journal.>', deviceHeartbeat: 'hwnas.device.heartbeat.*', reports: 'hwnas.reports.*', stops: 'hwnas.stop.*' });
+    expect(n.wildcards).toEqual({ eval: 'hwnas.eval.>', results: 'hwnas.results.>', journal: 'hwnas.journal.>', deviceHeartbeat: 'hwnas.device.heartbeat.*', workerHeartbeat: 'hwnas.worker.heartbeat.*', reports: 'hwnas.reports.*', stops: 'hwnas.stop.*' });
     expect(n.reportSubject('s-1')).toBe('hwnas.reports.s-1');
     expect(n.stopSubject('s.1')).toBe(`hwnas.stop.${encodeToken('s.1')}`);
+    expect(n.workerHeartbeatSubject('w-1')).toBe('hwnas.worker.heartbeat.w-1');
   });
 
   it('createNames - a custom prefix isolates streams and subjects', () => {

@@ -14,6 +14,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
  * | device heartbeats (core publish) | `hwnas.device.heartbeat.<deviceId>` |
  * | trainer reports (core publish) | `hwnas.reports.<searchId>`           |
  * | stop orders (core publish)   | `hwnas.stop.<searchId>`                |
+ * | worker heartbeats (core publish) | `hwnas.worker.heartbeat.<workerId>` |
  * | shared worker consumer       | durable `workers` on the eval stream   |
  * | coordinator consumer         | durable `coordinator` on the results stream |
  *
@@ -32,6 +33,7 @@ export interface NatsNames {
     readonly results: string;
     readonly journal: string;
     readonly deviceHeartbeat: string;
+    readonly workerHeartbeat: string;
     readonly reports: string;
     readonly stops: string;
   };
@@ -51,6 +53,8 @@ export interface NatsNames {
   reportSubject(searchId: string): string;
   /** `<prefix>.stop.<searchId>`: where the coordinator orders a search's trials stopped early. */
   stopSubject(searchId: string): string;
+  /** `<prefix>.worker.heartbeat.<workerId>`: where a worker announces its slots and running tasks. */
+  workerHeartbeatSubject(workerId: string): string;
 }
 
 // Lower case only: stream names are the upper-cased prefix, so `Hwnas` and `hwnas` would share
@@ -100,6 +104,7 @@ export function createNames(prefix = 'hwnas'): NatsNames {
       deviceHeartbeat: `${prefix}.device.heartbeat.*`,
       reports: `${prefix}.reports.*`,
       stops: `${prefix}.stop.*`,
+      workerHeartbeat: `${prefix}.worker.heartbeat.*`,
     }),
     evalSubject: (searchId: string) => `${prefix}.eval.${encodeToken(searchId)}`,
     resultSubject: (searchId: string) => `${prefix}.results.${encodeToken(searchId)}`,
@@ -113,5 +118,6 @@ export function createNames(prefix = 'hwnas'): NatsNames {
     deviceHeartbeatSubject: (deviceId: string) => `${prefix}.device.heartbeat.${encodeToken(deviceId)}`,
     reportSubject: (searchId: string) => `${prefix}.reports.${encodeToken(searchId)}`,
     stopSubject: (searchId: string) => `${prefix}.stop.${encodeToken(searchId)}`,
+    workerHeartbeatSubject: (workerId: string) => `${prefix}.worker.heartbeat.${encodeToken(workerId)}`,
   });
 }

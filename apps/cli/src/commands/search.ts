@@ -47,8 +47,9 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
   --device       a device backend whose measured costs join each evaluation (asic-eyeriss,
                  fpga-zc706, host-cpu, ...; see hwnas devices), e.g. for --constraint 'eyeriss_latency<=2'
   --seed         strategy seed (default 0)
-  --parallelism  evaluations in flight at once (default 1); results are still told in ask order,
-                 so the result depends on the seed only
+  --parallelism  evaluations in flight at once (default 1; with --coordinator, every slot of the
+                 live workers, following them as they come and go); results are still told in ask
+                 order, so with a fixed --parallelism the result depends on the seed only
   --history      include every full evaluation, in the order it was told to the strategy
   --max-failed N stop and fail the search once N evaluations have failed (default: no limit)
   --explain      include the fitted predictor coefficients (fox-nas)
@@ -119,7 +120,7 @@ export const searchCommand: Command = {
       mode: { type: 'string', default: 'joint' },
       option: { type: 'string', multiple: true },
       seed: { type: 'string', default: '0' },
-      parallelism: { type: 'string', default: '1' },
+      parallelism: { type: 'string' },
       'max-failed': { type: 'string' },
       history: { type: 'boolean', default: false },
       explain: { type: 'boolean', default: false },
@@ -148,7 +149,8 @@ export const searchCommand: Command = {
     getStrategyDefinition(strategy);
     const budget = intOption('search', 'budget', required('search', values, 'budget'), 1)!;
     const seed = intOption('search', 'seed', values.seed as string, -2147483648, 4294967295)!;
-    const parallelism = intOption('search', 'parallelism', values.parallelism as string, 1, 10_000)!;
+    // Unset: 1 embedded; against a coordinator, every live worker slot (max_in_flight 0).
+    const parallelism = intOption('search', 'parallelism', values.parallelism as string | undefined, 1, 10_000) ?? (values.coordinator !== undefined ? 0 : 1);
     const maxFailed = intOption('search', 'max-failed', values['max-failed'] as string | undefined, 1, budget);
     const dashboardAt = values.dashboard as string | undefined;
     if (dashboardAt !== undefined) parseListen(dashboardAt, 'hwnas search: --dashboard');

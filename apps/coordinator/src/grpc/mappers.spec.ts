@@ -41,7 +41,8 @@ describe('coordinator mappers', () => {
 
   it('fromSubmitRequest - required fields are never defaulted, and errors name the proto field', () => {
     expect(() => fromSubmitRequest({ ...REQ, seed: undefined })).toThrow('seed: is required');
-    expect(() => fromSubmitRequest({ ...REQ, maxInFlight: undefined })).toThrow('max_in_flight: is required');
+    // The one optional count: absent means every live worker slot (0).
+    expect(fromSubmitRequest({ ...REQ, maxInFlight: undefined }).spec).toMatchObject({ maxInFlight: 0 });
     expect(() => fromSubmitRequest({ ...REQ, constraints: [{ metric: 'raspi4_latency' }] })).toThrow('constraints[0].upper_bound: is required');
     expect(() => fromSubmitRequest({ ...REQ, objectives: [REQ.objectives[0], REQ.objectives[0]] })).toThrow('objectives[1].metric: "accuracy" appears twice');
     expect(() => fromSubmitRequest({ ...REQ, mode: SearchMode.SEARCH_MODE_UNSPECIFIED })).toThrow(/^mode: is required/);

@@ -87,7 +87,8 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
     reward = { cost, targetCost: req.reward.targetCost, exponent: req.reward.exponent ?? -0.07 };
   }
   const budget = requireUint(req.budget, 'budget', 1, limits.maxBudget, 'budget');
-  const maxInFlight = requireUint(req.maxInFlight, 'max_in_flight', 1, limits.maxInFlight, 'max_in_flight');
+  // Absent or 0: every live worker slot (the coordinator follows them as workers come and go).
+  const maxInFlight = requireUint(req.maxInFlight ?? 0, 'max_in_flight', 0, limits.maxInFlight, 'max_in_flight');
   const seed = requireUint(req.seed, 'seed', 0, 2 ** 32 - 1);
   let accuracySource: string;
   if (req.accuracySource === AccuracySource.ACCURACY_SOURCE_TABLE) accuracySource = 'table';

@@ -24,16 +24,14 @@ export class SimulatedClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const sleeper: Sleeper = { at: this.time + Math.max(ms, 0), order: this.order++, resolve };
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal!.reason);
+      };
+      // The listener goes with the sleep: a loop sleeping on one signal must not pile them up.
+      const sleeper: Sleeper = { at: this.time + Math.max(ms, 0), order: this.order++, resolve: () => (signal?.removeEventListener('abort', onAbort), resolve()) };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -498,7 +498,10 @@ export interface SubmitSearchRequest {
   budget?:
     | number
     | undefined;
-  /** Maximum evaluations in flight at once (required, >= 1, at most the server's limit). */
+  /**
+   * Maximum evaluations in flight at once (at most the server's limit). Absent or 0: as many as the
+   * live workers have slots, following them as workers come and go (at least 1).
+   */
   maxInFlight?:
     | number
     | undefined;
