@@ -12,3 +12,5 @@ export { parseTrainerLine, TRAINER_CONTRACT } from './protocol';
 export type { TrainerArch, TrainerMessage } from './protocol';
 export { parseShellWords } from './shell-words';
 export { TrainerFailedError, TrainerTimeoutError, TrainerCancelledError, TrainerCommandError, TrainerProtocolError } from './errors';
+export { runOneShotSearch, oneShotCostTable, isOneShotMethod, ONE_SHOT_METHODS, ONE_SHOT_SEARCH_TRIAL, ONE_SHOT_RETRAIN_TRIAL } from './oneshot-search';
+export type { OneShotMethod, OneShotSearchSpec, OneShotProgress, OneShotResult, OneShotParts } from './oneshot-search';
