@@ -113,7 +113,7 @@ function writeDoc(rows: readonly Row[], metric: string, complete: boolean): void
     '',
     '| method | seed | cost weight | derived architecture | expected cost (supernet) | raspi4 latency (backend), ms | eyeriss latency, ms | supernet accuracy of derived arch, % | seconds |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.method} | ${r.seed} | ${r.weight} | \`${r.arch}\` | ${r.expected.toFixed(2)} | ${r.table.toFixed(2)} | ${r.eyeriss.toFixed(3)} | ${r.accuracy.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
+    ...rows.map((r) => `| ${r.method} | ${r.seed} | ${r.weight} | \`${r.arch.replace(/\|/g, '\\|')}\` | ${r.expected.toFixed(2)} | ${r.table.toFixed(2)} | ${r.eyeriss.toFixed(3)} | ${r.accuracy.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
     '',
   ];
   const monotone = new Map<string, { raspi4: boolean; eyeriss: boolean }>();
