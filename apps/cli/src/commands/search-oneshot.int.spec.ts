@@ -17,14 +17,21 @@ const SEARCH = path.join(TRAINERS, 'oneshot/search.py');
 describeWithData('hwnas search --strategy darts|na-darts|nas-ood (embedded one-shot search, real PyTorch)', (dataDir) => {
   let root: string;
   let npz: string;
+  let npz32: string;
   let devices: InProcessDevices;
   beforeAll(() => {
     root = mkdtempSync(path.join(tmpdir(), 'hwnas-oneshot-'));
     npz = path.join(root, 'domains.npz');
-    // 3 classes, 3 domains (the last held out), 16x16: small enough for seconds per epoch.
+    npz32 = path.join(root, 'domains32.npz');
+    // 3 classes, 3 domains (the last held out), 16x16: small enough for seconds per epoch; and a
+    // 32x32 set for train.py, which builds the benchmark's CIFAR network.
     const made = spawnSync(
       PYTHON,
-      ['-c', `import sys, numpy as np; sys.path.insert(0, ${JSON.stringify(TRAINERS)}); from hwnas_trainer.synthetic import spurious_domains; np.savez(${JSON.stringify(npz)}, **spurious_domains(48, 3, 3, 16, seed=0, held_out=2))`],
+      [
+        '-c',
+        `import sys, numpy as np; sys.path.insert(0, ${JSON.stringify(TRAINERS)}); from hwnas_trainer.synthetic import spurious_domains; ` +
+          `np.savez(${JSON.stringify(npz)}, **spurious_domains(48, 3, 3, 16, seed=0, held_out=2)); np.savez(${JSON.stringify(npz32)}, **spurious_domains(32, 3, 3, 32, seed=0, held_out=2))`,
+      ],
       { encoding: 'utf8' },
     );
     if (made.status !== 0) throw new Error(`cannot make the synthetic set: ${made.stderr}`);
@@ -56,6 +63,23 @@ describeWithData('hwnas search --strategy darts|na-darts|nas-ood (embedded one-s
     expect(out.curves.supernet.map((p: { epoch: number }) => p.epoch)).toEqual([1, 2]);
     expect(typeof out.curves.supernet[1].arch).toBe('string');
     expect(res.err).toMatch(/\[supernet\] epoch 2: .*entropy .*expected_cost .*; derived \|/);
+  });
+
+  it('hwnas search --strategy darts --retrain - the derived architecture is trained from scratch by train.py', async () => {
+    const tiny = `--data ${npz32} --width 4 --cells 1 --threads 1 --batch-size 32`;
+    const res = await runCli([
+      'search', '--space', 'nb201', '--dataset', 'cifar10', '--data', dataDir, '--json', '--strategy', 'darts',
+      '--trainer', `${PYTHON} ${SEARCH} ${tiny}`, '--epochs', '1', '--objective', 'accuracy', '--objective', 'raspi4_latency', '--cost-weight', '0.3',
+      '--retrain', `${PYTHON} ${path.join(TRAINERS, 'train.py')} ${tiny} --schedule-epochs 0`, '--work-root', path.join(root, 'retrain'),
+    ]);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.out);
+    expect(out.costMetric).toBe('raspi4_latency');
+    expect(out.costWeight).toBe(0.3);
+    expect(Number.isFinite(out.retrained.accuracy)).toBe(true);
+    expect(Number.isFinite(out.retrained.train_loss)).toBe(true);
+    // train.py logged the architecture it trained: the derived one, as trial 1 of the search.
+    expect(res.err).toContain(`trial 1: nb201 ${out.arch}`);
   });
 
   it('one-shot search - a supernet task SIGKILLed after its first epoch resumes from its checkpoint under the same work root', async () => {
