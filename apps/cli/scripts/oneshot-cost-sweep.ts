@@ -7,20 +7,24 @@
  * estimate. Writes docs/benchmarks/oneshot.md.
  *
  *   node --import tsx apps/cli/scripts/oneshot-cost-sweep.ts [--data DIR] [--weights 0,0.5,2]
- *        [--seeds 0,1,2] [--epochs 4] [--metric raspi4_latency] [--out docs/benchmarks/oneshot.md]
+ *        [--seeds 0,1,2] [--epochs 4] [--width 8] [--train 600] [--threads 2] [--metric raspi4_latency]
+ *        [--out docs/benchmarks/oneshot.md]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Benchmark, decisionCostTable, nb201Space } from '@hwnas/bench-core';
-import type { Arch } from '@hwnas/bench-core';
-import { createBackend } from '@hwnas/device-backends';
+import { Benchmark } from '@hwnas/bench-core';
+import { InProcessDevices } from '@hwnas/device-backends';
+import { TableTrialEvaluator } from '@hwnas/runtime';
+import { isOneShotMethod, ProcessTrainerEvaluator, runOneShotSearch } from '@hwnas/trainer-process';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = resolve(__dirname, '../../..');
 const SEARCH = join(ROOT, 'trainers/pytorch/oneshot/search.py');
+/** The devices each derived architecture is measured on: the raspi4 replay (the table's value) and the Eyeriss simulator. */
+const DEVICES = ['raspi4', 'asic-eyeriss'];
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +32,9 @@ const { values } = parseArgs({
     weights: { type: 'string', default: '0,0.5,2' },
     seeds: { type: 'string', default: '0,1,2' },
     epochs: { type: 'string', default: '4' },
+    width: { type: 'string', default: '8' },
+    train: { type: 'string', default: '600' },
+    threads: { type: 'string', default: '2' },
     methods: { type: 'string', default: 'darts,na-darts' },
     metric: { type: 'string', default: 'raspi4_latency' },
     out: { type: 'string', default: join(ROOT, 'docs/benchmarks/oneshot.md') },
@@ -49,76 +56,76 @@ interface Row {
 async function main(): Promise<void> {
   const bench = Benchmark.open({ dataDir: values.data });
   const metric = values.metric!;
-  const costOf = (arch: Arch) => {
-    const v = bench.metricsOf(nb201Space, 'cifar10', arch)[metric];
-    if (v === undefined) throw new Error(`the tables have no ${metric}`);
-    return v;
-  };
-  const table = decisionCostTable(nb201Space, [0, 0, 0, 0, 0, 0], costOf);
-  const replay = createBackend(metric.split('_')[0], { benchmark: bench });
-  const eyeriss = createBackend('asic-eyeriss');
+  const backends = new InProcessDevices(bench);
+  const costs = new TableTrialEvaluator(bench, backends);
   const tmp = mkdtempSync(join(tmpdir(), 'hwnas-oneshot-sweep-'));
   const npz = join(tmp, 'synthetic.npz');
-  // the reference trainer's class-pattern set: 600 training and 200 test images, 4 classes, 16x16
-  const script = `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'trainers/pytorch'))}); from hwnas_trainer.synthetic import make_synthetic; make_synthetic(${JSON.stringify(tmp)}, train=600, test=200, num_classes=4, size=16, seed=0, formats=("npz",))`;
+  // the reference trainer's class-pattern set: --train training and 200 test images, 4 classes, 16x16
+  const script = `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'trainers/pytorch'))}); from hwnas_trainer.synthetic import make_synthetic; make_synthetic(${JSON.stringify(tmp)}, train=${Number(values.train)}, test=200, num_classes=4, size=16, seed=0, formats=("npz",))`;
   const made = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`cannot make the synthetic set: ${made.stderr}`);
   const rows: Row[] = [];
   for (const method of values.methods!.split(',')) {
+    if (!isOneShotMethod(method)) throw new Error(`unknown one-shot method ${method}`);
     for (const seed of values.seeds!.split(',').map(Number)) {
+      // One evaluator per seed (the seed is the trainer's); each weight is its own search id, so its own work dir.
+      const trainer = new ProcessTrainerEvaluator({
+        command: `${PYTHON} ${SEARCH} --data ${npz} --width ${Number(values.width)} --cells 1 --batch-size 32 --threads ${Number(values.threads)}`,
+        workRoot: join(tmp, 'work'),
+        epochs: Number(values.epochs),
+        seed,
+      });
       for (const weight of values.weights!.split(',').map(Number)) {
-        const work = join(tmp, `${method}-${seed}-${weight}`);
-        const trialFile = `${work}.json`;
-        writeFileSync(trialFile, JSON.stringify({
-          contract: 'hwnas.trainer/v1', searchId: 'sweep', trialId: 0, space: 'nb201', dataset: 'cifar10',
-          fidelity: { epochs: Number(values.epochs) }, seed, workDir: work,
-          options: { method, costTable: table, costWeight: weight, alphaLr: 0.05, neighbours: 2 },
-        }));
         const t0 = Date.now();
-        const run = spawnSync(PYTHON, [SEARCH, '--data', npz, '--width', '8', '--cells', '1', '--batch-size', '32'], {
-          env: { ...process.env, HWNAS_TRIAL_FILE: trialFile }, encoding: 'utf8', maxBuffer: 64 << 20,
-        });
-        if (run.status !== 0) throw new Error(`${method} seed ${seed} weight ${weight} failed: ${run.stderr.split('\n').slice(-5).join('\n')}`);
-        const final = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.hwnas === 'final');
-        const arch: number[] = final.arch.encoding;
-        const measured = await replay.measure({ space: 'nb201', dataset: 'cifar10', arch });
-        const sim = await eyeriss.measure({ space: 'nb201', dataset: 'cifar10', arch });
+        const result = await runOneShotSearch(
+          {
+            searchId: `${method}-${seed}-${weight}`, space: 'nb201', dataset: 'cifar10', method, epochs: Number(values.epochs),
+            devices: DEVICES, costMetric: metric, costWeight: weight, options: { alphaLr: 0.05, neighbours: 2 },
+          },
+          { trainer, costs },
+        );
         rows.push({
-          method, seed, weight, arch: final.arch.string, expected: final.metrics.expected_cost,
-          table: measured.metrics.latency_ms, eyeriss: sim.metrics.latency_ms, accuracy: final.metrics.accuracy, seconds: (Date.now() - t0) / 1000,
+          method, seed, weight, arch: result.arch.string, expected: result.supernet.expected_cost,
+          table: result.measured.raspi4_latency, eyeriss: result.measured.eyeriss_latency, accuracy: result.supernet.accuracy, seconds: (Date.now() - t0) / 1000,
         });
-        process.stderr.write(`${method} seed ${seed} weight ${weight}: ${final.arch.string} ${measured.metrics.latency_ms.toFixed(2)} ms\n`);
+        process.stderr.write(`${method} seed ${seed} weight ${weight}: ${result.arch.string} ${result.measured.raspi4_latency.toFixed(2)} ms\n`);
+        // Written after every search: a sweep stopped half-way still leaves what it measured.
+        writeDoc(rows, metric, false);
       }
     }
   }
-  await replay.close();
-  await eyeriss.close();
+  await backends.close();
   rmSync(tmp, { recursive: true, force: true });
+  writeDoc(rows, metric, true);
+  process.stdout.write(readFileSync(values.out!, 'utf8'));
+}
 
+function writeDoc(rows: readonly Row[], metric: string, complete: boolean): void {
   const lines = [
     '# One-shot searches: latency of the derived architecture against the cost weight',
     '',
-    `Generated by \`node --import tsx apps/cli/scripts/oneshot-cost-sweep.ts\` (${new Date().toISOString().slice(0, 10)}).`,
-    `NB201 supernet (width 8, 1 cell per stage) on the reference trainer's synthetic 4-class set (600 training images, 16x16), ${values.epochs} epochs,`,
+    `Generated by \`node --import tsx apps/cli/scripts/oneshot-cost-sweep.ts\` (runOneShotSearch of libs/trainer-process, what \`hwnas search --strategy darts|na-darts\` runs) (${new Date().toISOString().slice(0, 10)}).`,
+    `NB201 supernet (width ${values.width}, 1 cell per stage, ${values.threads} threads) on the reference trainer's synthetic 4-class set (${values.train} training images, 16x16), ${values.epochs} epochs,`,
     `architecture Adam lr 0.05; per-edge cost table = HW-NAS-Bench \`${metric}\` by difference from the all-\`none\` cell;`,
     'the derived architecture (argmax per edge) is measured on the `raspi4` replay backend (the table\'s value) and the',
     '`asic-eyeriss` simulator, not estimated by the supernet.',
+    ...(complete ? [] : ['', '**Partial: the sweep had not finished when this was written.**']),
     '',
     '| method | seed | cost weight | derived architecture | expected cost (supernet) | raspi4 latency (backend), ms | eyeriss latency, ms | supernet accuracy of derived arch, % | seconds |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.method} | ${r.seed} | ${r.weight} | \`${r.arch}\` | ${r.expected.toFixed(2)} | ${r.table.toFixed(2)} | ${r.eyeriss.toFixed(3)} | ${r.accuracy.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
+    ...rows.map((r) => `| ${r.method} | ${r.seed} | ${r.weight} | \`${r.arch.replace(/\|/g, '\\|')}\` | ${r.expected.toFixed(2)} | ${r.table.toFixed(2)} | ${r.eyeriss.toFixed(3)} | ${r.accuracy.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
     '',
   ];
-  const monotone = new Map<string, boolean>();
+  const monotone = new Map<string, { raspi4: boolean; eyeriss: boolean }>();
   for (const r of rows) {
     const key = `${r.method} seed ${r.seed}`;
     const prev = rows.filter((q) => q.method === r.method && q.seed === r.seed && q.weight < r.weight).at(-1);
-    monotone.set(key, (monotone.get(key) ?? true) && (prev === undefined || r.table <= prev.table));
+    const m = monotone.get(key) ?? { raspi4: true, eyeriss: true };
+    monotone.set(key, { raspi4: m.raspi4 && (prev === undefined || r.table <= prev.table), eyeriss: m.eyeriss && (prev === undefined || r.eyeriss <= prev.eyeriss) });
   }
-  lines.push('Latency non-increasing in the cost weight (measured by the backend):', '');
-  for (const [k, v] of monotone) lines.push(`- ${k}: ${v ? 'yes' : 'no'}`);
+  lines.push('Latency non-increasing in the cost weight (measured by the backends):', '');
+  for (const [k, v] of monotone) lines.push(`- ${k}: raspi4 ${v.raspi4 ? 'yes' : 'no'}, eyeriss ${v.eyeriss ? 'yes' : 'no'}`);
   writeFileSync(values.out!, lines.join('\n') + '\n');
-  process.stdout.write(readFileSync(values.out!, 'utf8'));
 }
 
 main().catch((e) => {

@@ -5,10 +5,12 @@
  */
 export { ProcessTrainerEvaluator, TRIAL_FILE_NAME, EPOCH_EVENT_NAME, STOPPED_EPOCH_METRIC } from './trainer-evaluator';
 export { TrainedWithCostsEvaluator } from './with-costs';
-export type { ProcessTrainerOptions } from './trainer-evaluator';
+export type { ProcessTrainerOptions, ArchFreeTrainerTask, TrainerReportMessage } from './trainer-evaluator';
 export { runTrainer, DEFAULT_KILL_GRACE_MS, DEFAULT_STDERR_TAIL_LINES } from './run-trainer';
 export type { RunTrainerOptions, TrainerRun } from './run-trainer';
 export { parseTrainerLine, STDIN_LIFELINE_ENV, TRAINER_CONTRACT } from './protocol';
-export type { TrainerMessage } from './protocol';
+export type { TrainerArch, TrainerMessage } from './protocol';
 export { parseShellWords } from './shell-words';
 export { TrainerFailedError, TrainerTimeoutError, TrainerCancelledError, TrainerCommandError, TrainerProtocolError } from './errors';
+export { runOneShotSearch, oneShotCostTable, isOneShotMethod, ONE_SHOT_METHODS, ONE_SHOT_SEARCH_TRIAL, ONE_SHOT_RETRAIN_TRIAL } from './oneshot-search';
+export type { OneShotMethod, OneShotSearchSpec, OneShotProgress, OneShotResult, OneShotParts } from './oneshot-search';

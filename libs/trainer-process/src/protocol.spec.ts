@@ -41,4 +41,17 @@ describe('parseTrainerLine', () => {
       expect(() => parseTrainerLine(line)).toThrow(reason);
     }
   });
+
+  it('parseTrainerLine - keeps a validated arch on report and final lines, drops other extra fields', () => {
+    expect(parseTrainerLine('{"hwnas":"report","epoch":2,"metrics":{"entropy":1.5},"arch":{"string":"|a|","encoding":[0,4,2]},"alpha":[[0.1]]}')).toEqual({
+      type: 'report',
+      epoch: 2,
+      metrics: { entropy: 1.5 },
+      arch: { string: '|a|', encoding: [0, 4, 2] },
+    });
+    expect(parseTrainerLine('{"hwnas":"final","epoch":2,"metrics":{"accuracy":50},"arch":{"string":"x","encoding":[]}}')).toMatchObject({ arch: { string: 'x', encoding: [] } });
+    expect(() => parseTrainerLine('{"hwnas":"final","epoch":2,"metrics":{},"arch":"|a|"}')).toThrow(/"arch" must be/);
+    expect(() => parseTrainerLine('{"hwnas":"final","epoch":2,"metrics":{},"arch":{"string":"a","encoding":[1,-1]}}')).toThrow(/arch.encoding\[1\] is -1/);
+    expect(() => parseTrainerLine('{"hwnas":"report","epoch":2,"metrics":{},"arch":{"encoding":[1]}}')).toThrow(TrainerProtocolError);
+  });
 });

@@ -11,14 +11,20 @@ export const TRAINER_CONTRACT = 'hwnas.trainer/v1';
  */
 export const STDIN_LIFELINE_ENV = 'HWNAS_STDIN_LIFELINE';
 
+/** An architecture a trainer names in a report (a one-shot search's derived one). Treat as frozen. */
+export interface TrainerArch {
+  readonly string: string;
+  readonly encoding: readonly number[];
+}
+
 /** One line of a trainer's stdout, classified per `hwnas.trainer/v1`. Treat as frozen. */
 export type TrainerMessage =
   /** Not a protocol line: logged with the trial id. */
   | { readonly type: 'log'; readonly line: string }
   /** An intermediate report after `epoch` epochs (total, counted from 0). */
-  | { readonly type: 'report'; readonly epoch: number; readonly metrics: Metrics }
+  | { readonly type: 'report'; readonly epoch: number; readonly metrics: Metrics; readonly arch?: TrainerArch }
   /** The final report; exactly one, last. */
-  | { readonly type: 'final'; readonly epoch: number; readonly metrics: Metrics }
+  | { readonly type: 'final'; readonly epoch: number; readonly metrics: Metrics; readonly arch?: TrainerArch }
   /** The trainer resumed from a checkpoint taken after `epoch` epochs. */
   | { readonly type: 'resumed'; readonly epoch: number };
 
@@ -56,7 +62,21 @@ export function parseTrainerLine(line: string): TrainerMessage {
     throw new TrainerProtocolError(`"${type}" line needs "epoch", a non-negative integer; got ${JSON.stringify(epoch)}: ${clip(text)}`);
   }
   if (type === 'resumed') return { type, epoch };
-  return { type, epoch, metrics: checkMetrics(msg.metrics, type, text) };
+  const metrics = checkMetrics(msg.metrics, type, text);
+  // one-shot searches: the optional derived architecture is kept (other extra fields are dropped)
+  if (msg.arch === undefined) return { type, epoch, metrics };
+  return { type, epoch, metrics, arch: checkArch(msg.arch, type, text) };
+}
+
+function checkArch(value: unknown, type: string, text: string): TrainerArch {
+  const a = value as { string?: unknown; encoding?: unknown } | null;
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof a.string !== 'string' || !Array.isArray(a.encoding)) {
+    throw new TrainerProtocolError(`"${type}" line: "arch" must be {"string": text, "encoding": [integers]}: ${clip(text)}`);
+  }
+  const encoding = a.encoding as unknown[];
+  const bad = encoding.findIndex((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0);
+  if (bad >= 0) throw new TrainerProtocolError(`"${type}" line: arch.encoding[${bad}] is ${JSON.stringify(encoding[bad])}, not a non-negative integer: ${clip(text)}`);
+  return Object.freeze({ string: a.string, encoding: Object.freeze([...(encoding as number[])]) });
 }
 
 function checkMetrics(value: unknown, type: string, text: string): Metrics {

@@ -4,7 +4,7 @@ import type { Metrics } from '@hwnas/bench-core';
 import { isNasError } from '@hwnas/bench-core';
 import { TrainerCancelledError, TrainerCommandError, TrainerFailedError, TrainerTimeoutError } from './errors';
 import { parseTrainerLine, STDIN_LIFELINE_ENV } from './protocol';
-import type { TrainerMessage } from './protocol';
+import type { TrainerArch, TrainerMessage } from './protocol';
 
 /** Default grace between SIGTERM and SIGKILL of a trainer's process group (the contract's 10 s). */
 export const DEFAULT_KILL_GRACE_MS = 10_000;
@@ -40,6 +40,8 @@ export interface TrainerRun {
   /** Epochs reached, from the final report. */
   readonly epoch: number;
   readonly metrics: Metrics;
+  /** The architecture the final report names (a one-shot search's derived one), if any. */
+  readonly arch?: TrainerArch;
   /** Epoch the trainer said it resumed from, if it did. */
   readonly resumedFrom?: number;
 }
@@ -129,7 +131,7 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
         return;
       }
       if (msg.type === 'final') {
-        final = { epoch: msg.epoch, metrics: msg.metrics, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+        final = { epoch: msg.epoch, metrics: msg.metrics, ...(msg.arch ? { arch: msg.arch } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
         return;
       }
       if (msg.type === 'resumed') resumedFrom = msg.epoch;

@@ -7,8 +7,10 @@ import { formatTraceparent, metricAttributes } from '@hwnas/runtime';
 import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { TRAINER_CONTRACT } from './protocol';
+import type { TrainerMessage } from './protocol';
 import { TrainerCancelledError } from './errors';
 import { runTrainer } from './run-trainer';
+import type { TrainerRun } from './run-trainer';
 import { parseShellWords } from './shell-words';
 
 /** Name of the file, in the trial's work dir, that holds the trial description. */
@@ -114,21 +116,87 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     const space = getSpace(task.space);
     const arch = space.parse(task.arch);
     const ir = buildNetworkIR(space, arch, task.dataset);
-    const workDir = this.workDir(task.searchId, task.trialId);
+    const { searchId, trialId } = task;
+    const log = this.opts.log;
+    const recording = span?.isRecording() === true;
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    let stoppedAt: TrialReport | undefined;
+    let last: TrialReport | undefined;
+    const stopAt = (report: TrialReport) => {
+      if (stoppedAt) return;
+      stoppedAt = report;
+      log?.({ searchId, trialId, stream: 'hwnas', line: `stopped early at epoch ${report.epoch}` });
+      if (recording) quietly(() => span?.addEvent('trainer.stopped', { 'hwnas.epoch': report.epoch }));
+      controller.abort(`stopped early at epoch ${report.epoch}`);
+    };
+    // A coordinator's stop order (see stopTrial) stops it as earlyStop would.
+    const stopKey = `${searchId}/${trialId}`;
+    const stopFromOutside = (epoch: number) => stopAt({ type: 'trial_report', searchId, trialId, epoch, metrics: last?.metrics ?? {} });
+    this.stoppers.set(stopKey, stopFromOutside);
+    try {
+      const trial = { searchId, trialId, space: task.space, dataset: task.dataset, arch: { string: space.format(arch), encoding: [...arch] }, ir, epochs, ...(task.seed !== undefined ? { seed: task.seed } : {}), options: this.opts.options ?? {} };
+      const run = await this.launch(trial, span, controller, (msg) => {
+        const report: TrialReport = { type: 'trial_report', searchId, trialId, epoch: msg.epoch, metrics: msg.metrics };
+        last = report;
+        quietly(() => this.opts.onReport?.(report));
+        if (this.opts.earlyStop && !stoppedAt && decide(this.opts.earlyStop, report) === 'stop') stopAt(report);
+      });
+      return run.metrics;
+    } catch (err) {
+      // Our own early stop (not the caller's signal) ends the evaluation with what it reached.
+      if (stoppedAt && err instanceof TrainerCancelledError && !signal?.aborted) return stoppedMetrics(stoppedAt, last);
+      throw err;
+    } finally {
+      if (this.stoppers.get(stopKey) === stopFromOutside) this.stoppers.delete(stopKey);
+      signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  /**
+   * Runs one trainer task that is given no architecture (a one-shot search, which derives one):
+   * the same trial file, environment, work dir (`workDir(searchId, trialId)`, so a task started
+   * again resumes from its checkpoints), logs and span events as {@link evaluate}, with `options`
+   * in place of the constructor's. Resolves with the final report, including its `arch`.
+   */
+  async runTask(task: ArchFreeTrainerTask, onReport?: (msg: TrainerReportMessage) => void, signal?: AbortSignal): Promise<TrainerRun> {
+    const span: Span | undefined = trace.getActiveSpan();
+    checkEpochs(task.epochs, `task ${task.searchId}.${task.trialId}: epochs`);
+    getSpace(task.space);
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      return await this.launch({ ...task, options: task.options }, span, controller, (msg) => quietly(() => onReport?.(msg)));
+    } finally {
+      signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Writes the trial file, runs the trainer in the trial's work dir, reports to the span and log. */
+  private async launch(
+    t: { searchId: string; trialId: number; space: string; dataset: string; epochs: number; seed?: number; options: Readonly<Record<string, unknown>>; arch?: { string: string; encoding: number[] }; ir?: unknown },
+    span: Span | undefined,
+    controller: AbortController,
+    onReport: (msg: TrainerReportMessage) => void,
+  ): Promise<TrainerRun> {
+    const workDir = this.workDir(t.searchId, t.trialId);
     await mkdir(workDir, { recursive: true });
-    const seed = task.seed ?? this.opts.seed ?? 0;
+    const seed = t.seed ?? this.opts.seed ?? 0;
     const trial = {
       contract: TRAINER_CONTRACT,
-      searchId: task.searchId,
-      trialId: task.trialId,
-      space: task.space,
-      dataset: task.dataset,
-      arch: { string: space.format(arch), encoding: [...arch] },
-      ir,
-      fidelity: { epochs },
+      searchId: t.searchId,
+      trialId: t.trialId,
+      space: t.space,
+      dataset: t.dataset,
+      ...(t.arch ? { arch: t.arch, ir: t.ir } : {}),
+      fidelity: { epochs: t.epochs },
       seed,
       workDir,
-      options: this.opts.options ?? {},
+      options: t.options,
     };
     const trialFile = join(workDir, TRIAL_FILE_NAME);
     // Written whole, then renamed: a trainer never reads half a file.
@@ -143,43 +211,28 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
       ...this.opts.env,
       HWNAS_CONTRACT: TRAINER_CONTRACT,
       HWNAS_TRIAL_FILE: trialFile,
-      HWNAS_SEARCH_ID: task.searchId,
-      HWNAS_TRIAL_ID: String(task.trialId),
-      HWNAS_SPACE: task.space,
-      HWNAS_DATASET: task.dataset,
-      HWNAS_ARCH: trial.arch.string,
-      HWNAS_EPOCHS: String(epochs),
+      HWNAS_SEARCH_ID: t.searchId,
+      HWNAS_TRIAL_ID: String(t.trialId),
+      HWNAS_SPACE: t.space,
+      HWNAS_DATASET: t.dataset,
+      HWNAS_EPOCHS: String(t.epochs),
       HWNAS_SEED: String(seed),
       HWNAS_WORK_DIR: workDir,
     };
+    if (t.arch) env.HWNAS_ARCH = t.arch.string;
+    else delete env.HWNAS_ARCH;
     // A parent's trace context must not leak into a trainer that runs outside any trace.
     delete env.TRACEPARENT;
     delete env.TRACESTATE;
     if (traceparent) env.TRACEPARENT = traceparent;
     if (traceparent && tracestate) env.TRACESTATE = tracestate;
 
-    const { searchId, trialId } = task;
+    const { searchId, trialId } = t;
     const log = this.opts.log;
     const recording = span?.isRecording() === true;
-    const controller = new AbortController();
-    const forward = () => controller.abort(signal?.reason);
-    if (signal?.aborted) forward();
-    signal?.addEventListener('abort', forward, { once: true });
     this.running.add(controller);
-    let stoppedAt: TrialReport | undefined;
-    let last: TrialReport | undefined;
-    const stopAt = (report: TrialReport) => {
-      if (stoppedAt) return;
-      stoppedAt = report;
-      log?.({ searchId, trialId, stream: 'hwnas', line: `stopped early at epoch ${report.epoch}` });
-      if (recording) quietly(() => span?.addEvent('trainer.stopped', { 'hwnas.epoch': report.epoch }));
-      controller.abort(`stopped early at epoch ${report.epoch}`);
-    };
-    const stopKey = `${searchId}/${trialId}`;
-    const stopFromOutside = (epoch: number) => stopAt({ type: 'trial_report', searchId, trialId, epoch, metrics: last?.metrics ?? {} });
-    this.stoppers.set(stopKey, stopFromOutside);
     try {
-      const run = await runTrainer({
+      return await runTrainer({
         argv: this.argv,
         cwd: workDir,
         env,
@@ -194,24 +247,29 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
             if (recording) quietly(() => span?.addEvent('trainer.resumed', { 'hwnas.epoch': msg.epoch }));
             return;
           }
-          if (recording) quietly(() => span?.addEvent(EPOCH_EVENT_NAME, { 'hwnas.epoch': msg.epoch, ...metricAttributes(msg.metrics) }));
-          const report: TrialReport = { type: 'trial_report', searchId, trialId, epoch: msg.epoch, metrics: msg.metrics };
-          last = report;
-          quietly(() => this.opts.onReport?.(report));
-          if (this.opts.earlyStop && !stoppedAt && decide(this.opts.earlyStop, report) === 'stop') stopAt(report);
+          if (recording) quietly(() => span?.addEvent(EPOCH_EVENT_NAME, { 'hwnas.epoch': msg.epoch, ...metricAttributes(msg.metrics), ...(msg.arch ? { 'hwnas.arch': msg.arch.string } : {}) }));
+          onReport(msg);
         },
       });
-      return run.metrics;
-    } catch (err) {
-      // Our own early stop (not the caller's signal) ends the evaluation with what it reached.
-      if (stoppedAt && err instanceof TrainerCancelledError && !signal?.aborted) return stoppedMetrics(stoppedAt, last);
-      throw err;
     } finally {
       this.running.delete(controller);
-      if (this.stoppers.get(stopKey) === stopFromOutside) this.stoppers.delete(stopKey);
-      signal?.removeEventListener('abort', forward);
     }
   }
+}
+
+/** An intermediate report of a trainer (with the architecture it names, if any). */
+export type TrainerReportMessage = Extract<TrainerMessage, { type: 'report' }>;
+
+/** A trainer task without a given architecture (see {@link ProcessTrainerEvaluator.runTask}). */
+export interface ArchFreeTrainerTask {
+  readonly searchId: string;
+  readonly trialId: number;
+  readonly space: string;
+  readonly dataset: string;
+  /** Epochs to reach (total). */
+  readonly epochs: number;
+  /** Trainer options of this task (written into the trial file). */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** An early-stopping decision; a rule that throws lets the trial go on (it must never fail an evaluation). */

@@ -8,6 +8,9 @@ def main(argv, environ):
     """Runs one training per `argv` (without the program name) and `environ`; returns the exit status."""
     try:
         # Imported here so a missing PyTorch is reported like any other error.
+        from .oneshot_handoff import is_one_shot_trial, run_one_shot
+        if is_one_shot_trial(environ):
+            return run_one_shot(argv, environ)
         from .settings import resolve
         from .trainer import run
         return run(resolve(argv, environ), environ)

@@ -8,7 +8,8 @@ import type { DashboardServer } from '@hwnas/dashboard';
 import { createTableSearchFactory, InMemoryTrialJournal, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
 import { getStrategyDefinition, isPareto, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
-import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
+import { isOneShotMethod, ONE_SHOT_METHODS, ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
+import type { OneShotMethod } from '@hwnas/trainer-process';
 import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
@@ -28,6 +29,10 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
               [--trainer-timeout S] [--work-root DIR] [--curves]]
              [--cost-model FILE [--screen-z 2]]
              [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]]
+hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
+             --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
+             [--constraint 'METRIC<=VALUE' | --objective METRIC] [--cost-weight W] [--device ID ...]
+             [--retrain 'CMD'] [--seed S] [--work-root DIR] [--curves] [--json]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
   Pareto front (two or more objectives). By default everything runs embedded in this process
@@ -80,6 +85,14 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
                  measured on the device only within --screen-z std of a constraint's bound or
                  when it could change the result; raspi4_latency_measured says which. Cost-first,
                  embedded, one evaluation at a time
+
+  One-shot searches (darts, na-darts, nas-ood) train one supernet as one trainer task: per-epoch
+  progress goes to stderr; the derived architecture is measured by the tables and --device
+  backends and printed. The cost metric (the constraint's, or the first non-accuracy objective)
+  gives the trainer a per-choice cost table; a constraint's bound becomes a soft target.
+  --cost-weight  weight of the hardware-cost term (default 1 with a cost metric)
+  --retrain      train the derived architecture from scratch with this trainer command (train.py)
+  The same command started again with the same --work-root resumes from the supernet checkpoint.
 ${REMOTE_USAGE}`;
 
 /** `--dashboard` may come without its value: give it the default then (parseArgs needs one). */
@@ -141,8 +154,16 @@ export const searchCommand: Command = {
       // cost-screening: predicted device costs (search-cost-model.ts)
       'cost-model': { type: 'string' },
       'screen-z': { type: 'string' },
+      // one-shot searches (--strategy darts|na-darts|nas-ood): search-oneshot.ts
+      'cost-weight': { type: 'string' },
+      retrain: { type: 'string' },
       ...REMOTE_OPTIONS,
     });
+    if (isOneShotMethod(values.strategy as string)) {
+      const { runOneShotCommand } = await import('./search-oneshot.js');
+      return runOneShotCommand(values.strategy as OneShotMethod, values, io);
+    }
+    if (values['cost-weight'] !== undefined || values.retrain !== undefined) throw new InvalidArgumentError(`hwnas search: --cost-weight and --retrain apply to one-shot searches (--strategy ${ONE_SHOT_METHODS.join('|')})`);
     const space = getSpace(required('search', values, 'space'));
     const dataset = required('search', values, 'dataset');
     const strategy = required('search', values, 'strategy');
