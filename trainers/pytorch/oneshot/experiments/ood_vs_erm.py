@@ -112,7 +112,8 @@ def main():
         '| ---: | ---: | --- | ---: | --- | ---: |',
     ]
     for r in rows:
-        lines.append(f"| {r['seed']} | {r['erm']:.1f} | `{r['darts_arch']}` | {r['darts']:.1f} | `{r['nas-ood_arch']}` | {r['nas-ood']:.1f} |")
+        cell = lambda arch: '`' + arch.replace('|', '\\|') + '`'  # a pipe would end the table cell
+        lines.append(f"| {r['seed']} | {r['erm']:.1f} | {cell(r['darts_arch'])} | {r['darts']:.1f} | {cell(r['nas-ood_arch'])} | {r['nas-ood']:.1f} |")
     lines.append(f"| mean (std) | {mean('erm'):.1f} ({std('erm'):.1f}) | | {mean('darts'):.1f} ({std('darts'):.1f}) | | {mean('nas-ood'):.1f} ({std('nas-ood'):.1f}) |")
     lines.append('')
     text = '\n'.join(lines) + '\n'
