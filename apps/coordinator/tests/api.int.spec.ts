@@ -31,7 +31,7 @@ describe('coordinator gRPC API (separate process, real nats-server)', () => {
       expect(await codeOf(submit(searchRequest({ budget: 0 })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^budget: must be at least 1/) });
       expect(await codeOf(submit(searchRequest({ budget: undefined })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'budget: is required' });
       expect(await codeOf(submit(searchRequest({ budget: 5001 })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/budget: must be at most 5000/) });
-      expect(await codeOf(submit(searchRequest({ maxInFlight: undefined })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'max_in_flight: is required' });
+      // (An absent max_in_flight is no error: the search uses every live worker slot.)
       expect(await codeOf(submit(searchRequest({ seed: undefined })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'seed: is required' });
       expect(await codeOf(submit(searchRequest({ mode: 0 })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^mode: is required/) });
       expect(await codeOf(submit(searchRequest({ accuracySource: 0 })))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^accuracy_source: is required/) });

@@ -57,7 +57,9 @@ describe('operations against a cluster (real nats-server, coordinator and worker
 
       // A bound some architecture meets but this small random search does not: it ends as "no
       // feasible architecture" with a non-zero exit, never as a silent success.
-      const unreachable = await cli('search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '10', '--seed', '0', '--constraint', 'raspi4_latency<=3.2', '--watch');
+      // (An explicit window: this test is about outcomes; windows that follow the worker slots are
+      // worker-slots.int.spec.ts's.)
+      const unreachable = await cli('search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '10', '--seed', '0', '--constraint', 'raspi4_latency<=3.2', '--parallelism', '2', '--watch');
       expect(unreachable.code).toBe(1);
       expect(unreachable.err).toContain('hwnas search: the search failed: no feasible architecture: none of the 10 evaluated architectures meets raspi4_latency<=3.2');
       const failedId = /submitted search (\S+)/.exec(unreachable.err)![1];
