@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EvalTask, SearchEvent, Subscription, TaskResult } from '@hwnas/runtime';
+import type { Subscription } from '@hwnas/runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, createNames, ensureStreams } from '../src/index';
 import type { NatsNames } from '../src/index';
@@ -141,28 +141,5 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** An evaluation task of `searchId`. */
-export function task(searchId: string, trialId: number): EvalTask {
-  return {
-    taskId: `${searchId}.${trialId}`,
-    searchId,
-    trialId,
-    space: 'nb201',
-    dataset: 'cifar10',
-    arch: `|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|#${trialId}`,
-    need: 'full',
-    metrics: [],
-    accuracySource: 'table',
-    devices: ['eyeriss'],
-  };
-}
-
-/** A successful result of task `trialId` of `searchId`. */
-export function result(searchId: string, trialId: number, attempts = 1): TaskResult {
-  return { taskId: `${searchId}.${trialId}`, searchId, trialId, status: 'ok', metrics: { accuracy: 0.9, eyeriss_latency: trialId }, workerId: 'w1', attempts };
-}
-
-/** A small journal event, distinguishable by `n`. */
-export function event(n: number): SearchEvent {
-  return { type: 'search_cancelled', reason: `reason ${n}`, at: n };
-}
+// The task, result and event fixtures are the runtime's (one set for every transport's tests).
+export { sampleTask as task, sampleResult as result, sampleEvent as event } from '@hwnas/runtime/testing';
