@@ -31,6 +31,9 @@ describe('worker slots (separate processes, real nats-server)', () => {
       // One worker leaves (SIGTERM: its last heartbeat says so): three slots are left.
       await workers[1].kill('SIGTERM');
       // What is in flight drains (how fast depends on the machine's load), and no more is asked.
+      // The window follows at the coordinator's next check of the live workers (every second): only
+      // then is a dip to 3 in flight more than results landing before the next asks.
+      await delay(1500);
       await waitFor(async () => ((await get()).counts?.evaluationsInFlight ?? 0) <= 3, 'the search to shrink to 3 in flight', 20_000, 100);
       inFlight.length = 0;
       await sample(2000);
