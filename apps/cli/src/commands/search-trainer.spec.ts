@@ -1,23 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
+import { listProcesses } from '@hwnas/trainer-process/testing';
 import { runCli } from '../testing';
 
 const FAKE = path.resolve(__dirname, '../../../../libs/trainer-process/src/testing/fake-trainer.js');
 
 /** Live processes whose command line mentions `needle`, read from /proc. */
-function processesWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle) && !readFileSync(`/proc/${e}/stat`, 'utf8').includes(') Z ')) out.push(Number(e));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
+/** Live trainer processes of this test: the fake trainer running in a work dir under `root` (other suites run it too, in parallel). */
+function trainersUnder(root: string): number[] {
+  return listProcesses()
+    .filter((p) => p.pid !== process.pid && p.cmdline.includes(FAKE) && p.cwd.startsWith(root))
+    .map((p) => p.pid);
 }
 
 describeWithData('hwnas search --trainer (embedded, real trainer processes)', (dataDir) => {
@@ -56,7 +51,7 @@ describeWithData('hwnas search --trainer (embedded, real trainer processes)', (d
     const res = await runCli(args(path.join(root, 'c'), 2));
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out).evaluations).toBe(8);
-    expect(processesWith(FAKE)).toEqual([]);
+    expect(trainersUnder(path.join(root, 'c'))).toEqual([]);
   });
 
   it('hwnas search --trainer - sh is refused with the reason, --epochs is required', async () => {
