@@ -65,7 +65,9 @@ export const benchSearchCommand: Command = {
     const tables = bench.nb201;
     const available = bench.metrics(nb201Space, 'cifar10').filter((m) => m.kind === 'cost').map((m) => m.name);
     const fromJson = values['from-json'] as string | undefined;
-    const earlier = fromJson ? (readJson(fromJson) as BenchSearchReport & { command: string; wallSeconds: number }) : undefined;
+    // JSON writes NaN (the budgets a peer did not run) as null: read it back as NaN, so that a page
+    // that already has peer rows can be rendered again with more of them.
+    const earlier = fromJson ? (readJson(fromJson, '--from-json', (_k, v) => (v === null ? NaN : v)) as BenchSearchReport & { command: string; wallSeconds: number }) : undefined;
     const devices = earlier ? [...new Set(earlier.tables.map((t) => t.device))] : ((values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency')));
     const costs: Record<string, Float64Array> = {};
     for (const d of devices) costs[d] = tables.column('cifar10', d);
@@ -106,7 +108,7 @@ export const benchSearchCommand: Command = {
       return (u.user + u.system) / 1000;
     };
     const peersFile = values.peers as string | undefined;
-    const peers = peersFile ? parsePeerRuns(readJson(peersFile), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
+    const peers = peersFile ? parsePeerRuns(readJson(peersFile, '--peers'), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
     const own =
       earlier ??
       runBenchSearch(
@@ -138,17 +140,17 @@ export const benchSearchCommand: Command = {
   },
 };
 
-function readJson(file: string): unknown {
+function readJson(file: string, flag: string, reviver?: (key: string, value: unknown) => unknown): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InvalidArgumentError(`hwnas bench-search: cannot read --peers ${file}: ${(e as Error).message}`);
+    throw new InvalidArgumentError(`hwnas bench-search: cannot read ${flag} ${file}: ${(e as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, reviver);
   } catch (e) {
-    throw new InvalidArgumentError(`hwnas bench-search: --peers ${file} is not JSON: ${(e as Error).message}`);
+    throw new InvalidArgumentError(`hwnas bench-search: ${flag} ${file} is not JSON: ${(e as Error).message}`);
   }
 }
 
