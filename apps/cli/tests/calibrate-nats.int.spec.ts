@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { Nb201Tables, resolveDataDir } from '@hwnas/bench-core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Nb201Tables, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { FittedCostModel, parseCalibration } from '@hwnas/cost-model';
 import { createBackend } from '@hwnas/device-backends';
@@ -31,13 +33,15 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): P
 describeWithData('hwnas calibrate --nats: through a device agent, into a JetStream key-value bucket', (dataDir) => {
   let server: NatsServer;
   let agent: ReturnType<typeof start> | undefined;
+  let replayAgent: ReturnType<typeof start> | undefined;
 
   beforeAll(async () => {
     server = await startNatsServer();
   });
   afterAll(async () => {
-    if (agent && agent.child.exitCode === null) agent.child.kill('SIGTERM');
+    for (const a of [agent, replayAgent]) if (a && a.child.exitCode === null) a.child.kill('SIGTERM');
     await agent?.exited;
+    await replayAgent?.exited;
     await server.stop();
   });
 
@@ -69,4 +73,54 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
       await nc.close();
     }
   });
+
+  it('hwnas search --cost-model ID --nats: calibrates a replayed raspi4 agent over NATS, then searches with the model read from the bucket, measuring through the agent', async () => {
+    replayAgent = start(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'raspi4', '--nats', server.url, '--data', dataDir]);
+    await waitFor(() => replayAgent!.output().includes('"msg":"device agent serving"'), 'the raspi4 agent to serve');
+    const calibrate = start(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'raspi4', '--samples', '10', '--nats', server.url, '--bucket', 'screen-models', '--data', dataDir, '--json']);
+    expect(await calibrate.exited).toBe(0);
+
+    const argv = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '30', '--mode', 'cost-first', '--constraint', 'raspi4_latency<=15.72', '--data', dataDir, '--history', '--json'];
+    const search = start(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', 'raspi4', '--nats', server.url, '--bucket', 'screen-models']);
+    expect(await search.exited).toBe(0);
+    const out = JSON.parse(search.output().trim().split('\n').pop()!) as {
+      costModel: { device: string; calibrationMeasurements: number };
+      best: { arch: string; metrics: Record<string, number> };
+      costQueries: number;
+      deviceMeasurements: number;
+      history: { arch: string; metrics: Record<string, number> }[];
+    };
+    expect(out.costModel).toMatchObject({ device: 'raspi4', calibrationMeasurements: 10 });
+    // Every measured cost is the replayed raspi4 value, which came through the agent.
+    const tables = Nb201Tables.load(resolveDataDir(dataDir));
+    const raspi4 = tables.column('cifar10', 'raspi4_latency');
+    const measured = out.history.filter((h) => h.metrics.raspi4_latency_measured === 1);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const h of measured) expect(h.metrics.raspi4_latency).toBe(raspi4[tables.indexOf(nb201Space.parse(h.arch))]);
+    expect(out.best.metrics.raspi4_latency_measured).toBe(1);
+    expect(out.best.metrics.raspi4_latency).toBeLessThanOrEqual(15.72);
+    expect(out.deviceMeasurements).toBeGreaterThan(0);
+    expect(out.deviceMeasurements).toBeLessThan(out.costQueries / 2);
+
+    // The same search with the calibration in a file and the device in-process: the same run.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'calibration-')), 'raspi4.json');
+    const nc = await connectNats({ servers: [server.url], name: 'calibrate-nats-test' });
+    try {
+      writeFileSync(file, JSON.stringify(await new NatsCostModelStore(nc, 'screen-models').get('raspi4')));
+    } finally {
+      await nc.close();
+    }
+    const local = start(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', file]);
+    expect(await local.exited).toBe(0);
+    expect(JSON.parse(local.output().trim().split('\n').pop()!)).toEqual(out);
+
+    await expect(runMissing(server.url, dataDir)).resolves.toMatch(/no cost model for device "pixel3" in bucket screen-models/);
+  });
 });
+
+/** A search whose device has no calibration in the bucket: what it prints (it exits 1, not found). */
+async function runMissing(url: string, dataDir: string): Promise<string> {
+  const run = start(['apps/cli/bin/hwnas.js', 'search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', '--constraint', 'pixel3_latency<=15', '--cost-model', 'pixel3', '--nats', url, '--bucket', 'screen-models', '--data', dataDir]);
+  expect(await run.exited).toBe(1);
+  return run.output();
+}

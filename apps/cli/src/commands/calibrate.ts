@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { archKey, InvalidArgumentError, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { archKey, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { createBackend } from '@hwnas/device-backends';
 import { calibrateDevice, calibrateWith, loadEvalSpace } from '@hwnas/cost-model';
-import { connectNats, COST_MODEL_BUCKET, natsCredentialsFromEnv, NatsCostModelStore, RemoteDeviceClient } from '@hwnas/transport-nats';
+import { COST_MODEL_BUCKET } from '@hwnas/transport-nats';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
+import { connectDeviceAgent } from '../device-agent';
 
 const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL [--bucket B] [--out FILE])
                 [--seed S] [--metric latency_ms] [--data DIR] [--json]
@@ -20,25 +21,6 @@ const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL 
                hwnas.device.ID.measure) instead of a backend in this process, and store the
                calibration in the JetStream key-value bucket B (default ${COST_MODEL_BUCKET}) under
                the key ID. Credentials come from the environment as for the other apps.`;
-
-/**
- * A device agent's measurement of one metric over NATS. The agent answers in HW-NAS-Bench naming
- * (`raspi4_latency`, `eyeriss_energy`): `latency_ms` is its `*_latency` metric, `energy_mj` its `*_energy`.
- */
-async function connectAgent(url: string, device: string, metric: string) {
-  const nc = await connectNats({ servers: url.split(','), name: `hwnas-calibrate-${device}`, credentials: natsCredentialsFromEnv(process.env, 'hwnas calibrate') });
-  const client = new RemoteDeviceClient({ nc });
-  const suffix = metric === 'latency_ms' ? '_latency' : metric === 'energy_mj' ? '_energy' : undefined;
-  return {
-    nc,
-    async measure(arch: string): Promise<number> {
-      const m = await client.measure(device, { space: 'nb201', dataset: 'cifar10', arch });
-      const name = m[metric] !== undefined ? metric : Object.keys(m).find((k) => suffix !== undefined && k.endsWith(suffix));
-      if (name === undefined) throw new InvalidArgumentError(`device agent ${device} returned no "${metric}" (it has ${Object.keys(m).join(', ')})`);
-      return m[name];
-    },
-  };
-}
 
 /** `hwnas calibrate`: measure K probe architectures on a device and store its fitted cost model. */
 export const calibrateCommand: Command = {
@@ -62,14 +44,14 @@ export const calibrateCommand: Command = {
     const out = natsUrl === undefined || values.out !== undefined ? path.resolve(required('calibrate', values, 'out')) : undefined;
     const dataDir = resolveDataDir(values.data as string | undefined);
     const metric = values.metric as string;
-    const remote = natsUrl === undefined ? undefined : await connectAgent(natsUrl, device, metric);
+    const remote = natsUrl === undefined ? undefined : await connectDeviceAgent(natsUrl, device, 'hwnas calibrate');
     const backend = remote ? undefined : createBackend(device, { dataDir });
     try {
       const data = loadEvalSpace(dataDir, 'nb201');
       const t0 = performance.now();
-      const calibration = remote ? await calibrateWith(device, (arch) => remote.measure(archKey(nb201Space, arch)), data, { samples, seed, metric }) : await calibrateDevice(backend!, data, { samples, seed, metric });
+      const calibration = remote ? await calibrateWith(device, (arch) => remote.measure('nb201', 'cifar10', archKey(nb201Space, arch), metric), data, { samples, seed, metric }) : await calibrateDevice(backend!, data, { samples, seed, metric });
       const seconds = (performance.now() - t0) / 1000;
-      const stored = remote ? { bucket: values.bucket as string, revision: await new NatsCostModelStore(remote.nc, values.bucket as string).put(device, calibration) } : undefined;
+      const stored = remote ? { bucket: values.bucket as string, revision: await remote.putCalibration(values.bucket as string, calibration) } : undefined;
       if (out !== undefined) {
         mkdirSync(path.dirname(out), { recursive: true });
         writeFileSync(out, JSON.stringify(calibration, null, 1) + '\n');
@@ -89,7 +71,7 @@ export const calibrateCommand: Command = {
       return 0;
     } finally {
       await backend?.close();
-      await remote?.nc.close();
+      await remote?.close();
     }
   },
 };

@@ -17,6 +17,15 @@ describe('hwnas search --cost-model: bad input', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/--cost-model needs --mode cost-first/);
   });
+
+  it.each([
+    [['--nats', 'nats://127.0.0.1:4222'], /--nats and --bucket go with --cost-model ID/],
+    [['--cost-model', 'raspi4', '--bucket', 'models'], /--bucket needs --nats/],
+  ])('refuses the NATS flags out of place (%j)', async (extra, message) => {
+    const { code, err } = await runCli(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', ...extra]);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
 });
 
 // The search on a replayed device is in calibrate.spec.ts: it shares that file's references (built once per test file, most of its time).

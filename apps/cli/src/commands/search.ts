@@ -27,7 +27,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
-             [--cost-model FILE [--screen-z 2]]
+             [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2]]
              [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]]
 hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
              --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
@@ -84,7 +84,10 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
                  raspi4_latency, is predicted (raspi4_latency_pred and _pred_std beside it) and
                  measured on the device only within --screen-z std of a constraint's bound or
                  when it could change the result; raspi4_latency_measured says which. Cost-first,
-                 embedded, one evaluation at a time
+                 embedded, one evaluation at a time. With --nats URL, --cost-model is a device id:
+                 its calibration is read from the JetStream key-value bucket B (default: the one
+                 hwnas calibrate --nats stores into, hwnas-cost-models) and the device is
+                 measured through the device agent serving it on that NATS server
 
   One-shot searches (darts, na-darts, nas-ood) train one supernet as one trainer task: per-epoch
   progress goes to stderr; the derived architecture is measured by the tables and --device
@@ -154,6 +157,8 @@ export const searchCommand: Command = {
       // cost-screening: predicted device costs (search-cost-model.ts)
       'cost-model': { type: 'string' },
       'screen-z': { type: 'string' },
+      nats: { type: 'string' },
+      bucket: { type: 'string' },
       // one-shot searches (--strategy darts|na-darts|nas-ood): search-oneshot.ts
       'cost-weight': { type: 'string' },
       retrain: { type: 'string' },
@@ -203,6 +208,8 @@ export const searchCommand: Command = {
     const constraints = (values.constraint as string[] | undefined) ?? [];
     const reward = values.reward ? parseReward(values.reward as string) : undefined;
     const devices = (values.device as string[] | undefined) ?? [];
+    if ((values.nats !== undefined || values.bucket !== undefined) && values['cost-model'] === undefined) throw new InvalidArgumentError('hwnas search: --nats and --bucket go with --cost-model ID (a device calibrated with hwnas calibrate --nats)');
+    if (values.bucket !== undefined && values.nats === undefined) throw new InvalidArgumentError('hwnas search: --bucket needs --nats (the server whose key-value bucket holds the calibration)');
     // cost-screening: a search on predicted device costs runs on its own driver.
     if (values['cost-model'] !== undefined) {
       if (mode !== 'cost-first' || values.coordinator !== undefined || training || devices.length > 0 || reward || accuracySource !== 'table') {
@@ -210,8 +217,11 @@ export const searchCommand: Command = {
       }
       const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
       if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
+      const costModel = values['cost-model'] as string;
+      const natsUrl = values.nats as string | undefined;
+      const source = natsUrl === undefined ? { type: 'file' as const, file: path.resolve(costModel) } : { type: 'nats' as const, device: costModel, url: natsUrl, ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}) };
       const { runCostModelSearch } = await import('./search-cost-model.js');
-      const result = await runCostModelSearch({ file: path.resolve(values['cost-model'] as string), bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), history: values.history as boolean });
+      const result = await runCostModelSearch({ source, bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), history: values.history as boolean });
       io.out(JSON.stringify(result, null, values.json ? undefined : 1));
       return 0;
     }
