@@ -46,6 +46,17 @@ function help(): string {
 }
 
 /**
+ * Every help text the CLI prints, by command name ('' for `hwnas --help`): what the build writes
+ * to help.json beside the bundle, so that the bin answers `hwnas --help` and
+ * `hwnas <command> --help` without loading the bundle (bin/fast-help.cjs). Loads every command.
+ */
+export async function helpTexts(): Promise<Record<string, string>> {
+  const texts: Record<string, string> = { '': help() };
+  for (const [name, entry] of Object.entries(COMMANDS)) texts[name] = (await entry.load()).usage;
+  return texts;
+}
+
+/**
  * Runs the CLI and returns the exit code: 0 on success, 2 for bad usage or input
  * (invalid_argument), 1 for any other failure. Errors go to stderr as one line.
  */
