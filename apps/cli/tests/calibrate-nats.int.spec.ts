@@ -115,7 +115,8 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
     expect(JSON.parse(local.output().trim().split('\n').pop()!)).toEqual(out);
 
     await expect(runMissing(server.url, dataDir)).resolves.toMatch(/no cost model for device "pixel3" in bucket screen-models/);
-  });
+    // Four CLI processes, each loading the references (15,625 cells through both simulators): 40 s on a busy machine.
+  }, 180_000);
 });
 
 /** A search whose device has no calibration in the bucket: what it prints (it exits 1, not found). */

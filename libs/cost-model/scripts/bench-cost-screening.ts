@@ -10,8 +10,8 @@
  * accuracy and latency. Reports whether the results agree and how many architectures the device
  * measured in each (the screened count includes the K calibration measurements).
  *
- *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--random-cells]
- *     [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P]
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells]
+ *     [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
  */
 import { loadavg } from 'node:os';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
@@ -34,7 +34,13 @@ const samples = Number(flag('samples', '10'));
 const devices = flag('devices', 'raspi4,pixel3').split(',');
 const strategies = flag('strategies', 'rea,random').split(',');
 const tasks = flag('tasks', 'C,P').split(',');
+/** Strategy options (e.g. screenCandidates=1), numbers where they parse as one. */
+const strategyOptions: Record<string, string | number> = Object.fromEntries(
+  process.argv.flatMap((a, i) => (a === '--option' && i + 1 < process.argv.length ? [process.argv[i + 1].split('=')] : [])).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]),
+);
 const widenFromErrors = process.argv.includes('--widen');
+/** Split-conformal band at this coverage level (CostScreenOptions.conformal). */
+const conformal = process.argv.includes('--conformal') ? Number(flag('conformal', '0.95')) : undefined;
 /** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
 const randomCells = process.argv.includes('--random-cells');
 
@@ -91,9 +97,9 @@ for (const device of devices) {
     for (const strategy of strategies) {
       for (let seed = 0; seed < seeds; seed++) {
         const evaluate = (arch: Arch) => ({ accuracy: accuracy[rowOf(arch)] });
-        const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
-        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors });
-        const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
+        const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
+        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors, ...(conformal !== undefined ? { conformal } : {}) });
+        const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
         const same = task === 'C' ? full.best?.key === screened.best?.key : keysOf(full.pareto ?? []) === keysOf(screened.pareto ?? []);
         // Predicted (not measured) costs, of cost queries and evaluations, that put an architecture on the wrong side of the bound.
         let wrong = 0;
@@ -138,7 +144,7 @@ for (const r of rows) {
   groups.set(k, [...(groups.get(k) ?? []), r]);
 }
 const lines = [
-  `budget ${budget} full evaluations, ${seeds} seeds, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  `budget ${budget} full evaluations, ${seeds} seeds, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${conformal !== undefined ? `, conformal band at ${conformal}` : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}${Object.keys(strategyOptions).length ? `, strategy options ${JSON.stringify(strategyOptions)}` : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
   '',
   '| device | task | strategy | same result | best accuracy, screened - full (mean, min) | wrong side of the bound (mean; of which wrongly rejected) | measured, full (mean) | measured, screened incl. K (mean) | ratio (mean, max) |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

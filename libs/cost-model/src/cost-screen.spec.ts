@@ -36,6 +36,29 @@ describe('CostScreen', () => {
     expect(screen.cost(far).measured).toBe(false);
   });
 
+  it('conformal band: measures everything until the held-out errors give the quantile, then never narrower than z', () => {
+    const screen = new CostScreen('dev', refs, calibration, { bounds: [12], z: 2, conformal: 0.9 });
+    // 5 leave-one-out errors of the calibration: the 0.9 quantile needs ceil(6 * 0.9) = 6 of them.
+    expect(screen.bandStds).toBe(Infinity);
+    const unmeasured = [...Array(ROWS).keys()].filter((r) => !calibration.some((c) => c.row === r));
+    expect(unmeasured.every((r) => screen.mustMeasure(r))).toBe(true);
+    expect(screen.optimistic(unmeasured[0])).toBe(-Infinity);
+    const errors: number[] = [];
+    for (const row of unmeasured.slice(0, 15)) {
+      const before = screen.predict(row);
+      errors.push(Math.abs(device[row] - before.mean) / before.std);
+      screen.record(row, device[row]);
+    }
+    // 20 held-out errors now: the band is the 19th smallest (ceil(21 * 0.9)), and never below z.
+    expect(screen.bandStds).toBeGreaterThanOrEqual(2);
+    expect(Number.isFinite(screen.bandStds)).toBe(true);
+    expect(screen.bandStds).toBeGreaterThanOrEqual(Math.min(...errors));
+    const far = unmeasured.reduce((a, b) => (Math.abs(screen.predict(b).mean - 12) > Math.abs(screen.predict(a).mean - 12) ? b : a));
+    expect(screen.mustMeasure(far)).toBe(false);
+    expect(screen.optimistic(far)).toBeCloseTo(screen.predict(far).mean - screen.bandStds * screen.predict(far).std, 9);
+    expect(() => new CostScreen('dev', refs, calibration, { conformal: 1 })).toThrow(/conformal must be a coverage level in \(0, 1\), got 1/);
+  });
+
   it('says which cost was measured and which predicted', () => {
     expect(screenedCostMetrics('dev_latency', { value: 3, measured: false, mean: 3, std: 0.2 })).toEqual({ dev_latency: 3, dev_latency_pred: 3, dev_latency_pred_std: 0.2, dev_latency_measured: 0 });
   });

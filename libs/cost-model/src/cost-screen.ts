@@ -33,6 +33,15 @@ export interface CostScreenOptions extends CostModelOptions {
    * wrong-side decisions, but many more measurements (docs/benchmarks/cost-models.md).
    */
   readonly widenFromErrors?: boolean;
+  /**
+   * Split-conformal band (a coverage level in (0, 1), e.g. 0.95; default off): the band's
+   * half-width in std is the larger of z and the level's conformal quantile of the held-out
+   * standardised errors |measured - predicted| / std seen so far (each calibration sample predicted
+   * from the others, then each search measurement predicted before it was made). Until there are
+   * enough errors for that quantile (19 at 0.95) every cost is measured. Robust to a biased or
+   * heavy-tailed model, where the Gaussian std is too narrow (docs/benchmarks/cost-screening.md).
+   */
+  readonly conformal?: number;
 }
 
 /**
@@ -52,6 +61,8 @@ export class CostScreen {
   /** Squared standardised errors of the predictions of architectures measured after calibration. */
   private squaredErrors = 0;
   private errorCount = 0;
+  /** Held-out |standardised errors| (with `conformal`), sorted ascending. */
+  private readonly heldOutErrors: number[] = [];
 
   constructor(
     readonly target: string,
@@ -65,7 +76,16 @@ export class CostScreen {
     for (const b of this.bounds) if (!Number.isFinite(b)) throw new InvalidArgumentError(`cost screen for "${target}": bounds must be finite numbers, got ${b}`);
     this.samples = samples.map((s) => ({ row: s.row, value: s.value }));
     for (const s of this.samples) this.byRow.set(s.row, s.value);
+    const conformal = options.conformal;
+    if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`cost screen for "${target}": conformal must be a coverage level in (0, 1), got ${conformal}`);
     this.model = FittedCostModel.fit(target, refs, this.samples, options);
+    if (conformal !== undefined && this.samples.length > 1) {
+      for (const [k, s] of this.samples.entries()) {
+        const others = FittedCostModel.fit(target, refs, this.samples.filter((_, j) => j !== k), options);
+        const p = others.predictRows(this.oneRow(s.row));
+        this.addHeldOutError(s.value, p.mean[0], p.std[0]);
+      }
+    }
   }
 
   /** The model as fitted on every measurement so far. */
@@ -88,11 +108,22 @@ export class CostScreen {
     return !this.options.widenFromErrors || this.errorCount === 0 ? 1 : Math.max(1, Math.sqrt(this.squaredErrors / this.errorCount));
   }
 
+  /**
+   * Half-width of the band around a bound, in (widened) std: z, or with `conformal` the larger of
+   * z and the conformal quantile of the held-out errors (Infinity while they are too few).
+   */
+  get bandStds(): number {
+    const level = this.options.conformal;
+    if (level === undefined) return this.z;
+    const n = this.heldOutErrors.length;
+    const k = Math.ceil((n + 1) * level);
+    return k > n ? Infinity : Math.max(this.z, this.heldOutErrors[k - 1]);
+  }
+
   /** The predicted mean and std of row `row` (the std widened by {@link stdInflation}). */
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
-    const one: ReferenceCosts = { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
-    const p = this.model.predictRows(one);
+    const p = this.model.predictRows(this.oneRow(row));
     return { mean: p.mean[0], std: p.std[0] * this.stdInflation };
   }
 
@@ -103,17 +134,20 @@ export class CostScreen {
     return measured === undefined ? { value: p.mean, measured: false, ...p } : { value: measured, measured: true, ...p };
   }
 
-  /** Whether `row` must be measured: not measured yet, and predicted within z * std of a bound. */
+  /** Whether `row` must be measured: not measured yet, and predicted within {@link bandStds} std of a bound. */
   mustMeasure(row: number): boolean {
     if (this.byRow.has(row)) return false;
     const { mean, std } = this.predict(row);
-    return this.bounds.some((b) => Math.abs(mean - b) < this.z * std);
+    const band = this.bandStds;
+    return this.bounds.some((b) => band === Infinity || Math.abs(mean - b) < band * std);
   }
 
-  /** The optimistic (lowest plausible) cost of `row`: its measurement, or mean - z * std. */
+  /** The optimistic (lowest plausible) cost of `row`: its measurement, or mean - {@link bandStds} * std. */
   optimistic(row: number): number {
     const c = this.cost(row);
-    return c.measured ? c.value : c.mean - this.z * c.std;
+    if (c.measured) return c.value;
+    const band = this.bandStds;
+    return band === Infinity ? -Infinity : c.mean - band * c.std;
   }
 
   /** Records a measurement of `row` and refits the model with it. Returns the cost now known. */
@@ -127,11 +161,23 @@ export class CostScreen {
         this.squaredErrors += ((value - before.mean) / raw) ** 2;
         this.errorCount++;
       }
+      if (this.options.conformal !== undefined) this.addHeldOutError(value, before.mean, raw);
       this.samples.push({ row, value });
       this.byRow.set(row, value);
       this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
     }
     return { value: this.byRow.get(row)!, measured: true, ...before };
+  }
+
+  private oneRow(row: number): ReferenceCosts {
+    return { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
+  }
+
+  private addHeldOutError(value: number, mean: number, std: number): void {
+    const e = std > 0 ? Math.abs(value - mean) / std : value === mean ? 0 : Infinity;
+    let i = this.heldOutErrors.length;
+    while (i > 0 && this.heldOutErrors[i - 1] > e) i--;
+    this.heldOutErrors.splice(i, 0, e);
   }
 
   private checkRow(row: number): void {

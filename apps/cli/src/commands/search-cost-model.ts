@@ -30,6 +30,8 @@ export interface CostModelSearchArgs {
   readonly budget: number;
   readonly seed: number;
   readonly z?: number;
+  /** Split-conformal band at this coverage level (CostScreenOptions.conformal); default off. */
+  readonly conformal?: number;
   readonly history: boolean;
 }
 
@@ -101,7 +103,7 @@ async function searchWith(args: CostModelSearchArgs, dataDir: string, calibratio
     throw new InvalidArgumentError(`hwnas search: --cost-model predicts "${metric}", which no --objective or --constraint uses`);
   }
   const data = loadEvalSpace(dataDir, 'nb201');
-  const screen = calibrationScreen(calibration, data, { bounds: problem.constraints.filter((c) => c.metric === metric).map((c) => c.bound), z: args.z ?? DEFAULT_SCREEN_Z });
+  const screen = calibrationScreen(calibration, data, { bounds: problem.constraints.filter((c) => c.metric === metric).map((c) => c.bound), z: args.z ?? DEFAULT_SCREEN_Z, ...(args.conformal !== undefined ? { conformal: args.conformal } : {}) });
   const tables = args.bench.nb201;
   const evaluate = (arch: Arch): Metrics => {
     // The device metric comes from the device or the model, never from a table.
@@ -117,7 +119,7 @@ async function searchWith(args: CostModelSearchArgs, dataDir: string, calibratio
     strategy: args.strategy,
     seed: args.seed,
     mode: 'cost-first',
-    costModel: { device: calibration.device, metric, predictedMetric: predictedMetricName(metric), calibrationMeasurements: calibration.measured.length, z: args.z ?? DEFAULT_SCREEN_Z },
+    costModel: { device: calibration.device, metric, predictedMetric: predictedMetricName(metric), calibrationMeasurements: calibration.measured.length, z: args.z ?? DEFAULT_SCREEN_Z, ...(args.conformal !== undefined ? { conformal: args.conformal } : {}) },
     problem: { objectives: problem.objectives, constraints: problem.constraints },
     ...(isPareto(problem) ? { pareto: (run.pareto ?? []).map(show) } : { best: run.best ? show(run.best) : null }),
     evaluations: run.evaluated.length,

@@ -27,7 +27,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
-             [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2]]
+             [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2] [--screen-conformal P]]
              [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]]
 hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
              --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
@@ -88,6 +88,11 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
                  its calibration is read from the JetStream key-value bucket B (default: the one
                  hwnas calibrate --nats stores into, hwnas-cost-models) and the device is
                  measured through the device agent serving it on that NATS server
+  --screen-conformal P
+                 widen the band to the P-quantile (0 < P < 1, e.g. 0.95) of the model's held-out
+                 errors on this device (split conformal): every cost is measured until there are
+                 enough of them; fewer wrong decisions for a device the model knows badly, more
+                 measurements (docs/benchmarks/cost-screening.md)
 
   One-shot searches (darts, na-darts, nas-ood) train one supernet as one trainer task: per-epoch
   progress goes to stderr; the derived architecture is measured by the tables and --device
@@ -157,6 +162,7 @@ export const searchCommand: Command = {
       // cost-screening: predicted device costs (search-cost-model.ts)
       'cost-model': { type: 'string' },
       'screen-z': { type: 'string' },
+      'screen-conformal': { type: 'string' },
       nats: { type: 'string' },
       bucket: { type: 'string' },
       // one-shot searches (--strategy darts|na-darts|nas-ood): search-oneshot.ts
@@ -217,11 +223,13 @@ export const searchCommand: Command = {
       }
       const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
       if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
+      const conformal = values['screen-conformal'] === undefined ? undefined : Number(values['screen-conformal']);
+      if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`hwnas search: --screen-conformal must be a coverage level between 0 and 1 (e.g. 0.95), got "${values['screen-conformal'] as string}"`);
       const costModel = values['cost-model'] as string;
       const natsUrl = values.nats as string | undefined;
       const source = natsUrl === undefined ? { type: 'file' as const, file: path.resolve(costModel) } : { type: 'nats' as const, device: costModel, url: natsUrl, ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}) };
       const { runCostModelSearch } = await import('./search-cost-model.js');
-      const result = await runCostModelSearch({ source, bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), history: values.history as boolean });
+      const result = await runCostModelSearch({ source, bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), ...(conformal !== undefined ? { conformal } : {}), history: values.history as boolean });
       io.out(JSON.stringify(result, null, values.json ? undefined : 1));
       return 0;
     }
