@@ -15,7 +15,7 @@
  *
  * FBNet (CIFAR-100 macro): the data has no FBNet accuracy, so the objective is a stand-in, the
  * network's multiply-accumulates (capacity under the latency bound, as MnasNet-style searches
- * reward it). HELP measured its 13 devices on 5,000 FBNet architectures only, so the FBNet universe
+ * reward it). HELP's 13 device columns cover 5,000 FBNet architectures only, so the FBNet universe
  * is those 5,000 (device-latency/fbnet-devices.json); on it: the HW-NAS-Bench lookup-table
  * latencies (edgegpu, raspi4, pixel3), HELP's 13 devices and the two simulators. No strategy of
  * libs/search can be confined to a list of architectures, so the FBNet search is random search
@@ -147,12 +147,12 @@ function fbnetMatrix(): SpaceMatrix {
     }
   });
   return {
-    title: 'FBNet (CIFAR-100 macro; objective: MACs, over the 5,000 architectures HELP measured)',
+    title: "FBNet (CIFAR-100 macro; objective: MACs, over the 5,000 architectures in HELP's FBNet file)",
     how:
       'The data has no FBNet accuracy, so the objective is a stand-in: the network\'s multiply-accumulates (millions), i.e. the most capacity that fits the latency bound. ' +
-      'HELP measured its devices on 5,000 FBNet architectures only (device-latency/fbnet-devices.json), so the search is restricted to those 5,000 for every device, and T is the 25th percentile over them. ' +
+      'HELP\'s latencies exist for 5,000 FBNet architectures only (device-latency/fbnet-devices.json), so the search is restricted to those 5,000 for every device, and T is the 25th percentile over them. ' +
       `Search: random search within the 5,000 (no strategy of libs/search can be confined to a list of architectures), ${budget} distinct architectures per seed, seeds 0..${seeds - 1}, in an order seeded by seed x 1000 + the device's position; the feasible one with the most MACs is then evaluated on every device. ` +
-      'Devices: the HW-NAS-Bench lookup tables summed per block (edgegpu = Jetson TX2, raspi4, pixel3), the 13 measured settings of HELP (`help:*`; its pixel3 is a whole-network measurement, not the lookup-table sum) and the two simulators of libs/device-backends on each network (asic-eyeriss, fpga-zc706).',
+      'Devices: the HW-NAS-Bench lookup tables summed per block (edgegpu = Jetson TX2, raspi4, pixel3), the 13 settings of HELP (`help:*`; its pixel3 equals the lookup-table pixel3 exactly, so the two rows differ only by the seeding of the search, a measure of its noise) and the two simulators of libs/device-backends on each network (asic-eyeriss, fpga-zc706).',
     objective: { name: 'MACs (M)', values: macs, digits: 1 },
     devices,
     found,
@@ -230,7 +230,7 @@ const page = [
   '# Device matrix: searched for one device, evaluated on every device (NAS-Bench-201 and FBNet)',
   '',
   `Produced by \`node --import tsx apps/cli/scripts/device-matrix.ts --strategy ${values.strategy} --budget ${budget} --seeds ${seeds}\`. ` +
-    `Answer per space: the device-specific search found the best deployable architecture on ${parts[0].wins} of ${parts[0].devices} devices on NAS-Bench-201 and on ${parts[1].wins} of ${parts[1].devices} on FBNet (MACs as a stand-in for accuracy, random search within the 5,000 architectures HELP measured; see its section).`,
+    `Answer per space: the device-specific search found the best deployable architecture on ${parts[0].wins} of ${parts[0].devices} devices on NAS-Bench-201 and on ${parts[1].wins} of ${parts[1].devices} on FBNet (MACs as a stand-in for accuracy, random search within the 5,000 architectures of HELP's FBNet file; see its section).`,
   '',
   ...parts.flatMap((p) => p.lines),
 ];
