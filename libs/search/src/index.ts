@@ -76,6 +76,8 @@ export type { FidelityScheduler, FidelityJob, TrialFate, Proposal, SchedulerName
 export { AshaScheduler } from './schedulers/asha';
 export { SynchronousHalvingScheduler } from './schedulers/successive-halving';
 export { FullFidelityScheduler } from './schedulers/full-fidelity';
+export { ForecastingScheduler } from './schedulers/forecasting';
+export type { ForecastOptions } from './schedulers/forecasting';
 export { runFidelitySearch } from './schedulers/run-fidelity';
 export type { FidelitySource, FidelityRunOptions, FidelityRunResult, FidelityLogEntry } from './schedulers/run-fidelity';
 export { runTaskE, renderTaskEMarkdown, lowFidelityRanking, TASK_E_RUNGS } from './harness/task-e';

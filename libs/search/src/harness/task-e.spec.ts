@@ -33,11 +33,14 @@ describe('task E', () => {
       expect(r.epochsSpent.mean).toBeLessThanOrEqual(4000);
       if (r.scheduler === 'none') expect(r.fullTrainings.mean).toBe(20);
       else expect(r.trials.mean).toBeGreaterThan(r.fullTrainings.mean);
+      expect(r.optimumTrained).toBeLessThanOrEqual(r.optimumSeen);
+      expect(r.optimumSeen).toBeLessThanOrEqual(2);
     }
     expect(go()).toEqual(report);
     const md = renderTaskEMarkdown(report, ['header line']);
     expect(md).toContain('| random | none |');
     expect(md).toContain('header line');
+    expect(md).toContain('| optimum seen / trained |');
   });
 
   it('runTaskE - rejects unknown devices and bad budgets', () => {

@@ -59,6 +59,13 @@ export interface TaskERow {
   /** Trials started and full trainings finished per run (at the largest budget). */
   readonly trials: Stats;
   readonly fullTrainings: Stats;
+  /**
+   * Runs (of the seeds) that evaluated the device's optimum at any fidelity, and runs that trained
+   * it to full fidelity, at the largest budget: the first says whether the strategy found it, the
+   * second whether the scheduler then promoted it.
+   */
+  readonly optimumSeen: number;
+  readonly optimumTrained: number;
 }
 
 /**
@@ -146,9 +153,11 @@ export function runTaskE(tables: TaskETables, options: TaskEOptions = {}): TaskE
         const spent: number[] = [];
         const trials: number[] = [];
         const full: number[] = [];
+        let optimumSeen = 0;
+        let optimumTrained = 0;
         for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
           const s = createStrategy(strategy, { space: tables.space, problem, seed }, {}, { screen: false });
-          const sched = createScheduler(scheduler, { maxEpochs, rungs, eta });
+          const sched = createScheduler(scheduler, { maxEpochs, rungs, eta, space: tables.space });
           const run = runFidelitySearch(s, sched, problem, source, { epochBudget: budgets[budgets.length - 1] });
           const fullRuns = run.log.filter((e) => e.epochs === maxEpochs && e.status === 'ok');
           budgets.forEach((b, k) => {
@@ -159,8 +168,10 @@ export function runTaskE(tables: TaskETables, options: TaskEOptions = {}): TaskE
           spent.push(run.spentEpochs);
           trials.push(run.fates.size);
           full.push(fullRuns.length);
+          if (run.log.some((e) => tables.indexOf(e.arch) === info.optimumIndex)) optimumSeen++;
+          if (fullRuns.some((e) => tables.indexOf(e.arch) === info.optimumIndex)) optimumTrained++;
         }
-        rows.push({ strategy, scheduler, regret: regrets.map(stats), noneFeasible: none, epochsSpent: stats(spent), trials: stats(trials), fullTrainings: stats(full) });
+        rows.push({ strategy, scheduler, regret: regrets.map(stats), noneFeasible: none, epochsSpent: stats(spent), trials: stats(trials), fullTrainings: stats(full), optimumSeen, optimumTrained });
         options.onProgress?.(`task E ${device} ${strategy}+${scheduler}: ${seeds} seeds done`);
       }
     }
@@ -176,7 +187,7 @@ export function renderTaskEMarkdown(report: TaskEReport, headerLines: readonly s
   out.push(
     `Seeds ${report.firstSeed}..${report.firstSeed + report.seeds - 1}; rungs ${report.rungs.join(' and ')} epochs; schedulers with reduction factor eta = ${report.eta}; every strategy with its default options, told each trial's first (lowest-rung) result. ` +
       'Cells: regret in accuracy points after B epochs, mean (standard deviation, n - 1) over seeds; "ratio" = mean / the mean of random search at full fidelity (`random` + `none`). ' +
-      'Epochs, trials and full trainings are per run at the largest budget.',
+      'Epochs, trials and full trainings are per run at the largest budget; "optimum seen / trained": runs (of the seeds) that evaluated the optimum at any fidelity / trained it to full fidelity within the largest budget.',
     '',
   );
   for (const t of report.tables) {
@@ -186,12 +197,12 @@ export function renderTaskEMarkdown(report: TaskEReport, headerLines: readonly s
       '',
     );
     const base = t.rows.find((r) => r.strategy === 'random' && r.scheduler === 'none');
-    out.push(`| strategy | scheduler | ${t.budgets.map((b) => `B=${b}`).join(' | ')} | ${t.budgets.map((b) => `ratio B=${b}`).join(' | ')} | epochs spent | trials | full trainings |`);
-    out.push(`| --- | --- | ${t.budgets.map(() => '---').join(' | ')} | ${t.budgets.map(() => '---').join(' | ')} | --- | --- | --- |`);
+    out.push(`| strategy | scheduler | ${t.budgets.map((b) => `B=${b}`).join(' | ')} | ${t.budgets.map((b) => `ratio B=${b}`).join(' | ')} | epochs spent | trials | full trainings | optimum seen / trained |`);
+    out.push(`| --- | --- | ${t.budgets.map(() => '---').join(' | ')} | ${t.budgets.map(() => '---').join(' | ')} | --- | --- | --- | --- |`);
     for (const r of t.rows) {
       const cells = r.regret.map((s, k) => `${s.mean.toFixed(3)} (${s.std.toFixed(3)})${r.noneFeasible[k] ? ` [${r.noneFeasible[k]} none]` : ''}`);
       const ratios = r.regret.map((s, k) => (base && base.regret[k].mean > 0 ? (s.mean / base.regret[k].mean).toFixed(2) : ''));
-      out.push(`| ${r.strategy} | ${r.scheduler} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${r.epochsSpent.mean.toFixed(0)} | ${r.trials.mean.toFixed(1)} | ${r.fullTrainings.mean.toFixed(1)} |`);
+      out.push(`| ${r.strategy} | ${r.scheduler} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${r.epochsSpent.mean.toFixed(0)} | ${r.trials.mean.toFixed(1)} | ${r.fullTrainings.mean.toFixed(1)} | ${r.optimumSeen} / ${r.optimumTrained} |`);
     }
     out.push('');
   }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import type { Arch, Metrics } from '@hwnas/bench-core';
+import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { isFeasible, scalarScore } from '../problem';
 import type { SearchProblem } from '../problem';
 
@@ -65,10 +65,10 @@ export interface FidelityScheduler {
 }
 
 /** The schedulers by name (`none`: every trial at full fidelity, no early stopping). */
-export type SchedulerName = 'none' | 'sh' | 'asha' | 'hyperband';
+export type SchedulerName = 'none' | 'sh' | 'asha' | 'hyperband' | 'forecast-sh' | 'forecast-asha' | 'forecast-hyperband';
 
-/** Names of every scheduler. */
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['none', 'sh', 'asha', 'hyperband'];
+/** Names of every scheduler (`forecast-*`: the same, promoting by a forecast of the full-fidelity score). */
+export const SCHEDULER_NAMES: readonly SchedulerName[] = ['none', 'sh', 'asha', 'hyperband', 'forecast-sh', 'forecast-asha', 'forecast-hyperband'];
 
 /** True when `name` is a scheduler name. */
 export function isSchedulerName(name: string): name is SchedulerName {
@@ -90,6 +90,8 @@ export interface SchedulerOptions {
   readonly rungs?: readonly number[];
   /** Synchronous successive halving: trials per bracket at its lowest rung (default ceil(eta^(rungs-1))). */
   readonly bracketSize?: number;
+  /** The search space: required by the `forecast-*` schedulers (their model's features). */
+  readonly space?: SearchSpace;
 }
 
 /**

@@ -2,11 +2,12 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import { AshaScheduler } from './asha';
 import { isSchedulerName, SCHEDULER_NAMES } from './fidelity-scheduler';
 import type { FidelityScheduler, SchedulerOptions } from './fidelity-scheduler';
+import { ForecastingScheduler } from './forecasting';
 import { FullFidelityScheduler } from './full-fidelity';
 import { SynchronousHalvingScheduler } from './successive-halving';
 
 /**
- * Creates scheduler `name` (`none`, `sh`, `asha`, `hyperband`). Throws {@link InvalidArgumentError}
+ * Creates scheduler `name` (`none`, `sh`, `asha`, `hyperband`, and `forecast-` + each of the last three). Throws {@link InvalidArgumentError}
  * for an unknown name or invalid options (rungs, eta, bracket size).
  */
 export function createScheduler(name: string, opts: SchedulerOptions): FidelityScheduler {
@@ -20,5 +21,11 @@ export function createScheduler(name: string, opts: SchedulerOptions): FidelityS
     case 'sh':
     case 'hyperband':
       return new SynchronousHalvingScheduler(opts, name);
+    case 'forecast-sh':
+    case 'forecast-asha':
+    case 'forecast-hyperband': {
+      if (!opts.space) throw new InvalidArgumentError(`scheduler "${name}" needs the search space (its forecast's features)`);
+      return new ForecastingScheduler(createScheduler(name.slice('forecast-'.length), opts), { space: opts.space });
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { Arch } from '@hwnas/bench-core';
 import { SYNTHETIC_METRICS, syntheticMetrics } from '@hwnas/search/testing';
 import { createProblem } from '../problem';
 import { createStrategy, STRATEGY_NAMES } from '../registry';
-import { promotionScore, resolveRungs, rungLevels } from './fidelity-scheduler';
+import { promotionScore, resolveRungs, rungLevels, SCHEDULER_NAMES } from './fidelity-scheduler';
 import type { FidelityJob, FidelityScheduler, Proposal } from './fidelity-scheduler';
 import { createScheduler } from './registry';
 import { RungStopper } from './rung-stopper';
@@ -113,8 +113,8 @@ describe('schedulers', () => {
   });
 
   it('schedulers - a duplicate or stray report is ignored', () => {
-    for (const name of ['none', 'sh', 'asha', 'hyperband']) {
-      const s = createScheduler(name, { maxEpochs: 9, eta: 3 });
+    for (const name of SCHEDULER_NAMES) {
+      const s = createScheduler(name, { maxEpochs: 9, eta: 3, space: nb201Space });
       const j = s.next(proposer())!;
       s.report(j.trialId, j.epochs, 1);
       const fate = s.fate(j.trialId);
@@ -132,11 +132,11 @@ describe('runFidelitySearch', () => {
   const source = { evaluate: (arch: Arch, epochs: number) => ({ ...syntheticMetrics(arch), accuracy: syntheticMetrics(arch).accuracy * (1 - Math.exp(-epochs / 20)) }) };
 
   it.each(STRATEGY_NAMES)('runFidelitySearch - %s composes with every scheduler: budget kept, same seed same run, only completed trials are best', (strategy) => {
-    for (const name of ['none', 'sh', 'asha', 'hyperband']) {
+    for (const name of SCHEDULER_NAMES) {
       const go = () =>
         runFidelitySearch(
           createStrategy(strategy, { space: nb201Space, problem, seed: 3 }, {}, { screen: false }),
-          createScheduler(name, { maxEpochs: 27, eta: 3 }),
+          createScheduler(name, { maxEpochs: 27, eta: 3, space: nb201Space }),
           problem,
           source,
           { epochBudget: 600 },

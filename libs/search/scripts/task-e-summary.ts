@@ -1,0 +1,41 @@
+/**
+ * The summary table of docs/benchmarks/task-e.md from task E reports (`hwnas bench-search --tasks E
+ * --out DIR` writes DIR/task-e.json): per report and device, full-fidelity random search, the best
+ * row with early stopping, the best row per scheduler, and whether the best reaches the issue's
+ * target (regret at most half of full-fidelity random search's) at the chosen budget. Prints markdown.
+ *
+ *   node --import tsx libs/search/scripts/task-e-summary.ts [--budget 20000] LABEL=FILE.json ...
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { TaskEReport } from '../src/index';
+
+const { values, positionals } = parseArgs({ options: { budget: { type: 'string', default: '20000' } }, allowPositionals: true });
+const budget = Number(values.budget);
+if (positionals.length === 0) throw new Error('usage: task-e-summary.ts [--budget 20000] LABEL=FILE.json ...');
+
+const reports = positionals.map((arg) => {
+  const eq = arg.indexOf('=');
+  if (eq < 1) throw new Error(`argument "${arg}" is not LABEL=FILE.json`);
+  return { label: arg.slice(0, eq), report: JSON.parse(readFileSync(arg.slice(eq + 1), 'utf8')) as TaskEReport };
+});
+const schedulers = [...new Set(reports.flatMap((r) => r.report.tables.flatMap((t) => t.rows.map((row) => row.scheduler))))].filter((s) => s !== 'none');
+
+console.log(`| setting | device | random + none | best with early stopping | ${schedulers.map((s) => `best ${s}`).join(' | ')} | target (<= 0.5) |`);
+console.log(`| --- | --- | --- | --- | ${schedulers.map(() => '---').join(' | ')} | --- |`);
+for (const { label, report } of reports) {
+  for (const t of report.tables) {
+    const k = t.budgets.indexOf(budget);
+    if (k < 0) throw new Error(`${label}: no budget ${budget} (budgets ${t.budgets.join(', ')})`);
+    const base = t.rows.find((r) => r.strategy === 'random' && r.scheduler === 'none');
+    if (!base) throw new Error(`${label}: no random + none row for ${t.device}`);
+    const b = base.regret[k].mean;
+    const cell = (rows: typeof t.rows) => {
+      const best = rows.reduce<(typeof rows)[number] | undefined>((a, r) => (!a || r.regret[k].mean < a.regret[k].mean ? r : a), undefined);
+      return best ? { text: `${best.strategy}+${best.scheduler} ${best.regret[k].mean.toFixed(3)} (${(best.regret[k].mean / b).toFixed(2)})`, ratio: best.regret[k].mean / b } : { text: '', ratio: Infinity };
+    };
+    const overall = cell(t.rows.filter((r) => r.scheduler !== 'none'));
+    const per = schedulers.map((s) => cell(t.rows.filter((r) => r.scheduler === s)).text);
+    console.log(`| ${label} | ${t.device} | ${b.toFixed(3)} | ${overall.text} | ${per.join(' | ')} | ${overall.ratio <= 0.5 ? 'met' : 'not met'} |`);
+  }
+}
