@@ -103,4 +103,19 @@ describeWithData('runtime: trainer reports at the coordinator', (dataDir) => {
     expect(heard).toHaveLength(2);
     await again.stop();
   });
+  it('Coordinator - a report that comes late takes its place in the curve by epoch; an exact repeat is dropped', async () => {
+    const reports = new InMemoryTrialReportChannel();
+    const results = new InMemoryResultChannel();
+    const coordinator = new Coordinator({ queue: new InMemoryTaskQueue(), results, reports, journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), taskTimeoutMs: 0 });
+    await coordinator.start();
+    const id = await coordinator.submit({ ...SPEC, budget: 1, training: { epochs: 4, scheduler: 'none' } });
+    const report = (epoch: number) => ({ type: 'trial_report', searchId: id, trialId: 0, epoch, metrics: { valid_accuracy: 10 * epoch } }) as const;
+    // Epoch 2 was held by a coordinator that crashed: it comes back after 3 and 4; epoch 3 comes twice.
+    for (const epoch of [1, 3, 4, 2, 3]) await reports.publishReport(report(epoch));
+    await new Promise((r) => setTimeout(r, 20));
+    await results.publish({ taskId: `${id}.0`, searchId: id, trialId: 0, status: 'ok', metrics: { accuracy: 40, valid_accuracy: 40 } });
+    expect((await coordinator.waitFor(id)).state).toBe('succeeded');
+    expect(coordinator.curves(id).get(0)?.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
+    await coordinator.stop();
+  });
 });
