@@ -450,8 +450,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     const d = 'asic-eyeriss';
     const matrix: [string, 'publish' | 'subscribe', string, boolean][] = [
       ['coordinator', 'publish', n.evalSubject(s), true],
-      // Trainer searches: reports from the workers, stop orders back (core NATS).
-      ['coordinator', 'subscribe', n.reportSubject(s), true],
+      // Trainer searches: reports from the workers (the reports stream, acknowledged by the
+      // coordinator's consumer), stop orders back (core NATS).
+      ['coordinator', 'publish', `$JS.ACK.${n.streams.reports}.${n.consumers.coordinator}.1.2.3.4.5`, true],
+      ['worker', 'publish', `$JS.ACK.${n.streams.reports}.${n.consumers.coordinator}.1.2.3.4.5`, false],
       ['coordinator', 'publish', n.stopSubject(s), true],
       ['worker', 'publish', n.reportSubject(s), true],
       ['worker', 'subscribe', n.stopSubject(s), true],

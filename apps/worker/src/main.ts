@@ -15,7 +15,7 @@ import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
-import type { TrialEvaluator } from '@hwnas/runtime';
+import type { StopOrder, TrialEvaluator } from '@hwnas/runtime';
 import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
@@ -50,7 +50,13 @@ async function main(argv: readonly string[]): Promise<void> {
         onReport: (r) => void reports?.publishReport(r).catch((err: unknown) => onError(err, `report of trial ${r.trialId}`)),
       })
     : undefined;
-  const stopOrders = trainer && reports ? await reports.subscribeStops((o) => trainer.stopTrial(o.searchId, o.trialId, o.epoch)) : undefined;
+  // A whole-search order (the search was cancelled or ended) ends its trainers and refuses its later tasks.
+  const onStop = (o: StopOrder) => {
+    if (o.type === 'trial') return void trainer?.stopTrial(o.searchId, o.trialId, o.epoch);
+    const ended = trainer?.stopSearch(o.searchId) ?? 0;
+    if (ended > 0) log.info({ search: o.searchId, ended }, 'search stopped: its trainers were ended');
+  };
+  const stopOrders = trainer && reports ? await reports.subscribeStops(onStop) : undefined;
   const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const running = new Set<string>();

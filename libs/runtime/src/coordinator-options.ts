@@ -64,6 +64,12 @@ export interface CoordinatorOptions {
    * scheduler (`training.scheduler`); a trial it stops gets a stop order. Absent: none are received.
    */
   readonly reports?: TrialReportChannel;
+  /**
+   * A search cancelled (or ended) with evaluations running orders them stopped on `reports`
+   * (workers end their trainers); the order is sent again this often, milliseconds, while the
+   * search still has evaluations running (default 3000).
+   */
+  readonly stopResendMs?: number;
   readonly journal: TrialJournal;
   readonly factory: SearchFactory;
   readonly limits?: SearchLimits;

@@ -73,8 +73,8 @@ export class Coordinator extends SearchDirectory {
   /** Rebuilds searches from the journal, re-dispatches their pending tasks, and starts consuming results. */
   async start(): Promise<void> {
     await this.recover();
+    await this.reports.start(); // first: reports kept while no coordinator ran join their curves before a result ends them
     this.subscription = await this.opts.results.subscribe((r) => this.onResult(r));
-    await this.reports.start();
     this.stopGauges ??= observeSearches(() => [...this.searches.values()].map((l) => l.record));
     this.deadlines.start();
     this.windows.start();
@@ -155,11 +155,11 @@ export class Coordinator extends SearchDirectory {
       return live.trace.finished('failed', record.setupError, undefined);
     }
     const { run } = record;
+    this.reports.recovered(live);
     if (isFinished(record) || !run) return;
     // Still waiting for a slot (or cancelled while it waited).
     if (record.startedAt === undefined) return record.state === 'pending' ? this.admission.wait(record.searchId) : this.finishIfDone(live);
     this.admission.hold(record.searchId);
-    this.reports.resend(record);
     live.trace.resumed({ 'hwnas.evaluations.done': run.counts.evaluationsDone, 'hwnas.in_flight': run.counts.inFlight });
     await this.dispatch(live, run.pending());
     await this.finishIfDone(live);
@@ -201,6 +201,7 @@ export class Coordinator extends SearchDirectory {
     await this.serialize(live, async () => {
       if ((live.record.state !== 'running' && live.record.state !== 'pending') || !live.record.run) return;
       await this.journalled(live, { type: 'search_cancelled', reason, at: this.clock.now() });
+      this.reports.stopIfRunning(live); // trainers would otherwise train to the end before the search can end
       await this.finishIfDone(live);
       this.watchers.notify(searchId, { type: 'state', view: this.view(live) });
     });
@@ -281,16 +282,15 @@ export class Coordinator extends SearchDirectory {
     try {
       await this.journalled(live, event);
     } catch (e) {
-      // Nothing else would bring this search back here (no result is left to land): try again
-      // in a while, so that it ends and gives its slot back once the journal answers.
+      // No result is left to bring this search back here: try again in a while, until it ends and frees its slot.
       this.clock.sleep(this.retryMs, this.stopped.signal).then(() => this.serialize(live, () => this.finishIfDone(live)).catch(() => undefined), () => undefined);
       throw e;
     }
     live.trace.finished(outcome.status, outcome.reason, run.counts);
     this.opts.log?.info({ searchId: record.searchId, state: outcome.status, reason: outcome.reason, ...run.counts, seconds: (event.at - (record.startedAt ?? record.submittedAt)) / 1000 }, 'search finished');
     this.watchers.notify(record.searchId, { type: 'state', view: this.view(live) });
-    // Whatever of the search is still queued is dead (e.g. a task whose deliveries were used up
-    // by crashing workers, failed here by its timeout): drop it so it does not stay for good.
+    this.reports.ended(live);
+    // What is still queued is dead (e.g. a task whose deliveries crashing workers used up): drop it for good.
     if (run.counts.evaluationsDispatched + run.counts.costQueries > 0) {
       this.opts.queue.discard(record.searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the leftover tasks of ${record.searchId}`));
     }

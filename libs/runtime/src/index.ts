@@ -12,7 +12,7 @@ export type { TrialEvaluator, DeviceClient, AccuracyProxy } from './ports/trial-
 // Intermediate reports of trainer evaluations (learning curves, early stopping).
 export type { TrialReport, TrialReportSink, CurvePoint } from './trial-report';
 export { reportScore } from './trial-report';
-export type { TrialReportChannel, StopOrder } from './ports/trial-report-channel';
+export type { TrialReportChannel, StopOrder, TrialStopOrder, SearchStopOrder } from './ports/trial-report-channel';
 export { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';

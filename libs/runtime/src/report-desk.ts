@@ -2,9 +2,11 @@ import type { CoordinatorLog } from './coordinator-options';
 import type { Clock } from './ports/clock';
 import type { Subscription } from './ports/task-queue';
 import type { TrialReportChannel } from './ports/trial-report-channel';
-import { isFinished, type LaterEvent, type SearchRecord } from './search-record';
+import { isFinished, type LaterEvent } from './search-record';
+import { SearchStopOrders } from './stop-orders';
 import type { Live } from './search-directory';
 import type { SearchUpdate } from './search-view';
+import type { Metrics } from '@hwnas/bench-core';
 import type { TrialReport } from './trial-report';
 
 /** What the {@link ReportDesk} needs of its coordinator. */
@@ -13,6 +15,8 @@ export interface ReportDeskOptions {
   readonly clock: Clock;
   readonly log?: CoordinatorLog;
   readonly onError?: (err: unknown, context: string) => void;
+  /** Pause between two sends of a whole-search stop order, milliseconds (default 3000). */
+  readonly stopResendMs?: number;
   find(searchId: string): Live | undefined;
   /** Runs `fn` in the search's turn (its changes are applied one at a time). */
   serialize(live: Live, fn: () => Promise<void>): Promise<void>;
@@ -24,50 +28,89 @@ export interface ReportDeskOptions {
 /**
  * The coordinator's part for trainers' intermediate reports: a report of a task in flight is
  * journalled (so that recovery rebuilds curves and the scheduler's state), shown to watchers and
- * judged by the fold; a trial the scheduler stops gets a stop order (its worker ends the trainer
- * and returns a stopped result). Reports and stop orders are at most once (core NATS).
+ * judged by the fold, and only then acknowledged to the channel; a trial the scheduler stops gets
+ * a stop order (its worker ends the trainer and returns a stopped result). A search cancelled or
+ * ended with evaluations running gets a whole-search stop order, repeated while they run
+ * ({@link SearchStopOrders}); an ended search's reports are dropped from the channel.
  */
 export class ReportDesk {
   private subscription?: Subscription;
+  private readonly searchStops: SearchStopOrders;
 
-  constructor(private readonly opts: ReportDeskOptions) {}
+  constructor(private readonly opts: ReportDeskOptions) {
+    this.searchStops = new SearchStopOrders({ channel: opts.channel, clock: opts.clock, resendMs: opts.stopResendMs, onError: opts.onError });
+  }
 
   async start(): Promise<void> {
     this.subscription = await this.opts.channel?.subscribeReports((r) => this.onReport(r));
   }
 
   async stop(): Promise<void> {
+    this.searchStops.stop();
     await this.subscription?.stop();
   }
 
-  /** After a restart: a stop order sent before it may have been lost with it, so trials stopped and still in flight get theirs again. */
-  resend(record: SearchRecord): void {
+  /**
+   * After a restart, stop orders sent before it may have been lost with it: trials stopped and
+   * still in flight get theirs again, and so does a search cancelled or ended with evaluations
+   * outstanding (see {@link stopIfRunning}).
+   */
+  recovered(live: Live): void {
+    const { record } = live;
     const run = record.run;
-    if (run) for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
+    if (!run) return;
+    if (!isFinished(record)) for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
+    if (isFinished(record) || record.state === 'cancelled') this.stopIfRunning(live);
   }
 
-  private onReport(report: TrialReport): void {
+  /**
+   * For a search that was cancelled or has ended: when evaluations of it still run, orders them
+   * stopped, again every `stopResendMs` while the search is not finished and still has some (an
+   * ended search's later results are not recorded, so its order goes once per call).
+   */
+  stopIfRunning(live: Live): void {
+    const run = live.record.run;
+    if (!run || run.counts.inFlight === 0) return;
+    const { searchId } = live.record;
+    this.opts.log?.info({ searchId, inFlight: run.counts.inFlight }, 'ordering the evaluations of the search stopped');
+    this.searchStops.order(searchId, () => this.opts.find(searchId) === live && !isFinished(live.record) && run.counts.inFlight > 0);
+  }
+
+  /** A search ended: its running evaluations (if any) are ordered stopped, its reports dropped from the channel. */
+  ended(live: Live): void {
+    this.stopIfRunning(live);
+    const { searchId } = live.record;
+    this.opts.channel?.discardReports?.(searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the reports of ${searchId}`));
+  }
+
+  /** Resolves once the report is journalled (or found not to belong to the search any more); rejects when the journal failed. */
+  private onReport(report: TrialReport): Promise<void> {
     const live = this.opts.find(report.searchId);
     const run = live?.record.run;
-    if (!live || !run) return;
+    if (!live || !run) return Promise.resolve();
     const event = { type: 'trial_report', trialId: report.trialId, epoch: report.epoch, metrics: report.metrics, at: this.opts.clock.now() } as const;
-    void this.opts
-      .serialize(live, async () => {
-        // Late reports (the result landed first, or the search ended) are not part of the search.
-        if (isFinished(live.record) || !run.expects(`${report.searchId}.${report.trialId}`)) return;
-        const wasStopped = live.record.stopped.has(report.trialId);
-        await this.opts.journalled(live, event);
-        this.opts.notify(report.searchId, { type: 'report', report });
-        const epoch = live.record.stopped.get(report.trialId);
-        if (!wasStopped && epoch !== undefined) {
-          this.opts.log?.info({ searchId: report.searchId, trialId: report.trialId, epoch }, 'trial stopped early by the scheduler');
-          this.sendStop(report.searchId, report.trialId, epoch);
-        }
-      })
-      .catch(() => undefined); // reported through onError by serialize(); the report is lost, the trial goes on
+    return this.opts.serialize(live, async () => {
+      // Late reports (the result landed first, or the search ended) are not part of the search.
+      if (isFinished(live.record) || !run.expects(`${report.searchId}.${report.trialId}`)) return;
+      // Delivered again (its acknowledgement was lost, e.g. with a coordinator that crashed after journalling it).
+      if (live.record.curves.get(report.trialId)?.some((p) => p.epoch === report.epoch && sameMetrics(p.metrics, report.metrics))) return;
+      const wasStopped = live.record.stopped.has(report.trialId);
+      await this.opts.journalled(live, event);
+      this.opts.notify(report.searchId, { type: 'report', report });
+      const epoch = live.record.stopped.get(report.trialId);
+      if (!wasStopped && epoch !== undefined) {
+        this.opts.log?.info({ searchId: report.searchId, trialId: report.trialId, epoch }, 'trial stopped early by the scheduler');
+        this.sendStop(report.searchId, report.trialId, epoch);
+      }
+    }); // a failure is reported through onError by serialize(); the channel delivers the report again
   }
 
   private sendStop(searchId: string, trialId: number, epoch: number): void {
-    this.opts.channel?.publishStop({ searchId, trialId, epoch }).catch((e: unknown) => this.opts.onError?.(e, `stop order for trial ${trialId} of ${searchId}`));
+    this.opts.channel?.publishStop({ type: 'trial', searchId, trialId, epoch }).catch((e: unknown) => this.opts.onError?.(e, `stop order for trial ${trialId} of ${searchId}`));
   }
+}
+
+function sameMetrics(a: Metrics, b: Metrics): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

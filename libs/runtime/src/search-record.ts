@@ -37,7 +37,11 @@ export interface SearchRecord {
   readonly traceparent?: string;
   /** JSON of (spec, attachment), to compare a repeated request id with. */
   readonly fingerprint: string;
-  /** Learning curves of trainer searches: the reports of each trial, in the order they were journalled. */
+  /**
+   * Learning curves of trainer searches: the reports of each trial by epoch. A report journalled
+   * late (one a crashed coordinator held came back after its ack wait) takes its place by epoch;
+   * repeats of an epoch (a retried evaluation) follow the earlier ones.
+   */
   readonly curves: Map<number, CurvePoint[]>;
   /** The early-stopping rule of a trainer search with a scheduler; its state is a fold of the reports. */
   readonly stopper?: RungStopper;
@@ -148,7 +152,9 @@ export function applyEvent(record: SearchRecord, event: LaterEvent, seq: number)
 function applyReport(record: SearchRecord, event: Extract<SearchEvent, { type: 'trial_report' }>): void {
   let curve = record.curves.get(event.trialId);
   if (!curve) record.curves.set(event.trialId, (curve = []));
-  curve.push({ epoch: event.epoch, metrics: event.metrics });
+  let at = curve.length;
+  while (at > 0 && curve[at - 1].epoch > event.epoch) at--;
+  curve.splice(at, 0, { epoch: event.epoch, metrics: event.metrics });
   if (!record.stopper || record.stopped.has(event.trialId)) return;
   if (record.stopper.onReport(event.trialId, event.epoch, reportScore(event.metrics)) === 'stop') record.stopped.set(event.trialId, event.epoch);
 }

@@ -160,6 +160,31 @@ describe('ProcessTrainerEvaluator', () => {
     expect(ev.stopTrial('s-1', 6, 2)).toBe(false);
   });
 
+  it('ProcessTrainerEvaluator - stopSearch ends every trainer of that search (failed as cancelled, not retried), leaves other searches alone, and refuses the search\'s later tasks at once', async () => {
+    const ev = make('hang');
+    const a = ev.evaluate(task(1)).catch((e: unknown) => e);
+    const b = ev.evaluate(task(2)).catch((e: unknown) => e);
+    const other = ev.evaluate(task(3, { searchId: 's-2', taskId: 's-2.3' })).catch((e: unknown) => e);
+    while (reports.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(ev.stopSearch('s-1')).toBe(2);
+    for (const err of [await a, await b]) {
+      expect(err).toBeInstanceOf(TrainerCancelledError);
+      expect((err as TrainerCancelledError).retryable).toBe(false);
+      expect((err as Error).message).toMatch(/search s-1 was stopped by the coordinator/);
+    }
+    expect(groupMembers(pids.get(1)!)).toEqual([]);
+    expect(groupMembers(pids.get(2)!)).toEqual([]);
+    // The other search's trainer still runs.
+    expect(groupMembers(pids.get(3)!).length).toBeGreaterThan(0);
+    // A late task of the stopped search: refused without starting a trainer.
+    pids.delete(4);
+    await expect(ev.evaluate(task(4))).rejects.toThrow(/search s-1 was stopped by the coordinator/);
+    expect(pids.has(4)).toBe(false);
+    expect(ev.stopSearch('s-1')).toBe(0);
+    ev.abortAll();
+    expect(await other).toBeInstanceOf(TrainerCancelledError);
+  });
+
   it('ProcessTrainerEvaluator - abortAll cancels every trainer in progress', async () => {
     const ev = make('hang');
     const a = ev.evaluate(task(1)).catch((e) => e);

@@ -12,6 +12,7 @@ import { TrainerCancelledError } from './errors';
 import { runTrainer } from './run-trainer';
 import type { TrainerRun } from './run-trainer';
 import { parseShellWords } from './shell-words';
+import { StoppedSearches } from './stopped-searches';
 
 /** Name of the file, in the trial's work dir, that holds the trial description. */
 export const TRIAL_FILE_NAME = 'hwnas-trial.json';
@@ -43,6 +44,8 @@ export interface ProcessTrainerOptions {
    * lines, stderr lines, and a line per `resumed` message). Default: none.
    */
   readonly log?: (entry: { readonly searchId: string; readonly trialId: number; readonly stream: 'stdout' | 'stderr' | 'hwnas'; readonly line: string }) => void;
+  /** Stopped searches remembered, so that their late tasks are refused (default 10 000; see {@link ProcessTrainerEvaluator.stopSearch}). */
+  readonly stoppedSearchMemory?: number;
   /** Told the leader pid of each trainer process once it runs (tests list its process group). */
   readonly onSpawn?: (trialId: number, pid: number) => void;
   /**
@@ -71,8 +74,9 @@ export const STOPPED_EPOCH_METRIC = 'stopped_epoch';
 export class ProcessTrainerEvaluator implements TrialEvaluator {
   private readonly argv: readonly string[];
   private readonly workRoot: string;
-  /** One controller per evaluation in progress (see {@link abortAll}). */
-  private readonly running = new Set<AbortController>();
+  /** One controller per evaluation in progress, with its search id (see {@link abortAll}, {@link stopSearch}). */
+  private readonly running = new Map<AbortController, string>();
+  private readonly stoppedSearches: StoppedSearches;
   /** How to stop each evaluation in progress early, by `<searchId>/<trialId>` (see {@link stopTrial}). */
   private readonly stoppers = new Map<string, (epoch: number) => void>();
 
@@ -80,6 +84,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     this.argv = parseShellWords(opts.command);
     this.workRoot = resolve(opts.workRoot);
     checkEpochs(opts.epochs, 'trainer epochs');
+    this.stoppedSearches = new StoppedSearches(opts.stoppedSearchMemory);
   }
 
   /**
@@ -88,7 +93,26 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
    * and would not get the terminal's signal.
    */
   abortAll(reason = 'shutting down'): void {
-    for (const c of this.running) c.abort(reason);
+    for (const c of this.running.keys()) c.abort(reason);
+  }
+
+  /**
+   * Ends every evaluation of a search (a coordinator's whole-search stop order: the search was
+   * cancelled, or ended with evaluations running): their trainers get SIGTERM, then SIGKILL of
+   * the process group after the grace, and the evaluations fail with a TrainerCancelledError
+   * (`cancelled`, not retried). The search is remembered (the last `stoppedSearchMemory`), so
+   * its later tasks are refused at once with the same error. Idempotent; returns how many
+   * evaluations it ended.
+   */
+  stopSearch(searchId: string): number {
+    this.stoppedSearches.add(searchId);
+    let ended = 0;
+    for (const [c, id] of this.running) {
+      if (id !== searchId || c.signal.aborted) continue;
+      c.abort(searchStoppedReason(searchId));
+      ended++;
+    }
+    return ended;
   }
 
   /**
@@ -147,7 +171,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
       return run.metrics;
     } catch (err) {
       // Our own early stop (not the caller's signal) ends the evaluation with what it reached.
-      if (stoppedAt && err instanceof TrainerCancelledError && !signal?.aborted) return stoppedMetrics(stoppedAt, last);
+      if (stoppedAt && err instanceof TrainerCancelledError && !signal?.aborted && !this.stoppedSearches.has(searchId)) return stoppedMetrics(stoppedAt, last);
       throw err;
     } finally {
       if (this.stoppers.get(stopKey) === stopFromOutside) this.stoppers.delete(stopKey);
@@ -176,6 +200,11 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     }
   }
 
+  /** Throws the error of a stopped search's evaluation when `searchId` was ordered stopped. */
+  private refuseStopped(searchId: string): void {
+    if (this.stoppedSearches.has(searchId)) throw new TrainerCancelledError(`trainer run cancelled: ${searchStoppedReason(searchId)}`);
+  }
+
   /** Writes the trial file, runs the trainer in the trial's work dir, reports to the span and log. */
   private async launch(
     t: { searchId: string; trialId: number; space: string; dataset: string; epochs: number; seed?: number; options: Readonly<Record<string, unknown>>; arch?: { string: string; encoding: number[] }; ir?: unknown },
@@ -183,6 +212,7 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     controller: AbortController,
     onReport: (msg: TrainerReportMessage) => void,
   ): Promise<TrainerRun> {
+    this.refuseStopped(t.searchId);
     const workDir = this.workDir(t.searchId, t.trialId);
     await mkdir(workDir, { recursive: true });
     const seed = t.seed ?? this.opts.seed ?? 0;
@@ -230,7 +260,9 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     const { searchId, trialId } = t;
     const log = this.opts.log;
     const recording = span?.isRecording() === true;
-    this.running.add(controller);
+    // Checked again here, where the run becomes stoppable: an order may have come during the writes above.
+    this.refuseStopped(searchId);
+    this.running.set(controller, searchId);
     try {
       return await runTrainer({
         argv: this.argv,
@@ -270,6 +302,11 @@ export interface ArchFreeTrainerTask {
   readonly epochs: number;
   /** Trainer options of this task (written into the trial file). */
   readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** Why the evaluations of a stopped search end (in their TrainerCancelledError's message). */
+function searchStoppedReason(searchId: string): string {
+  return `search ${searchId} was stopped by the coordinator`;
 }
 
 /** An early-stopping decision; a rule that throws lets the trial go on (it must never fail an evaluation). */

@@ -99,6 +99,10 @@ export interface StreamOptions {
   readonly duplicateWindowMs?: number;
   /** How long results are kept (acknowledged or not), milliseconds (default 7 days). */
   readonly resultsMaxAgeMs?: number;
+  /** How long trainer reports are kept, milliseconds (default 1 day; a search's are purged when it ends). */
+  readonly reportsMaxAgeMs?: number;
+  /** Trainer reports kept per search (the oldest go first), default 100 000. */
+  readonly reportsPerSearch?: number;
   /**
    * Replicas (copies on distinct servers) each stream should have at least: 1..5, default 1; 3 on
    * a three-server JetStream cluster, so that losing one server loses nothing. The apps take it
@@ -126,7 +130,9 @@ export interface EnsuredStream {
  * - results: limits retention with a max age, so a restarted coordinator can re-read results it
  *   had not acknowledged;
  * - journal: limits retention without any limit: journals are the source of truth and are never
- *   expired by the server.
+ *   expired by the server;
+ * - reports: trainers' intermediate reports, limits retention (1 day, 100 000 per search), so a
+ *   restarted coordinator journals those published while it was down.
  */
 export function streamConfigs(names: NatsNames, opts: StreamOptions = {}): StreamConfig[] {
   const duplicate_window = nanos(opts.duplicateWindowMs ?? 120_000);
@@ -139,6 +145,14 @@ export function streamConfigs(names: NatsNames, opts: StreamOptions = {}): Strea
     { ...common, name: names.streams.eval, subjects: [names.wildcards.eval], retention: RetentionPolicy.Workqueue, max_age: 0 },
     { ...common, name: names.streams.results, subjects: [names.wildcards.results], retention: RetentionPolicy.Limits, max_age: nanos(opts.resultsMaxAgeMs ?? 7 * 24 * 3_600_000) },
     { ...common, name: names.streams.journal, subjects: [names.wildcards.journal], retention: RetentionPolicy.Limits, max_age: 0 },
+    {
+      ...common,
+      name: names.streams.reports,
+      subjects: [names.wildcards.reports],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(opts.reportsMaxAgeMs ?? 24 * 3_600_000),
+      max_msgs_per_subject: opts.reportsPerSearch ?? 100_000,
+    },
   ] as StreamConfig[];
 }
 
@@ -154,7 +168,7 @@ const REPLICAS_SETTING = '--stream-replicas (HWNAS_STREAM_REPLICAS)';
 const UPDATABLE = ['subjects', 'max_age', 'duplicate_window', 'num_replicas', 'max_msgs', 'max_bytes', 'max_msgs_per_subject', 'discard'] as const;
 
 /**
- * Creates the eval, results and journal streams of `names`, or updates their mutable settings
+ * Creates the eval, results, journal and reports streams of `names`, or updates their mutable settings
  * when they exist with other values. Idempotent, and safe to run from every process at start
  * (concurrent creators race harmlessly, also on a cluster: see `infoOrCreate`).
  *

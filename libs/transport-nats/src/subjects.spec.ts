@@ -4,7 +4,7 @@ import { createNames, decodeToken, encodeToken } from './subjects';
 describe('subjects', () => {
   it('createNames - default prefix gives the documented names', () => {
     const n = createNames();
-    expect(n.streams).toEqual({ eval: 'HWNAS_EVAL', results: 'HWNAS_RESULTS', journal: 'HWNAS_JOURNAL' });
+    expect(n.streams).toEqual({ eval: 'HWNAS_EVAL', results: 'HWNAS_RESULTS', journal: 'HWNAS_JOURNAL', reports: 'HWNAS_REPORTS' });
     expect(n.evalSubject('s1')).toBe('hwnas.eval.s1');
     expect(n.resultSubject('s1')).toBe('hwnas.results.s1');
     expect(n.journalSubject('s1')).toBe('hwnas.journal.s1');

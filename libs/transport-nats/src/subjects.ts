@@ -12,11 +12,11 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
  * | search journals              | stream `HWNAS_JOURNAL`, subjects `hwnas.journal.<searchId>` |
  * | device measurements (core request/reply) | `hwnas.device.<deviceId>.measure` |
  * | device heartbeats (core publish) | `hwnas.device.heartbeat.<deviceId>` |
- * | trainer reports (core publish) | `hwnas.reports.<searchId>`           |
+ * | trainer reports              | stream `HWNAS_REPORTS`, subjects `hwnas.reports.<searchId>` |
  * | stop orders (core publish)   | `hwnas.stop.<searchId>`                |
  * | worker heartbeats (core publish) | `hwnas.worker.heartbeat.<workerId>` |
  * | shared worker consumer       | durable `workers` on the eval stream   |
- * | coordinator consumer         | durable `coordinator` on the results stream |
+ * | coordinator consumers        | durable `coordinator` on the results and the reports streams |
  *
  * Ids become single subject tokens through {@link encodeToken}, so any string is a valid id.
  */
@@ -24,7 +24,7 @@ export interface NatsNames {
   /** The subject prefix, e.g. `hwnas`. */
   readonly prefix: string;
   /** Stream names (upper case). */
-  readonly streams: { readonly eval: string; readonly results: string; readonly journal: string };
+  readonly streams: { readonly eval: string; readonly results: string; readonly journal: string; readonly reports: string };
   /** Durable consumer names, scoped to their stream. */
   readonly consumers: { readonly workers: string; readonly coordinator: string };
   /** Subject filters that the streams capture (`<prefix>.eval.>`, ...). */
@@ -95,7 +95,7 @@ export function createNames(prefix = 'hwnas'): NatsNames {
   const journalStart = `${prefix}.journal.`;
   return Object.freeze({
     prefix,
-    streams: Object.freeze({ eval: `${upper}_EVAL`, results: `${upper}_RESULTS`, journal: `${upper}_JOURNAL` }),
+    streams: Object.freeze({ eval: `${upper}_EVAL`, results: `${upper}_RESULTS`, journal: `${upper}_JOURNAL`, reports: `${upper}_REPORTS` }),
     consumers: Object.freeze({ workers: 'workers', coordinator: 'coordinator' }),
     wildcards: Object.freeze({
       eval: `${prefix}.eval.>`,

@@ -6,7 +6,7 @@ import { startNatsServer, uniquePrefix } from './support';
 import { rejectionOf } from '@hwnas/bench-core/testing';
 
 describe('connect', () => {
-  it('ensureStreams - creates the three streams, is idempotent, and updates changed settings', async () => {
+  it('ensureStreams - creates the four streams, is idempotent, and updates changed settings', async () => {
     const server = await startNatsServer({ jetstream: true });
     const nc = await connectNats({ servers: server.url, name: 'setup' });
     try {
@@ -18,6 +18,9 @@ describe('connect', () => {
       expect(evalInfo.config.retention).toBe(RetentionPolicy.Workqueue);
       expect(evalInfo.config.subjects).toEqual([`${names.prefix}.eval.>`]);
       expect((await jsm.streams.info(names.streams.journal)).config.max_age).toBe(0);
+      // Trainer reports: kept a day, at most 100 000 per search (one subject per search).
+      const reports = (await jsm.streams.info(names.streams.reports)).config;
+      expect([reports.subjects, reports.retention, reports.max_age, reports.max_msgs_per_subject]).toEqual([[`${names.prefix}.reports.*`], RetentionPolicy.Limits, nanos(24 * 3_600_000), 100_000]);
       await ensureStreams(nc, names, { duplicateWindowMs: 30_000, resultsMaxAgeMs: 3_600_000 });
       expect((await jsm.streams.info(names.streams.eval)).config.duplicate_window).toBe(nanos(30_000));
       expect((await jsm.streams.info(names.streams.results)).config.max_age).toBe(nanos(3_600_000));

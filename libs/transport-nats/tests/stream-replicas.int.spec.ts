@@ -7,7 +7,7 @@ import { connectNats, createNames, ensureStreams, JetStreamTrialJournal, streamC
 import type { NatsNames } from '../src/index';
 import { connectTo, event, startNatsCluster, startNatsServer, uniquePrefix, waitFor } from './support';
 
-const streamsOf = (names: NatsNames) => [names.streams.eval, names.streams.results, names.streams.journal];
+const streamsOf = (names: NatsNames) => [names.streams.eval, names.streams.results, names.streams.journal, names.streams.reports];
 const each = (names: NatsNames, action: string, replicas: number) => streamsOf(names).map((name) => ({ name, action, replicas }));
 
 /** Servers holding a copy of `stream` (its leader and the others), 0 before a leader is elected. */

@@ -658,8 +658,8 @@ export interface Trial {
   /** When the result was told to the strategy. */
   toldAtMs: number;
   /**
-   * Trainer searches: the trial's learning curve, its intermediate reports in the order the
-   * coordinator received them (a retried evaluation may report an epoch again). Empty otherwise.
+   * Trainer searches: the trial's learning curve, its intermediate reports by epoch (a retried
+   * evaluation may report an epoch again: the repeat follows the earlier report). Empty otherwise.
    */
   curve: TrialReport[];
 }
