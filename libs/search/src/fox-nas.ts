@@ -255,7 +255,8 @@ export class FoxNas implements SearchStrategy {
   private fit(target: Target, withR2 = false): LinearModel {
     let ys = target.ys;
     if (target.clip && this.options.clipQuantile > 0 && ys.length > 0) {
-      const sorted = ys.slice().sort((a, b) => a - b);
+      // Targets are finite (pushValue), so a typed array's numeric sort (no comparator calls) ranks them alike.
+      const sorted = Float64Array.from(ys).sort();
       const q = this.options.clipQuantile;
       const bound = target.maximise ? sorted[Math.floor(q * (sorted.length - 1))] : sorted[Math.ceil((1 - q) * (sorted.length - 1))];
       ys = ys.map((y) => (target.maximise ? Math.max(y, bound) : Math.min(y, bound)));
