@@ -255,7 +255,8 @@ export class FoxNas implements SearchStrategy {
   private fit(target: Target, withR2 = false): LinearModel {
     let ys = target.ys;
     if (target.clip && this.options.clipQuantile > 0 && ys.length > 0) {
-      const sorted = ys.slice().sort((a, b) => a - b);
+      // Targets are finite (pushValue), so a typed array's numeric sort (no comparator calls) ranks them alike.
+      const sorted = Float64Array.from(ys).sort();
       const q = this.options.clipQuantile;
       const bound = target.maximise ? sorted[Math.floor(q * (sorted.length - 1))] : sorted[Math.ceil((1 - q) * (sorted.length - 1))];
       ys = ys.map((y) => (target.maximise ? Math.max(y, bound) : Math.min(y, bound)));
@@ -296,9 +297,11 @@ export class FoxNas implements SearchStrategy {
     const grow = Math.ceil(this.evaluatedDesign.rows.length / 40);
     const want = Math.max(this.options.proposalsPerRound, grow);
     const restarts = Math.max(this.options.restarts, grow);
+    // The primary objective's spread sets every run's temperature; its targets do not change within a round.
+    const spread = standardDeviation(this.objectives[0].ys) || 1;
     for (let r = 0; r < restarts && proposals.length < want; r++) {
       if (this.rng.next() < this.options.randomFraction) push(this.randomFeasible());
-      else push(this.anneal());
+      else push(this.anneal(spread));
     }
     this.queue.push(...proposals.map((a) => a.slice()));
     // A short round means the unseen architectures the predictors call feasible are running out
@@ -341,9 +344,10 @@ export class FoxNas implements SearchStrategy {
    * One simulated-annealing run over the predictors; returns the best state it visited that was
    * never proposed. Moves change one decision (two with probability 0.3); a move whose predicted
    * costs break a bound is rejected outright (hard filter); others are accepted by the Metropolis
-   * rule exp(delta / T) with T cooled geometrically from `temperature` x the targets' std.
+   * rule exp(delta / T) with T cooled geometrically from `temperature` x `spread` (the standard
+   * deviation of the primary objective's targets, 1 when they have none).
    */
-  private anneal(): Arch | undefined {
+  private anneal(spread: number): Arch | undefined {
     const [primary, ...others] = this.objectives;
     const bounds = this.constraints.map((c) => ({ ...c, max: false }));
     for (const o of others) {
@@ -360,7 +364,6 @@ export class FoxNas implements SearchStrategy {
       : model.coefficients;
     const f = this.features;
     const value = (a: Arch) => sign * f.predictArch(coefficients, a);
-    const scale = standardDeviation(primary.ys) || 1;
     const decisions = this.space.decisions;
     const rng = this.rng;
 
@@ -382,20 +385,22 @@ export class FoxNas implements SearchStrategy {
     };
     consider();
     const iterations = this.options.iterations;
-    let temperature = this.options.temperature * scale;
+    let temperature = this.options.temperature * spread;
     const decay = Math.pow(this.options.cooling, 1 / Math.max(iterations, 1));
-    const changed: number[] = [];
-    const previous: number[] = [];
+    // The decisions a move changed and their previous options (at most two), kept in fixed arrays:
+    // emptying and refilling an array each step reallocated its storage (most of the search's garbage).
+    const changed = [0, 0];
+    const previous = [0, 0];
     for (let it = 0; it < iterations; it++, temperature *= decay) {
-      changed.length = 0;
-      previous.length = 0;
+      let changes = 0;
       const moves = rng.next() < 0.3 ? 2 : 1;
       for (let m = 0; m < moves; m++) {
         const d = rng.int(decisions.length);
         const n = decisions[d].options.length;
         if (n < 2) continue;
-        changed.push(d);
-        previous.push(state[d]);
+        changed[changes] = d;
+        previous[changes] = state[d];
+        changes++;
         state[d] = (state[d] + 1 + rng.int(n - 1)) % n;
       }
       let accept = ok(state);
@@ -408,7 +413,7 @@ export class FoxNas implements SearchStrategy {
         current = v;
         if (current > bestValue) consider();
       } else {
-        for (let k = changed.length - 1; k >= 0; k--) state[changed[k]] = previous[k];
+        for (let k = changes - 1; k >= 0; k--) state[changed[k]] = previous[k];
       }
     }
     return best ? Object.freeze(best) : undefined;

@@ -18,6 +18,10 @@ export class LinearFeatures {
   readonly firstInteraction: number;
   private readonly mainOffset: number[];
   private readonly pairOffset: number[][];
+  /** Options minus one (the non-reference levels) per decision, for the prediction hot loop. */
+  private readonly levels: Int32Array;
+  /** pairOffset flattened: pairFlat[a * L + b] for a < b (L decisions). */
+  private readonly pairFlat: Int32Array;
 
   constructor(
     readonly space: SearchSpace,
@@ -41,6 +45,10 @@ export class LinearFeatures {
       }
     }
     this.count = next;
+    const L = sizes.length;
+    this.levels = Int32Array.from(sizes, (n) => n - 1);
+    this.pairFlat = new Int32Array(L * L);
+    for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) this.pairFlat[a * L + b] = this.pairOffset[a][b] ?? 0;
   }
 
   /** Number of features of `space` under `interactions`, without building the encoding. */
@@ -76,17 +84,19 @@ export class LinearFeatures {
   predictArch(coefficients: Float64Array, arch: Arch): number {
     let y = coefficients[0];
     const L = arch.length;
-    for (let d = 0; d < L; d++) if (arch[d] > 0) y += coefficients[this.mainOffset[d] + arch[d]];
+    const mainOffset = this.mainOffset;
+    for (let d = 0; d < L; d++) if (arch[d] > 0) y += coefficients[mainOffset[d] + arch[d]];
     if (this.interactions === 'all') {
-      const ds = this.space.decisions;
+      // The same terms in the same order as active() lists them (the sum is order-sensitive).
+      const { levels, pairFlat } = this;
       for (let a = 0; a < L; a++) {
         const oa = arch[a];
         if (oa === 0) continue;
-        const row = this.pairOffset[a];
+        const row = a * L;
         for (let b = a + 1; b < L; b++) {
           const ob = arch[b];
           if (ob === 0) continue;
-          y += coefficients[row[b] + (oa - 1) * (ds[b].options.length - 1) + (ob - 1)];
+          y += coefficients[pairFlat[row + b] + (oa - 1) * levels[b] + (ob - 1)];
         }
       }
     }
@@ -239,9 +249,8 @@ export function samplePosterior(solver: RidgeSolver, mean: Float64Array, scale: 
   const z = new Float64Array(solver.p);
   for (let i = 0; i < z.length; i++) z[i] = normal();
   const u = solver.solveTransposed(z);
-  const out = new Float64Array(mean.length);
-  for (let i = 0; i < out.length; i++) out[i] = mean[i] + scale * u[i];
-  return out;
+  for (let i = 0; i < u.length; i++) u[i] = mean[i] + scale * u[i];
+  return u;
 }
 
 /**
@@ -253,8 +262,10 @@ export function fitRidge(solver: RidgeSolver, rows: readonly (readonly number[])
   const xty = new Float64Array(solver.p);
   let mean = 0;
   for (let r = 0; r < rows.length; r++) {
-    for (const i of rows[r]) xty[i] += ys[r];
-    mean += ys[r];
+    const row = rows[r];
+    const y = ys[r];
+    for (let j = 0; j < row.length; j++) xty[row[j]] += y;
+    mean += y;
   }
   mean /= Math.max(rows.length, 1);
   const coefficients = solver.solve(xty);
