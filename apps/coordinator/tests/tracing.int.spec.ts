@@ -138,8 +138,12 @@ describe('tracing across processes (coordinator, worker, device agent, real nats
       expect(done).toEqual([...done].sort((a, b) => a - b));
       expect(done.at(-1)!).toBeLessThan(BIG);
       expect(progress.at(-1)!.attributes).toMatchObject({ 'hwnas.search.budget': BIG, 'hwnas.best.trial_id': expect.any(Number) });
+      // A slow ask (over 20 ms of wall time, which a loaded machine can give even a random search)
+      // gets its own strategy.ask span, beside the progress spans under the search span.
+      const slowAsks = otlp.spans.filter((s) => s.traceId === caller.traceId && s.name === 'strategy.ask');
+      for (const ask of slowAsks) expect(ask.parentSpanId).toBe(progress[0].parentSpanId);
       // Per evaluation: the coordinator's evaluate span and the worker's worker.evaluate span.
-      const perEvaluation = otlp.spans.filter((s) => s.traceId === caller.traceId && !['search', 'search.progress', 'hwnas.v1.SearchService/SubmitSearch'].includes(s.name));
+      const perEvaluation = otlp.spans.filter((s) => s.traceId === caller.traceId && !['search', 'search.progress', 'strategy.ask', 'hwnas.v1.SearchService/SubmitSearch'].includes(s.name));
       expect(new Set(perEvaluation.map((s) => s.name))).toEqual(new Set(['evaluate', 'worker.evaluate']));
       const evaluations = perEvaluation.filter((s) => s.name === 'evaluate').length;
       expect(evaluations).toBeGreaterThan(0);
