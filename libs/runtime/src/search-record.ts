@@ -38,9 +38,10 @@ export interface SearchRecord {
   /** JSON of (spec, attachment), to compare a repeated request id with. */
   readonly fingerprint: string;
   /**
-   * Learning curves of trainer searches: the reports of each trial by epoch. A report journalled
-   * late (one a crashed coordinator held came back after its ack wait) takes its place by epoch;
-   * repeats of an epoch (a retried evaluation) follow the earlier ones.
+   * Learning curves of trainer searches: the reports of each trial by epoch, those that came
+   * after the trial's result (`late`) included. A report journalled out of order (one a crashed
+   * coordinator held came back after its ack wait) takes its place by epoch; repeats of an epoch
+   * (a retried evaluation) follow the earlier ones.
    */
   readonly curves: Map<number, CurvePoint[]>;
   /** The early-stopping rule of a trainer search with a scheduler; its state is a fold of the reports. */
