@@ -14,7 +14,7 @@
 import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
-import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
+import { ReportsBeforeResults, startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import type { StopOrder, TrialEvaluator } from '@hwnas/runtime';
 import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
@@ -40,6 +40,8 @@ async function main(argv: readonly string[]): Promise<void> {
   // --trainer: accuracy from real training, --trainer-slots processes at once; logs carry the trial id.
   // Intermediate reports go to the coordinator, whose scheduler may order a trial stopped.
   const reports = cfg.trainer ? new NatsTrialReportChannel({ nc, names, onError }) : undefined;
+  // A trial's result goes out once its reports are stored: a worker lost after it loses none.
+  const ordered = reports ? new ReportsBeforeResults(reports, onError) : undefined;
   const trainer = cfg.trainer
     ? new ProcessTrainerEvaluator({
         command: cfg.trainer.command,
@@ -47,7 +49,7 @@ async function main(argv: readonly string[]): Promise<void> {
         epochs: cfg.trainer.epochs,
         ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
         log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
-        onReport: (r) => void reports?.publishReport(r).catch((err: unknown) => onError(err, `report of trial ${r.trialId}`)),
+        ...(ordered ? { onReport: ordered.sink } : {}),
       })
     : undefined;
   // A whole-search order (the search was cancelled or ended) ends its trainers and refuses its later tasks.
@@ -60,9 +62,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const running = new Set<string>();
+  const results = new NatsResultChannel({ nc, names, onError });
   const sub = await startWorker({
     queue: new NatsTaskQueue({ nc, names, ackWaitMs: cfg.ackWaitMs, onError }),
-    results: new NatsResultChannel({ nc, names, onError }),
+    results: ordered ? ordered.results(results) : results,
     evaluator,
     workerId,
     concurrency,

@@ -70,6 +70,12 @@ export interface CoordinatorOptions {
    * search still has evaluations running (default 3000).
    */
   readonly stopResendMs?: number;
+  /**
+   * Reports that come after their trial's result, or after the search ended, still join its
+   * curves (as late points, judged by nothing); an ended search's reports are purged from
+   * `reports` this long after its end, milliseconds (default 10000).
+   */
+  readonly reportPurgeDelayMs?: number;
   readonly journal: TrialJournal;
   readonly factory: SearchFactory;
   readonly limits?: SearchLimits;

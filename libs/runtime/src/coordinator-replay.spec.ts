@@ -7,6 +7,7 @@ import { InMemoryTrialJournal } from './in-memory/trial-journal';
 import type { TrialJournal } from './ports/trial-journal';
 import { replaySearch } from './search-replay';
 import type { SearchRecord } from './search-record';
+import { normalizeSearchSpec } from './search-spec';
 import { viewOf } from './search-view';
 import type { SearchView } from './search-view';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
@@ -100,5 +101,34 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
     const { events } = await record({ space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], budget: 5, seed: 1, maxInFlight: 2 });
     expect(await replaySearch([...events, { seq: events.length + 1, event: { type: 'search_deleted', at: 1 } }], () => (spec) => factory.setup(spec))).toBeUndefined();
     expect(await replaySearch([], () => (spec) => factory.setup(spec))).toBeUndefined();
+  });
+
+  it('replay - late reports (after their result, or after the end) are curve points only: the same trials, stopped set and outcome as without them', async () => {
+    const spec = normalizeSearchSpec({ space: 'nb201', dataset: 'cifar10', strategy: 'random', budget: 2, seed: 3, maxInFlight: 1, training: { epochs: 3, scheduler: 'asha', minEpochs: 1 } });
+    const at = 1000;
+    const result = (trialId: number, accuracy: number) => ({ taskId: `s.${trialId}`, searchId: 's', trialId, status: 'ok', metrics: { accuracy, valid_accuracy: accuracy } }) as const;
+    const report = (trialId: number, epoch: number, accuracy: number, late?: true) => ({ type: 'trial_report', trialId, epoch, metrics: { valid_accuracy: accuracy }, at, ...(late ? { late } : {}) }) as const;
+    const log: SearchEvent[] = [
+      { type: 'search_submitted', searchId: 's', spec, at },
+      { type: 'search_started', at },
+      report(0, 1, 50),
+      { type: 'trial_completed', result: result(0, 52), at },
+      report(0, 2, 51, true),
+      { type: 'trial_completed', result: result(1, 30), at },
+      { type: 'search_finished', status: 'succeeded', reason: 'budget', at },
+      // Judged, 5 after trial 0's 50 at epoch 1 would stop trial 1.
+      report(1, 1, 5, true),
+    ];
+    const sequenced = (events: readonly SearchEvent[]) => events.map((event, i) => ({ seq: i + 1, event }));
+    const rec = await replayed(sequenced(log));
+    const without = await replayed(sequenced(log.filter((e) => !(e.type === 'trial_report' && e.late))));
+    expect([...rec.curves].map(([trialId, curve]) => [trialId, curve.map((p) => p.epoch)])).toEqual([[0, [1, 2]], [1, [1]]]);
+    expect(rec.stopped).toEqual(new Map());
+    expect(rec.dispatched).toEqual(new Set([0, 1]));
+    expect(rec.run!.trials()).toEqual(without.run!.trials());
+    expect({ ...viewOf(rec, at), updatedAt: 0 }).toEqual({ ...viewOf(without, at), updatedAt: 0 });
+    // Judged as an in-flight report, the same point would have stopped trial 1.
+    const judged = await replayed(sequenced(log.map((e) => (e.type === 'trial_report' && e.trialId === 1 ? report(1, 1, 5) : e))));
+    expect(judged.stopped).toEqual(new Map([[1, 1]]));
   });
 });

@@ -7,6 +7,7 @@ import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
 import { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
 import type { StopOrder } from './ports/trial-report-channel';
+import { replaySearch } from './search-replay';
 import type { SearchUpdate } from './search-view';
 import { createTableSearchFactory } from './tabular';
 
@@ -116,6 +117,74 @@ describeWithData('runtime: trainer reports at the coordinator', (dataDir) => {
     await results.publish({ taskId: `${id}.0`, searchId: id, trialId: 0, status: 'ok', metrics: { accuracy: 40, valid_accuracy: 40 } });
     expect((await coordinator.waitFor(id)).state).toBe('succeeded');
     expect(coordinator.curves(id).get(0)?.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
+    await coordinator.stop();
+  });
+
+  it('Coordinator - a report that comes after its result, even after the search ended, joins the curve as a late point that judges nothing; a replay rebuilds the same', async () => {
+    const journal = new InMemoryTrialJournal();
+    const reports = new InMemoryTrialReportChannel();
+    const results = new InMemoryResultChannel();
+    const stops: StopOrder[] = [];
+    await reports.subscribeStops((o) => stops.push(o));
+    const coordinator = new Coordinator({ queue: new InMemoryTaskQueue(), results, reports, journal, factory: createTableSearchFactory(bench), taskTimeoutMs: 0 });
+    await coordinator.start();
+    const id = await coordinator.submit({ ...SPEC, budget: 2 });
+    const report = (trialId: number, epoch: number, accuracy: number) => reports.publishReport({ type: 'trial_report', searchId: id, trialId, epoch, metrics: { valid_accuracy: accuracy } });
+    const result = (trialId: number, accuracy: number) => results.publish({ taskId: `${id}.${trialId}`, searchId: id, trialId, status: 'ok', metrics: { accuracy, valid_accuracy: accuracy } });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    // Trial 0 reports epochs 1 and 2 in flight; its result lands before its epoch 3 report.
+    await report(0, 1, 50);
+    await report(0, 2, 51);
+    await settle();
+    await result(0, 52);
+    await settle();
+    await report(0, 3, 52);
+    await report(7, 1, 99); // a trial the search never dispatched
+    await settle();
+    // Trial 1's result ends the search before its only report comes; judged in flight, 5 after trial 0's 50 at epoch 1 would stop it.
+    await result(1, 30);
+    expect((await coordinator.waitFor(id)).state).toBe('succeeded');
+    await report(1, 1, 5);
+    await settle();
+    const curves = coordinator.curves(id);
+    expect(curves.get(0)?.map((p) => p.epoch)).toEqual([1, 2, 3]);
+    expect(curves.get(1)).toEqual([{ epoch: 1, metrics: { valid_accuracy: 5 } }]);
+    expect(curves.has(7)).toBe(false);
+    expect(stops).toEqual([]);
+    expect(coordinator.get(id).best?.trialId).toBe(0);
+    const events = [];
+    for await (const e of journal.read(id)) events.push(e);
+    expect(events.filter((e) => e.event.type === 'trial_report' && e.event.late).map((e) => e.event.type === 'trial_report' && e.event.trialId)).toEqual([0, 1]);
+    expect(events[events.length - 1].event.type).toBe('trial_report');
+    await coordinator.stop();
+    // Replayed, the same curves, nothing stopped, the same outcome; without its late points, the same decisions.
+    const again = new Coordinator({ queue: new InMemoryTaskQueue(), results: new InMemoryResultChannel(), reports: new InMemoryTrialReportChannel(), journal, factory: createTableSearchFactory(bench) });
+    await again.start();
+    expect(again.curves(id)).toEqual(curves);
+    expect(again.get(id)).toEqual(coordinator.get(id));
+    await again.stop();
+    const setup = () => (spec: Parameters<ReturnType<typeof createTableSearchFactory>['setup']>[0]) => createTableSearchFactory(bench).setup(spec);
+    const replayed = await replaySearch(events, setup);
+    const withoutLate = await replaySearch(events.filter((e) => !(e.event.type === 'trial_report' && e.event.late)), setup);
+    expect(replayed?.stopped).toEqual(new Map());
+    expect(replayed?.run?.trials()).toEqual(withoutLate?.run?.trials());
+    expect([replayed?.state, replayed?.finishReason]).toEqual([withoutLate?.state, withoutLate?.finishReason]);
+  });
+
+  it('Coordinator - an ended search\'s reports are purged from the channel reportPurgeDelayMs after its end, not before', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const purged: { at: number; searchId: string }[] = [];
+    const reports = Object.assign(new InMemoryTrialReportChannel(), { discardReports: async (searchId: string) => void purged.push({ at: clock.now(), searchId }) });
+    const results = new InMemoryResultChannel();
+    const coordinator = new Coordinator({ queue: new InMemoryTaskQueue(), results, reports, journal: new InMemoryTrialJournal(), factory: createTableSearchFactory(bench), clock, reportPurgeDelayMs: 5000, taskTimeoutMs: 0 });
+    await coordinator.start();
+    const id = await coordinator.submit({ ...SPEC, budget: 1, training: { epochs: 1, scheduler: 'none' } });
+    await results.publish({ taskId: `${id}.0`, searchId: id, trialId: 0, status: 'ok', metrics: { accuracy: 40, valid_accuracy: 40 } });
+    expect((await coordinator.waitFor(id)).state).toBe('succeeded');
+    await clock.advance(4999);
+    expect(purged).toEqual([]);
+    await clock.advance(1);
+    expect(purged).toEqual([{ at: 1_005_000, searchId: id }]);
     await coordinator.stop();
   });
 });

@@ -55,10 +55,12 @@ export type SearchEvent =
   /** Several results applied together (ok or failed), in the order they were applied. */
   | { readonly type: 'trials_landed'; readonly results: readonly TaskResult[]; readonly at: number }
   /**
-   * An intermediate report of a trainer evaluation in flight (after `epoch` epochs, total):
-   * a point of the trial's learning curve, and what the search's scheduler judges (early stopping).
+   * An intermediate report of a trainer evaluation (after `epoch` epochs, total): a point of the
+   * trial's learning curve and, for an evaluation in flight, what the search's scheduler judges
+   * (early stopping). `late`: the report came after its trial's result (or after the search
+   * ended), so it is a curve point only, judged by nothing: it changes no decision of the search.
    */
-  | { readonly type: 'trial_report'; readonly trialId: number; readonly epoch: number; readonly metrics: Metrics; readonly at: number }
+  | { readonly type: 'trial_report'; readonly trialId: number; readonly epoch: number; readonly metrics: Metrics; readonly at: number; readonly late?: true }
   | { readonly type: 'search_cancelled'; readonly reason: string; readonly at: number }
   /**
    * The in-flight window of a search submitted without one (`maxInFlight` 0) changed to follow the

@@ -14,6 +14,7 @@ export type { TrialReport, TrialReportSink, CurvePoint } from './trial-report';
 export { reportScore } from './trial-report';
 export type { TrialReportChannel, StopOrder, TrialStopOrder, SearchStopOrder } from './ports/trial-report-channel';
 export { InMemoryTrialReportChannel } from './in-memory/trial-report-channel';
+export { ReportsBeforeResults } from './reports-before-results';
 export { SearchRun } from './search-run';
 export type { SearchSetup, EvaluatedArch, RunStep, RunCounts } from './search-run';
 export { loopSettings } from './search-run';

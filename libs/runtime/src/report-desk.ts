@@ -17,6 +17,8 @@ export interface ReportDeskOptions {
   readonly onError?: (err: unknown, context: string) => void;
   /** Pause between two sends of a whole-search stop order, milliseconds (default 3000). */
   readonly stopResendMs?: number;
+  /** How long after a search ends its reports are purged from the channel, milliseconds (default 10000). */
+  readonly reportPurgeDelayMs?: number;
   find(searchId: string): Live | undefined;
   /** Runs `fn` in the search's turn (its changes are applied one at a time). */
   serialize(live: Live, fn: () => Promise<void>): Promise<void>;
@@ -29,13 +31,21 @@ export interface ReportDeskOptions {
  * The coordinator's part for trainers' intermediate reports: a report of a task in flight is
  * journalled (so that recovery rebuilds curves and the scheduler's state), shown to watchers and
  * judged by the fold, and only then acknowledged to the channel; a trial the scheduler stops gets
- * a stop order (its worker ends the trainer and returns a stopped result). A search cancelled or
- * ended with evaluations running gets a whole-search stop order, repeated while they run
- * ({@link SearchStopOrders}); an ended search's reports are dropped from the channel.
+ * a stop order (its worker ends the trainer and returns a stopped result).
+ *
+ * Reports and results travel apart, so a trial's last reports may come after its result, or after
+ * the search ended: such a report of a trial the search dispatched is journalled as `late`, a
+ * curve point that nothing judges (no stop order, no scheduler state, same outcome). Reports of a
+ * trial never dispatched, or of a search deleted or unknown, are dropped.
+ *
+ * A search cancelled or ended with evaluations running gets a whole-search stop order, repeated
+ * while they run ({@link SearchStopOrders}); an ended search's reports are purged from the channel
+ * `reportPurgeDelayMs` after its end, once its last trials' reports had time to come through.
  */
 export class ReportDesk {
   private subscription?: Subscription;
   private readonly searchStops: SearchStopOrders;
+  private readonly stopped = new AbortController();
 
   constructor(private readonly opts: ReportDeskOptions) {
     this.searchStops = new SearchStopOrders({ channel: opts.channel, clock: opts.clock, resendMs: opts.stopResendMs, onError: opts.onError });
@@ -46,6 +56,7 @@ export class ReportDesk {
   }
 
   async stop(): Promise<void> {
+    this.stopped.abort();
     this.searchStops.stop();
     await this.subscription?.stop();
   }
@@ -76,11 +87,19 @@ export class ReportDesk {
     this.searchStops.order(searchId, () => this.opts.find(searchId) === live && !isFinished(live.record) && run.counts.inFlight > 0);
   }
 
-  /** A search ended: its running evaluations (if any) are ordered stopped, its reports dropped from the channel. */
+  /**
+   * A search ended: its running evaluations (if any) are ordered stopped, and its reports purged
+   * from the channel after a while (a coordinator stopped before then leaves them to the next).
+   */
   ended(live: Live): void {
     this.stopIfRunning(live);
     const { searchId } = live.record;
-    this.opts.channel?.discardReports?.(searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the reports of ${searchId}`));
+    const discard = this.opts.channel?.discardReports?.bind(this.opts.channel);
+    if (!discard) return;
+    this.opts.clock.sleep(this.opts.reportPurgeDelayMs ?? 10_000, this.stopped.signal).then(
+      () => discard(searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the reports of ${searchId}`)),
+      () => undefined,
+    );
   }
 
   /** Resolves once the report is journalled (or found not to belong to the search any more); rejects when the journal failed. */
@@ -88,16 +107,18 @@ export class ReportDesk {
     const live = this.opts.find(report.searchId);
     const run = live?.record.run;
     if (!live || !run) return Promise.resolve();
-    const event = { type: 'trial_report', trialId: report.trialId, epoch: report.epoch, metrics: report.metrics, at: this.opts.clock.now() } as const;
     return this.opts.serialize(live, async () => {
-      // Late reports (the result landed first, or the search ended) are not part of the search.
-      if (isFinished(live.record) || !run.expects(`${report.searchId}.${report.trialId}`)) return;
+      const { record } = live;
+      const inFlight = !isFinished(record) && run.expects(`${report.searchId}.${report.trialId}`);
+      if (!inFlight && !record.dispatched.has(report.trialId)) return; // not a trial of this search
       // Delivered again (its acknowledgement was lost, e.g. with a coordinator that crashed after journalling it).
-      if (live.record.curves.get(report.trialId)?.some((p) => p.epoch === report.epoch && sameMetrics(p.metrics, report.metrics))) return;
-      const wasStopped = live.record.stopped.has(report.trialId);
+      if (record.curves.get(report.trialId)?.some((p) => p.epoch === report.epoch && sameMetrics(p.metrics, report.metrics))) return;
+      const wasStopped = record.stopped.has(report.trialId);
+      const event: LaterEvent = { type: 'trial_report', trialId: report.trialId, epoch: report.epoch, metrics: report.metrics, at: this.opts.clock.now(), ...(inFlight ? {} : { late: true as const }) };
       await this.opts.journalled(live, event);
       this.opts.notify(report.searchId, { type: 'report', report });
-      const epoch = live.record.stopped.get(report.trialId);
+      if (!inFlight) return;
+      const epoch = record.stopped.get(report.trialId);
       if (!wasStopped && epoch !== undefined) {
         this.opts.log?.info({ searchId: report.searchId, trialId: report.trialId, epoch }, 'trial stopped early by the scheduler');
         this.sendStop(report.searchId, report.trialId, epoch);

@@ -38,15 +38,18 @@ export interface SearchRecord {
   /** JSON of (spec, attachment), to compare a repeated request id with. */
   readonly fingerprint: string;
   /**
-   * Learning curves of trainer searches: the reports of each trial by epoch. A report journalled
-   * late (one a crashed coordinator held came back after its ack wait) takes its place by epoch;
-   * repeats of an epoch (a retried evaluation) follow the earlier ones.
+   * Learning curves of trainer searches: the reports of each trial by epoch, those that came
+   * after the trial's result (`late`) included. A report journalled out of order (one a crashed
+   * coordinator held came back after its ack wait) takes its place by epoch; repeats of an epoch
+   * (a retried evaluation) follow the earlier ones.
    */
   readonly curves: Map<number, CurvePoint[]>;
   /** The early-stopping rule of a trainer search with a scheduler; its state is a fold of the reports. */
   readonly stopper?: RungStopper;
   /** Trials the stopper stopped, with the epoch of the report it stopped them at. */
   readonly stopped: Map<number, number>;
+  /** Trials sent out as a task of their own: the only ones whose reports belong to the search. */
+  readonly dispatched: Set<number>;
 }
 
 /** Any event of a search's log but its first. */
@@ -81,6 +84,7 @@ export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' 
     curves: new Map(),
     ...(stopper ? { stopper } : {}),
     stopped: new Map(),
+    dispatched: new Set(),
     ...(setupError !== undefined ? { setupError } : {}),
     state: 'pending',
     submittedAt: event.at,
@@ -145,17 +149,21 @@ export function applyEvent(record: SearchRecord, event: LaterEvent, seq: number)
     case 'search_deleted':
       break;
   }
+  for (const t of tasks) record.dispatched.add(t.trialId);
   return tasks;
 }
 
-/** A report joins its trial's curve and, with a scheduler, is judged: a trial that falls behind is marked stopped. */
+/**
+ * A report joins its trial's curve and, with a scheduler, is judged: a trial that falls behind is
+ * marked stopped. A late report (its trial's result came first) is a curve point only.
+ */
 function applyReport(record: SearchRecord, event: Extract<SearchEvent, { type: 'trial_report' }>): void {
   let curve = record.curves.get(event.trialId);
   if (!curve) record.curves.set(event.trialId, (curve = []));
   let at = curve.length;
   while (at > 0 && curve[at - 1].epoch > event.epoch) at--;
   curve.splice(at, 0, { epoch: event.epoch, metrics: event.metrics });
-  if (!record.stopper || record.stopped.has(event.trialId)) return;
+  if (event.late || !record.stopper || record.stopped.has(event.trialId)) return;
   if (record.stopper.onReport(event.trialId, event.epoch, reportScore(event.metrics)) === 'stop') record.stopped.set(event.trialId, event.epoch);
 }
 
