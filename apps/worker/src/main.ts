@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import type { TrialEvaluator } from '@hwnas/runtime';
-import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
+import { OneShotTaskEvaluator, ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -51,7 +51,25 @@ async function main(argv: readonly string[]): Promise<void> {
       })
     : undefined;
   const stopOrders = trainer && reports ? await reports.subscribeStops((o) => trainer.stopTrial(o.searchId, o.trialId, o.epoch)) : undefined;
-  const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
+  const trained: TrialEvaluator | undefined = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : undefined;
+  // --oneshot-trainer: one-shot searches' supernet tasks, in the same work root (a retried task resumes there).
+  const supernet = cfg.trainer?.oneShotCommand
+    ? new ProcessTrainerEvaluator({
+        command: cfg.trainer.oneShotCommand,
+        workRoot: cfg.trainer.workRoot,
+        epochs: cfg.trainer.epochs,
+        ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
+        log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
+      })
+    : undefined;
+  // Every task goes through the one-shot evaluator: a one-shot stage this worker cannot run is refused, not mistaken for an ordinary evaluation.
+  const evaluator: TrialEvaluator = new OneShotTaskEvaluator({
+    costs: tables,
+    other: trained ?? tables,
+    ...(supernet ? { supernet } : {}),
+    ...(trained ? { retrain: trained } : {}),
+    onReport: (r) => void reports?.publishReport(r).catch((err: unknown) => onError(err, `report of trial ${r.trialId}`)),
+  });
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const running = new Set<string>();
   const sub = await startWorker({
@@ -75,6 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
     stopHeartbeat();
     await stopOrders?.stop();
     trainer?.abortAll('worker stopping');
+    supernet?.abortAll('worker stopping');
     return sub.handBack();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });

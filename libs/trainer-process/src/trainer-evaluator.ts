@@ -270,6 +270,8 @@ export interface ArchFreeTrainerTask {
   readonly epochs: number;
   /** Trainer options of this task (written into the trial file). */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The trainer's seed (absent: the evaluator's `seed`). */
+  readonly seed?: number;
 }
 
 /** An early-stopping decision; a rule that throws lets the trial go on (it must never fail an evaluation). */
