@@ -36,5 +36,8 @@ describe('worker config', () => {
     const cfg = readWorkerConfig(['--trainer-slots', '4', '--work-root', '/work', '--trainer-timeout-s', '3600'], { HWNAS_TRAINER: 'python3 t.py --data /d', HWNAS_TRAINER_EPOCHS: '12' });
     expect(cfg.trainer).toEqual({ command: 'python3 t.py --data /d', slots: 4, epochs: 12, workRoot: '/work', timeoutS: 3600 });
     expect(() => readWorkerConfig(['--trainer', 'x', '--trainer-slots', '0'], {})).toThrow(/--trainer-slots must be an integer >= 1/);
+    expect(readWorkerConfig(['--trainer', 'x', '--oneshot-trainer', 'python3 search.py'], {}).trainer?.oneShotCommand).toBe('python3 search.py');
+    expect(readWorkerConfig(['--trainer', 'x'], { HWNAS_ONESHOT_TRAINER: 'y' }).trainer?.oneShotCommand).toBe('y');
+    expect(() => readWorkerConfig(['--oneshot-trainer', 'y'], {})).toThrow('worker: --oneshot-trainer needs --trainer');
   });
 });

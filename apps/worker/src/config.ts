@@ -29,6 +29,9 @@ export const USAGE = `worker [options]
   --epochs N            epochs a trainer trains to when a task names no fidelity (default 200) (HWNAS_TRAINER_EPOCHS)
   --work-root DIR       trial work dirs (checkpoints), shared by all workers (default /tmp/hwnas-work) (HWNAS_WORK_ROOT)
   --trainer-timeout-s N kill a trainer's process group after N seconds (default: none) (HWNAS_TRAINER_TIMEOUT_S)
+  --oneshot-trainer CMD run the supernet tasks of one-shot searches (darts, na-darts, nas-ood) with CMD,
+                        e.g. trainers/pytorch/oneshot/search.py, on the trainer slots; needs --trainer,
+                        which retrains derived architectures (HWNAS_ONESHOT_TRAINER)
 ${STREAM_REPLICAS_HELP}
 
   ${NATS_CREDENTIALS_HELP}`;
@@ -50,7 +53,15 @@ export interface WorkerConfig {
   /** Replicas of the JetStream streams (`StreamOptions.replicas` of ensureStreams): 1..5. */
   readonly streamReplicas: number;
   /** `--trainer`: train for accuracy with this command (absent: table accuracy). */
-  readonly trainer?: { readonly command: string; readonly slots: number; readonly epochs: number; readonly workRoot: string; readonly timeoutS?: number };
+  readonly trainer?: {
+    readonly command: string;
+    readonly slots: number;
+    readonly epochs: number;
+    readonly workRoot: string;
+    readonly timeoutS?: number;
+    /** `--oneshot-trainer`: the command of one-shot searches' supernet tasks (absent: this worker refuses them). */
+    readonly oneShotCommand?: string;
+  };
 }
 
 const ENV: Record<string, string> = {
@@ -70,6 +81,7 @@ const ENV: Record<string, string> = {
   epochs: 'HWNAS_TRAINER_EPOCHS',
   'work-root': 'HWNAS_WORK_ROOT',
   'trainer-timeout-s': 'HWNAS_TRAINER_TIMEOUT_S',
+  'oneshot-trainer': 'HWNAS_ONESHOT_TRAINER',
 };
 
 /** Reads the configuration from flags and environment (a flag wins); InvalidArgumentError names the flag. */
@@ -81,6 +93,8 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
   const heartbeatMs = int('heartbeat-ms', Math.max(10, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(ackWaitMs / 4))), 10);
   // A heartbeat slower than the lease would let a live worker's tasks go to others.
   if (heartbeatMs * 2 > ackWaitMs) throw new InvalidArgumentError(`worker: --heartbeat-ms (${heartbeatMs}) must be at most half of --ack-wait-ms (${ackWaitMs})`);
+  // Supernet tasks run on trainer slots, and the retrain stage needs the ordinary trainer.
+  if (get('oneshot-trainer') && !get('trainer')) throw new InvalidArgumentError('worker: --oneshot-trainer needs --trainer (its slots run the supernet tasks; it retrains derived architectures)');
   return {
     natsUrl: get('nats') ?? 'nats://127.0.0.1:4222',
     prefix: get('prefix') ?? 'hwnas',
@@ -102,6 +116,7 @@ export function readWorkerConfig(argv: readonly string[], env: Readonly<Record<s
             epochs: int('epochs', 200, 1),
             workRoot: get('work-root') ?? '/tmp/hwnas-work',
             ...(get('trainer-timeout-s') ? { timeoutS: int('trainer-timeout-s', 0, 1) } : {}),
+            ...(get('oneshot-trainer') ? { oneShotCommand: get('oneshot-trainer') } : {}),
           },
         }
       : {}),

@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { ReportsBeforeResults, startWorker, TableTrialEvaluator } from '@hwnas/runtime';
 import type { StopOrder, TrialEvaluator } from '@hwnas/runtime';
-import { ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
+import { OneShotTaskEvaluator, ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -52,14 +52,37 @@ async function main(argv: readonly string[]): Promise<void> {
         ...(ordered ? { onReport: ordered.sink } : {}),
       })
     : undefined;
-  // A whole-search order (the search was cancelled or ended) ends its trainers and refuses its later tasks.
+  const trained: TrialEvaluator | undefined = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : undefined;
+  // --oneshot-trainer: one-shot searches' supernet tasks, in the same work root (a retried task resumes there).
+  const supernet = cfg.trainer?.oneShotCommand
+    ? new ProcessTrainerEvaluator({
+        command: cfg.trainer.oneShotCommand,
+        workRoot: cfg.trainer.workRoot,
+        epochs: cfg.trainer.epochs,
+        ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
+        log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
+      })
+    : undefined;
+  // A trial order stops one trainer; a whole-search order (the search was cancelled or ended) ends
+  // its trainers, supernets included, and refuses its later tasks.
   const onStop = (o: StopOrder) => {
-    if (o.type === 'trial') return void trainer?.stopTrial(o.searchId, o.trialId, o.epoch);
-    const ended = trainer?.stopSearch(o.searchId) ?? 0;
+    if (o.type === 'trial') {
+      trainer?.stopTrial(o.searchId, o.trialId, o.epoch);
+      supernet?.stopTrial(o.searchId, o.trialId, o.epoch);
+      return;
+    }
+    const ended = (trainer?.stopSearch(o.searchId) ?? 0) + (supernet?.stopSearch(o.searchId) ?? 0);
     if (ended > 0) log.info({ search: o.searchId, ended }, 'search stopped: its trainers were ended');
   };
   const stopOrders = trainer && reports ? await reports.subscribeStops(onStop) : undefined;
-  const evaluator: TrialEvaluator = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : tables;
+  // Every task goes through the one-shot evaluator: a one-shot stage this worker cannot run is refused, not mistaken for an ordinary evaluation.
+  const evaluator: TrialEvaluator = new OneShotTaskEvaluator({
+    costs: tables,
+    other: trained ?? tables,
+    ...(supernet ? { supernet } : {}),
+    ...(trained ? { retrain: trained } : {}),
+    ...(ordered ? { onReport: ordered.sink } : {}),
+  });
   const concurrency = cfg.trainer ? cfg.trainer.slots : cfg.concurrency;
   const running = new Set<string>();
   const results = new NatsResultChannel({ nc, names, onError });
@@ -84,6 +107,7 @@ async function main(argv: readonly string[]): Promise<void> {
     stopHeartbeat();
     await stopOrders?.stop();
     trainer?.abortAll('worker stopping');
+    supernet?.abortAll('worker stopping');
     return sub.handBack();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });

@@ -1,4 +1,4 @@
-import { SearchLoop } from '@hwnas/search';
+import { oneShotTaskOf, SearchLoop } from '@hwnas/search';
 import type { EvaluatedArch, LoopTask, RunCounts, RunStep as LoopStep, SearchSetup } from '@hwnas/search';
 import type { EvalTask } from './ports/task-queue';
 import type { SearchSpec } from './search-spec';
@@ -36,18 +36,21 @@ export function loopSettings(spec: SearchSpec): SearchLoop['settings'] {
 }
 
 function evalTask(searchId: string, spec: SearchSpec, task: LoopTask): EvalTask {
+  // A one-shot search's keys are `<arch>#<stage>`: the stage travels as the task's payload.
+  const oneShot = oneShotTaskOf(spec.strategy, spec.strategyOptions, task.key);
   return {
     taskId: task.taskId,
     searchId,
     trialId: task.trialId,
     space: spec.space,
     dataset: spec.dataset,
-    arch: task.key,
+    arch: oneShot ? oneShot.arch : task.key,
     need: task.need,
     metrics: task.metrics,
     accuracySource: spec.accuracySource,
     devices: spec.devices,
     // Trainer searches: every trial trains to the full fidelity with the search's seed.
     ...(spec.training ? { fidelity: { epochs: spec.training.epochs }, seed: spec.seed } : {}),
+    ...(oneShot ? { oneShot: oneShot.payload } : {}),
   };
 }

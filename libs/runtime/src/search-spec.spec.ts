@@ -21,6 +21,13 @@ describe('search spec: training', () => {
     expect(() => normalizeSearchSpec({ ...BASE, training: 3 })).toThrow(/^training: must be an object/);
   });
 
+  it('normalizeSearchSpec - a one-shot method is a known strategy and needs training without a scheduler', () => {
+    expect(normalizeSearchSpec({ ...BASE, strategy: 'na-darts', budget: 2, training: { epochs: 2 } }).strategy).toBe('na-darts');
+    expect(() => normalizeSearchSpec({ ...BASE, strategy: 'darts' })).toThrow('training: a one-shot search (darts) needs training with its supernet epochs and no scheduler');
+    expect(() => normalizeSearchSpec({ ...BASE, strategy: 'darts', training: { epochs: 3, scheduler: 'asha' } })).toThrow(/^training: a one-shot search/);
+    expect(() => normalizeSearchSpec({ ...BASE, strategy: 'dart' })).toThrow(/known strategies: .*gp-bo, darts, na-darts, nas-ood$/);
+  });
+
 });
 
 describeWithData('search spec: a trainer search\'s tasks', (dataDir) => {
@@ -35,5 +42,11 @@ describeWithData('search spec: a trainer search\'s tasks', (dataDir) => {
     const [task] = new SearchRun('s', plain, factory.setup(plain)).start(0).dispatch;
     expect(task.fidelity).toBeUndefined();
     expect(task.seed).toBeUndefined();
+  });
+
+  it('SearchRun - a one-shot search\'s first task is the supernet stage: a plain arch and the oneShot payload', () => {
+    const spec = normalizeSearchSpec({ ...BASE, strategy: 'nas-ood', budget: 2, strategyOptions: { costMetric: 'eyeriss_latency', costTarget: '3' }, training: { epochs: 2 } });
+    const [task] = new SearchRun('s', spec, factory.setup(spec)).start(0).dispatch;
+    expect(task).toMatchObject({ arch: '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|', fidelity: { epochs: 2 }, oneShot: { stage: 'supernet', method: 'nas-ood', costMetric: 'eyeriss_latency', costWeight: 1, costTarget: 3 } });
   });
 });

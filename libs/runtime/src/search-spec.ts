@@ -1,6 +1,6 @@
 import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
-import { isStrategyName, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
+import { isOneShotStrategyName, isStrategyName, ONE_SHOT_STRATEGY_NAMES, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 
 /** Branded id of a search. */
 export type SearchId = string & { readonly __brand: 'SearchId' };
@@ -127,7 +127,9 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     throw bad('dataset', (e as Error).message);
   }
   const strategy = requireField<string>(raw, 'strategy');
-  if (!isStrategyName(strategy)) throw bad('strategy', `unknown strategy "${strategy}"; known strategies: ${STRATEGY_NAMES.join(', ')}`);
+  if (!isStrategyName(strategy) && !isOneShotStrategyName(strategy)) {
+    throw bad('strategy', `unknown strategy "${strategy}"; known strategies: ${[...STRATEGY_NAMES, ...ONE_SHOT_STRATEGY_NAMES].join(', ')}`);
+  }
   const budget = int(raw, 'budget', 1, limits.maxBudget);
   const seed = int(raw, 'seed', -(2 ** 31), 2 ** 32 - 1);
   // 0: every live worker slot (the coordinator's AutoWindows); absent: 1, as before.
@@ -150,6 +152,11 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     if (r.exponent !== undefined && (typeof r.exponent !== 'number' || !Number.isFinite(r.exponent))) throw bad('reward.exponent', 'must be a finite number');
     reward = { cost: r.cost, targetCost: r.targetCost, ...(r.exponent !== undefined ? { exponent: r.exponent as number } : {}) };
   }
+  const training = raw.training !== undefined && raw.training !== null ? normalizeTraining(raw.training) : undefined;
+  if (isOneShotStrategyName(strategy) && (!training || training.scheduler !== 'none')) {
+    // The supernet task trains for training.epochs; a scheduler's stop order would end the whole search.
+    throw bad('training', `a one-shot search (${strategy}) needs training with its supernet epochs and no scheduler`);
+  }
   const objectives = stringList(raw, 'objectives');
   const maxCostQueries = raw.maxCostQueries === undefined ? undefined : int(raw, 'maxCostQueries', 1, limits.maxBudget * 1000);
   const maxFailed = raw.maxFailed === undefined ? undefined : int(raw, 'maxFailed', 1, budget);
@@ -170,7 +177,7 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     devices: stringList(raw, 'devices'),
     ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
     ...(maxFailed !== undefined ? { maxFailed } : {}),
-    ...(raw.training !== undefined && raw.training !== null ? { training: normalizeTraining(raw.training) } : {}),
+    ...(training ? { training } : {}),
   };
 }
 

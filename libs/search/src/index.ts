@@ -39,6 +39,18 @@ export { resolveOptions } from './options';
 export { STRATEGIES, STRATEGY_NAMES, isStrategyName, getStrategyDefinition, createStrategy, restoreStrategy } from './registry';
 export type { StrategyName, StrategyOptions, CreateStrategyOptions } from './registry';
 export { ScreenedStrategy, canScreen } from './screening';
+export {
+  OneShotStrategy,
+  ONE_SHOT_STRATEGIES,
+  ONE_SHOT_STRATEGY_NAMES,
+  ONE_SHOT_STAGES,
+  DERIVED_DECISION_METRIC,
+  isOneShotStrategyName,
+  derivedArchOf,
+  derivedArchMetrics,
+  oneShotTaskOf,
+} from './one-shot';
+export type { OneShotStrategyName, OneShotStage, OneShotOptions, OneShotTaskPayload } from './one-shot';
 export { RandomSearch, randomSearch } from './random';
 export type { RandomOptions } from './random';
 export { RegularizedEvolution, regularizedEvolution, REA_DEFAULTS } from './regularized-evolution';

@@ -5,6 +5,7 @@ import { fpNas } from './fp-nas';
 import { gpBo } from './gp-bo';
 import { naRs } from './na-rs';
 import { nsga2 } from './nsga2';
+import { isOneShotStrategyName, ONE_SHOT_STRATEGIES } from './one-shot';
 import { resolveOptions } from './options';
 import type { RawOptionValue } from './options';
 import { randomSearch } from './random';
@@ -50,9 +51,13 @@ export function isStrategyName(name: string): name is StrategyName {
   return Object.prototype.hasOwnProperty.call(STRATEGIES, name);
 }
 
-/** The registry entry of `name`; throws {@link InvalidArgumentError} listing the known names. */
+/**
+ * The registry entry of `name` (a general strategy or a one-shot method, see `one-shot.ts`);
+ * throws {@link InvalidArgumentError} listing the known names.
+ */
 export function getStrategyDefinition(name: string): StrategyDefinition<object> {
-  if (!isStrategyName(name)) throw new InvalidArgumentError(`unknown strategy "${name}"; known strategies: ${STRATEGY_NAMES.join(', ')}`);
+  if (isOneShotStrategyName(name)) return ONE_SHOT_STRATEGIES[name] as unknown as StrategyDefinition<object>;
+  if (!isStrategyName(name)) throw new InvalidArgumentError(`unknown strategy "${name}"; known strategies: ${[...STRATEGY_NAMES, ...Object.keys(ONE_SHOT_STRATEGIES)].join(', ')}`);
   return STRATEGIES[name] as unknown as StrategyDefinition<object>;
 }
 
@@ -69,7 +74,8 @@ export function createStrategy(
   const def = getStrategyDefinition(name);
   const opts = resolveOptions(name, def.optionSpecs, def.defaults, options);
   const inner = def.create(ctx, opts);
-  return (create.screen ?? true) && canScreen(ctx.problem) ? new ScreenedStrategy(ctx, inner) : inner;
+  // A one-shot search's trials are stages of one supernet search, not candidates to screen.
+  return (create.screen ?? true) && !isOneShotStrategyName(name) && canScreen(ctx.problem) ? new ScreenedStrategy(ctx, inner) : inner;
 }
 
 /**

@@ -23,7 +23,8 @@ export interface Candidate {
   readonly need: TrialNeed;
   /**
    * `archKey(space, arch)` when the strategy has it at hand ({@link TrialBook} fills it in), so
-   * that the runner does not format the architecture a second time. Must be exactly that key.
+   * that the runner does not format the architecture a second time. Must be exactly that key,
+   * except for a one-shot search's stages (`<arch>#<stage>`, see `one-shot.ts`).
    */
   readonly key?: ArchKey;
 }

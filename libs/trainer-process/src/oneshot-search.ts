@@ -38,6 +38,8 @@ export interface OneShotSearchSpec {
   readonly costTarget?: number;
   /** Further trainer options (e.g. `alphaLr`), passed as they are. */
   readonly options?: Readonly<Record<string, unknown>>;
+  /** The trainer's seed (absent: the trainer evaluator's default). */
+  readonly seed?: number;
 }
 
 /** One progress report of the supernet search (per epoch). */
@@ -121,15 +123,29 @@ export async function oneShotCostTable(
   return decisionCostTable(space, base, (arch) => measured.get(space.format(arch))!);
 }
 
+/** What the supernet stage of a one-shot search gives back. Treat as frozen. */
+export interface SupernetStageResult {
+  /** The derived architecture (canonical string of the space, and its encoding). */
+  readonly arch: TrainerArch;
+  /** The supernet's final report (its accuracy of the derived arch, entropy, expected cost). */
+  readonly supernet: Metrics;
+  /** The per-decision cost table handed to the trainer, if the search is hardware-aware. */
+  readonly costTable?: readonly (readonly number[])[];
+  /** The epoch the supernet task resumed from (its checkpoint), if it did. */
+  readonly resumedFrom?: number;
+}
+
 /**
- * Runs a one-shot search: (1) the cost table of `costMetric` (if any), (2) the supernet search as
- * one trainer task (options `method`, `costTable`, `costWeight`, `costTarget`), whose per-epoch
- * reports go to `onProgress`, (3) the derived architecture measured by `costs` on the search's
- * devices (not the supernet's estimate), (4) if a retrain evaluator is given, the derived
- * architecture trained from scratch. The supernet task's work dir is stable per search id, so a
- * search started again after its trainer was killed resumes from the supernet checkpoint.
+ * The supernet stage of a one-shot search, shared by the embedded search and a worker's one-shot
+ * task: (1) the cost table of `costMetric` (if any) measured by `costs`, (2) the supernet search
+ * as one trainer task (options `method`, `costTable`, `costWeight`, `costTarget`), whose
+ * per-epoch reports go to `onProgress`, (3) the derived architecture checked against the space.
+ * The task's work dir is stable per search id, so a task started again after its trainer was
+ * killed (here or on another worker sharing the work root) resumes from the supernet checkpoint.
+ * Throws {@link InvalidArgumentError} for bad settings (before running anything) or a trainer
+ * whose final report names no valid architecture.
  */
-export async function runOneShotSearch(spec: OneShotSearchSpec, parts: OneShotParts): Promise<OneShotResult> {
+export async function runSupernetStage(spec: OneShotSearchSpec, parts: Omit<OneShotParts, 'retrain'>): Promise<SupernetStageResult> {
   if (!isOneShotMethod(spec.method)) throw new InvalidArgumentError(`one-shot search: method "${spec.method}" is not one of ${ONE_SHOT_METHODS.join(', ')}`);
   if (spec.costWeight !== undefined && !(Number.isFinite(spec.costWeight) && spec.costWeight >= 0)) {
     throw new InvalidArgumentError(`one-shot search: cost weight must be a finite number >= 0; got ${spec.costWeight}`);
@@ -151,24 +167,39 @@ export async function runOneShotSearch(spec: OneShotSearchSpec, parts: OneShotPa
     ...(spec.costTarget !== undefined ? { costTarget: spec.costTarget } : {}),
   };
   const run = await parts.trainer.runTask(
-    { searchId: spec.searchId, trialId: ONE_SHOT_SEARCH_TRIAL, space: spec.space, dataset: spec.dataset, epochs: spec.epochs, options },
+    { searchId: spec.searchId, trialId: ONE_SHOT_SEARCH_TRIAL, space: spec.space, dataset: spec.dataset, epochs: spec.epochs, options, ...(spec.seed !== undefined ? { seed: spec.seed } : {}) },
     (msg) => parts.onProgress?.({ epoch: msg.epoch, metrics: msg.metrics, ...(msg.arch ? { arch: msg.arch } : {}) }),
     parts.signal,
   );
   if (!run.arch) throw new InvalidArgumentError('one-shot search: the trainer\'s final report names no architecture ("arch"); is the command a one-shot trainer (oneshot/search.py)?');
   // The trainer's string is checked against the space: what is measured is what was derived.
   const derived = space.parse(run.arch.string);
-  const text = space.format(derived);
   if (derived.some((v, i) => v !== run.arch!.encoding[i]) || derived.length !== run.arch.encoding.length) {
     throw new InvalidArgumentError(`one-shot search: the trainer's arch string ${run.arch.string} does not match its encoding [${run.arch.encoding.join(', ')}]`);
   }
+  return {
+    arch: { string: space.format(derived), encoding: derived },
+    supernet: run.metrics,
+    ...(costTable ? { costTable } : {}),
+    ...(run.resumedFrom !== undefined ? { resumedFrom: run.resumedFrom } : {}),
+  };
+}
+
+/**
+ * Runs a one-shot search embedded: the supernet stage ({@link runSupernetStage}), then the derived
+ * architecture measured by `costs` on the search's devices (not the supernet's estimate), then,
+ * if a retrain evaluator is given, the derived architecture trained from scratch. Started again
+ * after its trainer was killed, the search resumes from the supernet checkpoint.
+ */
+export async function runOneShotSearch(spec: OneShotSearchSpec, parts: OneShotParts): Promise<OneShotResult> {
+  const stage = await runSupernetStage(spec, parts);
   const task = (trialId: number): EvalTask => ({
     taskId: `${spec.searchId}.${trialId}`,
     searchId: spec.searchId,
     trialId,
     space: spec.space,
     dataset: spec.dataset,
-    arch: text,
+    arch: stage.arch.string,
     need: 'full',
     metrics: [],
     accuracySource: 'table',
@@ -176,12 +207,5 @@ export async function runOneShotSearch(spec: OneShotSearchSpec, parts: OneShotPa
   });
   const measured = await parts.costs.evaluate(task(ONE_SHOT_SEARCH_TRIAL), parts.signal);
   const retrained = parts.retrain ? await parts.retrain.evaluate(task(ONE_SHOT_RETRAIN_TRIAL), parts.signal) : undefined;
-  return {
-    arch: { string: text, encoding: derived },
-    supernet: run.metrics,
-    measured,
-    ...(retrained ? { retrained } : {}),
-    ...(costTable ? { costTable } : {}),
-    ...(run.resumedFrom !== undefined ? { resumedFrom: run.resumedFrom } : {}),
-  };
+  return { ...stage, measured, ...(retrained ? { retrained } : {}) };
 }

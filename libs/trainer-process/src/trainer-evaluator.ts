@@ -302,6 +302,8 @@ export interface ArchFreeTrainerTask {
   readonly epochs: number;
   /** Trainer options of this task (written into the trial file). */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The trainer's seed (absent: the evaluator's `seed`). */
+  readonly seed?: number;
 }
 
 /** Why the evaluations of a stopped search end (in their TrainerCancelledError's message). */

@@ -18,7 +18,9 @@ penalty `costWeight * relu(E[cost] - target) / target`.
 
 Progress: one JSON report per epoch (losses, validation accuracy, entropy, derived architecture,
 its expected cost) and a final report whose `arch` is the derived architecture. The search
-checkpoints each epoch in the work dir and resumes from it.
+checkpoints each epoch in the work dir and resumes from it. Like train.py it holds the work dir's
+lock for the whole run and, under a worker (HWNAS_STDIN_LIFELINE=1), stops when its stdin closes
+(hwnas_trainer/lifeline.py), so a retry on another worker resumes from a whole checkpoint.
 """
 
 import argparse
@@ -40,12 +42,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from hwnas_trainer.data import load_dataset  # noqa: E402
 from hwnas_trainer.errors import TrainerError  # noqa: E402
+from hwnas_trainer.lifeline import LIFELINE_ENV, WorkDirGuard  # noqa: E402
 from oneshot.generator import ConditionalGenerator, SmallConvNet, freeze  # noqa: E402
 from oneshot.objectives import (derive, expected_cost, grad_reverse, mean_entropy,  # noqa: E402
                                 neighbour_shifts, neighbourhood_loss, sinkhorn_distance)
 from oneshot.supernet import build_supernet  # noqa: E402
 
 CONTRACT = 'hwnas.trainer/v1'
+# How long a run waits for an earlier trainer of the same trial to leave the work dir.
+WORK_DIR_WAIT_SECONDS = 60
 METHODS = ('darts', 'na-darts', 'nas-ood')
 
 
@@ -217,6 +222,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     work = trial['workDir']
     os.makedirs(work, exist_ok=True)
     ckpt_path = os.path.join(work, 'oneshot.pt')
+    # Orphan protection as in train.py: one trainer per work dir (a retry waits for an earlier
+    # attempt still running), and none once the worker that started it is gone.
+    guard = WorkDirGuard(work)
+    try:
+        guard.acquire(WORK_DIR_WAIT_SECONDS)
+    except TrainerError as e:
+        log(f'error: {e}')
+        return 2
+    if os.environ.get(LIFELINE_ENV) == '1':
+        guard.watch_stdin()
+    try:
+        return search(args, trial, opts, method, epochs, train, test, classes, domains, seed, ckpt_path, guard)
+    finally:
+        guard.release()
+
+
+def search(args, trial, opts, method, epochs, train, test, classes, domains, seed, ckpt_path, guard) -> int:
+    """The search proper, in a locked work dir; checkpoints are written inside `guard.writing()`."""
 
     if args.max_train and len(train) > args.max_train:
         train = train.subset(torch.arange(args.max_train))
@@ -377,7 +400,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                  'gen': gen.get_state(), 'torch_rng': torch.get_rng_state()}
         if gen_net is not None:
             state.update(generator=gen_net.state_dict(), concept=concept.state_dict(), classifier=classifier.state_dict(), g_opt=g_opt.state_dict())
-        save_checkpoint(ckpt_path, state)
+        with guard.writing():
+            save_checkpoint(ckpt_path, state)
         emit('report', epoch=epoch + 1, metrics=metrics,
              arch={'string': net.format(arch), 'encoding': arch}, alpha=[[round(float(v), 5) for v in row] for row in alpha.detach()])
 

@@ -8,6 +8,7 @@ import { parseConstraint, parseObjective } from '@hwnas/search';
 import { ProcessTrainerEvaluator, runOneShotSearch } from '@hwnas/trainer-process';
 import type { OneShotMethod, OneShotProgress, OneShotResult } from '@hwnas/trainer-process';
 import { intOption, required } from '../args';
+import { remoteOptionsFrom } from '../remote/options';
 import { fmt } from '../format';
 
 /** Metrics of a progress line, in this order when present. */
@@ -16,19 +17,19 @@ const PROGRESS_METRICS = ['train_loss', 'valid_loss', 'valid_accuracy', 'derived
 /**
  * `hwnas search --strategy darts|na-darts|nas-ood`: one embedded one-shot search (the supernet
  * task run by the trainer command), its progress on stderr, the derived architecture measured
- * by the tables and `--device` backends, and with `--retrain CMD` trained from scratch.
+ * by the tables and `--device` backends, and with `--retrain CMD` trained from scratch. With
+ * `--coordinator` the search is submitted to a cluster instead: the workers' `--oneshot-trainer`
+ * runs the supernet task, the derived architecture is measured on the search's device agents,
+ * and `--retrain worker` retrains it on a worker's `--trainer`.
  */
 export async function runOneShotCommand(method: OneShotMethod, values: Record<string, unknown>, io: { out(t: string): void; err(t: string): void }): Promise<number> {
-  if (values.coordinator !== undefined) throw new InvalidArgumentError(`hwnas search: --strategy ${method} runs embedded only for now (not with --coordinator)`);
   for (const flag of ['budget', 'scheduler', 'reward', 'dashboard']) {
     if (values[flag] !== undefined) throw new InvalidArgumentError(`hwnas search: --${flag} does not apply to a one-shot search (--strategy ${method}): it trains one supernet`);
   }
   const space = getSpace(required('search', values, 'space'));
   const dataset = required('search', values, 'dataset');
-  const command = required('search', values, 'trainer');
   const epochs = intOption('search', 'epochs', required('search', values, 'epochs'), 1)!;
   const seed = intOption('search', 'seed', values.seed as string, -2147483648, 4294967295)!;
-  const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
   const devices = (values.device as string[] | undefined) ?? [];
   const constraints = ((values.constraint as string[] | undefined) ?? []).map(parseConstraint);
   if (constraints.length > 1) throw new InvalidArgumentError(`hwnas search: a one-shot search takes one cost constraint, got ${constraints.length}`);
@@ -39,6 +40,43 @@ export async function runOneShotCommand(method: OneShotMethod, values: Record<st
   const costWeight = weightText === undefined ? undefined : Number(weightText);
   if (costWeight !== undefined && !(Number.isFinite(costWeight) && costWeight >= 0)) throw new InvalidArgumentError(`hwnas search: --cost-weight must be a number >= 0, got "${weightText}"`);
   if (costWeight !== undefined && costMetric === undefined) throw new InvalidArgumentError('hwnas search: --cost-weight needs a cost metric (--constraint METRIC<=X or --objective METRIC)');
+  if (values.coordinator !== undefined) {
+    const retrain = values.retrain as string | undefined;
+    if (values.trainer !== undefined) {
+      throw new InvalidArgumentError(`hwnas search: with --coordinator the supernet command lives on the workers (hwnas-worker --trainer CMD --oneshot-trainer CMD); drop --trainer`);
+    }
+    if (retrain !== undefined && retrain !== 'worker') throw new InvalidArgumentError(`hwnas search: with --coordinator, --retrain takes "worker" (the workers' --trainer retrains), got "${retrain}"`);
+    const strategyOptions: Record<string, string> = {
+      ...(costMetric !== undefined ? { costMetric, costWeight: String(costWeight ?? 1) } : {}),
+      ...(constraints[0] ? { costTarget: String(constraints[0].bound) } : {}),
+      ...(retrain !== undefined ? { retrain: 'true' } : {}),
+    };
+    // Loaded here: gRPC and the API's generated code are only needed for a cluster.
+    const { remoteFailure, submitRemoteSearch } = await import('../remote/submit.js');
+    const request = {
+      space: space.id,
+      dataset,
+      strategy: method,
+      strategyOptions,
+      objectives: (values.objective as string[] | undefined) ?? ['accuracy'],
+      constraints: (values.constraint as string[] | undefined) ?? [],
+      mode: 'joint' as const,
+      // The stages: the supernet task, the derived architecture measured, and its retraining if asked.
+      budget: retrain !== undefined ? 3 : 2,
+      maxInFlight: 1,
+      seed,
+      accuracySource: 'table' as const,
+      devices,
+      training: { epochs, scheduler: 'none' as const, eta: 3 },
+    };
+    const { searchId, search } = await submitRemoteSearch(remoteOptionsFrom(values), request, io, { watch: values.watch as boolean, json: values.json as boolean });
+    const failure = search ? remoteFailure(search) : undefined;
+    if (failure === undefined) return searchId ? 0 : 1;
+    io.err(`hwnas search: the one-shot search failed: ${failure}`);
+    return 1;
+  }
+  const command = required('search', values, 'trainer');
+  const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
   const workRoot = path.resolve((values['work-root'] as string | undefined) ?? 'hwnas-work');
 
   const bench = Benchmark.open({ dataDir: values.data as string | undefined });

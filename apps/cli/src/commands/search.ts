@@ -33,6 +33,9 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
              --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
              [--constraint 'METRIC<=VALUE' | --objective METRIC] [--cost-weight W] [--device ID ...]
              [--retrain 'CMD'] [--seed S] [--work-root DIR] [--curves] [--json]
+hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood --epochs E
+             --coordinator HOST:PORT [--watch] [--retrain worker] [--constraint ... | --objective ...]
+             [--cost-weight W] [--device ID ...] [--seed S] [--json]
 
   Runs a search and prints the best feasible architecture (one objective) or the feasible
   Pareto front (two or more objectives). By default everything runs embedded in this process
@@ -101,6 +104,11 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
   --cost-weight  weight of the hardware-cost term (default 1 with a cost metric)
   --retrain      train the derived architecture from scratch with this trainer command (train.py)
   The same command started again with the same --work-root resumes from the supernet checkpoint.
+  With --coordinator the supernet task runs on a worker's trainer slot (hwnas-worker --trainer CMD
+  --oneshot-trainer CMD); its progress streams into --watch, GetResults and the trace; a worker
+  lost mid-search hands the task to another, which resumes from the checkpoint in the shared
+  --work-root. The derived architecture is then measured on the search's device agents, and with
+  --retrain worker trained from scratch by a worker's --trainer.
 ${REMOTE_USAGE}`;
 
 /** `--dashboard` may come without its value: give it the default then (parseArgs needs one). */

@@ -1,3 +1,4 @@
+import type { OneShotTaskPayload } from '@hwnas/search';
 /** One evaluation to run: what a worker needs, and nothing about the strategy. */
 export interface EvalTask {
   /** `<searchId>.<trialId>`; the idempotency key of the evaluation. */
@@ -23,6 +24,12 @@ export interface EvalTask {
   readonly fidelity?: { readonly epochs: number };
   /** The search's seed, for evaluators that train (trainer searches only). */
   readonly seed?: number;
+  /**
+   * A trial of a one-shot search (darts, na-darts, nas-ood): which stage it is (the supernet task,
+   * the derived architecture's measurement or its retraining) and the method's settings. Workers
+   * without a one-shot trainer must not treat it as an ordinary evaluation.
+   */
+  readonly oneShot?: OneShotTaskPayload;
 }
 
 /**

@@ -79,8 +79,9 @@ def main():
     p.add_argument('--per-domain', type=int, default=300)
     p.add_argument('--spurious', type=float, default=0.9)
     p.add_argument('--out', default='')
+    p.add_argument('--threads', type=int, default=1, help='torch intra-op threads (the machine is shared)')
     args = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in [int(s) for s in args.seeds.split(',')]:

@@ -103,6 +103,28 @@ class SearchProgram(unittest.TestCase):
         self.assertEqual(final_resumed['arch'], final_straight['arch'])
         self.assertEqual(final_resumed['metrics'], final_straight['metrics'])
 
+    def test_its_worker_gone_it_stops_and_a_retry_resumes_from_its_checkpoint(self):
+        """The stdin lifeline and the work-dir lock of hwnas_trainer/lifeline.py, as train.py has them."""
+        work = os.path.join(self.tmp.name, 'orphan')
+        trial = self.write_trial('orphan', 'darts', 3, None, work)
+        env = dict(os.environ, HWNAS_TRIAL_FILE=trial, HWNAS_STDIN_LIFELINE='1')
+        proc = subprocess.Popen([PYTHON, SEARCH, '--data', self.data, '--width', '4', '--cells', '1', '--batch-size', '16'],
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stdout:
+            if line.startswith('{') and json.loads(line)['hwnas'] == 'report':
+                break
+        with open(os.path.join(work, 'trainer.lock')) as f:
+            self.assertEqual(f.read().strip(), str(proc.pid))
+        proc.stdin.close()  # what a SIGKILLed worker leaves its trainer with
+        self.assertEqual(proc.wait(timeout=30), 143)
+        self.assertIn('the worker is gone', proc.stderr.read())
+        proc.stdout.close()
+        proc.stderr.close()
+        p2, lines = self.run_search('orphan', 'darts', 3, work=work)
+        self.assertEqual(p2.returncode, 0, p2.stderr)
+        self.assertEqual(lines[0]['hwnas'], 'resumed')
+        self.assertGreaterEqual(lines[0]['epoch'], 1)
+
     def test_a_heavier_cost_weight_derives_a_cheaper_architecture(self):
         _, light = self.run_search('w0', 'darts', 2, {'costWeight': 0.0})
         _, heavy = self.run_search('w5', 'darts', 2, {'costWeight': 5.0})
