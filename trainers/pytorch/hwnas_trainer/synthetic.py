@@ -127,13 +127,18 @@ def make_synthetic(out, train=1000, test=200, num_classes=10, size=32, seed=0, d
     return written
 
 
-def spurious_domains(per_domain, domains, num_classes, size, seed, held_out, spurious=0.9):
+def spurious_domains(per_domain, domains, num_classes, size, seed, held_out, spurious=0.9, pattern_amplitude=1.0,
+                     cue_amplitude=1.5, held_out_noise=None):
     """One multi-domain set for out-of-distribution tests, as .npz arrays (uint8 NHWC images,
     int64 labels, `d_train`/`d_test` domains). Each class is a smooth random spatial pattern (the
     invariant cue), each domain adds its own texture and noise level, and in the training domains a
     class colour tints an image with probability `spurious` (a cue that predicts the label there and
     is random in the held-out domain: the classic trap for empirical risk minimisation). Domain
-    `held_out` is the test split; the others are the training split, renumbered 0..domains-2."""
+    `held_out` is the test split; the others are the training split, renumbered 0..domains-2.
+    `pattern_amplitude` scales the invariant pattern and `cue_amplitude` the tint (both in units of
+    the pattern's std); `held_out_noise`, if given, replaces the held-out domain's pixel-noise std
+    (otherwise domains get 0.3..0.8 in order). The defaults keep the set that the tests were written for:
+    the random draws do not depend on these three."""
     rng = np.random.default_rng(seed)
     patterns = rng.normal(size=(num_classes, size, size))
     for _ in range(2):  # smooth, so that the patterns survive downsampling
@@ -142,12 +147,14 @@ def spurious_domains(per_domain, domains, num_classes, size, seed, held_out, spu
     class_tint = rng.uniform(-1.0, 1.0, size=(num_classes, 3))
     texture = rng.normal(size=(domains, size, size, 3))
     noise = np.linspace(0.3, 0.8, domains)
+    if held_out_noise is not None:
+        noise[held_out] = held_out_noise
     xs, ys, ds = [], [], []
     for d in range(domains):
         y = rng.integers(0, num_classes, size=per_domain)
-        img = patterns[y][:, :, :, None] + 0.6 * texture[d][None] + noise[d] * rng.normal(size=(per_domain, size, size, 3))
+        img = pattern_amplitude * patterns[y][:, :, :, None] + 0.6 * texture[d][None] + noise[d] * rng.normal(size=(per_domain, size, size, 3))
         cue = np.where((rng.random(per_domain) < spurious) & (d != held_out), y, rng.integers(0, num_classes, size=per_domain))
-        img += 1.5 * class_tint[cue][:, None, None, :]
+        img += cue_amplitude * class_tint[cue][:, None, None, :]
         xs.append(img)
         ys.append(y)
         ds.append(np.full(per_domain, d))
