@@ -207,6 +207,16 @@ describe('ProcessTrainerEvaluator', () => {
     const screened = new TrainedWithCostsEvaluator(make('good'), costs, (m) => m.raspi4_latency <= 2);
     await expect(screened.evaluate(task(11))).resolves.toEqual({ raspi4_latency: 3, flops: 7 });
     expect(pids.size).toBe(0);
+    // A stopped search's late tasks fail before any cost lookup (a real measurement on a remote device).
+    let lookups = 0;
+    const trainer = make('good');
+    const counted = new TrainedWithCostsEvaluator(trainer, { evaluate: (t: EvalTask) => (lookups++, costs.evaluate(t)) });
+    trainer.stopSearch('s-1');
+    await expect(counted.evaluate(task(12))).rejects.toThrow(/search s-1 was stopped by the coordinator/);
+    await expect(counted.evaluate(task(13, { need: 'costs' }))).rejects.toThrow(TrainerCancelledError);
+    expect(lookups).toBe(0);
+    await expect(counted.evaluate(task(14, { searchId: 's-2', taskId: 's-2.14', need: 'costs' }))).resolves.toEqual({ raspi4_latency: 3 });
+    expect(lookups).toBe(1);
   });
 
   it('ProcessTrainerEvaluator - bad commands and tasks fail clearly', async () => {

@@ -200,8 +200,11 @@ export class ProcessTrainerEvaluator implements TrialEvaluator {
     }
   }
 
-  /** Throws the error of a stopped search's evaluation when `searchId` was ordered stopped. */
-  private refuseStopped(searchId: string): void {
+  /**
+   * Throws the error of a stopped search's evaluation when `searchId` was ordered stopped (see
+   * {@link stopSearch}); a wrapper calls it before work of its own, such as a device measurement.
+   */
+  refuseStopped(searchId: string): void {
     if (this.stoppedSearches.has(searchId)) throw new TrainerCancelledError(`trainer run cancelled: ${searchStoppedReason(searchId)}`);
   }
 

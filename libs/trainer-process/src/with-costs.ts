@@ -2,6 +2,12 @@ import type { Metrics } from '@hwnas/bench-core';
 import { ACCURACY_METRICS } from '@hwnas/bench-core';
 import type { EvalTask, TrialEvaluator } from '@hwnas/runtime';
 
+/** A trainer that knows which searches were ordered stopped (e.g. {@link ProcessTrainerEvaluator}). */
+export interface StopAware {
+  /** Throws when the search was ordered stopped. */
+  refuseStopped?(searchId: string): void;
+}
+
 /**
  * A {@link TrialEvaluator} that trains for accuracy and looks costs up elsewhere: a full
  * evaluation is the trainer's metrics over the cost evaluator's (tables, device backends), with
@@ -19,7 +25,7 @@ export class TrainedWithCostsEvaluator implements TrialEvaluator {
    * from the trainer only (default the benchmark's accuracy metrics).
    */
   constructor(
-    private readonly trainer: TrialEvaluator,
+    private readonly trainer: TrialEvaluator & StopAware,
     private readonly costs: TrialEvaluator,
     private readonly admit: (costs: Metrics) => boolean = () => true,
     accuracyMetrics: readonly string[] = ACCURACY_METRICS.map((m) => m.name),
@@ -28,6 +34,9 @@ export class TrainedWithCostsEvaluator implements TrialEvaluator {
   }
 
   async evaluate(task: EvalTask, signal?: AbortSignal): Promise<Metrics> {
+    // A late task of a search ordered stopped fails before its costs are looked up: with a remote
+    // device that lookup is a real measurement, wasted on a search that has ended.
+    this.trainer.refuseStopped?.(task.searchId);
     const costs = await this.costs.evaluate(task, signal);
     if (task.need === 'costs') return costs;
     const out: Record<string, number> = {};
