@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { Benchmark } from '@hwnas/bench-core';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { TableTrialEvaluator } from '@hwnas/runtime';
-import { isOneShotMethod, ProcessTrainerEvaluator, runOneShotSearch } from '@hwnas/trainer-process';
+import { isOneShotStrategyName } from '@hwnas/search';
+import { ProcessTrainerEvaluator, runOneShotSearch } from '@hwnas/trainer-process';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = resolve(__dirname, '../../..');
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   if (made.status !== 0) throw new Error(`cannot make the synthetic set: ${made.stderr}`);
   const rows: Row[] = [];
   for (const method of values.methods!.split(',')) {
-    if (!isOneShotMethod(method)) throw new Error(`unknown one-shot method ${method}`);
+    if (!isOneShotStrategyName(method)) throw new Error(`unknown one-shot method ${method}`);
     for (const seed of values.seeds!.split(',').map(Number)) {
       // One evaluator per seed (the seed is the trainer's); each weight is its own search id, so its own work dir.
       const trainer = new ProcessTrainerEvaluator({

@@ -12,7 +12,7 @@ export { parseTrainerLine, STDIN_LIFELINE_ENV, TRAINER_CONTRACT } from './protoc
 export type { TrainerArch, TrainerMessage } from './protocol';
 export { parseShellWords } from './shell-words';
 export { TrainerFailedError, TrainerTimeoutError, TrainerCancelledError, TrainerCommandError, TrainerProtocolError } from './errors';
-export { runOneShotSearch, runSupernetStage, oneShotCostTable, isOneShotMethod, ONE_SHOT_METHODS, ONE_SHOT_SEARCH_TRIAL, ONE_SHOT_RETRAIN_TRIAL } from './oneshot-search';
-export type { OneShotMethod, OneShotSearchSpec, OneShotProgress, OneShotResult, OneShotParts, SupernetStageResult } from './oneshot-search';
+export { runOneShotSearch, runSupernetStage, oneShotCostTable, ONE_SHOT_SEARCH_TRIAL, ONE_SHOT_RETRAIN_TRIAL } from './oneshot-search';
+export type { OneShotSearchSpec, OneShotProgress, OneShotResult, OneShotParts, SupernetStageResult } from './oneshot-search';
 export { OneShotTaskEvaluator, SUPERNET_METRIC_PREFIX, RESUMED_FROM_METRIC } from './oneshot-task';
 export type { OneShotTaskEvaluatorOptions } from './oneshot-task';

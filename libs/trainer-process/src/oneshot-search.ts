@@ -1,17 +1,10 @@
 import type { Arch, Metrics } from '@hwnas/bench-core';
 import { decisionCostTable, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { EvalTask, TrialEvaluator } from '@hwnas/runtime';
+import { isOneShotStrategyName, ONE_SHOT_STRATEGY_NAMES } from '@hwnas/search';
+import type { OneShotStrategyName } from '@hwnas/search';
 import type { TrainerArch } from './protocol';
 import type { ProcessTrainerEvaluator } from './trainer-evaluator';
-
-/** The one-shot methods of the reference trainer's `oneshot/search.py`. */
-export const ONE_SHOT_METHODS = ['darts', 'na-darts', 'nas-ood'] as const;
-export type OneShotMethod = (typeof ONE_SHOT_METHODS)[number];
-
-/** Whether a strategy name is a one-shot method (run as one supernet task, not by a strategy). */
-export function isOneShotMethod(name: string): name is OneShotMethod {
-  return (ONE_SHOT_METHODS as readonly string[]).includes(name);
-}
 
 /** Trial id of the supernet search task and of the derived architecture's retraining. */
 export const ONE_SHOT_SEARCH_TRIAL = 0;
@@ -22,7 +15,7 @@ export interface OneShotSearchSpec {
   readonly searchId: string;
   readonly space: string;
   readonly dataset: string;
-  readonly method: OneShotMethod;
+  readonly method: OneShotStrategyName;
   /** Supernet training epochs. */
   readonly epochs: number;
   /** Device backends whose measurements join the derived architecture's (and may give the cost metric). */
@@ -146,7 +139,7 @@ export interface SupernetStageResult {
  * whose final report names no valid architecture.
  */
 export async function runSupernetStage(spec: OneShotSearchSpec, parts: Omit<OneShotParts, 'retrain'>): Promise<SupernetStageResult> {
-  if (!isOneShotMethod(spec.method)) throw new InvalidArgumentError(`one-shot search: method "${spec.method}" is not one of ${ONE_SHOT_METHODS.join(', ')}`);
+  if (!isOneShotStrategyName(spec.method)) throw new InvalidArgumentError(`one-shot search: method "${spec.method}" is not one of ${ONE_SHOT_STRATEGY_NAMES.join(', ')}`);
   if (spec.costWeight !== undefined && !(Number.isFinite(spec.costWeight) && spec.costWeight >= 0)) {
     throw new InvalidArgumentError(`one-shot search: cost weight must be a finite number >= 0; got ${spec.costWeight}`);
   }

@@ -7,7 +7,7 @@ import { describeWithData } from '@hwnas/bench-core/testing';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { TableTrialEvaluator } from '@hwnas/runtime';
 import { ProcessTrainerEvaluator, runOneShotSearch, TrainerFailedError } from '@hwnas/trainer-process';
-import type { OneShotMethod } from '@hwnas/trainer-process';
+import type { OneShotStrategyName } from '@hwnas/search';
 import { runCli } from '../testing';
 
 const PYTHON = '/usr/bin/python3';
@@ -85,7 +85,7 @@ describeWithData('hwnas search --strategy darts|na-darts|nas-ood (embedded one-s
   it('one-shot search - a supernet task SIGKILLed after its first epoch resumes from its checkpoint under the same work root', async () => {
     const workRoot = path.join(root, 'resume');
     const costs = new TableTrialEvaluator(Benchmark.open({ dataDir }), devices);
-    const spec = { searchId: 'resume', space: 'nb201', dataset: 'cifar10', method: 'darts' as OneShotMethod, epochs: 3, devices: ['asic-eyeriss'], costMetric: 'raspi4_latency', costWeight: 0.5 };
+    const spec = { searchId: 'resume', space: 'nb201', dataset: 'cifar10', method: 'darts' as OneShotStrategyName, epochs: 3, devices: ['asic-eyeriss'], costMetric: 'raspi4_latency', costWeight: 0.5 };
     let pid = 0;
     const first = new ProcessTrainerEvaluator({ command: trainerCommand(), workRoot, epochs: 3, onSpawn: (_t, p) => (pid = p) });
     const epochsBeforeKill: number[] = [];

@@ -6,7 +6,8 @@ import { InProcessDevices } from '@hwnas/device-backends';
 import { TableTrialEvaluator } from '@hwnas/runtime';
 import { parseConstraint, parseObjective } from '@hwnas/search';
 import { ProcessTrainerEvaluator, runOneShotSearch } from '@hwnas/trainer-process';
-import type { OneShotMethod, OneShotProgress, OneShotResult } from '@hwnas/trainer-process';
+import type { OneShotProgress, OneShotResult } from '@hwnas/trainer-process';
+import type { OneShotStrategyName } from '@hwnas/search';
 import { intOption, required } from '../args';
 import { remoteOptionsFrom } from '../remote/options';
 import { fmt } from '../format';
@@ -22,7 +23,7 @@ const PROGRESS_METRICS = ['train_loss', 'valid_loss', 'valid_accuracy', 'derived
  * runs the supernet task, the derived architecture is measured on the search's device agents,
  * and `--retrain worker` retrains it on a worker's `--trainer`.
  */
-export async function runOneShotCommand(method: OneShotMethod, values: Record<string, unknown>, io: { out(t: string): void; err(t: string): void }): Promise<number> {
+export async function runOneShotCommand(method: OneShotStrategyName, values: Record<string, unknown>, io: { out(t: string): void; err(t: string): void }): Promise<number> {
   for (const flag of ['budget', 'scheduler', 'reward', 'dashboard']) {
     if (values[flag] !== undefined) throw new InvalidArgumentError(`hwnas search: --${flag} does not apply to a one-shot search (--strategy ${method}): it trains one supernet`);
   }

@@ -7,10 +7,9 @@ import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDash
 import type { DashboardServer } from '@hwnas/dashboard';
 import { createTableSearchFactory, InMemoryTrialJournal, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
-import { getStrategyDefinition, isPareto, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
-import { isOneShotMethod, ONE_SHOT_METHODS, ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
-import type { OneShotMethod } from '@hwnas/trainer-process';
-import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
+import { getStrategyDefinition, isOneShotStrategyName, isPareto, ONE_SHOT_STRATEGY_NAMES, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
+import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
+import type { OneShotStrategyName, PredictorExplanation, SearchProblem } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
@@ -178,11 +177,11 @@ export const searchCommand: Command = {
       retrain: { type: 'string' },
       ...REMOTE_OPTIONS,
     });
-    if (isOneShotMethod(values.strategy as string)) {
+    if (isOneShotStrategyName(values.strategy as string)) {
       const { runOneShotCommand } = await import('./search-oneshot.js');
-      return runOneShotCommand(values.strategy as OneShotMethod, values, io);
+      return runOneShotCommand(values.strategy as OneShotStrategyName, values, io);
     }
-    if (values['cost-weight'] !== undefined || values.retrain !== undefined) throw new InvalidArgumentError(`hwnas search: --cost-weight and --retrain apply to one-shot searches (--strategy ${ONE_SHOT_METHODS.join('|')})`);
+    if (values['cost-weight'] !== undefined || values.retrain !== undefined) throw new InvalidArgumentError(`hwnas search: --cost-weight and --retrain apply to one-shot searches (--strategy ${ONE_SHOT_STRATEGY_NAMES.join('|')})`);
     const space = getSpace(required('search', values, 'space'));
     const dataset = required('search', values, 'dataset');
     const strategy = required('search', values, 'strategy');
