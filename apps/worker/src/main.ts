@@ -15,7 +15,7 @@ import { telemetry } from './telemetry';
 import { hostname } from 'node:os';
 import { Benchmark, isNasError } from '@hwnas/bench-core';
 import { ReportsBeforeResults, startWorker, TableTrialEvaluator } from '@hwnas/runtime';
-import type { StopOrder, TrialEvaluator } from '@hwnas/runtime';
+import type { StopOrder, TrialEvaluator, TrialReportSink } from '@hwnas/runtime';
 import { OneShotTaskEvaluator, ProcessTrainerEvaluator, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import { connectNats, createNames, ensureStreamsAtStart, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, RemoteDeviceClient, startWorkerHeartbeat } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
@@ -42,36 +42,26 @@ async function main(argv: readonly string[]): Promise<void> {
   const reports = cfg.trainer ? new NatsTrialReportChannel({ nc, names, onError }) : undefined;
   // A trial's result goes out once its reports are stored: a worker lost after it loses none.
   const ordered = reports ? new ReportsBeforeResults(reports, onError) : undefined;
-  const trainer = cfg.trainer
-    ? new ProcessTrainerEvaluator({
-        command: cfg.trainer.command,
-        workRoot: cfg.trainer.workRoot,
-        epochs: cfg.trainer.epochs,
-        ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
-        log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
-        ...(ordered ? { onReport: ordered.sink } : {}),
-      })
-    : undefined;
+  // One way to run a trainer command, for the ordinary trainer and the one-shot supernet alike.
+  const processTrainer = (t: NonNullable<typeof cfg.trainer>, command: string, onReport?: TrialReportSink) =>
+    new ProcessTrainerEvaluator({
+      command,
+      workRoot: t.workRoot,
+      epochs: t.epochs,
+      ...(t.timeoutS ? { timeoutMs: t.timeoutS * 1000 } : {}),
+      log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
+      ...(onReport ? { onReport } : {}),
+    });
+  const trainer = cfg.trainer ? processTrainer(cfg.trainer, cfg.trainer.command, ordered?.sink) : undefined;
   const trained: TrialEvaluator | undefined = trainer ? new TrainedWithCostsEvaluator(trainer, tables) : undefined;
   // --oneshot-trainer: one-shot searches' supernet tasks, in the same work root (a retried task resumes there).
-  const supernet = cfg.trainer?.oneShotCommand
-    ? new ProcessTrainerEvaluator({
-        command: cfg.trainer.oneShotCommand,
-        workRoot: cfg.trainer.workRoot,
-        epochs: cfg.trainer.epochs,
-        ...(cfg.trainer.timeoutS ? { timeoutMs: cfg.trainer.timeoutS * 1000 } : {}),
-        log: (e) => log.info({ search: e.searchId, trial: e.trialId, stream: e.stream }, e.line),
-      })
-    : undefined;
+  const supernet = cfg.trainer?.oneShotCommand ? processTrainer(cfg.trainer, cfg.trainer.oneShotCommand) : undefined;
+  const trainers = [trainer, supernet].filter((t) => t !== undefined);
   // A trial order stops one trainer; a whole-search order (the search was cancelled or ended) ends
   // its trainers, supernets included, and refuses its later tasks.
   const onStop = (o: StopOrder) => {
-    if (o.type === 'trial') {
-      trainer?.stopTrial(o.searchId, o.trialId, o.epoch);
-      supernet?.stopTrial(o.searchId, o.trialId, o.epoch);
-      return;
-    }
-    const ended = (trainer?.stopSearch(o.searchId) ?? 0) + (supernet?.stopSearch(o.searchId) ?? 0);
+    if (o.type === 'trial') return void trainers.forEach((t) => t.stopTrial(o.searchId, o.trialId, o.epoch));
+    const ended = trainers.reduce((n, t) => n + t.stopSearch(o.searchId), 0);
     if (ended > 0) log.info({ search: o.searchId, ended }, 'search stopped: its trainers were ended');
   };
   const stopOrders = trainer && reports ? await reports.subscribeStops(onStop) : undefined;
@@ -106,8 +96,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const stop = async () => {
     stopHeartbeat();
     await stopOrders?.stop();
-    trainer?.abortAll('worker stopping');
-    supernet?.abortAll('worker stopping');
+    for (const t of trainers) t.abortAll('worker stopping');
     return sub.handBack();
   };
   stopOnSignal({ stop, nats: nc, telemetry, log });
