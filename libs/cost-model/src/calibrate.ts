@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
-import type { Arch, DeviceLatencyTable } from '@hwnas/bench-core';
+import type { Arch, DeviceLatencyTable, SpaceId } from '@hwnas/bench-core';
 import type { DeviceBackend } from '@hwnas/device-backends';
 import type { EvalSpaceData } from './harness';
 import { metaLearnNoise, sampleRows } from './meta';
@@ -70,22 +70,24 @@ export interface CalibrateOptions {
  * measures best alone), meta-learns the noise variance on the known devices and fits the model.
  */
 export async function calibrateDevice(backend: DeviceBackend, data: EvalSpaceData, options: CalibrateOptions): Promise<CalibrationFile> {
-  const metric = options.metric ?? 'latency_ms';
-  const signal = options.signal ?? new AbortController().signal;
+  const measure = backendMeasure(backend, data.space, data.dataset, options.metric ?? 'latency_ms', options.signal);
+  return calibrateWith(backend.describe().id, measure, data, options);
+}
+
+/**
+ * Measuring one architecture of `space`/`dataset` on `backend`: the value of `metric`, which must
+ * be positive (else InvalidArgumentError naming the device and the metrics it returned).
+ */
+export function backendMeasure(backend: DeviceBackend, space: SpaceId, dataset: string, metric: string, signal = new AbortController().signal): (arch: Arch) => Promise<number> {
   const device = backend.describe().id;
-  return calibrateWith(
-    device,
-    async (arch) => {
-      const m = await backend.measure({ space: data.space, dataset: data.dataset, arch }, signal);
-      const value = m.metrics[metric];
-      if (!(typeof value === 'number' && value > 0)) {
-        throw new InvalidArgumentError(`device ${device} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
-      }
-      return value;
-    },
-    data,
-    options,
-  );
+  return async (arch) => {
+    const m = await backend.measure({ space, dataset, arch }, signal);
+    const value = m.metrics[metric];
+    if (!(typeof value === 'number' && value > 0)) {
+      throw new InvalidArgumentError(`device ${device} returned no positive "${metric}" (it has ${Object.keys(m.metrics).join(', ')})`);
+    }
+    return value;
+  };
 }
 
 /**

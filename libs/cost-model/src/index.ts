@@ -13,7 +13,7 @@ export { spearman, mape, median, kendallTau } from './stats';
 export { loadEvalSpace, evaluateCostModels, newDevicesFromFile, knownDevices, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS } from './harness';
 export type { EvalSpaceData, EvalOptions, EvalRun, EvalFold, EvalSummaryRow, EvalReport } from './harness';
 export { renderEvalMarkdown, reportTimes } from './report';
-export { calibrateDevice, calibrateWith, calibrationRows, calibrationReferences, parseCalibration, calibrationScreen } from './calibrate';
+export { backendMeasure, calibrateDevice, calibrateWith, calibrationRows, calibrationReferences, parseCalibration, calibrationScreen } from './calibrate';
 export type { CalibrationFile, CalibrateOptions } from './calibrate';
 export { CostScreen, DEFAULT_SCREEN_Z, screenedCostMetrics, predictedMetricName } from './cost-screen';
 export type { CostScreenOptions, ScreenedCost } from './cost-screen';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, Benchmark, costMetricInfo, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
-import { calibrationScreen, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
+import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
 import { createBackend } from '@hwnas/device-backends';
 import { createProblem, createStrategy, isPareto } from '@hwnas/search';
@@ -77,17 +77,7 @@ async function openDevice(args: CostModelSearchArgs, dataDir: string): Promise<{
   }
   const calibration = parseCalibration(doc, path.basename(source.file));
   const backend = createBackend(calibration.device, { dataDir });
-  const signal = new AbortController().signal;
-  return {
-    calibration,
-    async measure(arch) {
-      const m = await backend.measure({ space: args.space.id, dataset: args.dataset, arch }, signal);
-      const v = m.metrics[calibration.metric];
-      if (!(typeof v === 'number' && v > 0)) throw new InvalidArgumentError(`device ${calibration.device} returned no positive "${calibration.metric}"`);
-      return v;
-    },
-    close: () => backend.close(),
-  };
+  return { calibration, measure: backendMeasure(backend, args.space.id, args.dataset, calibration.metric), close: () => backend.close() };
 }
 
 /** The screened search itself, on a device whose calibration and measurements are given. */
