@@ -9,6 +9,8 @@ const vm = require('node:vm');
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BUNDLE_DIR = path.join(REPO, 'dist', 'apps', 'cli', 'dist');
 const BUNDLE = path.join(BUNDLE_DIR, 'main.js');
+/** The help texts of the build (written by scripts/build-help.cjs). */
+const HELP_FILE = path.join(BUNDLE_DIR, 'help.json');
 
 /** Identifies one build of the bundle (size and modification time): what help.json and the code cache were made from. */
 function bundleStamp(stat) {
@@ -33,7 +35,7 @@ function freshBundle() {
 /** The help texts of help.json when it was built from the bundle with `stamp`; undefined otherwise. */
 function helpTexts(stamp) {
   try {
-    const help = JSON.parse(readFileSync(path.join(BUNDLE_DIR, 'help.json'), 'utf8'));
+    const help = JSON.parse(readFileSync(HELP_FILE, 'utf8'));
     return help.bundle === stamp ? help.texts : undefined;
   } catch {
     return undefined;
@@ -84,4 +86,4 @@ function loadBundle(bundle) {
   return { exports: module.exports, cacheUsed, saveCache };
 }
 
-module.exports = { BUNDLE, bundleStamp, freshBundle, helpTexts, loadBundle };
+module.exports = { BUNDLE, HELP_FILE, bundleStamp, freshBundle, helpTexts, loadBundle };

@@ -6,18 +6,14 @@
 'use strict';
 const { renameSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
-const { bundleStamp } = require('../bin/bundle-files.cjs');
-
-const BUNDLE_DIR = path.resolve(__dirname, '..', '..', '..', 'dist', 'apps', 'cli', 'dist');
+const { BUNDLE, HELP_FILE, bundleStamp } = require('../bin/bundle-files.cjs');
 
 async function main() {
-  const bundle = path.join(BUNDLE_DIR, 'main.js');
-  const stamp = bundleStamp(statSync(bundle));
-  const texts = await require(bundle).helpTexts();
-  const file = path.join(BUNDLE_DIR, 'help.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify({ bundle: stamp, texts }) + '\n');
-  renameSync(`${file}.tmp`, file);
-  process.stdout.write(`build-help: ${path.relative(process.cwd(), file)} (${Object.keys(texts).length} texts)\n`);
+  const stamp = bundleStamp(statSync(BUNDLE));
+  const texts = await require(BUNDLE).helpTexts();
+  writeFileSync(`${HELP_FILE}.tmp`, JSON.stringify({ bundle: stamp, texts }) + '\n');
+  renameSync(`${HELP_FILE}.tmp`, HELP_FILE);
+  process.stdout.write(`build-help: ${path.relative(process.cwd(), HELP_FILE)} (${Object.keys(texts).length} texts)\n`);
 }
 
 main().then(
