@@ -64,7 +64,7 @@ export class Coordinator extends SearchDirectory {
     // A new window for a search without one of its own, journalled in the search's turn (it may have ended by then).
     const resize = (live: Live, maxInFlight: number) =>
       void this.serialize(live, async () => {
-        if (live.record.state === 'running' && live.record.run?.maxInFlight !== maxInFlight) await this.dispatch(live, await this.journalled(live, { type: 'window_resized', maxInFlight, at: this.clock.now() }));
+        if (live.record.state === 'running' && live.record.run?.maxInFlight !== maxInFlight) await this.advance(live, await this.journalled(live, { type: 'window_resized', maxInFlight, at: this.clock.now() }));
       }).catch(() => undefined); // reported through onError by serialize(); tried again at the next check
     this.windows = new AutoWindows({ clock: this.clock, workers: opts.workers, everyMs: opts.windowCheckMs ?? 1000, searches: () => this.searches.values(), resize });
     this.reports = new ReportDesk({ ...opts, channel: opts.reports, clock: this.clock, find: (id) => this.searches.get(id), serialize: (l, fn) => this.serialize(l, fn), journalled: (l, e) => this.journalled(l, e), notify: (id, u) => this.watchers.notify(id, u) });
@@ -128,8 +128,7 @@ export class Coordinator extends SearchDirectory {
       }
       this.opts.log?.info({ searchId, strategy: spec.strategy, space: spec.space, dataset: spec.dataset, budget: spec.budget, state: startNow ? 'running' : 'pending' }, 'search submitted');
       if (!startNow) return this.admission.wait(searchId);
-      await this.dispatch(live, applyEvents(live.record, events.slice(1) as LaterEvent[], live.record.seq));
-      await this.finishIfDone(live);
+      await this.advance(live, applyEvents(live.record, events.slice(1) as LaterEvent[], live.record.seq));
     });
     return searchId;
   }
@@ -161,8 +160,7 @@ export class Coordinator extends SearchDirectory {
     if (record.startedAt === undefined) return record.state === 'pending' ? this.admission.wait(record.searchId) : this.finishIfDone(live);
     this.admission.hold(record.searchId);
     live.trace.resumed({ 'hwnas.evaluations.done': run.counts.evaluationsDone, 'hwnas.in_flight': run.counts.inFlight });
-    await this.dispatch(live, run.pending());
-    await this.finishIfDone(live);
+    await this.advance(live, run.pending());
   }
 
   /** Starts pending searches, oldest first, while there are free slots (not while recovering). */
@@ -189,8 +187,7 @@ export class Coordinator extends SearchDirectory {
         const tasks = applyEvents(live.record, events, seq);
         this.opts.log?.info({ searchId, waitedMs: at - live.record.submittedAt }, 'search started');
         this.watchers.notify(searchId, { type: 'state', view: this.view(live) });
-        await this.dispatch(live, tasks);
-        await this.finishIfDone(live);
+        await this.advance(live, tasks);
       }).catch(() => undefined); // reported through onError by serialize()
     }
   }
@@ -227,8 +224,10 @@ export class Coordinator extends SearchDirectory {
     return applyEvent(live.record, event, await this.opts.journal.append(live.record.searchId, [event]));
   }
 
-  private dispatch(live: Live, tasks: readonly EvalTask[]): Promise<void> {
-    return this.dispatcher.dispatch(live.trace.dispatching(tasks));
+  /** Dispatches what a journalled change made, then ends the search if it is done (a resize may end it, as a result does). */
+  private async advance(live: Live, tasks: readonly EvalTask[]): Promise<void> {
+    await this.dispatcher.dispatch(live.trace.dispatching(tasks));
+    await this.finishIfDone(live);
   }
 
   /**
@@ -263,8 +262,7 @@ export class Coordinator extends SearchDirectory {
         const tasks = await this.journalled(live, event);
         this.notifyEvaluations(live, told);
         live.trace.progress(run.counts, run.best(), () => run.pareto());
-        await this.dispatch(live, tasks);
-        await this.finishIfDone(live);
+        await this.advance(live, tasks);
       }
       inbox.resolve();
     } catch (e) {
