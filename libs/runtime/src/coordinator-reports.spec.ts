@@ -187,4 +187,35 @@ describeWithData('runtime: trainer reports at the coordinator', (dataDir) => {
     expect(purged).toEqual([{ at: 1_005_000, searchId: id }]);
     await coordinator.stop();
   });
+
+  it('Coordinator - a search that ended while a stopped coordinator waited to purge its reports is purged by the next one', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const purged: { at: number; searchId: string }[] = [];
+    const reports = Object.assign(new InMemoryTrialReportChannel(), { discardReports: async (searchId: string) => void purged.push({ at: clock.now(), searchId }) });
+    const results = new InMemoryResultChannel();
+    const journal = new InMemoryTrialJournal();
+    const options = { queue: new InMemoryTaskQueue(), results, reports, journal, factory: createTableSearchFactory(bench), clock, reportPurgeDelayMs: 5000, taskTimeoutMs: 0 };
+    const first = new Coordinator(options);
+    await first.start();
+    const id = await first.submit({ ...SPEC, budget: 1, training: { epochs: 1, scheduler: 'none' } });
+    await results.publish({ taskId: `${id}.0`, searchId: id, trialId: 0, status: 'ok', metrics: { accuracy: 40, valid_accuracy: 40 } });
+    expect((await first.waitFor(id)).state).toBe('succeeded');
+    await clock.advance(2000);
+    await first.stop(); // before its purge
+    await clock.advance(10_000);
+    expect(purged).toEqual([]);
+    const next = new Coordinator(options);
+    await next.start();
+    await clock.advance(0);
+    expect(purged).toEqual([{ at: 1_012_000, searchId: id }]);
+    await next.stop();
+    // A day later the stream's age limit has done it: no purge at recovery.
+    purged.length = 0;
+    await clock.advance(24 * 3_600_000);
+    const later = new Coordinator(options);
+    await later.start();
+    await clock.advance(10_000);
+    expect(purged).toEqual([]);
+    await later.stop();
+  });
 });

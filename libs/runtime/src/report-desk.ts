@@ -72,6 +72,9 @@ export class ReportDesk {
     if (!run) return;
     if (!isFinished(record)) for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
     if (isFinished(record) || record.state === 'cancelled') this.stopIfRunning(live);
+    // An end whose purge a stopped coordinator did not get to: purged now (or when its delay is up).
+    // Older ends need none: the channel's own age limit (a day on JetStream) has removed their reports.
+    if (record.finishedAt !== undefined && this.opts.clock.now() - record.finishedAt < RECENT_END_MS) this.purgeLater(record.searchId, record.finishedAt);
   }
 
   /**
@@ -93,10 +96,15 @@ export class ReportDesk {
    */
   ended(live: Live): void {
     this.stopIfRunning(live);
-    const { searchId } = live.record;
+    this.purgeLater(live.record.searchId, this.opts.clock.now());
+  }
+
+  /** Purges a search's reports from the channel `reportPurgeDelayMs` after `endedAt`. */
+  private purgeLater(searchId: string, endedAt: number): void {
     const discard = this.opts.channel?.discardReports?.bind(this.opts.channel);
     if (!discard) return;
-    this.opts.clock.sleep(this.opts.reportPurgeDelayMs ?? 10_000, this.stopped.signal).then(
+    const delayMs = Math.max(0, endedAt + (this.opts.reportPurgeDelayMs ?? 10_000) - this.opts.clock.now());
+    this.opts.clock.sleep(delayMs, this.stopped.signal).then(
       () => discard(searchId).catch((e: unknown) => this.opts.onError?.(e, `discarding the reports of ${searchId}`)),
       () => undefined,
     );
@@ -130,6 +138,9 @@ export class ReportDesk {
     this.opts.channel?.publishStop({ type: 'trial', searchId, trialId, epoch }).catch((e: unknown) => this.opts.onError?.(e, `stop order for trial ${trialId} of ${searchId}`));
   }
 }
+
+/** Ends this recent are purged again by a coordinator that recovers them (the reports stream keeps a day by default). */
+const RECENT_END_MS = 24 * 3_600_000;
 
 function sameMetrics(a: Metrics, b: Metrics): boolean {
   const keys = Object.keys(a);
