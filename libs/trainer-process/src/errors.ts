@@ -2,7 +2,7 @@ import { NasError } from '@hwnas/bench-core';
 
 /**
  * Thrown by the trainer evaluator when a trainer run ends without a usable final report: a
- * non-zero exit, a signal, exit 0 without a final report, or a protocol violation (a malformed
+ * non-zero exit (other than a usage error's), a signal, exit 0 without a final report, or a protocol violation (a malformed
  * line, an unknown message type, a non-finite metric). Retryable: the contract retries failed
  * evaluations per the search's retry policy. The message ends with the trainer's stderr tail.
  */
@@ -29,7 +29,10 @@ export class TrainerCancelledError extends NasError {
   }
 }
 
-/** Thrown when the trainer command cannot be started at all (empty, unbalanced quotes, program not found). */
+/**
+ * Thrown when the trainer command is wrong: it cannot be started at all (empty, unbalanced quotes,
+ * program not found), or it exited with a usage error's code (2, 126, 127). Not retried.
+ */
 export class TrainerCommandError extends NasError {
   override name = 'TrainerCommandError';
   constructor(message: string, options?: ErrorOptions) {

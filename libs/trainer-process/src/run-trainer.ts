@@ -11,6 +11,17 @@ export const DEFAULT_KILL_GRACE_MS = 10_000;
 /** Default number of stderr lines quoted in a failure reason. */
 export const DEFAULT_STDERR_TAIL_LINES = 20;
 
+/**
+ * Exit codes that say the command itself is wrong, by convention: 2 is a usage error (Python's
+ * argparse, most CLIs; Python too for a script it cannot open), 126 and 127 a shell or wrapper that
+ * could not run its program. The evaluation fails without the retries a crash would get.
+ */
+const USAGE_EXIT_CODES = new Map([
+  [2, 'a usage error'],
+  [126, 'a command that cannot run'],
+  [127, 'a command not found'],
+]);
+
 /** Options of {@link runTrainer}. */
 export interface RunTrainerOptions {
   /** Program and arguments (see `parseShellWords`); argv[0] is looked up on PATH. */
@@ -152,6 +163,7 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
       if (spawnError) return reject(spawnError);
       if (stopReason instanceof TrainerFailedError) return reject(new TrainerFailedError(withTail(stopReason.message)));
       if (stopReason) return reject(stopReason);
+      if (code !== null && USAGE_EXIT_CODES.has(code)) return reject(new TrainerCommandError(withTail(`trainer exited with code ${code} (${USAGE_EXIT_CODES.get(code)}: a retry would fail the same way)`)));
       if (code !== 0) return reject(new TrainerFailedError(withTail(sig ? `trainer killed by signal ${sig}` : `trainer exited with code ${code}`)));
       if (!final) return reject(new TrainerFailedError(withTail('trainer exited 0 without a final report')));
       resolve(final);

@@ -91,6 +91,13 @@ describe('ProcessTrainerEvaluator', () => {
     expect(logs).toContainEqual({ searchId: 's-1', trialId: 2, stream: 'hwnas', line: 'resumed from checkpoint at epoch 2' });
   });
 
+  it('ProcessTrainerEvaluator - exit 2 (a usage error) fails without retries, with the stderr tail', async () => {
+    const err = await make('usage').evaluate(task(1)).catch((e) => e);
+    expect(err).toBeInstanceOf(TrainerCommandError);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/exited with code 2 \(a usage error: a retry would fail the same way\); stderr tail:\nusage: train.py \[-h\] --data DIR\n/);
+  });
+
   it('ProcessTrainerEvaluator - exit 1 fails retryably with the stderr tail', async () => {
     const err = await make('exit1').evaluate(task(1)).catch((e) => e);
     expect(err).toBeInstanceOf(TrainerFailedError);

@@ -3,6 +3,7 @@
 // hwnas.trainer/v1. The behaviour is its first argument:
 //   good      reports each epoch up to HWNAS_EPOCHS, checkpointing to the work dir, then a final report
 //   exit1     prints to stderr and exits 1
+//   usage     prints a usage error to stderr and exits 2, as Python's argparse does
 //   nofinal   reports one epoch and exits 0
 //   garbage   prints a protocol line that is not JSON
 //   nan       reports a NaN metric, as Python's json.dumps writes it
@@ -88,6 +89,11 @@ switch (mode) {
     console.error('Traceback (most recent call last):');
     console.error('RuntimeError: CUDA out of memory');
     process.exit(1);
+    break;
+  case 'usage':
+    console.error('usage: train.py [-h] --data DIR');
+    console.error('train.py: error: the following arguments are required: --data');
+    process.exit(2);
     break;
   case 'nofinal':
     out({ hwnas: 'report', epoch: 1, metrics: { valid_accuracy: 12 } });
