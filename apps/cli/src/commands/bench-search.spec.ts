@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { runCli } from '../testing';
+import { commandLine } from './bench-search';
 
 describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
   let dir: string;
@@ -21,6 +22,8 @@ describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
     const own = path.join(dir, 'own');
     const first = await runCli(['bench-search', '--seeds', '2', '--strategies', 'random', '--modes', 'joint', '--tasks', 'C', '--budgets-c', '10,20', '--device', 'raspi4_latency', '--out', own, '--data', dataDir]);
     expect(first.code).toBe(0);
+    // The page names the command without the machine's data directory.
+    expect(readFileSync(path.join(own, 'search.md'), 'utf8')).toContain(`Produced by \`hwnas bench-search --seeds 2 --strategies random --modes joint --tasks C --budgets-c 10,20 --device raspi4_latency --out ${own}\``);
     writePeers(path.join(dir, 'peer-a.json'), 'peer-a', 10);
     writePeers(path.join(dir, 'peer-b.json'), 'peer-b', 20);
     const withA = path.join(dir, 'with-a');
@@ -41,5 +44,11 @@ describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
     const { code, err } = await runCli(['bench-search', '--from-json', bad, '--data', dataDir]);
     expect(code).not.toBe(0);
     expect(err).toContain(`--from-json ${bad} is not JSON`);
+  });
+});
+
+describe('bench-search commandLine', () => {
+  it('drops the data directory in both spellings and keeps everything else', () => {
+    expect(commandLine(['--tasks', 'E', '--data', '/x/data', '--seeds', '3', '--data=/y'])).toBe('hwnas bench-search --tasks E --seeds 3');
   });
 });

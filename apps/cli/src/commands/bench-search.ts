@@ -87,7 +87,7 @@ export const benchSearchCommand: Command = {
         { devices, budgets: intList('budgets-e', values['budgets-e'] as string), seeds, firstSeed, ...(strategies ? { strategies } : {}), schedulers, eta, onProgress: (line) => io.err(line) },
       );
       const wallE = (Date.now() - wallE0) / 1000;
-      const commandE = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+      const commandE = commandLine(argv);
       const md = renderTaskEMarkdown(reportE, [`Produced by \`${commandE}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process; wall time ${wallE.toFixed(0)} s.`]);
       const jsonE = JSON.stringify({ command: commandE, wallSeconds: wallE, ...reportE }, null, 1);
       if (values.out) {
@@ -117,7 +117,7 @@ export const benchSearchCommand: Command = {
       );
     const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
     const wallS = earlier ? earlier.wallSeconds : (Date.now() - wall0) / 1000;
-    const thisCommand = `hwnas bench-search ${argv.filter((a) => !a.startsWith('--data')).join(' ')}`.trim();
+    const thisCommand = commandLine(argv);
     const command = earlier ? `${earlier.command}\` then \`${thisCommand}` : thisCommand;
     const markdown = renderBenchMarkdown(report, {
       lines: [
@@ -175,4 +175,13 @@ function oneOf(name: string, value: string, allowed: readonly string[]): string 
 function strategyName(name: string): StrategyName {
   if (!isStrategyName(name)) throw new InvalidArgumentError(`hwnas bench-search: unknown strategy "${name}"; known: ${STRATEGY_NAMES.join(', ')}`);
   return name;
+}
+
+/**
+ * The command as the report names it, without the data directory (a path of the machine it ran on),
+ * whether given as `--data DIR` or `--data=DIR`.
+ */
+export function commandLine(argv: readonly string[]): string {
+  const kept = argv.filter((a, i) => !(a === '--data' || a.startsWith('--data=') || argv[i - 1] === '--data'));
+  return ['hwnas bench-search', ...kept].join(' ');
 }
