@@ -1,23 +1,32 @@
-import type { Arch } from '@hwnas/bench-core';
+import type { ArchEncoding } from './arch-features';
 
 /**
  * Kernel hyperparameters of {@link CategoricalGp}, on standardised targets (signal variance 1):
- * k(a, b) = additive * matches(a, b) / D + (1 - additive) * exp(-theta * hamming(a, b) / D),
- * plus `noise` on the diagonal. The first term is the linear kernel of the one-hot encoding (an
- * additive model over decisions: what costs mostly are); the second is the exponentiated
- * Hamming kernel of COMBO / CoCaBO, which carries the interactions (a cell whose edges leave the
- * output disconnected is broken whatever its other edges do).
+ * k(a, b) = (1 - features) * [additive * matches(a, b) / D + (1 - additive) * exp(-theta * hamming(a, b) / D)]
+ *           + features * exp(-|f(a) - f(b)|^2 / (2 * FEATURE_LENGTH^2)),
+ * plus `noise` on the diagonal, over the {@link ArchEncoding}s of the architectures. The first
+ * term is the linear kernel of the one-hot encoding (an additive model over decisions: what costs
+ * mostly are); the second is the exponentiated Hamming kernel of COMBO / CoCaBO, which carries
+ * the interactions; the third compares whole-network summaries (op counts, connectivity,
+ * effective depth), which generalise from a few dozen points where the decisions alone cannot
+ * (`scripts/surrogate-quality.ts` measures the rank correlation on unseen NB201 cells).
  */
 export interface GpHyper {
   readonly additive: number;
   readonly theta: number;
   readonly noise: number;
+  /** Weight of the feature term (absent in snapshots taken before it existed: 0). */
+  readonly features?: number;
 }
 
-/** The grid {@link selectHyper} searches (3 x 3 x 2 settings; cheap enough to refit now and then). */
-const HYPER_GRID: readonly GpHyper[] = (() => {
+/** Length scale of the feature term, in feature units (counts of ops, depth in layers). */
+const FEATURE_LENGTH = 2;
+
+/** The grid {@link selectHyper} searches (3 x 3 x 2 x 3 settings; cheap enough to refit now and then). */
+export const HYPER_GRID: readonly GpHyper[] = (() => {
   const out: GpHyper[] = [];
-  for (const additive of [0.2, 0.5, 0.8]) for (const theta of [1, 3, 8]) for (const noise of [0.01, 0.1]) out.push({ additive, theta, noise });
+  for (const additive of [0.2, 0.5, 0.8])
+    for (const theta of [1, 3, 8]) for (const noise of [0.01, 0.1]) for (const features of [0, 0.6, 0.85]) out.push({ additive, theta, noise, features });
   return out;
 })();
 
@@ -27,6 +36,37 @@ export interface GpPrediction {
   readonly sd: number;
 }
 
+/** Hamming distances and squared feature distances of all pairs of a data set (lower triangles, row-major n x n). */
+interface PairDistances {
+  readonly hamming: Float64Array;
+  readonly features: Float64Array;
+}
+
+function pairDistances(points: readonly ArchEncoding[]): PairDistances {
+  const n = points.length;
+  const hamming = new Float64Array(n * n);
+  const features = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      hamming[i * n + j] = hammingOf(points[i], points[j]);
+      features[i * n + j] = featureDistance(points[i], points[j]);
+    }
+  }
+  return { hamming, features };
+}
+
+function hammingOf(a: ArchEncoding, b: ArchEncoding): number {
+  let ham = 0;
+  for (let i = 0; i < a.arch.length; i++) if (a.arch[i] !== b.arch[i]) ham++;
+  return ham;
+}
+
+function featureDistance(a: ArchEncoding, b: ArchEncoding): number {
+  let d2 = 0;
+  for (let i = 0; i < a.features.length; i++) d2 += (a.features[i] - b.features[i]) ** 2;
+  return d2;
+}
+
 /**
  * Gaussian-process regression over architectures of categorical decisions with the kernel of
  * {@link GpHyper}. Targets are standardised internally; the fit is one dense Cholesky
@@ -34,7 +74,6 @@ export interface GpPrediction {
  */
 export class CategoricalGp {
   private readonly n: number;
-  private readonly d: number;
   /** Lower-triangular Cholesky factor of K + noise I, row-major (L[i][j] at i * n + j). */
   private readonly l: Float64Array;
   private readonly alpha: Float64Array;
@@ -43,15 +82,20 @@ export class CategoricalGp {
   /** Log marginal likelihood of the standardised targets (NaN when the factorisation failed). */
   readonly logLikelihood: number;
   private readonly work: Float64Array;
+  /** The decisions' part of the kernel at each Hamming distance 0..D (an exp per pair is the cost of a prediction). */
+  private readonly decisionTerm: Float64Array;
 
+  /** `distances`: the data's pair distances when the caller already has them (a hyperparameter search). */
   constructor(
-    private readonly archs: readonly Arch[],
+    private readonly points: readonly ArchEncoding[],
     ys: readonly number[],
     readonly hyper: GpHyper,
+    distances?: PairDistances,
   ) {
-    const n = archs.length;
+    const n = points.length;
     this.n = n;
-    this.d = Math.max(archs[0]?.length ?? 1, 1);
+    const d = Math.max(points[0]?.arch.length ?? 1, 1);
+    this.decisionTerm = Float64Array.from({ length: d + 1 }, (_, ham) => hyper.additive * (1 - ham / d) + (1 - hyper.additive) * Math.exp((-hyper.theta * ham) / d));
     let mu = 0;
     for (const y of ys) mu += y;
     mu /= Math.max(n, 1);
@@ -60,9 +104,10 @@ export class CategoricalGp {
     this.mu = mu;
     this.scale = Math.sqrt(v / Math.max(n - 1, 1)) || 1;
     const z = ys.map((y) => (y - mu) / this.scale);
+    const { hamming, features } = distances ?? pairDistances(points);
     const l = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) l[i * n + j] = this.kernel(archs[i], archs[j]);
+      for (let j = 0; j <= i; j++) l[i * n + j] = this.kernelOf(hamming[i * n + j], features[i * n + j]);
       l[i * n + i] += hyper.noise;
     }
     const ok = choleskyInPlace(l, n);
@@ -85,21 +130,36 @@ export class CategoricalGp {
     backSubstitute(l, n, this.alpha);
   }
 
-  /** The kernel (without noise) between two architectures. */
-  kernel(a: Arch, b: Arch): number {
-    let ham = 0;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) ham++;
-    const { additive, theta } = this.hyper;
-    return additive * (1 - ham / this.d) + (1 - additive) * Math.exp((-theta * ham) / this.d);
+  /** The kernel (without noise) between two encoded architectures. */
+  kernel(a: ArchEncoding, b: ArchEncoding): number {
+    return this.kernelOf(hammingOf(a, b), featureDistance(a, b));
   }
 
-  /** Posterior mean and standard deviation (of the latent function, without noise) at `arch`. */
-  predict(arch: Arch): GpPrediction {
+  private kernelOf(ham: number, featureD2: number): number {
+    const w = this.hyper.features ?? 0;
+    const decisions = this.decisionTerm[ham];
+    return w === 0 ? decisions : (1 - w) * decisions + w * Math.exp(-featureD2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
+  }
+
+  /** Prior standard deviation of the latent function (k(x, x) = 1 on standardised targets): an upper bound of every posterior sd. */
+  get priorSd(): number {
+    return this.scale;
+  }
+
+  /** Posterior mean at `point` (O(n), without the variance's O(n^2) solve). */
+  mean(point: ArchEncoding): number {
+    let mean = 0;
+    for (let i = 0; i < this.n; i++) mean += this.kernel(point, this.points[i]) * this.alpha[i];
+    return this.mu + this.scale * mean;
+  }
+
+  /** Posterior mean and standard deviation (of the latent function, without noise) at `point`. */
+  predict(point: ArchEncoding): GpPrediction {
     const { n, l } = this;
     const k = this.work;
     let mean = 0;
     for (let i = 0; i < n; i++) {
-      k[i] = this.kernel(arch, this.archs[i]);
+      k[i] = this.kernel(point, this.points[i]);
       mean += k[i] * this.alpha[i];
     }
     forwardSubstitute(l, n, k);
@@ -112,13 +172,15 @@ export class CategoricalGp {
 
 /**
  * The hyperparameters of {@link HYPER_GRID} with the highest marginal likelihood on the data
- * (type-II maximum likelihood over a grid: deterministic and robust on a few dozen points).
+ * (type-II maximum likelihood over a grid: deterministic and robust on a few dozen points), or
+ * of `grid` when given.
  */
-export function selectHyper(archs: readonly Arch[], ys: readonly number[]): GpHyper {
-  let best = HYPER_GRID[0];
+export function selectHyper(points: readonly ArchEncoding[], ys: readonly number[], grid: readonly GpHyper[] = HYPER_GRID): GpHyper {
+  const distances = pairDistances(points);
+  let best = grid[0];
   let bestLl = -Infinity;
-  for (const h of HYPER_GRID) {
-    const ll = new CategoricalGp(archs, ys, h).logLikelihood;
+  for (const h of grid) {
+    const ll = new CategoricalGp(points, ys, h, distances).logLikelihood;
     if (ll > bestLl) {
       best = h;
       bestLl = ll;

@@ -1,5 +1,7 @@
 import { nb201Space, Rng, sampleArch } from '@hwnas/bench-core';
+import type { Arch } from '@hwnas/bench-core';
 import { SYNTHETIC_METRICS, syntheticMetrics, syntheticSource } from '@hwnas/search/testing';
+import { archEncoder } from './arch-features';
 import { CategoricalGp, expectedExcess, normalCdf, selectHyper } from './gaussian-process';
 import { GP_BO_DEFAULTS, GpBo } from './gp-bo';
 import { createProblem, scalarScore } from './problem';
@@ -12,13 +14,16 @@ describe('gaussian process', () => {
     const rng = new Rng(4);
     const archs = Array.from({ length: 40 }, () => sampleArch(nb201Space, rng));
     const ys = archs.map((a) => syntheticMetrics(a).accuracy);
-    const gp = new CategoricalGp(archs, ys, { additive: 0.5, theta: 3, noise: 1e-4 });
-    for (let i = 0; i < archs.length; i++) expect(gp.predict(archs[i]).mean).toBeCloseTo(ys[i], 1);
+    // The synthetic metrics depend on every edge, dead or not: the plain decisions, no pruning.
+    const encode = (arch: Arch) => ({ arch, features: archEncoder(nb201Space)(arch).features });
+    const points = archs.map(encode);
+    const gp = new CategoricalGp(points, ys, { additive: 0.5, theta: 3, noise: 1e-4, features: 0.5 });
+    for (let i = 0; i < archs.length; i++) expect(gp.predict(points[i]).mean).toBeCloseTo(ys[i], 1);
     const unseen = sampleArch(nb201Space, new Rng(99));
-    expect(gp.predict(unseen).sd).toBeGreaterThan(10 * gp.predict(archs[0]).sd);
+    expect(gp.predict(encode(unseen)).sd).toBeGreaterThan(10 * gp.predict(points[0]).sd);
     // The grid choice is one of the grid's points and gives a finite likelihood.
-    const h = selectHyper(archs, ys);
-    expect(Number.isFinite(new CategoricalGp(archs, ys, h).logLikelihood)).toBe(true);
+    const h = selectHyper(points, ys);
+    expect(Number.isFinite(new CategoricalGp(points, ys, h).logLikelihood)).toBe(true);
   });
 
   it('expectedExcess / normalCdf - closed forms', () => {

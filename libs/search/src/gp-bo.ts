@@ -1,5 +1,7 @@
 import { neighbours, Rng } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
+import { archEncoder } from './arch-features';
+import type { ArchEncoding } from './arch-features';
 import { CategoricalGp, expectedExcess, normalCdf, selectHyper } from './gaussian-process';
 import type { GpHyper, GpPrediction } from './gaussian-process';
 import { fitRidge, LinearFeatures, RidgeSolver } from './linear-model';
@@ -67,6 +69,12 @@ interface CostTarget {
   model?: LinearModel;
 }
 
+/**
+ * An acquisition function: the value of evaluating `arch` given the objective model's prediction
+ * there; non-decreasing in the prediction's sd (what the bound of a round relies on).
+ */
+type Acquisition = (arch: Arch, prediction: GpPrediction) => number;
+
 /** One scored candidate of a round. */
 interface Scored {
   readonly arch: Arch;
@@ -103,6 +111,7 @@ export class GpBo implements SearchStrategy {
   private readonly queue: number[][];
   private readonly space: SearchSpace;
   private readonly problem: SearchProblem;
+  private readonly encode: (arch: Arch) => ArchEncoding;
   private hyper: GpHyper | null;
   private hyperAt: number;
   private readonly features: LinearFeatures;
@@ -128,6 +137,7 @@ export class GpBo implements SearchStrategy {
     const data = state ? stateData<GpBoData>(state, NAME, VERSION) : undefined;
     this.space = ctx.space;
     this.problem = ctx.problem;
+    this.encode = archEncoder(ctx.space);
     this.rng = new Rng(data ? data.rng : ctx.seed);
     this.book = new TrialBook(ctx.space, data?.book);
     this.queue = data ? data.queue.map((a) => a.slice()) : [];
@@ -230,7 +240,7 @@ export class GpBo implements SearchStrategy {
   /** One model -> acquisition round: queues the best-scoring unseen candidates. */
   private round(): void {
     const trials = this.modelTrials().map((id) => this.book.get(id)!);
-    const archs = trials.map((t) => t.arch);
+    const points = trials.map((t) => this.encode(t.arch));
     let ys = trials.map((t) => this.primary(t.metrics!));
     const q = this.options.clipQuantile;
     if (q > 0 && ys.length > 0) {
@@ -239,10 +249,10 @@ export class GpBo implements SearchStrategy {
       ys = ys.map((y) => Math.max(y, floor));
     }
     if (!this.hyper || this.evaluated.length >= HYPER_REFIT_GROWTH * this.hyperAt) {
-      this.hyper = selectHyper(archs, ys);
+      this.hyper = selectHyper(points, ys);
       this.hyperAt = this.evaluated.length;
     }
-    const gp = new CategoricalGp(archs, ys, this.hyper);
+    const gp = new CategoricalGp(points, ys, this.hyper);
     const costModels = this.costs.map((c) => {
       c.model = fitRidge(this.solver, this.rows, c.ys, true);
       return { metric: c.metric, model: c.model, sd: Math.max(c.model.rmse, 1e-9) };
@@ -260,30 +270,39 @@ export class GpBo implements SearchStrategy {
       return p;
     };
     const feasibleTrials = trials.filter((t) => isFeasible(this.problem, t.metrics));
-    const acquisition = isPareto(this.problem) ? this.paretoAcquisition(gp, predictCost) : this.improvement(trials, ys, gp);
-    const scored: Scored[] = [];
-    for (const arch of this.candidates()) {
-      const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
-      const value = feasibleTrials.length > 0 || this.problem.constraints.length === 0 ? acquisition(arch) * pof : pof;
-      scored.push({ arch, value });
-    }
-    scored.sort((a, b) => b.value - a.value);
+    const acquisition = isPareto(this.problem) ? this.paretoAcquisition(predictCost) : this.improvement(trials, ys);
     const n = this.evaluated.length;
     const d = this.options.batchDivisor;
     const batch = Math.max(1, Math.ceil(n / d) * Math.ceil(n / (3 * d)));
+    const byModel = feasibleTrials.length > 0 || this.problem.constraints.length === 0;
+    // The acquisition grows with the predictive sd, which is at most the prior's: scored at the
+    // prior sd, a candidate gets a bound that only needs the O(n) posterior mean. Exact scores
+    // (O(n^2) each) are computed best bound first until no remaining bound can enter the batch.
+    const bounded = this.candidates().map((arch) => {
+      const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
+      if (!byModel) return { arch, pof, point: undefined, bound: pof };
+      const point = this.encode(arch);
+      return { arch, pof, point, bound: acquisition(arch, { mean: gp.mean(point), sd: gp.priorSd }) * pof };
+    });
+    bounded.sort((a, b) => b.bound - a.bound);
+    const scored: Scored[] = [];
+    for (const c of bounded) {
+      if (scored.length >= batch && c.bound < scored[batch - 1].value) break;
+      const value = c.point ? acquisition(c.arch, gp.predict(c.point)) * c.pof : c.pof;
+      let at = scored.length;
+      while (at > 0 && scored[at - 1].value < value) at--;
+      scored.splice(at, 0, { arch: c.arch, value });
+    }
     for (const s of scored.slice(0, batch)) this.queue.push(s.arch.slice());
   }
 
   /** Expected improvement over the best feasible modelled value. */
-  private improvement(trials: readonly { metrics?: Metrics }[], ys: readonly number[], gp: CategoricalGp): (arch: Arch) => number {
+  private improvement(trials: readonly { metrics?: Metrics }[], ys: readonly number[]): Acquisition {
     let best = -Infinity;
     trials.forEach((t, i) => {
       if (isFeasible(this.problem, t.metrics)) best = Math.max(best, ys[i]);
     });
-    return (arch) => {
-      const p = gp.predict(arch);
-      return expectedExcess(p.mean, p.sd, best) + 1e-12;
-    };
+    return (_arch, p) => expectedExcess(p.mean, p.sd, best) + 1e-12;
   }
 
   /**
@@ -291,10 +310,7 @@ export class GpBo implements SearchStrategy {
    * and normalised by the observed ranges, with the second objective at its predicted mean.
    * Three or more: a ParEGO scalarisation with weights drawn for this round.
    */
-  private paretoAcquisition(
-    gp: CategoricalGp,
-    predictCost: (metric: string, arch: Arch) => GpPrediction,
-  ): (arch: Arch) => number {
+  private paretoAcquisition(predictCost: (metric: string, arch: Arch) => GpPrediction): Acquisition {
     const objectives = this.problem.objectives;
     const signs = objectives.map((o) => (o.direction === 'max' ? 1 : -1));
     const points = this.evaluated.map((id) => objectives.map((o, k) => signs[k] * this.book.get(id)!.metrics![o.metric]));
@@ -304,17 +320,14 @@ export class GpBo implements SearchStrategy {
     const norm = (v: number, k: number) => (v - lo[k]) / span[k];
     const front = this.front.map((id) => this.maxVector(this.book.get(id)!.metrics!).map(norm));
     const secondary = (arch: Arch, k: number) => norm(signs[k] * predictCost(objectives[k].metric, arch).mean, k);
-    const primary = (arch: Arch) => {
-      const p = gp.predict(arch);
-      return { mean: norm(p.mean, 0), sd: p.sd / span[0] };
-    };
+    const primary = (p: GpPrediction) => ({ mean: norm(p.mean, 0), sd: p.sd / span[0] });
     if (objectives.length === 2) {
       // Reference point a tenth of the observed range below the worst observed values.
       const ref = -0.1;
       const levels = front.slice().sort((a, b) => b[1] - a[1]);
-      return (arch) => {
+      return (arch, prediction) => {
         const s = secondary(arch, 1);
-        const p = primary(arch);
+        const p = primary(prediction);
         // Gain = integral over x in [ref, s] of E[(p - P(x))^+], P(x) = best primary among front
         // points whose secondary value is >= x: a step function, constant between front points.
         let gain = 0;
@@ -334,8 +347,8 @@ export class GpBo implements SearchStrategy {
     }
     const weights = objectives.map(() => this.rng.next() + 1e-3);
     const total = weights.reduce((a, b) => a + b, 0);
-    return (arch) => {
-      const p = primary(arch);
+    return (arch, prediction) => {
+      const p = primary(prediction);
       const values = objectives.map((_, k) => (k === 0 ? p.mean + p.sd : secondary(arch, k)));
       let worst = Infinity;
       let sum = 0;
