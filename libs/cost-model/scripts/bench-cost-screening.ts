@@ -12,7 +12,7 @@
  * references (held-out devices). Reports whether the results agree and how many architectures the device
  * measured in each (the screened count includes the K calibration measurements).
  *
- *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells] [--local]
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells]
  *     [--seed-start 0] [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
  */
 import { loadavg } from 'node:os';
@@ -47,8 +47,6 @@ const widenFromErrors = process.argv.includes('--widen');
 const conformal = process.argv.includes('--conformal') ? Number(flag('conformal', '0.95')) : undefined;
 /** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
 const randomCells = process.argv.includes('--random-cells');
-/** Correct the model near the measurements (CostScreenOptions.local). */
-const local = process.argv.includes('--local');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });
@@ -110,7 +108,7 @@ for (const device of devices) {
       for (let seed = seedStart; seed < seedStart + seeds; seed++) {
         const evaluate = (arch: Arch) => ({ accuracy: accuracy[rowOf(arch)] });
         const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
-        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors, local, ...(conformal !== undefined ? { conformal } : {}) });
+        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors, ...(conformal !== undefined ? { conformal } : {}) });
         const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
         const same = task === 'C' ? full.best?.key === screened.best?.key : keysOf(full.pareto ?? []) === keysOf(screened.pareto ?? []);
         // Predicted (not measured) costs, of cost queries and evaluations, that put an architecture on the wrong side of the bound.
@@ -156,7 +154,7 @@ for (const r of rows) {
   groups.set(k, [...(groups.get(k) ?? []), r]);
 }
 const lines = [
-  `budget ${budget} full evaluations, ${seeds} seeds from ${seedStart}, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${conformal !== undefined ? `, conformal band at ${conformal}` : ''}${local ? ', local correction' : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}${Object.keys(strategyOptions).length ? `, strategy options ${JSON.stringify(strategyOptions)}` : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  `budget ${budget} full evaluations, ${seeds} seeds from ${seedStart}, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${conformal !== undefined ? `, conformal band at ${conformal}` : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}${Object.keys(strategyOptions).length ? `, strategy options ${JSON.stringify(strategyOptions)}` : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
   '',
   '| device | task | strategy | same result | best accuracy, screened - full (mean, min) | wrong side of the bound (mean; of which wrongly rejected) | measured, full (mean) | measured, screened incl. K (mean) | ratio (mean, max) |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -129,22 +129,3 @@ describe('CostScreen.stdInflation', () => {
     expect(widening.predict(300).std).toBeGreaterThan(plain.predict(300).std);
   });
 });
-
-describe('CostScreen local correction', () => {
-  it('moves predictions towards what was measured near them, and changes nothing before 16 measurements', () => {
-    // The device runs 30 % slower than the global model says on the rows of one block.
-    const slow = (r: number) => (r >= 200 && r < 300 ? 1.3 : 1);
-    const truth = (r: number) => device[r] * slow(r);
-    const calibration = [3, 50, 120, 260, 333].map((row) => ({ row, value: truth(row) }));
-    const plain = new CostScreen('dev', refs, calibration);
-    const local = new CostScreen('dev', refs, calibration, { local: true });
-    expect(local.predict(250)).toEqual(plain.predict(250));
-    for (let r = 200; r < 300; r += 4) {
-      plain.record(r, truth(r));
-      local.record(r, truth(r));
-    }
-    const rows = [...Array(100).keys()].map((k) => 200 + k).filter((r) => r % 4 !== 0);
-    const error = (s: CostScreen) => rows.reduce((acc, r) => acc + Math.abs(s.predict(r).mean - truth(r)) / truth(r), 0) / rows.length;
-    expect(error(local)).toBeLessThan(error(plain));
-  });
-});

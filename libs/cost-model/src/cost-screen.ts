@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import type { Metrics } from '@hwnas/bench-core';
-import { LocalResidual } from './local-residual';
 import { FittedCostModel } from './model';
 import type { CostModelOptions, CostSample } from './model';
 import type { ReferenceCosts } from './references';
@@ -43,14 +42,6 @@ export interface CostScreenOptions extends CostModelOptions {
    * heavy-tailed model, where the Gaussian std is too narrow (docs/benchmarks/cost-screening.md).
    */
   readonly conformal?: number;
-  /**
-   * Correct the global model near what has been measured (default false): a Gaussian process over
-   * the architectures' reference fingerprints learns the log residuals of the measurements
-   * ({@link LocalResidual}) once there are 16 of them; the prediction (mean and std) is the global
-   * model's times exp(the GP's mean residual). A few % fewer measurements for as many wrong
-   * decisions (docs/benchmarks/cost-screening.md).
-   */
-  readonly local?: boolean;
 }
 
 /**
@@ -72,13 +63,6 @@ export class CostScreen {
   private errorCount = 0;
   /** Held-out |standardised errors| (with `conformal`), sorted ascending. */
   private readonly heldOutErrors: number[] = [];
-  private readonly local?: LocalResidual;
-  /**
-   * The smallest global mean the local correction multiplies (a tenth of the smallest calibration
-   * measurement): the linear global model can predict a non-positive cost for a tiny cell, and the
-   * correction works on log ratios.
-   */
-  private readonly localFloor: number;
 
   constructor(
     readonly target: string,
@@ -95,11 +79,6 @@ export class CostScreen {
     const conformal = options.conformal;
     if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`cost screen for "${target}": conformal must be a coverage level in (0, 1), got ${conformal}`);
     this.model = FittedCostModel.fit(target, refs, this.samples, options);
-    this.localFloor = 0.1 * Math.min(...this.samples.map((s) => s.value));
-    if (options.local) {
-      this.local = new LocalResidual(refs);
-      this.refitLocal();
-    }
     if (conformal !== undefined && this.samples.length > 1) {
       for (const [k, s] of this.samples.entries()) {
         const others = FittedCostModel.fit(target, refs, this.samples.filter((_, j) => j !== k), options);
@@ -145,12 +124,6 @@ export class CostScreen {
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
     const p = this.model.predictRows(this.oneRow(row));
-    if (this.local?.active) {
-      // The std keeps the global model's, scaled with the mean: the GP's own variance, fitted to
-      // heavy-tailed residuals, made the band far wider for no fewer wrong decisions.
-      const ratio = Math.exp(this.local.predict(row));
-      return { mean: Math.max(this.localFloor, p.mean[0]) * ratio, std: p.std[0] * ratio * this.stdInflation };
-    }
     return { mean: p.mean[0], std: p.std[0] * this.stdInflation };
   }
 
@@ -192,18 +165,8 @@ export class CostScreen {
       this.samples.push({ row, value });
       this.byRow.set(row, value);
       this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
-      this.refitLocal();
     }
     return { value: this.byRow.get(row)!, measured: true, ...before };
-  }
-
-  /** Fits the local correction to the log residuals of every measurement under the current global model. */
-  private refitLocal(): void {
-    if (!this.local) return;
-    const rows = this.samples.map((s) => s.row);
-    const sub: ReferenceCosts = { names: this.refs.names, columns: this.refs.columns.map((c) => Float64Array.from(rows, (r) => c[r])), size: rows.length };
-    const global = this.model.predictRows(sub).mean;
-    this.local.fit(rows, this.samples.map((s, i) => Math.log(s.value / Math.max(this.localFloor, global[i]))));
   }
 
   private oneRow(row: number): ReferenceCosts {
@@ -211,7 +174,6 @@ export class CostScreen {
   }
 
   private addHeldOutError(value: number, mean: number, std: number): void {
-
     const e = std > 0 ? Math.abs(value - mean) / std : value === mean ? 0 : Infinity;
     let i = this.heldOutErrors.length;
     while (i > 0 && this.heldOutErrors[i - 1] > e) i--;
