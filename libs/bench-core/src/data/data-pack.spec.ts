@@ -155,8 +155,14 @@ describeWithData('data pack against the data directory', (dataDir) => {
     const cache = mkdtempSync(path.join(tmpdir(), 'hwnas-cache-'));
     try {
       const fromPack = withEnv({ HWNAS_CACHE_DIR: cache, HWNAS_DATA: undefined }, () => Benchmark.open().nb201);
-      // Served from the pack's table-cache entry, not parsed (nothing was written to the cache).
-      expect(readdirSync(cache)).toEqual([]);
+      // Served from the pack's table-cache entry, not parsed: the cache holds that entry, inflated, and nothing else.
+      const [entry] = pack.manifest.entries.filter((e) => e.kind === 'table-cache');
+      expect(readdirSync(cache)).toEqual([path.basename(entry.path)]);
+      expect(readFileSync(path.join(cache, path.basename(entry.path))).equals(pack.readBytes(entry.path))).toBe(true);
+      // The next load reads that copy and gets the same tables.
+      const again = withEnv({ HWNAS_CACHE_DIR: cache, HWNAS_DATA: undefined }, () => Nb201Tables.load(pack.file));
+      expect(again.metrics('cifar10')).toEqual(fromPack.metrics('cifar10'));
+      expect(again.column('cifar10', 'accuracy')).toEqual(fromPack.column('cifar10', 'accuracy'));
       for (const ds of ['cifar10', 'cifar100', 'ImageNet16-120']) {
         expect(fromPack.metrics(ds)).toEqual(fromDir.metrics(ds));
         // Bit for bit (NaN where a value is missing included).

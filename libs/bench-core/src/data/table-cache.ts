@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { defaultDataPack } from './data-pack';
@@ -13,7 +13,8 @@ import { dataFileIdentity } from './files';
  *
  * Location: `$HWNAS_CACHE_DIR`, else `<os tmpdir>/hwnas-cache`. `HWNAS_CACHE_DIR=off` disables it.
  * The data pack carries the entries for its own files (`table-cache/<kind>-<key>.bin`, written by
- * `npm run data:pack`), so loading from the pack alone is fast from the first run on.
+ * `npm run data:pack`), so loading from the pack alone is fast from the first run on; the first
+ * run copies the entry it used, inflated, to the cache directory.
  */
 
 const MAGIC = 'hwnas-table-cache/1';
@@ -48,7 +49,14 @@ export function tableCacheName(kind: string, files: readonly string[]): string {
 /** The pack's entry path for a cache entry named `name`. */
 export const packTableCachePath = (name: string): string => `table-cache/${name}`;
 
-/** The bytes of the cache entry `name`: from the cache directory, else from the data pack. */
+/**
+ * The bytes of the cache entry `name`: from the cache directory, else from the data pack. An entry
+ * taken from the pack is also written to the cache directory: reading the pack's copy means
+ * reading the whole pack, checking the entry's sha256 and inflating it (about a third of the
+ * CPU time of loading the tables), and the next process then reads the inflated bytes directly.
+ * The name holds the pack entry's checksum (see {@link fingerprint}), so another pack never
+ * finds this copy.
+ */
 function readEntry(name: string): Buffer | undefined {
   const dir = cacheDir();
   if (!dir) return undefined;
@@ -56,8 +64,24 @@ function readEntry(name: string): Buffer | undefined {
     return readFileSync(path.join(dir, name));
   } catch {
     const pack = defaultDataPack();
-    if (pack?.entry(packTableCachePath(name))) return pack.readBytes(packTableCachePath(name));
-    return undefined;
+    if (!pack?.entry(packTableCachePath(name))) return undefined;
+    const bytes = pack.readBytes(packTableCachePath(name));
+    writeEntry(dir, name, bytes);
+    return bytes;
+  }
+}
+
+/** Writes `bytes` as the cache entry `name` of `dir`; errors (read-only disk, no space) are ignored. */
+function writeEntry(dir: string, name: string, bytes: Uint8Array): void {
+  const file = path.join(dir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Write then rename, so a concurrent reader never sees a half-written entry.
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -110,12 +134,7 @@ export function writeTableCache(kind: string, files: readonly string[], meta: Ca
       out.set(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength), offset);
       offset += c.values.byteLength;
     }
-    mkdirSync(dir, { recursive: true });
-    // Write then rename, so a concurrent reader never sees a half-written entry.
-    const file = path.join(dir, `${kind}-${key}.bin`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, out);
-    renameSync(tmp, file);
+    writeEntry(dir, `${kind}-${key}.bin`, out);
   } catch {
     // The cache is only an optimisation.
   }
