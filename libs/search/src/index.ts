@@ -83,10 +83,11 @@ export type { PeerRuns, PeerRun } from './harness/peers';
 export type { ReportHeader } from './harness/report';
 // Multi-fidelity schedulers (early stopping over training epochs) and their in-process runner.
 export { createScheduler } from './schedulers/registry';
-export { SCHEDULER_NAMES, isSchedulerName, rungLevels, resolveRungs, promotionScore } from './schedulers/fidelity-scheduler';
+export { SCHEDULER_NAMES, isSchedulerName, needsEpochBudget, rungLevels, resolveRungs, promotionScore } from './schedulers/fidelity-scheduler';
 export type { FidelityScheduler, FidelityJob, TrialFate, Proposal, SchedulerName, SchedulerOptions } from './schedulers/fidelity-scheduler';
 export { AshaScheduler } from './schedulers/asha';
 export { SynchronousHalvingScheduler } from './schedulers/successive-halving';
+export { BudgetedHalvingScheduler } from './schedulers/budgeted-halving';
 export { FullFidelityScheduler } from './schedulers/full-fidelity';
 export { ForecastingScheduler } from './schedulers/forecasting';
 export type { ForecastOptions } from './schedulers/forecasting';

@@ -26,8 +26,9 @@ hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,as
                 to add peer rows that finished later)
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
   --tasks E     task E instead (epoch budget, 12- and 200-epoch fidelities, early stopping): every
-                strategy at full fidelity and under each scheduler; --out writes DIR/task-e.md and
-                DIR/task-e.json. --first-seed 100 runs held-out seeds 100..129.
+                strategy at full fidelity and under each scheduler (${SCHEDULER_NAMES.filter((n) => n !== 'none').join(', ')};
+                budget-sh, sized to the budget, runs once per budget); --out writes DIR/task-e.md
+                and DIR/task-e.json. --first-seed 100 runs held-out seeds 100..129.
   --json        print the JSON report instead of the markdown`;
 
 /** `hwnas bench-search`: the search benchmark (TASKS.md) for every strategy. */

@@ -43,6 +43,18 @@ describe('task E', () => {
     expect(md).toContain('| optimum seen / trained |');
   });
 
+  it('runTaskE - budget-sh runs once per budget: a cell equals a run at that budget alone', () => {
+    const t = tables();
+    const both = runTaskE(t, { budgets: [2000, 6000], seeds: 2, strategies: ['rea'], schedulers: ['budget-sh'] }).tables[0];
+    const small = runTaskE(t, { budgets: [2000], seeds: 2, strategies: ['rea'], schedulers: ['budget-sh'] }).tables[0];
+    const row = (tb: typeof both, s: string) => tb.rows.find((r) => r.strategy === 'rea' && r.scheduler === s)!;
+    expect(row(both, 'budget-sh').regret[0]).toEqual(row(small, 'budget-sh').regret[0]);
+    // Every run ends with full trainings: its promotions come after its exploration, within its budget.
+    expect(row(both, 'budget-sh').noneFeasible).toEqual([0, 0]);
+    expect(row(both, 'budget-sh').trials.mean).toBeGreaterThan(row(both, 'budget-sh').fullTrainings.mean);
+    expect(renderTaskEMarkdown(runTaskE(t, { budgets: [2000], seeds: 1, strategies: ['rea'], schedulers: ['budget-sh'] }))).toContain('is run once per budget');
+  });
+
   it('runTaskE - rejects unknown devices and bad budgets', () => {
     expect(() => runTaskE(tables(), { devices: ['raspi4_latency'] })).toThrow(/no cost column "raspi4_latency"; available: toy_latency/);
     expect(() => runTaskE(tables(), { budgets: [0] })).toThrow(/positive integers/);

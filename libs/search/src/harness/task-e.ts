@@ -3,6 +3,7 @@ import type { Arch, SearchSpace } from '@hwnas/bench-core';
 import { createProblem } from '../problem';
 import { createStrategy, STRATEGY_NAMES } from '../registry';
 import type { StrategyName } from '../registry';
+import { needsEpochBudget } from '../schedulers/fidelity-scheduler';
 import type { SchedulerName } from '../schedulers/fidelity-scheduler';
 import { createScheduler } from '../schedulers/registry';
 import { runFidelitySearch } from '../schedulers/run-fidelity';
@@ -38,7 +39,7 @@ export interface TaskEOptions {
   readonly firstSeed?: number;
   /** Strategies (default all; `random` is always run). */
   readonly strategies?: readonly StrategyName[];
-  /** Schedulers (default none, sh, asha, hyperband; `none` is always run). */
+  /** Schedulers (default none, sh, asha, hyperband; `none` is always run; `budget-sh` runs once per budget). */
   readonly schedulers?: readonly SchedulerName[];
   /** Reduction factor of the schedulers (default 3). */
   readonly eta?: number;
@@ -117,7 +118,8 @@ export interface TaskEReport {
  * accuracy and costs 12 epochs; a full one returns the 200-epoch accuracy and costs 200, or 188
  * when it continues a 12-epoch trial. Regret after B epochs = optimum - best feasible 200-epoch
  * accuracy among the full evaluations finished within B. Each run goes once to the largest
- * budget, one job at a time, so a smaller budget sees exactly that run's prefix. Pure; deterministic.
+ * budget, one job at a time, so a smaller budget sees exactly that run's prefix; a scheduler that
+ * plans with the budget (`budget-sh`) runs once per budget instead. Pure; deterministic.
  */
 export function runTaskE(tables: TaskETables, options: TaskEOptions = {}): TaskEReport {
   const devices = options.devices ?? Object.keys(tables.costs);
@@ -156,12 +158,19 @@ export function runTaskE(tables: TaskETables, options: TaskEOptions = {}): TaskE
         let optimumSeen = 0;
         let optimumTrained = 0;
         for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-          const s = createStrategy(strategy, { space: tables.space, problem, seed }, {}, { screen: false });
-          const sched = createScheduler(scheduler, { maxEpochs, rungs, eta, space: tables.space });
-          const run = runFidelitySearch(s, sched, problem, source, { epochBudget: budgets[budgets.length - 1] });
-          const fullRuns = run.log.filter((e) => e.epochs === maxEpochs && e.status === 'ok');
+          const runTo = (epochBudget: number) => {
+            const s = createStrategy(strategy, { space: tables.space, problem, seed }, {}, { screen: false });
+            const sched = createScheduler(scheduler, { maxEpochs, rungs, eta, epochBudget, space: tables.space });
+            const run = runFidelitySearch(s, sched, problem, source, { epochBudget });
+            return { run, fullRuns: run.log.filter((e) => e.epochs === maxEpochs && e.status === 'ok') };
+          };
+          // A scheduler that plans with the budget runs once per budget; any other runs once to the
+          // largest, and a smaller budget reads that run's prefix.
+          const perBudget = needsEpochBudget(scheduler) ? budgets.map(runTo) : undefined;
+          const { run, fullRuns } = perBudget ? perBudget[perBudget.length - 1] : runTo(budgets[budgets.length - 1]);
           budgets.forEach((b, k) => {
-            const r = regretOf(info, tables.accuracy, cost, fullRuns.filter((e) => e.spentEpochs <= b).map((e) => tables.indexOf(e.arch)));
+            const within = perBudget ? perBudget[k].fullRuns : fullRuns.filter((e) => e.spentEpochs <= b);
+            const r = regretOf(info, tables.accuracy, cost, within.map((e) => tables.indexOf(e.arch)));
             regrets[k].push(r.regret);
             if (r.noneFeasible) none[k]++;
           });
@@ -187,7 +196,10 @@ export function renderTaskEMarkdown(report: TaskEReport, headerLines: readonly s
   out.push(
     `Seeds ${report.firstSeed}..${report.firstSeed + report.seeds - 1}; rungs ${report.rungs.join(' and ')} epochs; schedulers with reduction factor eta = ${report.eta}; every strategy with its default options, told each trial's first (lowest-rung) result. ` +
       'Cells: regret in accuracy points after B epochs, mean (standard deviation, n - 1) over seeds; "ratio" = mean / the mean of random search at full fidelity (`random` + `none`). ' +
-      'Epochs, trials and full trainings are per run at the largest budget; "optimum seen / trained": runs (of the seeds) that evaluated the optimum at any fidelity / trained it to full fidelity within the largest budget.',
+      'Epochs, trials and full trainings are per run at the largest budget; "optimum seen / trained": runs (of the seeds) that evaluated the optimum at any fidelity / trained it to full fidelity within the largest budget.' +
+      (report.tables.some((t) => t.rows.some((r) => needsEpochBudget(r.scheduler)))
+        ? ' A scheduler that plans with the epoch budget (`budget-sh`) is run once per budget (each cell its own runs); every other row is one run per seed to the largest budget, read at each smaller one.'
+        : ''),
     '',
   );
   for (const t of report.tables) {

@@ -65,10 +65,21 @@ export interface FidelityScheduler {
 }
 
 /** The schedulers by name (`none`: every trial at full fidelity, no early stopping). */
-export type SchedulerName = 'none' | 'sh' | 'asha' | 'hyperband' | 'forecast-sh' | 'forecast-asha' | 'forecast-hyperband';
+export type SchedulerName = 'none' | 'sh' | 'asha' | 'hyperband' | 'budget-sh' | 'forecast-sh' | 'forecast-asha' | 'forecast-hyperband';
 
-/** Names of every scheduler (`forecast-*`: the same, promoting by a forecast of the full-fidelity score). */
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['none', 'sh', 'asha', 'hyperband', 'forecast-sh', 'forecast-asha', 'forecast-hyperband'];
+/**
+ * Names of every scheduler (`budget-sh`: successive halving with one bracket sized to the epoch
+ * budget; `forecast-*`: the same as sh/asha/hyperband, promoting by a forecast of the full-fidelity score).
+ */
+export const SCHEDULER_NAMES: readonly SchedulerName[] = ['none', 'sh', 'asha', 'hyperband', 'budget-sh', 'forecast-sh', 'forecast-asha', 'forecast-hyperband'];
+
+/**
+ * True for a scheduler that plans with the search's epoch budget (`budget-sh`): its run on a
+ * smaller budget is a different run, not a prefix of a longer one.
+ */
+export function needsEpochBudget(name: SchedulerName): boolean {
+  return name === 'budget-sh';
+}
 
 /** True when `name` is a scheduler name. */
 export function isSchedulerName(name: string): name is SchedulerName {
@@ -90,6 +101,8 @@ export interface SchedulerOptions {
   readonly rungs?: readonly number[];
   /** Synchronous successive halving: trials per bracket at its lowest rung (default ceil(eta^(rungs-1))). */
   readonly bracketSize?: number;
+  /** Epochs the whole search may spend: required by `budget-sh`, which plans its bracket with it. */
+  readonly epochBudget?: number;
   /** The search space: required by the `forecast-*` schedulers (their model's features). */
   readonly space?: SearchSpace;
 }

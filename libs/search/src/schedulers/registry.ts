@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@hwnas/bench-core';
 import { AshaScheduler } from './asha';
+import { BudgetedHalvingScheduler } from './budgeted-halving';
 import { isSchedulerName, SCHEDULER_NAMES } from './fidelity-scheduler';
 import type { FidelityScheduler, SchedulerOptions } from './fidelity-scheduler';
 import { ForecastingScheduler } from './forecasting';
@@ -7,8 +8,8 @@ import { FullFidelityScheduler } from './full-fidelity';
 import { SynchronousHalvingScheduler } from './successive-halving';
 
 /**
- * Creates scheduler `name` (`none`, `sh`, `asha`, `hyperband`, and `forecast-` + each of the last three). Throws {@link InvalidArgumentError}
- * for an unknown name or invalid options (rungs, eta, bracket size).
+ * Creates scheduler `name` (`none`, `sh`, `asha`, `hyperband`, `budget-sh`, and `forecast-` + each of sh, asha, hyperband). Throws {@link InvalidArgumentError}
+ * for an unknown name or invalid options (rungs, eta, bracket size, a missing epoch budget).
  */
 export function createScheduler(name: string, opts: SchedulerOptions): FidelityScheduler {
   if (!isSchedulerName(name)) throw new InvalidArgumentError(`unknown scheduler "${name}"; known schedulers: ${SCHEDULER_NAMES.join(', ')}`);
@@ -21,6 +22,8 @@ export function createScheduler(name: string, opts: SchedulerOptions): FidelityS
     case 'sh':
     case 'hyperband':
       return new SynchronousHalvingScheduler(opts, name);
+    case 'budget-sh':
+      return new BudgetedHalvingScheduler(opts);
     case 'forecast-sh':
     case 'forecast-asha':
     case 'forecast-hyperband': {

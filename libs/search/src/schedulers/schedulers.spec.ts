@@ -112,9 +112,59 @@ describe('schedulers', () => {
     expect(brief(jobs.filter((j) => j.kind === 'promote'))).toEqual(['8@3', '7@3', '6@3', '8@9', '13@9']);
   });
 
+  it('budget-sh - one bracket sized to the budget: explores, then promotes the best first and spends the rest on the next best', () => {
+    // Rung costs 1 and 4 (a promotion resumes); with eta 2 the plan [7, 3] costs 19 of 23 epochs,
+    // so the top rung takes a fourth promotion with the 4 epochs left.
+    const s = createScheduler('budget-sh', { maxEpochs: 5, rungs: [1, 5], eta: 2, epochBudget: 23 });
+    const jobs = drive(s, 100, (id) => [3, 9, 1, 7, 5, 8, 2][id]);
+    expect(brief(jobs)).toEqual(['0@1', '1@1', '2@1', '3@1', '4@1', '5@1', '6@1', '1@5', '5@5', '3@5', '4@5']);
+    expect(jobs.reduce((a, j) => a + (j.kind === 'start' ? 1 : 4), 0)).toBe(23);
+    expect(s.trials('completed')).toEqual([1, 3, 4, 5]);
+    expect(s.trials('stopped')).toEqual([0, 2, 6]);
+    expect(() => createScheduler('budget-sh', { maxEpochs: 5, rungs: [1, 5] })).toThrow(/needs the search's epoch budget/);
+  });
+
+  it('budget-sh - halves through middle rungs by eta', () => {
+    const s = createScheduler('budget-sh', { maxEpochs: 9, rungs: [1, 3, 9], eta: 3, epochBudget: 70 });
+    const jobs = drive(s, 1000, (id) => id);
+    // Plan [32, 10, 3] costs 32 + 10*2 + 3*6 = 70: the best 10 of rung 1 go to 3 epochs, their best 3 to 9.
+    const at = (e: number) => jobs.filter((j) => j.epochs === e).map((j) => j.trialId);
+    expect(at(1)).toHaveLength(32);
+    expect(at(3)).toEqual([31, 30, 29, 28, 27, 26, 25, 24, 23, 22]);
+    expect(at(9)).toEqual([31, 30, 29]);
+  });
+
+  it('budget-sh - waits for the whole rung before promoting; infeasible and failed trials are never promoted', () => {
+    // Plan [3, 1] costs 7 of 8: after the rung, the best feasible trial goes up.
+    const s = createScheduler('budget-sh', { maxEpochs: 5, rungs: [1, 5], eta: 2, epochBudget: 8 });
+    const propose = proposer();
+    const out = [s.next(propose)!, s.next(propose)!, s.next(propose)!];
+    expect(brief(out)).toEqual(['0@1', '1@1', '2@1']);
+    expect(s.next(propose)).toBeUndefined();
+    s.report(0, 1, 50);
+    s.report(2, 1, undefined, true);
+    expect(s.next(propose)).toBeUndefined();
+    s.report(1, 1, undefined);
+    expect(s.fate(1)).toBe('stopped');
+    expect(s.fate(2)).toBe('failed');
+    expect(brief([s.next(propose)!])).toEqual(['0@5']);
+    s.report(0, 5, 60);
+    expect(s.next(propose)).toBeUndefined();
+    expect(s.fate(0)).toBe('completed');
+  });
+
+  it('budget-sh - with no promotable trial, a new bracket explores with what is left; a strategy with nothing to propose ends exploring', () => {
+    const s = createScheduler('budget-sh', { maxEpochs: 5, rungs: [1, 5], eta: 2, epochBudget: 16 });
+    // Plan [5, 2] (13 epochs); the first 5 are infeasible, so the 11 epochs left plan [3, 1] anew.
+    const jobs = drive(s, 100, (id) => (id < 5 ? undefined : id));
+    expect(brief(jobs)).toEqual(['0@1', '1@1', '2@1', '3@1', '4@1', '5@1', '6@1', '7@1', '7@5', '6@5']);
+    const starved = createScheduler('budget-sh', { maxEpochs: 5, rungs: [1, 5], eta: 2, epochBudget: 100 });
+    expect(brief(drive(starved, 100, (id) => id, proposer(3)))).toEqual(['0@1', '1@1', '2@1', '2@5', '1@5', '0@5']);
+  });
+
   it('schedulers - a duplicate or stray report is ignored', () => {
     for (const name of SCHEDULER_NAMES) {
-      const s = createScheduler(name, { maxEpochs: 9, eta: 3, space: nb201Space });
+      const s = createScheduler(name, { maxEpochs: 9, eta: 3, epochBudget: 100, space: nb201Space });
       const j = s.next(proposer())!;
       s.report(j.trialId, j.epochs, 1);
       const fate = s.fate(j.trialId);
@@ -136,7 +186,7 @@ describe('runFidelitySearch', () => {
       const go = () =>
         runFidelitySearch(
           createStrategy(strategy, { space: nb201Space, problem, seed: 3 }, {}, { screen: false }),
-          createScheduler(name, { maxEpochs: 27, eta: 3, space: nb201Space }),
+          createScheduler(name, { maxEpochs: 27, eta: 3, epochBudget: 600, space: nb201Space }),
           problem,
           source,
           { epochBudget: 600 },
