@@ -46,14 +46,11 @@ export class AshaScheduler implements FidelityScheduler {
     if (!this.book.settle(trialId, epochs)) return;
     const k = this.rungs.indexOf(epochs);
     this.results[k].push({ trialId, score: failed ? undefined : score });
-    // Reaching the top rung completes a trial (an infeasible one too: it is simply never the best).
-    if (failed) this.book.set(trialId, 'failed');
-    else if (k === this.rungs.length - 1) this.book.set(trialId, 'completed');
-    else this.book.set(trialId, score === undefined ? 'stopped' : 'paused');
+    this.book.landed(trialId, k === this.rungs.length - 1, score, failed);
   }
 
   finish(): void {
-    for (const id of [...this.book.trials('paused'), ...this.book.trials('running')]) this.book.set(id, 'stopped');
+    this.book.stopUnfinished();
   }
 
   fate(trialId: number): TrialFate {

@@ -23,7 +23,7 @@ export class FullFidelityScheduler implements FidelityScheduler {
   }
 
   finish(): void {
-    for (const id of this.book.trials('running')) this.book.set(id, 'stopped');
+    this.book.stopUnfinished(); // nothing pauses here: the running ones
   }
 
   fate(trialId: number): TrialFate {

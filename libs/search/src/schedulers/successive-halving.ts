@@ -91,10 +91,7 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
     if (!b) return;
     b.results.set(trialId, failed ? undefined : score);
     const top = b.rung === this.rungs.length - 1;
-    // Reaching the top rung completes a trial (an infeasible one too: it is simply never the best).
-    if (failed) this.book.set(trialId, 'failed');
-    else if (top) this.book.set(trialId, 'completed');
-    else this.book.set(trialId, score === undefined ? 'stopped' : 'paused');
+    this.book.landed(trialId, top, score, failed);
     const full = b.rung > b.start || b.started === b.size;
     if (!full || b.results.size < b.members.length) return;
     if (top) {
@@ -116,7 +113,7 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
   }
 
   finish(): void {
-    for (const id of [...this.book.trials('paused'), ...this.book.trials('running')]) this.book.set(id, 'stopped');
+    this.book.stopUnfinished();
   }
 
   fate(trialId: number): TrialFate {

@@ -31,6 +31,20 @@ export class TrialFates {
     return true;
   }
 
+  /**
+   * The fate a settled job leaves its trial in: failed; completed at the top rung (an infeasible
+   * trial too: it is simply never the best); below it paused for a promotion, or stopped when the
+   * report carries no score to rank it by.
+   */
+  landed(trialId: number, top: boolean, score: number | undefined, failed: boolean): void {
+    this.fates.set(trialId, failed ? 'failed' : top ? 'completed' : score === undefined ? 'stopped' : 'paused');
+  }
+
+  /** At the end of a run: every trial still paused or running is stopped. */
+  stopUnfinished(): void {
+    for (const [id, f] of this.fates) if (f === 'paused' || f === 'running') this.fates.set(id, 'stopped');
+  }
+
   set(trialId: number, fate: TrialFate): void {
     this.fates.set(trialId, fate);
   }
