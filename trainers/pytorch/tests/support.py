@@ -109,11 +109,11 @@ def start(args):
 def read_line_within(stream, seconds):
     """One line of `stream`, failing if it takes longer than `seconds`."""
     import selectors
-    sel = selectors.DefaultSelector()
-    sel.register(stream, selectors.EVENT_READ)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if sel.select(timeout=0.5):
-            return stream.readline()
+    with selectors.DefaultSelector() as sel:  # closed here: callers read many lines
+        sel.register(stream, selectors.EVENT_READ)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if sel.select(timeout=0.5):
+                return stream.readline()  # "" at end of file
     raise AssertionError(f"no line within {seconds} s")
 

@@ -81,17 +81,23 @@ class Lifeline(unittest.TestCase):
 
     def test_a_second_trainer_waits_for_the_first_to_release_the_work_dir(self):
         w = os.path.join(self.tmp, "lock")
-        first = start(self.args + ["--epochs", "4", "--work-dir", w])
+        # The first trainer is given far more epochs than it will live for: it must still hold the
+        # lock when the second starts, however fast the machine (it is killed below).
+        long_run = ["--schedule-epochs", "400"]
+        first = start(self.args + long_run + ["--epochs", "400", "--work-dir", w])
         second = None
         try:
             read_line_within(first.stdout, 120)  # epoch 1 done: the first holds the lock
             with open(os.path.join(w, "trainer.lock")) as fh:
                 self.assertEqual(fh.read().strip(), str(first.pid))
-            second = start(self.args + ["--epochs", "2", "--work-dir", w])
-            waiting = read_line_within(second.stderr, 60)
-            while "locked" not in waiting:
-                waiting = read_line_within(second.stderr, 60)
-            self.assertIn(f"the work dir is locked by trainer pid {first.pid}", waiting)
+            second = start(self.args + long_run + ["--epochs", "2", "--work-dir", w])
+            seen = []
+            while not seen or "locked" not in seen[-1]:
+                line = read_line_within(second.stderr, 60)
+                if not line:
+                    self.fail("the second trainer ended without waiting for the lock; its stderr:\n" + "".join(seen))
+                seen.append(line)
+            self.assertIn(f"the work dir is locked by trainer pid {first.pid}", seen[-1])
             first.kill()  # the kernel drops a dead holder's lock
             first.wait(10)
             out, err = finish(second, 120)
