@@ -8,10 +8,8 @@
  *        [--devices raspi4_latency,silver_4114,...] [--seeds 100-129] [--budget 100] [--task C]
  *        [--options '{"incumbents":10}'] [--data DIR]
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { columnSource, createProblem, createStrategy, hvOf, regretOf, runInProcess, taskC, taskP } from '../src/index';
 
 const { values } = parseArgs({
@@ -33,12 +31,13 @@ const options = JSON.parse(values.options!) as Record<string, string | number | 
 const bench = Benchmark.open({ dataDir });
 const tables = bench.nb201;
 const accuracy = tables.column('cifar10', 'accuracy');
-const help = JSON.parse(readFileSync(path.join(dataDir, 'device-latency', 'nb201-devices.json'), 'utf8')) as { devices: Record<string, { values: number[] }> };
+// Through bench-core's loader, so that the data pack serves the file when no directory is given.
+const help = new Map(loadDeviceLatency(dataDir, 'nb201').devices.map((d) => [d.name, d.latencyMs]));
 
 for (const device of values.devices!.split(',')) {
   const table = device.endsWith('_latency');
-  if (!table && !help.devices[device]) throw new Error(`no latency column "${device}": use a *_latency column of the table or one of ${Object.keys(help.devices).join(', ')}`);
-  const cost: ArrayLike<number> = table ? tables.column('cifar10', device) : Float64Array.from(help.devices[device].values);
+  if (!table && !help.has(device)) throw new Error(`no latency column "${device}": use a *_latency column of the table or one of ${[...help.keys()].join(', ')}`);
+  const cost: ArrayLike<number> = table ? tables.column('cifar10', device) : help.get(device)!;
   const metric = table ? device : `${device}_latency`;
   const infos = [ACCURACY_METRICS.find((m) => m.name === 'accuracy')!, costMetricInfo(metric)];
   const source = columnSource({ accuracy, [metric]: cost }, (a) => tables.indexOf(a));

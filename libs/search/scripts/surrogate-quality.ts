@@ -16,10 +16,8 @@
  * `--device` is a latency column of the table (`*_latency`) or one of HELP's devices in
  * device-latency/nb201-devices.json.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Benchmark, NB201_SIZE, nb201Space, resolveDataDir, Rng } from '@hwnas/bench-core';
+import { Benchmark, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir, Rng } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { archEncoder } from '../src/arch-features';
 import type { ArchEncoding } from '../src/arch-features';
@@ -31,9 +29,15 @@ const dataDir = resolveDataDir(values.data);
 const tables = Benchmark.open({ dataDir }).nb201;
 const accuracy = tables.column('cifar10', 'accuracy');
 const device = values.device!;
-const cost: ArrayLike<number> = device.endsWith('_latency')
-  ? tables.column('cifar10', device)
-  : (JSON.parse(readFileSync(path.join(dataDir, 'device-latency', 'nb201-devices.json'), 'utf8')) as { devices: Record<string, { values: number[] }> }).devices[device].values;
+const cost: ArrayLike<number> = device.endsWith('_latency') ? tables.column('cifar10', device) : helpDevice(device);
+
+/** A HELP device's column, read through bench-core so that the data pack serves it when no directory is given. */
+function helpDevice(name: string): Float64Array {
+  const devices = loadDeviceLatency(dataDir, 'nb201').devices;
+  const found = devices.find((d) => d.name === name);
+  if (!found) throw new Error(`no latency column "${name}": use a *_latency column of the table or one of ${devices.map((d) => d.name).join(', ')}`);
+  return found.latencyMs;
+}
 const info = taskC(accuracy, cost);
 const archs: Arch[] = Array.from({ length: NB201_SIZE }, (_, i) => tables.index.archAt(i));
 const feasible = archs.map((_, i) => i).filter((i) => cost[i] <= info.threshold);

@@ -7,6 +7,8 @@ import { BenchmarkDataError } from '../errors';
 import { NB201_SIZE } from '../space/nb201';
 import { describeWithData } from '../testing/data';
 import { Benchmark } from './benchmark';
+import { loadDeviceLatency } from './device-latency';
+import { resolveDataDir } from './files';
 import { DataPack, defaultDataPack, PACK_MANIFEST_PATH } from './data-pack';
 import type { PackManifest } from './data-pack';
 import { Nb201Tables } from './nb201-tables';
@@ -125,6 +127,17 @@ describe('data pack', () => {
       withEnv({ HWNAS_PACK: path.join(tmp, 'manifest.json'), HWNAS_DATA: undefined, HWNAS_CACHE_DIR: path.join(tmp, 'cache') }, () => {
         expect(() => Benchmark.open().nb201).toThrow(/fails its checksum/);
       });
+    });
+  });
+
+  it('resolveDataDir - the pack path it returns can be given back (a script passing it to Benchmark.open)', () => {
+    withEnv({ HWNAS_PACK: undefined, HWNAS_DATA: undefined }, () => {
+      const dir = resolveDataDir();
+      expect(dir).toBe(defaultDataPack()!.file);
+      expect(resolveDataDir(dir)).toBe(dir);
+      expect(loadDeviceLatency(dir, 'nb201').devices.length).toBeGreaterThan(0);
+      // Any other file is still refused as a data directory.
+      expect(() => resolveDataDir(MANIFEST)).toThrow(/does not exist or is not a directory/);
     });
   });
 

@@ -40,6 +40,9 @@ export function findDataDir(explicit?: string): string | undefined {
   const dir = explicit ?? process.env[DATA_DIR_ENV];
   if (!dir) return defaultDataPack()?.file;
   const abs = path.resolve(dir);
+  // The pack's path stands for a data directory (its entries appear under it), so a path that this
+  // function returned earlier can be handed back, e.g. from a script to Benchmark.open.
+  if (abs === defaultDataPack()?.file) return abs;
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();
