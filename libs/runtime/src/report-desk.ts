@@ -70,7 +70,7 @@ export class ReportDesk {
     const { record } = live;
     const run = record.run;
     if (!run) return;
-    if (!isFinished(record)) for (const [trialId, epoch] of record.stopped) if (run.expects(`${record.searchId}.${trialId}`)) this.sendStop(record.searchId, trialId, epoch);
+    if (!isFinished(record)) for (const [trialId, epoch] of record.stopped) if (run.trialInFlight(trialId)) this.sendStop(record.searchId, trialId, epoch);
     if (isFinished(record) || record.state === 'cancelled') this.stopIfRunning(live);
     // An end whose purge a stopped coordinator did not get to: purged now (or when its delay is up).
     // Older ends need none: the channel's own age limit (a day on JetStream) has removed their reports.
@@ -117,7 +117,7 @@ export class ReportDesk {
     if (!live || !run) return Promise.resolve();
     return this.opts.serialize(live, async () => {
       const { record } = live;
-      const inFlight = !isFinished(record) && run.expects(`${report.searchId}.${report.trialId}`);
+      const inFlight = !isFinished(record) && run.trialInFlight(report.trialId);
       if (!inFlight && !record.dispatched.has(report.trialId)) return; // not a trial of this search
       // Delivered again (its acknowledgement was lost, e.g. with a coordinator that crashed after journalling it).
       if (record.curves.get(report.trialId)?.some((p) => p.epoch === report.epoch && sameMetrics(p.metrics, report.metrics))) return;

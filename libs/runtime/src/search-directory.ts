@@ -1,4 +1,4 @@
-import type { PredictorExplanation, SearchProblem } from '@hwnas/search';
+import type { PredictorExplanation, SearchProblem, TrialFate } from '@hwnas/search';
 import type { Clock } from './ports/clock';
 import type { Inbox } from './result-inbox';
 import { RequestIdConflictError, SearchNotFoundError } from './coordinator-options';
@@ -63,6 +63,11 @@ export class SearchDirectory {
   /** Full evaluations in the order they were told to the strategy (see `SearchLoop.history`). */
   history(searchId: string): readonly EvaluatedArch[] {
     return this.live(searchId).record.run?.history() ?? [];
+  }
+
+  /** Where a trial of a search with a promoting scheduler (`sh`, `budget-sh`) stands (see `SearchLoop.fateOf`); undefined for other searches. */
+  fateOf(searchId: string, trialId: number): TrialFate | undefined {
+    return this.live(searchId).record.run?.fateOf(trialId);
   }
 
   /** Every trial told to the strategy, cost queries included, in tell order. */

@@ -1,11 +1,12 @@
 import { isNasError } from '@hwnas/bench-core';
-import { RungStopper } from '@hwnas/search';
+import type { RungStopper } from '@hwnas/search';
 import type { SearchEvent } from './events';
 import type { EvalTask } from './ports/task-queue';
 import { SearchRun } from './search-run';
 import type { SearchSetup } from './search-run';
 import type { FailureCode } from './search-outcome';
 import type { SearchSpec } from './search-spec';
+import { createStopper } from './training-schedulers';
 import { reportScore } from './trial-report';
 import type { CurvePoint } from './trial-report';
 
@@ -44,7 +45,7 @@ export interface SearchRecord {
    * (a retried evaluation) follow the earlier ones.
    */
   readonly curves: Map<number, CurvePoint[]>;
-  /** The early-stopping rule of a trainer search with a scheduler; its state is a fold of the reports. */
+  /** The stopping rule of a trainer search with `asha` or `hyperband`; its state is a fold of the reports. */
   readonly stopper?: RungStopper;
   /** Trials the stopper stopped, with the epoch of the report it stopped them at. */
   readonly stopped: Map<number, number>;
@@ -69,9 +70,9 @@ export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' 
   }
   const training = event.spec.training;
   let stopper: RungStopper | undefined;
-  if (training && training.scheduler !== 'none' && setupError === undefined) {
+  if (training && setupError === undefined) {
     try {
-      stopper = new RungStopper({ maxEpochs: training.epochs, ...(training.minEpochs !== undefined ? { minEpochs: training.minEpochs } : {}), eta: training.eta }, training.scheduler);
+      stopper = createStopper(training);
     } catch (e) {
       setupError = `training: ${isNasError(e) ? e.message : String(e)}`;
       run = undefined;

@@ -2,6 +2,7 @@ import { oneShotTaskOf, SearchLoop } from '@hwnas/search';
 import type { EvaluatedArch, LoopTask, RunCounts, RunStep as LoopStep, SearchSetup } from '@hwnas/search';
 import type { EvalTask } from './ports/task-queue';
 import type { SearchSpec } from './search-spec';
+import { createPromotingScheduler } from './training-schedulers';
 
 export type { EvaluatedArch, RunCounts, SearchSetup };
 
@@ -18,8 +19,14 @@ export class SearchRun extends SearchLoop<EvalTask> {
     readonly spec: SearchSpec,
     setup: SearchSetup,
   ) {
-    super(searchId, loopSettings(spec), setup, (task) => evalTask(searchId, spec, task));
+    super(searchId, loopSettings(spec), withScheduler(spec, setup), (task) => evalTask(searchId, spec, task));
   }
+}
+
+/** The setup with the promoting scheduler of a trainer search with `sh` or `budget-sh` (a fresh one per run). */
+function withScheduler(spec: SearchSpec, setup: SearchSetup): SearchSetup {
+  const scheduler = spec.training ? createPromotingScheduler(spec.training, spec.budget) : undefined;
+  return scheduler ? { ...setup, scheduler } : setup;
 }
 
 /** The loop settings a search spec states (budget, window, order, caps). */
@@ -49,8 +56,8 @@ function evalTask(searchId: string, spec: SearchSpec, task: LoopTask): EvalTask 
     metrics: task.metrics,
     accuracySource: spec.accuracySource,
     devices: spec.devices,
-    // Trainer searches: every trial trains to the full fidelity with the search's seed.
-    ...(spec.training ? { fidelity: { epochs: spec.training.epochs }, seed: spec.seed } : {}),
+    // Trainer searches: a trial trains to its rung (promoting schedulers) or to the full fidelity, with the search's seed.
+    ...(spec.training ? { fidelity: { epochs: task.epochs ?? spec.training.epochs }, seed: spec.seed } : {}),
     ...(oneShot ? { oneShot: oneShot.payload } : {}),
   };
 }

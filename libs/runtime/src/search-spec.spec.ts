@@ -14,7 +14,10 @@ describe('search spec: training', () => {
     expect(() => normalizeSearchSpec({ ...BASE, training: {} })).toThrow('training.epochs: is required');
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 0 } })).toThrow(/^training\.epochs: must be an integer in 1\.\./);
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 5 } })).toThrow(/^training\.minEpochs: must be an integer in 1\.\.3/);
-    expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, scheduler: 'pbt' } })).toThrow('training.scheduler: must be one of none, asha, hyperband, got "pbt"');
+    expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, scheduler: 'pbt' } })).toThrow('training.scheduler: must be one of none, asha, hyperband, sh, budget-sh, got "pbt"');
+    expect(normalizeSearchSpec({ ...BASE, training: { epochs: 9, scheduler: 'sh', minEpochs: 1 } }).training).toEqual({ epochs: 9, scheduler: 'sh', minEpochs: 1, eta: 3 });
+    expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 3, scheduler: 'budget-sh' } })).toThrow('training: early stopping needs at least two rungs');
+    expect(() => normalizeSearchSpec({ ...BASE, mode: 'cost-first', training: { epochs: 9, scheduler: 'sh' } })).toThrow('training.scheduler: sh promotes trials; it needs mode joint');
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, eta: 1 } })).toThrow('training.eta: must be a number greater than 1, got 1');
     expect(() => normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 3, scheduler: 'asha' } })).toThrow('training: early stopping needs at least two rungs');
     expect(normalizeSearchSpec({ ...BASE, training: { epochs: 3, minEpochs: 3 } }).training?.minEpochs).toBe(3);

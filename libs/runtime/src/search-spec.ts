@@ -1,6 +1,7 @@
 import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
-import { isOneShotStrategyName, isStrategyName, ONE_SHOT_STRATEGY_NAMES, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
+import { isOneShotStrategyName, isStrategyName, ONE_SHOT_STRATEGY_NAMES, STRATEGY_NAMES } from '@hwnas/search';
+import { createPromotingScheduler, createStopper, isPromotingRule } from './training-schedulers';
 
 /** Branded id of a search. */
 export type SearchId = string & { readonly __brand: 'SearchId' };
@@ -54,15 +55,20 @@ export interface SearchSpec {
   readonly training?: TrainingSpec;
 }
 
-/** Early-stopping rules a coordinator runs on a trainer search's intermediate reports. */
-export const EARLY_STOPPING_RULES = ['none', 'asha', 'hyperband'] as const;
+/**
+ * Early-stopping rules of a trainer search: `asha` and `hyperband` judge intermediate reports and
+ * stop trials that fall behind; `sh` and `budget-sh` promote trials rung by rung (see `PROMOTING_RULES`).
+ */
+export const EARLY_STOPPING_RULES = ['none', 'asha', 'hyperband', 'sh', 'budget-sh'] as const;
 export type EarlyStoppingRule = (typeof EARLY_STOPPING_RULES)[number];
 
 /**
  * The training settings of a search whose workers train (`--trainer` on the workers; the
- * command lives there, not in the spec). Every task carries `epochs` as its fidelity and the
- * search's seed; with a scheduler, the coordinator judges each intermediate report with a
- * `RungStopper` (rungs from `minEpochs` to `epochs`, factor `eta`) and stops trials that fall behind.
+ * command lives there, not in the spec). Every task carries its fidelity (epochs to reach) and
+ * the search's seed. With `asha` or `hyperband` every task trains to `epochs` and the coordinator
+ * judges each intermediate report with a `RungStopper` (rungs from `minEpochs` to `epochs`,
+ * factor `eta`), stopping trials that fall behind; with `sh` or `budget-sh` a task trains to a
+ * rung, and the search's loop promotes the best to the next rung as a task of its own.
  */
 export interface TrainingSpec {
   /** Epochs every trial trains to (the full fidelity). */
@@ -153,6 +159,10 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     reward = { cost: r.cost, targetCost: r.targetCost, ...(r.exponent !== undefined ? { exponent: r.exponent as number } : {}) };
   }
   const training = raw.training !== undefined && raw.training !== null ? normalizeTraining(raw.training) : undefined;
+  if (training && isPromotingRule(training.scheduler) && mode === 'cost-first') {
+    // A cost-first strategy asks cost queries, which are not trials a scheduler could promote.
+    throw bad('training.scheduler', `${training.scheduler} promotes trials; it needs mode joint, not cost-first`);
+  }
   if (isOneShotStrategyName(strategy) && (!training || training.scheduler !== 'none')) {
     // The supernet task trains for training.epochs; a scheduler's stop order would end the whole search.
     throw bad('training', `a one-shot search (${strategy}) needs training with its supernet epochs and no scheduler`);
@@ -195,7 +205,8 @@ function normalizeTraining(input: unknown): TrainingSpec {
   if (scheduler !== 'none') {
     // Refused now rather than when the search starts: e.g. minEpochs = epochs leaves one rung.
     try {
-      new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler);
+      createStopper(training);
+      createPromotingScheduler(training, 1);
     } catch (e) {
       throw bad('training', (e as Error).message);
     }

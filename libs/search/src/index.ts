@@ -87,7 +87,7 @@ export { SCHEDULER_NAMES, isSchedulerName, needsEpochBudget, rungLevels, resolve
 export type { FidelityScheduler, FidelityJob, TrialFate, Proposal, SchedulerName, SchedulerOptions } from './schedulers/fidelity-scheduler';
 export { AshaScheduler } from './schedulers/asha';
 export { SynchronousHalvingScheduler } from './schedulers/successive-halving';
-export { BudgetedHalvingScheduler } from './schedulers/budgeted-halving';
+export { BudgetedHalvingScheduler, halvingBracketEpochs } from './schedulers/budgeted-halving';
 export { FullFidelityScheduler } from './schedulers/full-fidelity';
 export { ForecastingScheduler } from './schedulers/forecasting';
 export type { ForecastOptions } from './schedulers/forecasting';

@@ -2,6 +2,7 @@ import { archKey } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { SYNTHETIC_METRICS, syntheticMetrics, toySpace } from '@hwnas/search/testing';
 import { createProblem } from './problem';
+import { createScheduler } from './schedulers/registry';
 import { SearchLoop } from './search-loop';
 import type { LoopTask } from './search-loop';
 import type { Candidate, SearchStrategy, StrategyState, TrialNeed, TrialResult } from './strategy';
@@ -99,5 +100,70 @@ describe('SearchLoop', () => {
     expect(loop.counts.inFlight).toBe(2);
     expect(() => loop.resize(0)).toThrow('maxInFlight must be an integer >= 1');
     expect(loop.maxInFlight).toBe(2);
+  });
+});
+
+describe('SearchLoop with a promoting scheduler', () => {
+  const archs: Arch[] = [[0, 1], [1, 2], [2, 3], [3, 0], [1, 1]];
+  /** Accuracy rises with training; which architecture ranks first does not depend on the epochs. */
+  const metricsAt = (arch: Arch, epochs: number) => ({ ...syntheticMetrics(arch), accuracy: syntheticMetrics(arch).accuracy + epochs });
+
+  /** Runs a multi-fidelity search, answering the tasks out (two at a time) first-in-first-out or last-in-first-out. */
+  function run(order: 'fifo' | 'lifo') {
+    const strategy = new Scripted(archs.map((a) => ['full', a] as const));
+    // Rungs 2 and 4 epochs, brackets of 4, eta 2: the budget's 5 trials make one full bracket and one cut to a trial.
+    const scheduler = createScheduler('sh', { maxEpochs: 4, rungs: [2, 4], eta: 2, bracketSize: 4 });
+    const jointProblem = createProblem({ objectives: ['accuracy'] }, SYNTHETIC_METRICS);
+    const loop = new SearchLoop('s', { strategy: 'scripted', budget: 5, maxInFlight: 2, ordering: 'ordered' }, { space, problem: jointProblem, strategy, scheduler });
+    const out = [...loop.start().dispatch];
+    const done: LoopTask[] = [];
+    while (out.length) {
+      expect(out.length).toBeLessThanOrEqual(2);
+      const t = order === 'fifo' ? out.shift()! : out.pop()!;
+      done.push(t);
+      out.push(...loop.accept({ taskId: t.taskId, status: 'ok', metrics: metricsAt(loop.archOf(t.trialId), t.epochs!) }).dispatch);
+    }
+    return { loop, strategy, done };
+  }
+
+  it('SearchLoop - sh: trials start at the lowest rung, the best of each complete rung are promoted as tasks of their own, only top-rung results are the best', () => {
+    const { loop, strategy, done } = run('fifo');
+    const acc = (i: number) => syntheticMetrics(archs[i]).accuracy;
+    const bracket1 = [0, 1, 2, 3].sort((a, b) => acc(b) - acc(a) || a - b).slice(0, 2);
+    expect(done.filter((t) => t.epochs === 2).map((t) => t.trialId)).toEqual([0, 1, 2, 3, 4]);
+    // Bracket 1 promotes its best 2 of 4; bracket 2, cut to trial 4 when the budget ran out, promotes it.
+    expect(done.filter((t) => t.epochs === 4).map((t) => t.trialId).sort()).toEqual([...bracket1, 4].sort());
+    expect(done.filter((t) => t.epochs === 4).every((t) => t.taskId === `s.${t.trialId}@4`)).toBe(true);
+    // The strategy hears each trial once, at its first rung, in ask order.
+    expect(strategy.told).toEqual([0, 1, 2, 3, 4]);
+    expect(loop.history().map((h) => h.epochs)).toEqual([2, 2, 2, 2, 2]);
+    const best = [...bracket1, 4].sort((a, b) => acc(b) - acc(a) || a - b)[0];
+    expect(loop.best()).toMatchObject({ trialId: best, epochs: 4 });
+    expect(loop.finished).toBe(true);
+    expect(loop.finishReason).toBe('budget');
+    expect(loop.counts).toMatchObject({ evaluationsDispatched: 5, evaluationsDone: 5, inFlight: 0 });
+    expect([0, 1, 2, 3, 4].map((i) => loop.fateOf(i))).toEqual([0, 1, 2, 3, 4].map((i) => ([...bracket1, 4].includes(i) ? 'completed' : 'stopped')));
+  });
+
+  it('SearchLoop - sh: the same decisions whatever order the results land in', () => {
+    const a = run('fifo');
+    const b = run('lifo');
+    const decisions = (d: LoopTask[]) => d.map((t) => `${t.trialId}@${t.epochs}`).sort();
+    expect(decisions(b.done)).toEqual(decisions(a.done));
+    expect(b.strategy.told).toEqual(a.strategy.told);
+    expect(b.loop.best()?.trialId).toBe(a.loop.best()?.trialId);
+  });
+
+  it('SearchLoop - sh: cancel drains what is out, promotes nothing more and finishes', () => {
+    const strategy = new Scripted(archs.map((a) => ['full', a] as const));
+    const scheduler = createScheduler('sh', { maxEpochs: 4, rungs: [2, 4], eta: 2, bracketSize: 2 });
+    const loop = new SearchLoop('s', { strategy: 'scripted', budget: 5, maxInFlight: 2, ordering: 'ordered' }, { space, problem, strategy, scheduler });
+    const [t0, t1] = loop.start().dispatch;
+    loop.cancel();
+    expect(loop.accept({ taskId: t0.taskId, status: 'ok', metrics: metricsAt(archs[0], 2) }).dispatch).toEqual([]);
+    expect(loop.accept({ taskId: t1.taskId, status: 'ok', metrics: metricsAt(archs[1], 2) }).dispatch).toEqual([]);
+    expect(loop.finished).toBe(true);
+    expect(loop.finishReason).toBe('cancelled');
+    expect(loop.best()).toBeUndefined();
   });
 });

@@ -2,6 +2,8 @@ import { archKey, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
 import { bestFeasible, isPareto, paretoFront } from './problem';
 import type { SearchProblem } from './problem';
+import { promotionScore } from './schedulers/fidelity-scheduler';
+import type { FidelityJob, FidelityScheduler, TrialFate } from './schedulers/fidelity-scheduler';
 import type { Candidate, PredictorExplanation, SearchStrategy, TrialNeed, TrialResult } from './strategy';
 
 /** What a search runs with: its space, validated problem and a fresh strategy. */
@@ -9,6 +11,14 @@ export interface SearchSetup {
   readonly space: SearchSpace;
   readonly problem: SearchProblem;
   readonly strategy: SearchStrategy;
+  /**
+   * Multi-fidelity (a trainer search with successive halving): the scheduler decides each trial's
+   * epochs, and promotes trials to higher rungs as their rungs complete. Every candidate is then
+   * a trial of its own (the budget counts trials), the strategy is told each trial's first
+   * (lowest-rung) result, and only results at the top rung can be the best. Absent: every
+   * evaluation is at the search's one fidelity.
+   */
+  readonly scheduler?: FidelityScheduler;
 }
 
 /** Why an evaluation failed: a NasError's code and message. */
@@ -46,6 +56,8 @@ export interface LoopTask {
   readonly need: TrialNeed;
   /** For `costs`: the cheap metrics to return; empty for `full`. */
   readonly metrics: readonly string[];
+  /** Multi-fidelity: epochs to reach (total; a promotion resumes the trial's checkpoint). Absent: the search's fidelity. */
+  readonly epochs?: number;
 }
 
 /** The outcome of one dispatched task, as accepted by {@link SearchLoop.accept}. */
@@ -74,6 +86,8 @@ export interface EvaluatedArch {
   readonly toldAt?: number;
   /** Answered from another trial's evaluation of the same architecture (no task of its own). */
   readonly cached?: boolean;
+  /** Multi-fidelity: the epochs the trial was trained to for these metrics. */
+  readonly epochs?: number;
 }
 
 /** What one step of a {@link SearchLoop} asks its owner to do. */
@@ -154,6 +168,12 @@ export class SearchLoop<T = LoopTask> {
   private stepAt?: number;
   /** Best feasible so far in tell order, kept incrementally (same answer as a scan of the history). */
   private bestSoFar?: EvaluatedArch & { readonly metrics: Metrics };
+  /** Multi-fidelity: candidates asked and not yet started by the scheduler (ask order), and the ok results at the top rung. */
+  private readonly proposals: Candidate[] = [];
+  private readonly topLog: EvaluatedArch[] = [];
+  private sealed = false;
+  /** Multi-fidelity: candidates the scheduler will never start (the search was cancelled, or the scheduler takes no more trials). */
+  private dropped = 0;
   private paretoCache?: { readonly length: number; readonly front: EvaluatedArch[] };
 
   /**
@@ -198,6 +218,8 @@ export class SearchLoop<T = LoopTask> {
     if (result.error) outcome.error = result.error;
     if (at !== undefined) outcome.at = at;
     this.taskOutcome.set(task.taskId, outcome);
+    const scheduler = this.setup.scheduler;
+    if (scheduler && task.epochs !== undefined) return { dispatch: this.acceptJob(scheduler, task, outcome), ignored: false };
     if (task.need === 'full') {
       this.fullDone++;
       if (outcome.status === 'failed') this.failed++;
@@ -233,9 +255,21 @@ export class SearchLoop<T = LoopTask> {
     return this.window;
   }
 
-  /** Stops asking for new candidates; what is in flight still lands (drain). */
+  /** Stops asking for new candidates (and, multi-fidelity, promoting); what is in flight still lands (drain). */
   cancel(): void {
     this.cancelled = true;
+    this.dropProposals();
+  }
+
+  /** Multi-fidelity: where trial `trialId` stands (final once the search finished); undefined for a search without a scheduler. */
+  fateOf(trialId: number): TrialFate | undefined {
+    return this.setup.scheduler?.fate(trialId);
+  }
+
+  /** Whether a task of trial `trialId` (any fidelity) is dispatched and not answered yet. */
+  trialInFlight(trialId: number): boolean {
+    for (const d of this.dispatched.values()) if (d.base.trialId === trialId) return true;
+    return false;
   }
 
   /** Need of a task dispatched and not answered yet (undefined for any other task id). */
@@ -272,7 +306,7 @@ export class SearchLoop<T = LoopTask> {
 
   get counts(): RunCounts {
     return {
-      evaluationsDispatched: this.fullTask.size,
+      evaluationsDispatched: this.setup.scheduler ? this.candidates.length - this.proposals.length : this.fullTask.size,
       evaluationsDone: this.fullDone,
       evaluationsFailed: this.failed,
       costQueries: this.costQueries,
@@ -310,13 +344,14 @@ export class SearchLoop<T = LoopTask> {
   pareto(): EvaluatedArch[] | undefined {
     if (!isPareto(this.setup.problem)) return undefined;
     // Recomputed only when the history grew: watchers ask after every evaluation.
-    if (this.paretoCache?.length !== this.fullLog.length) this.paretoCache = { length: this.fullLog.length, front: paretoFront(this.setup.problem, this.okEvaluations()) };
+    const log = this.setup.scheduler ? this.topLog : this.fullLog;
+    if (this.paretoCache?.length !== log.length) this.paretoCache = { length: log.length, front: paretoFront(this.setup.problem, this.okEvaluations()) };
     return [...this.paretoCache.front];
   }
 
   private okEvaluations(): (EvaluatedArch & { readonly metrics: Metrics })[] {
     // A cached answer repeats an evaluation already in the log: one architecture, one point.
-    return this.fullLog.filter((e): e is EvaluatedArch & { readonly metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined && !e.cached);
+    return (this.setup.scheduler ? this.topLog : this.fullLog).filter((e): e is EvaluatedArch & { readonly metrics: Metrics } => e.status === 'ok' && e.metrics !== undefined && !e.cached);
   }
 
   /** The architecture the strategy proposed as trial `trialId`. */
@@ -337,11 +372,16 @@ export class SearchLoop<T = LoopTask> {
   }
 
   private outstanding(): number {
-    return this.candidates.length - this.told.size;
+    return this.candidates.length - this.told.size - this.dropped;
   }
 
   private budgetSpent(): boolean {
-    return this.fullTask.size >= this.settings.budget;
+    return this.trialsCounted() >= this.settings.budget;
+  }
+
+  /** What the budget counts: distinct architectures evaluated fully, or (multi-fidelity) trials asked. */
+  private trialsCounted(): number {
+    return this.setup.scheduler ? this.candidates.length : this.fullTask.size;
   }
 
   private tooManyFailures(): boolean {
@@ -391,10 +431,9 @@ export class SearchLoop<T = LoopTask> {
     this.toldLog.push(o);
     if (this.candidates[trialId].need === 'full') {
       this.fullLog.push(o);
-      if (o.status === 'ok' && o.metrics && !isPareto(this.setup.problem)) {
-        const item = o as EvaluatedArch & { readonly metrics: Metrics };
-        this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
-      }
+      // Multi-fidelity: a result below the top rung is the strategy's to learn from, never the best.
+      if (!this.setup.scheduler) this.noteComplete(o);
+      else if (o.epochs === this.topEpochs()) this.noteComplete(o);
     }
     const result: Mutable<TrialResult> = { trialId, arch: o.arch, status: o.status };
     if (o.metrics) result.metrics = o.metrics;
@@ -407,8 +446,13 @@ export class SearchLoop<T = LoopTask> {
    * tasks to dispatch onto `tasks` and the trials answered at once (from the cache) onto `settled`.
    */
   private askOnce(tasks: T[], settled?: number[]): void {
+    this.askStrategy(tasks, settled);
+    if (this.setup.scheduler) this.nextJobs(this.setup.scheduler, tasks);
+  }
+
+  private askStrategy(tasks: T[], settled?: number[]): void {
     if (this.cancelled || this.exhausted || this.costCapReached() || this.tooManyFailures()) return;
-    const n = Math.min(this.window - this.outstanding(), this.settings.budget - this.fullTask.size);
+    const n = Math.min(this.window - this.outstanding(), this.settings.budget - this.trialsCounted());
     if (n <= 0) return;
     const asked = this.setup.strategy.ask(n);
     if (asked.length > n) throw new InvalidArgumentError(`strategy ${this.settings.strategy} proposed ${asked.length} candidates when asked for ${n}`);
@@ -419,6 +463,11 @@ export class SearchLoop<T = LoopTask> {
       }
       this.candidates.push(c);
       this.askedAt.push(this.stepAt);
+      if (this.setup.scheduler) {
+        if (c.need !== 'full') throw new InvalidArgumentError(`strategy ${this.settings.strategy} asked for a "${c.need}" query; a multi-fidelity search runs full evaluations only`);
+        this.proposals.push(c);
+        continue;
+      }
       const task = this.route(c, c.key ?? archKey(this.setup.space, c.arch));
       if (task) tasks.push(task);
       else if (settled && this.outcomes.has(c.trialId)) settled.push(c.trialId);
@@ -444,6 +493,90 @@ export class SearchLoop<T = LoopTask> {
     if (known) this.outcomes.set(trialId, { ...known, trialId, need: this.candidates[trialId].need, cached: true });
     else this.waiters.set(taskId, [...(this.waiters.get(taskId) ?? []), trialId]);
     return undefined;
+  }
+
+  /** A result counts toward the best (and the front) once the trial reached full fidelity. */
+  private noteComplete(o: EvaluatedArch): void {
+    if (this.setup.scheduler && o.status === 'ok') this.topLog.push(o);
+    if (o.status === 'ok' && o.metrics && !isPareto(this.setup.problem)) {
+      const item = o as EvaluatedArch & { readonly metrics: Metrics };
+      this.bestSoFar = bestFeasible(this.setup.problem, this.bestSoFar ? [this.bestSoFar, item] : [item]);
+    }
+  }
+
+  private topEpochs(): number | undefined {
+    const rungs = this.setup.scheduler?.rungs;
+    return rungs?.[rungs.length - 1];
+  }
+
+  /**
+   * Multi-fidelity: a job's result goes to the scheduler first. A trial's first result is then
+   * told to the strategy as any result is; a promotion's only updates the trial (and the best,
+   * at the top rung). Either may free the scheduler's next jobs.
+   */
+  private acceptJob(scheduler: FidelityScheduler, task: LoopTask, outcome: Mutable<EvaluatedArch>): T[] {
+    outcome.epochs = task.epochs;
+    scheduler.report(task.trialId, task.epochs!, promotionScore(this.setup.problem, outcome.metrics), outcome.status === 'failed');
+    let out: T[];
+    if (this.outcomes.has(task.trialId)) {
+      out = [];
+      if (task.epochs === this.topEpochs()) this.noteComplete(outcome);
+    } else {
+      this.fullDone++;
+      if (outcome.status === 'failed') this.failed++;
+      this.outcomes.set(task.trialId, outcome);
+      out = this.pump(task.trialId);
+    }
+    // Also when nothing was told (a result held in the reorder buffer): the report may have completed a rung.
+    this.nextJobs(scheduler, out);
+    if (this.finished) scheduler.finish();
+    return out;
+  }
+
+  /**
+   * Hands out the scheduler's jobs while worker slots (the window) are free: promotions, and new
+   * trials from the candidates asked (in ask order). New candidates are asked only right after a
+   * tell (see askOnce), so the strategy's calls stay in the same order whatever the timing.
+   */
+  private nextJobs(scheduler: FidelityScheduler, tasks: T[]): void {
+    if (this.cancelled || this.tooManyFailures()) return this.dropProposals();
+    const propose = () => {
+      const c = this.proposals.shift();
+      return c && { trialId: c.trialId, arch: c.arch };
+    };
+    while (this.dispatched.size < this.window) {
+      let job = scheduler.next(propose);
+      if (!job && !this.sealed && this.proposals.length === 0 && (this.exhausted || this.budgetSpent())) {
+        // No new trial will come: the bracket still filling is cut to what it has.
+        this.sealed = true;
+        scheduler.seal?.();
+        job = scheduler.next(propose);
+      }
+      if (!job) {
+        // Nothing out that could change its mind: the scheduler takes no more trials.
+        if (this.dispatched.size === 0 && this.proposals.length > 0) {
+          this.exhausted = true;
+          this.dropProposals();
+        }
+        return;
+      }
+      tasks.push(this.jobTask(job));
+    }
+  }
+
+  private dropProposals(): void {
+    this.dropped += this.proposals.length;
+    this.proposals.length = 0;
+  }
+
+  private jobTask(job: FidelityJob): T {
+    const c = this.candidates[job.trialId];
+    // A trial's first job keeps the plain task id; a promotion's names its rung.
+    const taskId = job.kind === 'start' ? `${this.searchId}.${job.trialId}` : `${this.searchId}.${job.trialId}@${job.epochs}`;
+    const base: LoopTask = { taskId, trialId: job.trialId, key: c.key ?? archKey(this.setup.space, c.arch), need: 'full', metrics: [], epochs: job.epochs };
+    const task = this.dress(base);
+    this.dispatched.set(taskId, { base, task });
+    return task;
   }
 
   private newTask(c: Candidate, key: string, need: TrialNeed): T {

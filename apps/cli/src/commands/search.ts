@@ -5,11 +5,11 @@ import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
 import type { DashboardServer } from '@hwnas/dashboard';
-import { createTableSearchFactory, InMemoryTrialJournal, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
-import type { EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
+import { createTableSearchFactory, EARLY_STOPPING_RULES, InMemoryTrialJournal, isPromotingRule, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import type { EarlyStoppingRule, EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
 import { getStrategyDefinition, isOneShotStrategyName, isPareto, ONE_SHOT_STRATEGY_NAMES, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
 import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
-import type { OneShotStrategyName, PredictorExplanation, SearchProblem } from '@hwnas/search';
+import type { OneShotStrategyName, PredictorExplanation, SearchProblem, TrialFate } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { fmt, renderTable } from '../format';
@@ -24,10 +24,10 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--device ID ...] [--seed S] [--parallelism K] [--data DIR] [--history] [--explain] [--json]
              [--dashboard [HOST:PORT] [--dashboard-linger S]]
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
-             [--trainer 'CMD' --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]
+             [--trainer 'CMD' --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
              [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2] [--screen-conformal P]]
-             [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband] [--min-epochs M] [--eta 3]]
+             [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]]
 hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
              --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
              [--constraint 'METRIC<=VALUE' | --objective METRIC] [--cost-weight W] [--device ID ...]
@@ -76,8 +76,11 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
   --epochs       epochs each trainer trains to (the full fidelity); with --coordinator, a trainer
                  search whose early stopping (--scheduler) the coordinator runs
   --scheduler    early stopping: asha or hyperband (stopping variants: a trial is stopped at a rung
-                 of min-epochs * eta^k epochs unless it is among the best 1/eta there so far);
-                 stopped trials are counted, never reported as the best
+                 of min-epochs * eta^k epochs unless it is among the best 1/eta there so far),
+                 or sh or budget-sh (promotions: a trial trains to a rung and ends; once every
+                 trial of its bracket reported there, the best 1/eta continue from their
+                 checkpoints to the next rung; sh: brackets of eta^k trials, budget-sh: one
+                 bracket of the whole budget); stopped trials are counted, never the best
   --min-epochs   lowest rung (default: epochs / eta^k, at least 1); --eta reduction factor (3)
   --trainer-timeout  seconds per evaluation before its process group is killed (default none)
   --work-root    trial work dirs (checkpoints) go to DIR/<search id>/trial-<id> (default ./hwnas-work)
@@ -213,6 +216,9 @@ export const searchCommand: Command = {
     }
     // Cluster trainer searches: --epochs (with --scheduler, --min-epochs, --eta) goes into the spec.
     const remoteTraining = values.coordinator !== undefined && values.epochs !== undefined ? trainingSettings(values) : undefined;
+    // Embedded trainer searches whose scheduler promotes (sh, budget-sh): the search's loop decides each task's epochs.
+    const promoting = training ? trainingSettings(values) : undefined;
+    const specTraining = remoteTraining ?? (promoting && isPromotingRule(promoting.scheduler) ? promoting : undefined);
     if (bench && !training && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
@@ -255,7 +261,7 @@ export const searchCommand: Command = {
       accuracySource,
       devices,
       ...(maxFailed !== undefined ? { maxFailed } : {}),
-      ...(remoteTraining ? { training: remoteTraining } : {}),
+      ...(specTraining ? { training: specTraining } : {}),
     };
 
     if (values.coordinator !== undefined) {
@@ -334,7 +340,7 @@ export const searchCommand: Command = {
         ...(isPareto(problem) ? { pareto: front.map((e) => describe(e.arch, e.metrics)) } : { best: view.best ? describe(view.best.arch, view.best.metrics) : null }),
         ...(view.recommended ? { recommended: describe(view.recommended) } : {}),
         evaluations: view.counts.evaluationsDone,
-        ...(trainer ? { stoppedEarly: history.filter((h) => h.metrics?.[STOPPED_EPOCH_METRIC] !== undefined).length } : {}),
+        ...(trainer ? { stoppedEarly: history.filter((h) => stoppedEarly(h, embedded.coordinator.fateOf(id, h.trialId))).length } : {}),
         ...(values.curves ? { curves: Object.fromEntries([...curves].sort((a, b) => a[0] - b[0]).map(([t, c]) => [String(t), c.map((r) => ({ epoch: r.epoch, ...r.metrics }))])) } : {}),
         failed: view.counts.evaluationsFailed,
         costQueries: view.counts.costQueries,
@@ -379,7 +385,8 @@ export const searchCommand: Command = {
 function createTrainer(values: Record<string, unknown>, seed: number, io: { err(t: string): void }, curves: Map<number, { epoch: number; metrics: Metrics }[]>): ProcessTrainerEvaluator {
   const { epochs, scheduler, minEpochs, eta } = trainingSettings(values);
   const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
-  const stopper = scheduler !== 'none' ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
+  // Stopping rules judge reports as the trainer runs; promoting ones (sh, budget-sh) are the search loop's.
+  const stopper = scheduler === 'asha' || scheduler === 'hyperband' ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
   return new ProcessTrainerEvaluator({
     command: values.trainer as string,
     workRoot: path.resolve((values['work-root'] as string | undefined) ?? 'hwnas-work'),
@@ -397,6 +404,15 @@ function createTrainer(values: Record<string, unknown>, seed: number, io: { err(
   });
 }
 
+/**
+ * Whether a trainer search's trial was trained and stopped before full fidelity: by a stopping
+ * rule (its metrics name the epoch), or not promoted by a promoting scheduler (its fate; one the
+ * constraints kept from training has no trained accuracy and does not count).
+ */
+function stoppedEarly(h: EvaluatedArch, fate: TrialFate | undefined): boolean {
+  return h.metrics?.[STOPPED_EPOCH_METRIC] !== undefined || (fate === 'stopped' && h.metrics?.accuracy !== undefined);
+}
+
 /** The training settings of `--epochs`, `--scheduler`, `--min-epochs` and `--eta` (embedded or submitted to a coordinator). */
 function trainingSettings(values: Record<string, unknown>): TrainingSpec {
   const epochs = intOption('search', 'epochs', required('search', values, 'epochs'), 1)!;
@@ -404,12 +420,10 @@ function trainingSettings(values: Record<string, unknown>): TrainingSpec {
   const eta = Number(values.eta);
   if (!(eta > 1)) throw new InvalidArgumentError(`hwnas search: --eta must be a number greater than 1, got "${values.eta as string}"`);
   const scheduler = (values.scheduler as string | undefined) ?? 'none';
-  if (scheduler !== 'none' && scheduler !== 'asha' && scheduler !== 'hyperband') {
-    throw new InvalidArgumentError(
-      `hwnas search: --scheduler must be asha or hyperband with --trainer${scheduler === 'sh' ? ' (synchronous successive halving needs promotions between runs, which the embedded search does not do yet)' : `, got "${scheduler}"`}`,
-    );
+  if (!(EARLY_STOPPING_RULES as readonly string[]).includes(scheduler)) {
+    throw new InvalidArgumentError(`hwnas search: --scheduler must be one of ${EARLY_STOPPING_RULES.filter((r) => r !== 'none').join(', ')}, got "${scheduler}"`);
   }
-  return { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
+  return { epochs, scheduler: scheduler as EarlyStoppingRule, ...(minEpochs !== undefined ? { minEpochs } : {}), eta };
 }
 
 /**

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import { AccuracySource, Direction, Search, SearchMode, SearchState } from '@hwnas/proto';
 import type { SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { parseConstraint, parseObjective } from '@hwnas/search';
+import type { TrainingSpec } from '@hwnas/runtime';
 import type { CommandIO } from '../command';
 import { connectRemote } from './client';
 import type { RemoteOptions } from './options';
@@ -34,7 +35,7 @@ export interface RemoteSearchInput {
   /** Failed evaluations after which the search stops and ends failed (absent: no limit). */
   readonly maxFailed?: number;
   /** Real training on the workers' trainers: epochs and early stopping (see `TrainingSpec` of @hwnas/runtime). */
-  readonly training?: { readonly epochs: number; readonly scheduler: 'none' | 'asha' | 'hyperband'; readonly minEpochs?: number; readonly eta: number };
+  readonly training?: TrainingSpec;
   /** Idempotency key; default a fresh UUID, so the client's retries never submit twice. */
   readonly requestId?: string;
   readonly labels?: Readonly<Record<string, string>>;

@@ -103,7 +103,8 @@ describe('coordinator mappers', () => {
     expect(normalizeSearchSpec(fromSubmitRequest({ ...REQ, training: { epochs: 12, scheduler: '' } }).spec).training).toEqual({ epochs: 12, scheduler: 'none', eta: 3 });
     expect(normalizeSearchSpec(fromSubmitRequest(REQ).spec).training).toBeUndefined();
     expect(() => fromSubmitRequest({ ...REQ, training: { scheduler: 'asha' } })).toThrow(/^training\.epochs: /);
-    expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'sh' } })).toThrow('training.scheduler: must be one of none, asha, hyperband (or empty), got "sh"');
+    expect(fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'sh' } }).spec).toMatchObject({ training: { epochs: 3, scheduler: 'sh' } });
+    expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'pbt' } })).toThrow('training.scheduler: must be one of none, asha, hyperband, sh, budget-sh (or empty), got "pbt"');
     expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'asha', minEpochs: 4 } })).toThrow(/^training\.min_epochs: /);
     expect(() => fromSubmitRequest({ ...REQ, training: { epochs: 3, scheduler: 'asha', eta: 1 } })).toThrow('training.eta: must be a number greater than 1, got 1');
   });

@@ -63,17 +63,13 @@ export class BudgetedHalvingScheduler implements FidelityScheduler {
 
   /** A bracket planned for `epochs`: n at rung 0 and floor(n/eta^k) (at least one) at rung k. */
   private open(epochs: number): Bracket {
-    const plan = (n: number) => {
-      const counts = [n];
-      for (let k = 1; k < this.rungs.length; k++) counts.push(Math.max(1, Math.floor(counts[k - 1] / this.eta)));
-      return counts;
-    };
-    const cost = (counts: number[]) => counts.reduce((a, c, k) => a + c * this.cost(k), 0);
+    const plan = (n: number) => halvingPlan(this.rungs.length, this.eta, n);
+    const cost = (n: number) => planEpochs(this.rungs, plan(n));
     // The largest n whose plan fits: cost grows with n, so step up from the real-valued estimate's floor.
     const perTrial = this.rungs.reduce((a, _r, k) => a + this.cost(k) / this.eta ** k, 0);
     let n = Math.max(1, Math.floor(epochs / perTrial));
-    while (n > 1 && cost(plan(n)) > epochs) n--;
-    while (cost(plan(n + 1)) <= epochs) n++;
+    while (n > 1 && cost(n) > epochs) n--;
+    while (cost(n + 1) <= epochs) n++;
     return { plan: plan(n), rung: 0, dispatched: 0, reported: 0, results: this.rungs.map(() => []), queue: [], starved: false };
   }
 
@@ -161,4 +157,26 @@ export class BudgetedHalvingScheduler implements FidelityScheduler {
   trials(fate: TrialFate): number[] {
     return this.book.trials(fate);
   }
+}
+
+/** Trials per rung of a halving bracket that starts `trials`: floor(n/eta^k) at rung k, at least one. */
+function halvingPlan(rungCount: number, eta: number, trials: number): number[] {
+  const counts = [trials];
+  for (let k = 1; k < rungCount; k++) counts.push(Math.max(1, Math.floor(counts[k - 1] / eta)));
+  return counts;
+}
+
+/** Epochs a plan costs: each job pays its rung minus the rung below (a promotion resumes). */
+function planEpochs(rungs: readonly number[], plan: readonly number[]): number {
+  return plan.reduce((a, c, k) => a + c * (rungs[k] - (k > 0 ? rungs[k - 1] : 0)), 0);
+}
+
+/**
+ * The epoch budget of a `budget-sh` search that explores `trials` architectures: what one bracket
+ * starting them all at the lowest rung costs, so that the scheduler plans exactly that bracket
+ * (the live search's budget counts architectures, not epochs). `rungs` as the scheduler's.
+ */
+export function halvingBracketEpochs(rungs: readonly number[], eta: number, trials: number): number {
+  if (!Number.isInteger(trials) || trials < 1) throw new InvalidArgumentError(`a halving bracket needs a positive whole number of trials, got ${trials}`);
+  return planEpochs(rungs, halvingPlan(rungs.length, eta, trials));
 }

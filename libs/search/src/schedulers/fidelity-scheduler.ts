@@ -58,6 +58,13 @@ export interface FidelityScheduler {
    * will not come back (`running`: cancelled at the end) become `stopped`.
    */
   finish(): void;
+  /**
+   * No new trial will be proposed (the search's budget of trials is spent, or its strategy has
+   * none left): a bracket still waiting to start trials is cut to those it has, so that its rung
+   * can complete and its best be promoted. Optional: only schedulers that wait for a fixed number
+   * of trials need it. Idempotent.
+   */
+  seal?(): void;
   /** Where a trial stands (`stopped` for ids never seen). */
   fate(trialId: number): TrialFate;
   /** Trials currently in a fate (ascending ids). */

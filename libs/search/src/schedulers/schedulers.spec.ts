@@ -5,6 +5,7 @@ import { createProblem } from '../problem';
 import { createStrategy, STRATEGY_NAMES } from '../registry';
 import { promotionScore, resolveRungs, rungLevels, SCHEDULER_NAMES } from './fidelity-scheduler';
 import type { FidelityJob, FidelityScheduler, Proposal } from './fidelity-scheduler';
+import { halvingBracketEpochs } from './budgeted-halving';
 import { createScheduler } from './registry';
 import { RungStopper } from './rung-stopper';
 import { runFidelitySearch } from './run-fidelity';
@@ -101,6 +102,46 @@ describe('schedulers', () => {
     // Bracket 1 (oldest) goes first with its promotion.
     expect(brief([s.next(propose)!])).toEqual(['1@4']);
     expect(s.fate(0)).toBe('stopped');
+  });
+
+  it('sh - seal: with no more trials to come, a bracket still filling is cut to those it started and promotes from them', () => {
+    const s = createScheduler('sh', { maxEpochs: 9, eta: 3 });
+    const score = (id: number) => [5, 9, 1, 7, 3][id];
+    const propose = proposer(5);
+    // Five of the bracket's nine trials, then the proposals end: the bracket waits for four more.
+    const jobs = drive(s, 6, score, propose);
+    expect(brief(jobs)).toEqual(['0@1', '1@1', '2@1', '3@1', '4@1']);
+    expect(s.next(propose)).toBeUndefined();
+    s.seal!();
+    // floor(5/3) = 1 promotion, then the top rung; no new bracket is opened.
+    expect(brief(drive(s, 10, score, propose))).toEqual(['1@3', '1@9']);
+    expect(s.trials('completed')).toEqual([1]);
+    expect(s.trials('stopped')).toEqual([0, 2, 3, 4]);
+    s.seal!(); // idempotent
+    expect(s.next(propose)).toBeUndefined();
+  });
+
+  it('sh - seal while the cut rung still has results out closes it when the last one lands', () => {
+    const s = createScheduler('sh', { maxEpochs: 4, rungs: [2, 4], eta: 2, bracketSize: 4 });
+    const propose = proposer(3);
+    const out = [s.next(propose)!, s.next(propose)!, s.next(propose)!];
+    expect(brief(out)).toEqual(['0@2', '1@2', '2@2']);
+    s.seal!();
+    s.report(0, 2, 1);
+    s.report(2, 2, 3);
+    expect(s.next(propose)).toBeUndefined();
+    s.report(1, 2, 2);
+    expect(brief([s.next(propose)!])).toEqual(['2@4']);
+  });
+
+  it('budget-sh - halvingBracketEpochs: the epochs of one bracket of n trials, which budget-sh then plans exactly', () => {
+    // Rungs 1, 3, 9 with eta 3: 8 trials at 1 epoch, 2 promoted to 3 (+2 each), 1 to 9 (+6).
+    expect(halvingBracketEpochs([1, 3, 9], 3, 8)).toBe(8 + 2 * 2 + 6);
+    const s = createScheduler('budget-sh', { maxEpochs: 9, eta: 3, minEpochs: 1, epochBudget: halvingBracketEpochs([1, 3, 9], 3, 8) });
+    const jobs = drive(s, 100, (id) => id);
+    expect(jobs.filter((j) => j.kind === 'start')).toHaveLength(8);
+    expect(brief(jobs.filter((j) => j.kind === 'promote'))).toEqual(['7@3', '6@3', '7@9']);
+    expect(() => halvingBracketEpochs([1, 3], 3, 0)).toThrow(/positive whole number/);
   });
 
   it('hyperband - cycles brackets from many short trials to few full ones', () => {

@@ -7,8 +7,8 @@ import { TrialFates } from './trial-fates';
 interface Bracket {
   /** Rung index the bracket starts at. */
   readonly start: number;
-  /** Trials it starts (at rung `start`). */
-  readonly size: number;
+  /** Trials it starts (at rung `start`); cut to those started by {@link SynchronousHalvingScheduler.seal}. */
+  size: number;
   /** Trials started so far. */
   started: number;
   /** Rung index being filled. */
@@ -40,6 +40,8 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
   /** Bracket shapes, cycled in order: start rung index and size. */
   private readonly shapes: { start: number; size: number }[];
   private opened = 0;
+  /** No new trials will come: no new bracket is opened. */
+  private sealed = false;
 
   constructor(opts: SchedulerOptions, kind: 'sh' | 'hyperband') {
     this.rungs = resolveRungs(opts);
@@ -63,6 +65,7 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
       // A bracket still starting trials that got no proposal: the strategy has none now.
       if (b.rung === b.start && b.started < b.size) return undefined;
     }
+    if (this.sealed) return undefined;
     const shape = this.shapes[this.opened++ % this.shapes.length];
     const b: Bracket = { ...shape, started: 0, rung: shape.start, members: [], results: new Map(), queue: [], done: false };
     this.brackets.push(b);
@@ -93,12 +96,15 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
     const top = b.rung === this.rungs.length - 1;
     this.book.landed(trialId, top, score, failed);
     const full = b.rung > b.start || b.started === b.size;
-    if (!full || b.results.size < b.members.length) return;
-    if (top) {
+    if (full && b.results.size === b.members.length) this.closeRung(b);
+  }
+
+  /** Every trial of the bracket's rung reported: promotes the best 1/eta (at least one) to the next rung and stops the rest. */
+  private closeRung(b: Bracket): void {
+    if (b.rung === this.rungs.length - 1) {
       b.done = true;
       return;
     }
-    // The rung is complete: promote the best 1/eta (at least one), stop the rest.
     const entries = b.members.map((id) => ({ trialId: id, score: b.results.get(id) }));
     const keep = topK(entries, Math.max(1, Math.floor(entries.length / this.eta)));
     for (const id of b.members) if (!keep.includes(id) && this.book.fate(id) === 'paused') this.book.set(id, 'stopped');
@@ -110,6 +116,21 @@ export class SynchronousHalvingScheduler implements FidelityScheduler {
     b.members = keep;
     b.results = new Map();
     b.queue = [...keep];
+  }
+
+  /**
+   * No new trials will come: brackets still starting trials are cut to those they started (an
+   * empty one is done), and a cut bracket whose trials have all reported closes its rung now.
+   */
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    for (const b of this.brackets) {
+      if (b.done || b.rung !== b.start || b.started === b.size) continue;
+      b.size = b.started;
+      if (b.started === 0) b.done = true;
+      else if (b.results.size === b.members.length) this.closeRung(b);
+    }
   }
 
   finish(): void {
