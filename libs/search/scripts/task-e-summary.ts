@@ -4,7 +4,12 @@
  * row with early stopping, the best row per scheduler, and whether the best reaches the issue's
  * target (regret at most half of full-fidelity random search's) at the chosen budget. Prints markdown.
  *
- *   node --import tsx libs/search/scripts/task-e-summary.ts [--budget 20000] LABEL=FILE.json ...
+ *   node --import tsx libs/search/scripts/task-e-summary.ts [--budget 20000] LABEL=FILE.json[,FILE.json...] ...
+ *
+ * Several files under one label are one setting run in parts (e.g. the main report and gp-bo's,
+ * same seeds): their tables are merged per device, and a row (strategy + scheduler) that an
+ * earlier file already has is taken from the earlier file (random search, run in every report,
+ * gives the same rows for the same seeds).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,9 +21,24 @@ if (positionals.length === 0) throw new Error('usage: task-e-summary.ts [--budge
 
 const reports = positionals.map((arg) => {
   const eq = arg.indexOf('=');
-  if (eq < 1) throw new Error(`argument "${arg}" is not LABEL=FILE.json`);
-  return { label: arg.slice(0, eq), report: JSON.parse(readFileSync(arg.slice(eq + 1), 'utf8')) as TaskEReport };
+  if (eq < 1) throw new Error(`argument "${arg}" is not LABEL=FILE.json[,FILE.json...]`);
+  const files = arg.slice(eq + 1).split(',');
+  return { label: arg.slice(0, eq), report: files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as TaskEReport).reduce(merge) };
 });
+
+/** `b`'s rows added to `a`'s tables of the same device, but for rows `a` has already. */
+function merge(a: TaskEReport, b: TaskEReport): TaskEReport {
+  return {
+    ...a,
+    tables: a.tables.map((t) => {
+      const more = b.tables.find((u) => u.device === t.device);
+      if (!more) return t;
+      if (more.budgets.join() !== t.budgets.join()) throw new Error(`${t.device}: budgets differ (${t.budgets.join(', ')} vs ${more.budgets.join(', ')})`);
+      const have = new Set(t.rows.map((r) => `${r.strategy}+${r.scheduler}`));
+      return { ...t, rows: [...t.rows, ...more.rows.filter((r) => !have.has(`${r.strategy}+${r.scheduler}`))] };
+    }),
+  };
+}
 const schedulers = [...new Set(reports.flatMap((r) => r.report.tables.flatMap((t) => t.rows.map((row) => row.scheduler))))].filter((s) => s !== 'none');
 
 console.log(`| setting | device | random + none | best with early stopping | ${schedulers.map((s) => `best ${s}`).join(' | ')} | target (<= 0.5) |`);
