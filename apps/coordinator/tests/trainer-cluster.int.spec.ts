@@ -91,4 +91,37 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
       await Promise.all(procs.map((p) => p.kill('SIGTERM')));
     }
   }, 170_000);
+
+  it('successive halving over two workers: a promoted trial resumes from its checkpoint on whichever worker, and only it can be the best', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const prefix = uniquePrefix();
+    const procs: AppProcess[] = [];
+    let coord: CoordinatorHandle | undefined;
+    try {
+      coord = await startCoordinator(nats.url, prefix);
+      const trainer = `${PYTHON} ${TRAINER} --data ${path.join(root, 'data')} --width 4 --cells 1 --threads 1 --batch-size 32`;
+      // One work root for both workers, as a shared volume: a promotion may land on the other worker.
+      for (const w of ['w1', 'w2']) procs.push(startWorkerProc(nats.url, prefix, ['--worker-id', w, '--trainer', trainer, '--trainer-slots', '1', '--work-root', path.join(root, 'work-sh')]));
+      await Promise.all(procs.map((p) => p.waitForLog('consuming')));
+      const c = coord;
+      // Rungs 1 and 3 (eta 3): a bracket of 3 trials at epoch 1, its best continued to epoch 3.
+      const req = searchRequest({ strategy: 'random', constraints: [], budget: 3, maxInFlight: 2, seed: 7, training: { epochs: 3, scheduler: 'sh', minEpochs: 1 } });
+      const { searchId } = await rpc<typeof req, SubmitSearchResponse>(c.search, 'submitSearch', { ...req, requestId: '' });
+      const done = await waitForSearch(() => c.search, searchId, 150_000);
+      const res = await rpc<object, GetResultsResponse>(c.search, 'getResults', { searchId, pageSize: 0, pageToken: '', includeCostQueries: false });
+      expect(done.counts?.evaluationsDone).toBe(3);
+      expect(done.counts?.evaluationsFailed).toBe(0);
+      const epochs = res.history.map((t) => t.curve.map((r) => r.epoch)).sort((a, b) => a.length - b.length);
+      expect(epochs).toEqual([[1], [1], [1, 2, 3]]);
+      const promoted = res.history.find((t) => t.curve.length === 3)!;
+      // The strategy was told each trial's epoch-1 result; the best is the promoted trial at epoch 3.
+      expect(promoted.curve[0].metrics.valid_accuracy).toBeGreaterThanOrEqual(Math.max(...res.history.map((t) => t.curve[0].metrics.valid_accuracy)));
+      expect(done.incumbent?.best?.arch?.arch).toBe(promoted.arch!.arch);
+      expect(done.incumbent?.best?.metrics.accuracy).toBeGreaterThan(10);
+      expect(procs.map((p) => p.output()).join('\n')).toMatch(/resumed from checkpoint at epoch 1/);
+    } finally {
+      await coord?.close();
+      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+    }
+  }, 170_000);
 });

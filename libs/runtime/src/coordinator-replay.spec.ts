@@ -85,6 +85,8 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
     ['a constrained REA search with batched results', { space: 'nb201', dataset: 'cifar10', strategy: 'rea', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], budget: 40, seed: 5, maxInFlight: 6 }, undefined],
     ['a cost-first Pareto search (cost queries, cached answers)', { space: 'nb201', dataset: 'cifar10', strategy: 'nsga2', objectives: ['accuracy', 'raspi4_latency'], mode: 'cost-first', budget: 30, seed: 2, maxInFlight: 5 }, undefined],
     ['a search cancelled mid-way', { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], budget: 200, seed: 1, maxInFlight: 4 }, 10],
+    // Promotions are tasks of their own: replaying their results rebuilds the scheduler's brackets.
+    ['a search with successive halving (promotions)', { space: 'nb201', dataset: 'cifar10', strategy: 'rea', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], budget: 24, seed: 4, maxInFlight: 4, training: { epochs: 9, scheduler: 'sh', minEpochs: 1 } }, undefined],
   ])('replay - %s: every cut of the log replays to the live state at that point', async (_name, spec, cancelAfter) => {
     const { events, live } = await record(spec, cancelAfter);
     expect(events[events.length - 1].event.type).toBe('search_finished');
@@ -95,6 +97,19 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
       const trials = rec.run!.trials();
       expect({ length, state: stateOf(viewOf(rec, 0), trials) }).toEqual({ length, state });
     }
+  });
+
+  it('replay - successive halving: a promotion is journalled as the result of a task of its own, and only a top-rung result is the best', async () => {
+    const { events } = await record({ space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], budget: 9, seed: 4, maxInFlight: 3, training: { epochs: 9, scheduler: 'sh', minEpochs: 1 } });
+    const taskIds = events.flatMap(({ event: e }) => (e.type === 'trial_completed' || e.type === 'trial_failed' ? [e.result.taskId] : e.type === 'trials_landed' ? e.results.map((r) => r.taskId) : []));
+    // One bracket of 9 at epoch 1, its best 3 at epoch 3, the best of those at epoch 9.
+    expect(taskIds.filter((t) => !t.includes('@'))).toHaveLength(9);
+    expect(taskIds.filter((t) => t.endsWith('@3'))).toHaveLength(3);
+    expect(taskIds.filter((t) => t.endsWith('@9'))).toHaveLength(1);
+    const rec = await replayed(events);
+    const top = Number(taskIds.find((t) => t.endsWith('@9'))!.split('.').pop()!.split('@')[0]);
+    expect(rec.run!.best()).toMatchObject({ trialId: top, epochs: 9 });
+    expect(rec.run!.fateOf(top)).toBe('completed');
   });
 
   it('replay - a deleted search replays to nothing; an empty log to nothing', async () => {
