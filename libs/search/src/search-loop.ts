@@ -306,7 +306,7 @@ export class SearchLoop<T = LoopTask> {
 
   get counts(): RunCounts {
     return {
-      evaluationsDispatched: this.setup.scheduler ? this.candidates.length - this.proposals.length : this.fullTask.size,
+      evaluationsDispatched: this.setup.scheduler ? this.candidates.length - this.proposals.length - this.dropped : this.fullTask.size,
       evaluationsDone: this.fullDone,
       evaluationsFailed: this.failed,
       costQueries: this.costQueries,
