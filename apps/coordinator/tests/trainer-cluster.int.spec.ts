@@ -16,6 +16,27 @@ function outcomes(history: readonly Trial[]) {
   return new Map(history.map((t) => [Number(t.trialId), { arch: t.arch!.arch, stoppedAt: t.metrics.stopped_epoch, accuracy: t.metrics.accuracy, epochs: t.curve.map((r) => r.epoch) }]));
 }
 
+/**
+ * Runs `fn` against a real nats-server, a coordinator and two workers (w1, w2) that train with the
+ * reference trainer on the synthetic set in `root`, one slot each, sharing `workRoot`; stops them after.
+ */
+async function withTrainerCluster(root: string, workRoot: string, fn: (coord: CoordinatorHandle, workers: readonly AppProcess[]) => Promise<void>): Promise<void> {
+  await using nats = await startNatsServer({ jetstream: true });
+  const prefix = uniquePrefix();
+  const procs: AppProcess[] = [];
+  let coord: CoordinatorHandle | undefined;
+  try {
+    coord = await startCoordinator(nats.url, prefix);
+    const trainer = `${PYTHON} ${TRAINER} --data ${path.join(root, 'data')} --width 4 --cells 1 --threads 1 --batch-size 32`;
+    for (const w of ['w1', 'w2']) procs.push(startWorkerProc(nats.url, prefix, ['--worker-id', w, '--trainer', trainer, '--trainer-slots', '1', '--work-root', workRoot]));
+    await Promise.all(procs.map((p) => p.waitForLog('consuming')));
+    await fn(coord, procs);
+  } finally {
+    await coord?.close();
+    await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+  }
+}
+
 describe('trainer searches on a cluster (real nats-server, coordinator and 2 worker processes, the PyTorch reference trainer)', () => {
   let root: string;
   beforeAll(() => {
@@ -25,16 +46,7 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('ASHA over two workers: real trained accuracies, stopped trials never the best, curves in GetResults; the same seed gives the same decisions', async () => {
-    await using nats = await startNatsServer({ jetstream: true });
-    const prefix = uniquePrefix();
-    const procs: AppProcess[] = [];
-    let coord: CoordinatorHandle | undefined;
-    try {
-      coord = await startCoordinator(nats.url, prefix);
-      const trainer = `${PYTHON} ${TRAINER} --data ${path.join(root, 'data')} --width 4 --cells 1 --threads 1 --batch-size 32`;
-      for (const w of ['w1', 'w2']) procs.push(startWorkerProc(nats.url, prefix, ['--worker-id', w, '--trainer', trainer, '--trainer-slots', '1', '--work-root', path.join(root, 'work')]));
-      await Promise.all(procs.map((p) => p.waitForLog('consuming')));
-      const c = coord;
+    await withTrainerCluster(root, path.join(root, 'work'), async (c, procs) => {
       // Two searches with the same seed at once, one evaluation in flight each: the two workers
       // train for both together, and each search's reports reach its scheduler in trial order.
       const req = searchRequest({ strategy: 'random', constraints: [], budget: 8, maxInFlight: 1, seed: 5, training: { epochs: 3, scheduler: 'asha', minEpochs: 1 } });
@@ -86,24 +98,12 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
       expect(curves.code).toBe(0);
       const printed = JSON.parse(curves.out) as { curves: Record<string, { epoch: number }[]> };
       expect(Object.keys(printed.curves)).toHaveLength(8);
-    } finally {
-      await coord?.close();
-      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
-    }
+    });
   }, 170_000);
 
   it('successive halving over two workers: a promoted trial resumes from its checkpoint on whichever worker, and only it can be the best', async () => {
-    await using nats = await startNatsServer({ jetstream: true });
-    const prefix = uniquePrefix();
-    const procs: AppProcess[] = [];
-    let coord: CoordinatorHandle | undefined;
-    try {
-      coord = await startCoordinator(nats.url, prefix);
-      const trainer = `${PYTHON} ${TRAINER} --data ${path.join(root, 'data')} --width 4 --cells 1 --threads 1 --batch-size 32`;
-      // One work root for both workers, as a shared volume: a promotion may land on the other worker.
-      for (const w of ['w1', 'w2']) procs.push(startWorkerProc(nats.url, prefix, ['--worker-id', w, '--trainer', trainer, '--trainer-slots', '1', '--work-root', path.join(root, 'work-sh')]));
-      await Promise.all(procs.map((p) => p.waitForLog('consuming')));
-      const c = coord;
+    // One work root for both workers, as a shared volume: a promotion may land on the other worker.
+    await withTrainerCluster(root, path.join(root, 'work-sh'), async (c, procs) => {
       // Rungs 1 and 3 (eta 3): a bracket of 3 trials at epoch 1, its best continued to epoch 3.
       const req = searchRequest({ strategy: 'random', constraints: [], budget: 3, maxInFlight: 2, seed: 7, training: { epochs: 3, scheduler: 'sh', minEpochs: 1 } });
       const { searchId } = await rpc<typeof req, SubmitSearchResponse>(c.search, 'submitSearch', { ...req, requestId: '' });
@@ -119,9 +119,6 @@ describe('trainer searches on a cluster (real nats-server, coordinator and 2 wor
       expect(done.incumbent?.best?.arch?.arch).toBe(promoted.arch!.arch);
       expect(done.incumbent?.best?.metrics.accuracy).toBeGreaterThan(10);
       expect(procs.map((p) => p.output()).join('\n')).toMatch(/resumed from checkpoint at epoch 1/);
-    } finally {
-      await coord?.close();
-      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
-    }
+    });
   }, 170_000);
 });
