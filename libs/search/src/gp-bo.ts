@@ -280,15 +280,15 @@ export class GpBo implements SearchStrategy {
     // (O(n^2) each) are computed best bound first until no remaining bound can enter the batch.
     const bounded = this.candidates().map((arch) => {
       const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
-      if (!byModel) return { arch, pof, point: undefined, bound: pof };
-      const point = this.encode(arch);
-      return { arch, pof, point, bound: acquisition(arch, { mean: gp.mean(point), sd: gp.priorSd }) * pof };
+      if (!byModel) return { arch, pof, kernels: undefined, bound: pof };
+      const kernels = gp.kernels(this.encode(arch));
+      return { arch, pof, kernels, bound: acquisition(arch, { mean: gp.meanAt(kernels), sd: gp.priorSd }) * pof };
     });
     bounded.sort((a, b) => b.bound - a.bound);
     const scored: Scored[] = [];
     for (const c of bounded) {
       if (scored.length >= batch && c.bound < scored[batch - 1].value) break;
-      const value = c.point ? acquisition(c.arch, gp.predict(c.point)) * c.pof : c.pof;
+      const value = c.kernels ? acquisition(c.arch, gp.predictAt(c.kernels)) * c.pof : c.pof;
       let at = scored.length;
       while (at > 0 && scored[at - 1].value < value) at--;
       scored.splice(at, 0, { arch: c.arch, value });
@@ -360,7 +360,14 @@ export class GpBo implements SearchStrategy {
     };
   }
 
-  /** Unseen candidates of a round: neighbourhoods of the incumbents, two-decision mutants, random draws. */
+  /**
+   * Unseen candidates of a round: neighbourhoods of the incumbents, two-decision mutants, random
+   * draws, and the pruned form of each neighbour and draw: the same network with the decisions
+   * that cannot affect it (NB201's dead edges, {@link archEncoder}) set to `none`. The pruned form
+   * computes the same function as the original (the objective model cannot tell them apart) at
+   * no more cost, so it is where a constrained search finds a network it wants under a bound the
+   * original misses; a neighbourhood or a uniform draw rarely proposes such sparse cells itself.
+   */
   private candidates(): Arch[] {
     const out: Arch[] = [];
     const keys = new Set<string>();
@@ -370,10 +377,14 @@ export class GpBo implements SearchStrategy {
       keys.add(k);
       out.push(a);
     };
+    const addWithPruned = (a: Arch) => {
+      add(a);
+      add(this.encode(a).arch.slice());
+    };
     const decisions = this.space.decisions;
     for (const inc of this.incumbents()) {
       for (const a of neighbours(this.space, inc)) {
-        add(a);
+        addWithPruned(a);
         const b = a.slice();
         const d = this.rng.int(decisions.length);
         b[d] = this.rng.int(decisions[d].options.length);
@@ -383,7 +394,7 @@ export class GpBo implements SearchStrategy {
     const draw = new Array<number>(decisions.length);
     for (let i = 0; i < this.options.randomCandidates; i++) {
       for (let d = 0; d < decisions.length; d++) draw[d] = this.rng.int(decisions[d].options.length);
-      add(draw.slice());
+      addWithPruned(draw.slice());
     }
     return out;
   }
