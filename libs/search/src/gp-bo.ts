@@ -278,7 +278,8 @@ export class GpBo implements SearchStrategy {
     // The acquisition grows with the predictive sd, which is at most the prior's: scored at the
     // prior sd, a candidate gets a bound that only needs the O(n) posterior mean. Exact scores
     // (O(n^2) each) are computed best bound first until no remaining bound can enter the batch.
-    const bounded = this.candidates().map((arch) => {
+    const constrained = this.problem.constraints.length > 0;
+    const bounded = this.candidates((arch) => constrained && feasibility(arch) < 0.5).map((arch) => {
       const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
       if (!byModel) return { arch, pof, kernels: undefined, bound: pof };
       const kernels = gp.kernels(this.encode(arch));
@@ -362,13 +363,16 @@ export class GpBo implements SearchStrategy {
 
   /**
    * Unseen candidates of a round: neighbourhoods of the incumbents, two-decision mutants, random
-   * draws, and the pruned form of each neighbour and draw: the same network with the decisions
-   * that cannot affect it (NB201's dead edges, {@link archEncoder}) set to `none`. The pruned form
-   * computes the same function as the original (the objective model cannot tell them apart) at
-   * no more cost, so it is where a constrained search finds a network it wants under a bound the
-   * original misses; a neighbourhood or a uniform draw rarely proposes such sparse cells itself.
+   * draws, and, for each neighbour and draw that `repair` selects (the constraint model calls it
+   * more likely infeasible than not), its pruned form: the same network with the decisions that
+   * cannot affect it (NB201's dead edges, {@link archEncoder}) set to `none`. The pruned form
+   * computes the same function (the objective model cannot tell them apart), usually at less
+   * latency (over NB201's 6,180 cells with dead edges: faster in 78-85 % of them, 0.74-0.84x on
+   * average, on raspi4, pixel3 and four HELP devices), so it is where a constrained search finds a
+   * network it wants under a bound the original misses; neighbourhoods and uniform draws rarely
+   * propose such sparse cells themselves. Other spaces have no pruned forms.
    */
-  private candidates(): Arch[] {
+  private candidates(repair: (arch: Arch) => boolean): Arch[] {
     const out: Arch[] = [];
     const keys = new Set<string>();
     const add = (a: Arch) => {
@@ -379,7 +383,7 @@ export class GpBo implements SearchStrategy {
     };
     const addWithPruned = (a: Arch) => {
       add(a);
-      add(this.encode(a).arch.slice());
+      if (repair(a)) add(this.encode(a).arch.slice());
     };
     const decisions = this.space.decisions;
     for (const inc of this.incumbents()) {
