@@ -36,7 +36,11 @@ export interface GpPrediction {
   readonly sd: number;
 }
 
-/** Hamming distances and squared feature distances of all pairs of a data set (lower triangles, row-major n x n). */
+/**
+ * Hamming distances and feature-term similarities of all pairs of a data set (lower triangles,
+ * row-major n x n): what every kernel of the grid is built from, so that a hyperparameter search
+ * computes them (and their exps) once.
+ */
 interface PairDistances {
   readonly hamming: Float64Array;
   readonly features: Float64Array;
@@ -49,7 +53,7 @@ function pairDistances(points: readonly ArchEncoding[]): PairDistances {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       hamming[i * n + j] = hammingOf(points[i], points[j]);
-      features[i * n + j] = featureDistance(points[i], points[j]);
+      features[i * n + j] = featureSimilarity(points[i], points[j]);
     }
   }
   return { hamming, features };
@@ -61,10 +65,17 @@ function hammingOf(a: ArchEncoding, b: ArchEncoding): number {
   return ham;
 }
 
-function featureDistance(a: ArchEncoding, b: ArchEncoding): number {
+/**
+ * exp(-d2 / (2 FEATURE_LENGTH^2)) for the integer squared distances 0..255: the features are
+ * counts, so their squared distances are small integers, and an exp per pair is most of a kernel.
+ */
+const FEATURE_SIMILARITY_TABLE = Float64Array.from({ length: 256 }, (_, d2) => Math.exp(-d2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH)));
+
+/** The feature term's similarity exp(-|f(a) - f(b)|^2 / (2 FEATURE_LENGTH^2)) (1 when there are no features). */
+function featureSimilarity(a: ArchEncoding, b: ArchEncoding): number {
   let d2 = 0;
   for (let i = 0; i < a.features.length; i++) d2 += (a.features[i] - b.features[i]) ** 2;
-  return d2;
+  return d2 < 256 && (d2 | 0) === d2 ? FEATURE_SIMILARITY_TABLE[d2] : Math.exp(-d2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
 }
 
 /**
@@ -132,13 +143,39 @@ export class CategoricalGp {
 
   /** The kernel (without noise) between two encoded architectures. */
   kernel(a: ArchEncoding, b: ArchEncoding): number {
-    return this.kernelOf(hammingOf(a, b), featureDistance(a, b));
+    const w = this.hyper.features ?? 0;
+    return this.kernelOf(hammingOf(a, b), w === 0 ? 1 : featureSimilarity(a, b));
   }
 
-  private kernelOf(ham: number, featureD2: number): number {
+  private kernelOf(ham: number, similarity: number): number {
     const w = this.hyper.features ?? 0;
     const decisions = this.decisionTerm[ham];
-    return w === 0 ? decisions : (1 - w) * decisions + w * Math.exp(-featureD2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
+    return w === 0 ? decisions : (1 - w) * decisions + w * similarity;
+  }
+
+  /**
+   * The kernel between `point` and each data point: what {@link meanAt} and {@link predictAt}
+   * take, so that a caller scoring a candidate first by its mean and later exactly computes it
+   * once. Owned by the caller.
+   */
+  kernels(point: ArchEncoding): Float64Array {
+    const k = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) k[i] = this.kernel(point, this.points[i]);
+    return k;
+  }
+
+  /** Posterior mean from a point's {@link kernels} (O(n)). */
+  meanAt(kernels: Float64Array): number {
+    let mean = 0;
+    for (let i = 0; i < this.n; i++) mean += kernels[i] * this.alpha[i];
+    return this.mu + this.scale * mean;
+  }
+
+  /** Posterior mean and standard deviation from a point's {@link kernels} (O(n^2); `kernels` is left unchanged). */
+  predictAt(kernels: Float64Array): GpPrediction {
+    const k = this.work;
+    k.set(kernels);
+    return this.posterior(k);
   }
 
   /** Prior standard deviation of the latent function (k(x, x) = 1 on standardised targets): an upper bound of every posterior sd. */
@@ -155,13 +192,16 @@ export class CategoricalGp {
 
   /** Posterior mean and standard deviation (of the latent function, without noise) at `point`. */
   predict(point: ArchEncoding): GpPrediction {
-    const { n, l } = this;
     const k = this.work;
+    for (let i = 0; i < this.n; i++) k[i] = this.kernel(point, this.points[i]);
+    return this.posterior(k);
+  }
+
+  /** The posterior from the kernel vector `k` (overwritten by the solve). */
+  private posterior(k: Float64Array): GpPrediction {
+    const { n, l } = this;
     let mean = 0;
-    for (let i = 0; i < n; i++) {
-      k[i] = this.kernel(point, this.points[i]);
-      mean += k[i] * this.alpha[i];
-    }
+    for (let i = 0; i < n; i++) mean += k[i] * this.alpha[i];
     forwardSubstitute(l, n, k);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += k[i] * k[i];

@@ -26,6 +26,21 @@ describe('gaussian process', () => {
     expect(Number.isFinite(new CategoricalGp(points, ys, h).logLikelihood)).toBe(true);
   });
 
+  it('CategoricalGp - meanAt / predictAt on a kernel vector equal mean / predict', () => {
+    const rng = new Rng(8);
+    const encode = archEncoder(nb201Space);
+    const archs = Array.from({ length: 30 }, () => sampleArch(nb201Space, rng));
+    const gp = new CategoricalGp(archs.map(encode), archs.map((a) => syntheticMetrics(a).accuracy), { additive: 0.5, theta: 3, noise: 0.01, features: 0.6 });
+    for (let k = 0; k < 5; k++) {
+      const point = encode(sampleArch(nb201Space, rng));
+      const kernels = gp.kernels(point);
+      expect(gp.meanAt(kernels)).toBe(gp.mean(point));
+      expect(gp.predictAt(kernels)).toEqual(gp.predict(point));
+      // The vector survives the solve: scoring it again gives the same answer.
+      expect(gp.predictAt(kernels)).toEqual(gp.predict(point));
+    }
+  });
+
   it('expectedExcess / normalCdf - closed forms', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);

@@ -278,17 +278,18 @@ export class GpBo implements SearchStrategy {
     // The acquisition grows with the predictive sd, which is at most the prior's: scored at the
     // prior sd, a candidate gets a bound that only needs the O(n) posterior mean. Exact scores
     // (O(n^2) each) are computed best bound first until no remaining bound can enter the batch.
-    const bounded = this.candidates().map((arch) => {
+    const constrained = this.problem.constraints.length > 0;
+    const bounded = this.candidates((arch) => constrained && feasibility(arch) < 0.5).map((arch) => {
       const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
-      if (!byModel) return { arch, pof, point: undefined, bound: pof };
-      const point = this.encode(arch);
-      return { arch, pof, point, bound: acquisition(arch, { mean: gp.mean(point), sd: gp.priorSd }) * pof };
+      if (!byModel) return { arch, pof, kernels: undefined, bound: pof };
+      const kernels = gp.kernels(this.encode(arch));
+      return { arch, pof, kernels, bound: acquisition(arch, { mean: gp.meanAt(kernels), sd: gp.priorSd }) * pof };
     });
     bounded.sort((a, b) => b.bound - a.bound);
     const scored: Scored[] = [];
     for (const c of bounded) {
       if (scored.length >= batch && c.bound < scored[batch - 1].value) break;
-      const value = c.point ? acquisition(c.arch, gp.predict(c.point)) * c.pof : c.pof;
+      const value = c.kernels ? acquisition(c.arch, gp.predictAt(c.kernels)) * c.pof : c.pof;
       let at = scored.length;
       while (at > 0 && scored[at - 1].value < value) at--;
       scored.splice(at, 0, { arch: c.arch, value });
@@ -360,8 +361,18 @@ export class GpBo implements SearchStrategy {
     };
   }
 
-  /** Unseen candidates of a round: neighbourhoods of the incumbents, two-decision mutants, random draws. */
-  private candidates(): Arch[] {
+  /**
+   * Unseen candidates of a round: neighbourhoods of the incumbents, two-decision mutants, random
+   * draws, and, for each neighbour and draw that `repair` selects (the constraint model calls it
+   * more likely infeasible than not), its pruned form: the same network with the decisions that
+   * cannot affect it (NB201's dead edges, {@link archEncoder}) set to `none`. The pruned form
+   * computes the same function (the objective model cannot tell them apart), usually at less
+   * latency (over NB201's 6,180 cells with dead edges: faster in 78-85 % of them, 0.74-0.84x on
+   * average, on raspi4, pixel3 and four HELP devices), so it is where a constrained search finds a
+   * network it wants under a bound the original misses; neighbourhoods and uniform draws rarely
+   * propose such sparse cells themselves. Other spaces have no pruned forms.
+   */
+  private candidates(repair: (arch: Arch) => boolean): Arch[] {
     const out: Arch[] = [];
     const keys = new Set<string>();
     const add = (a: Arch) => {
@@ -370,10 +381,14 @@ export class GpBo implements SearchStrategy {
       keys.add(k);
       out.push(a);
     };
+    const addWithPruned = (a: Arch) => {
+      add(a);
+      if (repair(a)) add(this.encode(a).arch.slice());
+    };
     const decisions = this.space.decisions;
     for (const inc of this.incumbents()) {
       for (const a of neighbours(this.space, inc)) {
-        add(a);
+        addWithPruned(a);
         const b = a.slice();
         const d = this.rng.int(decisions.length);
         b[d] = this.rng.int(decisions[d].options.length);
@@ -383,7 +398,7 @@ export class GpBo implements SearchStrategy {
     const draw = new Array<number>(decisions.length);
     for (let i = 0; i < this.options.randomCandidates; i++) {
       for (let d = 0; d < decisions.length; d++) draw[d] = this.rng.int(decisions[d].options.length);
-      add(draw.slice());
+      addWithPruned(draw.slice());
     }
     return out;
   }
