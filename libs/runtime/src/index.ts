@@ -4,7 +4,7 @@
  */
 export type { SearchId, SearchSpec, SearchLimits, AccuracySource, TrainingSpec, EarlyStoppingRule } from './search-spec';
 export { normalizeSearchSpec, DEFAULT_LIMITS, EARLY_STOPPING_RULES } from './search-spec';
-export { PROMOTING_RULES, isPromotingRule } from './training-schedulers';
+export { PROMOTING_RULES, createStopper, isPromotingRule } from './training-schedulers';
 export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './events';
 export type { EvalTask, TaskQueue, TaskControl, Subscription, TaskSubscription, ConsumeOptions } from './ports/task-queue';
 export type { ResultChannel } from './ports/result-channel';

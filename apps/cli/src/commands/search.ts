@@ -5,9 +5,9 @@ import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
 import type { DashboardServer } from '@hwnas/dashboard';
-import { createTableSearchFactory, EARLY_STOPPING_RULES, InMemoryTrialJournal, isPromotingRule, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import { createStopper, createTableSearchFactory, EARLY_STOPPING_RULES, InMemoryTrialJournal, isPromotingRule, reportScore, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EarlyStoppingRule, EvaluatedArch, TrainingSpec } from '@hwnas/runtime';
-import { getStrategyDefinition, isOneShotStrategyName, isPareto, ONE_SHOT_STRATEGY_NAMES, parseConstraint, RungStopper, STRATEGY_NAMES } from '@hwnas/search';
+import { getStrategyDefinition, isOneShotStrategyName, isPareto, ONE_SHOT_STRATEGY_NAMES, parseConstraint, STRATEGY_NAMES } from '@hwnas/search';
 import { ProcessTrainerEvaluator, STOPPED_EPOCH_METRIC, TrainedWithCostsEvaluator } from '@hwnas/trainer-process';
 import type { OneShotStrategyName, PredictorExplanation, SearchProblem, TrialFate } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
@@ -216,9 +216,9 @@ export const searchCommand: Command = {
     }
     // Cluster trainer searches: --epochs (with --scheduler, --min-epochs, --eta) goes into the spec.
     const remoteTraining = values.coordinator !== undefined && values.epochs !== undefined ? trainingSettings(values) : undefined;
+    const embeddedTraining = training ? trainingSettings(values) : undefined;
     // Embedded trainer searches whose scheduler promotes (sh, budget-sh): the search's loop decides each task's epochs.
-    const promoting = training ? trainingSettings(values) : undefined;
-    const specTraining = remoteTraining ?? (promoting && isPromotingRule(promoting.scheduler) ? promoting : undefined);
+    const specTraining = remoteTraining ?? (embeddedTraining && isPromotingRule(embeddedTraining.scheduler) ? embeddedTraining : undefined);
     if (bench && !training && sourceFlag === undefined && !bench.metrics(space, dataset).some((m) => m.name === 'accuracy')) {
       accuracySource = 'proxy';
       io.err(`hwnas search: note: no accuracy table for ${space.id} ${dataset} in ${bench.dataDir}; using the training-free NASWOT proxy (metric ${NASWOT_METRIC.name}) instead of accuracy`);
@@ -281,7 +281,7 @@ export const searchCommand: Command = {
     const journal = new InMemoryTrialJournal();
     const tableEvaluator = new TableTrialEvaluator(bench, backends, undefined, proxy);
     const curves = new Map<number, { epoch: number; metrics: Metrics }[]>();
-    const trainer = training ? createTrainer(values, seed, io, curves) : undefined;
+    const trainer = embeddedTraining ? createTrainer(values, embeddedTraining, seed, io, curves) : undefined;
     const interrupt = () => trainer?.abortAll('interrupted');
     if (trainer) process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
     const embedded = await startEmbedded({
@@ -382,15 +382,20 @@ export const searchCommand: Command = {
  * The trainer evaluator of `--trainer` (with early stopping when `--scheduler` is given): logs
  * trainer output with the trial id on stderr and collects learning curves into `curves`.
  */
-function createTrainer(values: Record<string, unknown>, seed: number, io: { err(t: string): void }, curves: Map<number, { epoch: number; metrics: Metrics }[]>): ProcessTrainerEvaluator {
-  const { epochs, scheduler, minEpochs, eta } = trainingSettings(values);
+function createTrainer(
+  values: Record<string, unknown>,
+  training: TrainingSpec,
+  seed: number,
+  io: { err(t: string): void },
+  curves: Map<number, { epoch: number; metrics: Metrics }[]>,
+): ProcessTrainerEvaluator {
   const timeoutS = intOption('search', 'trainer-timeout', values['trainer-timeout'] as string | undefined, 1);
   // Stopping rules judge reports as the trainer runs; promoting ones (sh, budget-sh) are the search loop's.
-  const stopper = scheduler === 'asha' || scheduler === 'hyperband' ? new RungStopper({ maxEpochs: epochs, ...(minEpochs !== undefined ? { minEpochs } : {}), eta }, scheduler) : undefined;
+  const stopper = createStopper(training);
   return new ProcessTrainerEvaluator({
     command: values.trainer as string,
     workRoot: path.resolve((values['work-root'] as string | undefined) ?? 'hwnas-work'),
-    epochs,
+    epochs: training.epochs,
     seed,
     ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
     log: (e) => io.err(`[trial ${e.trialId}] ${e.line}`),
