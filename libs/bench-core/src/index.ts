@@ -27,5 +27,5 @@ export { Nb201Tables, NB201_FILES } from './data/nb201-tables';
 export { FbnetLut, FBNET_FILES, fbnetLutKeys, loadFbnetMacro } from './data/fbnet-lut';
 export { resolveDataDir, findDataDir, DATA_DIR_ENV } from './data/files';
 export { PACK_ENV } from './data/data-pack';
-export { loadDeviceLatency, readDeviceLatencyFile, parseDeviceLatency, DEVICE_LATENCY_FILES } from './data/device-latency';
+export { knownDevices, loadDeviceLatency, readDeviceLatencyFile, parseDeviceLatency, DEVICE_LATENCY_FILES } from './data/device-latency';
 export type { DeviceLatencyTable, DeviceLatencyColumn } from './data/device-latency';

@@ -10,8 +10,8 @@
  *   node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
  */
 import { loadavg } from 'node:os';
-import { resolveDataDir } from '@hwnas/bench-core';
-import { FittedCostModel, knownDevices, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
+import { knownDevices, resolveDataDir } from '@hwnas/bench-core';
+import { FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,4 +1,4 @@
-import { BenchmarkDataError, buildNetworkIR, fbnetSpace, InvalidArgumentError, loadDeviceLatency, Nb201Tables, nb201Space, networkCost, readDeviceLatencyFile } from '@hwnas/bench-core';
+import { BenchmarkDataError, buildNetworkIR, fbnetSpace, InvalidArgumentError, knownDevices, loadDeviceLatency, Nb201Tables, nb201Space, networkCost, readDeviceLatencyFile } from '@hwnas/bench-core';
 import type { Arch, DeviceLatencyColumn, DeviceLatencyTable, SearchSpace, SpaceId } from '@hwnas/bench-core';
 import { EYERISS_DEVICE_ID, FPGA_DEVICE_ID, simulateEyeriss, simulateFpga } from '@hwnas/device-backends';
 import { metaLearnNoise, sampleRows } from './meta';
@@ -259,11 +259,3 @@ export function newDevicesFromFile(known: DeviceLatencyTable, file: string): rea
   return user.devices;
 }
 
-/** The named devices of a known table; an unknown name is an InvalidArgumentError listing the known ones. */
-export function knownDevices(table: DeviceLatencyTable, names: readonly string[]): DeviceLatencyColumn[] {
-  return names.map((n) => {
-    const d = table.devices.find((x) => x.name === n);
-    if (!d) throw new InvalidArgumentError(`unknown device "${n}"; the ${table.space} table has ${table.devices.map((x) => x.name).join(', ')}`);
-    return d;
-  });
-}

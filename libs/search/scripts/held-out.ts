@@ -9,7 +9,7 @@
  *        [--options '{"incumbents":10}'] [--data DIR]
  */
 import { parseArgs } from 'node:util';
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { columnSource, createProblem, createStrategy, hvOf, regretOf, runInProcess, taskC, taskP } from '../src/index';
 
 const { values } = parseArgs({
@@ -32,12 +32,11 @@ const bench = Benchmark.open({ dataDir });
 const tables = bench.nb201;
 const accuracy = tables.column('cifar10', 'accuracy');
 // Through bench-core's loader, so that the data pack serves the file when no directory is given.
-const help = new Map(loadDeviceLatency(dataDir, 'nb201').devices.map((d) => [d.name, d.latencyMs]));
+const help = loadDeviceLatency(dataDir, 'nb201');
 
 for (const device of values.devices!.split(',')) {
   const table = device.endsWith('_latency');
-  if (!table && !help.has(device)) throw new Error(`no latency column "${device}": use a *_latency column of the table or one of ${[...help.keys()].join(', ')}`);
-  const cost: ArrayLike<number> = table ? tables.column('cifar10', device) : help.get(device)!;
+  const cost: ArrayLike<number> = table ? tables.column('cifar10', device) : knownDevices(help, [device])[0].latencyMs;
   const metric = table ? device : `${device}_latency`;
   const infos = [ACCURACY_METRICS.find((m) => m.name === 'accuracy')!, costMetricInfo(metric)];
   const source = columnSource({ accuracy, [metric]: cost }, (a) => tables.indexOf(a));

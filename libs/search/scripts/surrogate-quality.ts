@@ -17,7 +17,7 @@
  * device-latency/nb201-devices.json.
  */
 import { parseArgs } from 'node:util';
-import { Benchmark, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir, Rng } from '@hwnas/bench-core';
+import { Benchmark, knownDevices, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir, Rng } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { archEncoder } from '../src/arch-features';
 import type { ArchEncoding } from '../src/arch-features';
@@ -29,15 +29,8 @@ const dataDir = resolveDataDir(values.data);
 const tables = Benchmark.open({ dataDir }).nb201;
 const accuracy = tables.column('cifar10', 'accuracy');
 const device = values.device!;
-const cost: ArrayLike<number> = device.endsWith('_latency') ? tables.column('cifar10', device) : helpDevice(device);
-
-/** A HELP device's column, read through bench-core so that the data pack serves it when no directory is given. */
-function helpDevice(name: string): Float64Array {
-  const devices = loadDeviceLatency(dataDir, 'nb201').devices;
-  const found = devices.find((d) => d.name === name);
-  if (!found) throw new Error(`no latency column "${name}": use a *_latency column of the table or one of ${devices.map((d) => d.name).join(', ')}`);
-  return found.latencyMs;
-}
+// HELP's devices through bench-core's loader, so that the data pack serves them when no directory is given.
+const cost: ArrayLike<number> = device.endsWith('_latency') ? tables.column('cifar10', device) : knownDevices(loadDeviceLatency(dataDir, 'nb201'), [device])[0].latencyMs;
 const info = taskC(accuracy, cost);
 const archs: Arch[] = Array.from({ length: NB201_SIZE }, (_, i) => tables.index.archAt(i));
 const feasible = archs.map((_, i) => i).filter((i) => cost[i] <= info.threshold);

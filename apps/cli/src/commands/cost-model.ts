@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, loadDeviceLatency, resolveDataDir } from '@hwnas/bench-core';
+import { InvalidArgumentError, knownDevices, loadDeviceLatency, resolveDataDir } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
-import { DEFAULT_SAMPLE_COUNTS, evaluateCostModels, knownDevices, loadEvalSpace, newDevicesFromFile, renderEvalMarkdown } from '@hwnas/cost-model';
+import { DEFAULT_SAMPLE_COUNTS, evaluateCostModels, loadEvalSpace, newDevicesFromFile, renderEvalMarkdown } from '@hwnas/cost-model';
 import type { EvalReport } from '@hwnas/cost-model';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';

@@ -116,3 +116,12 @@ export function parseDeviceLatency(doc: unknown, file: string, space: SpaceId): 
   }
   return { space, file, size, ...(archs ? { archs } : {}), ...(probeIndex ? { probeIndex } : {}), devices };
 }
+
+/** The named devices of a device-latency table; an unknown name is an InvalidArgumentError listing the known ones. */
+export function knownDevices(table: DeviceLatencyTable, names: readonly string[]): DeviceLatencyColumn[] {
+  return names.map((n) => {
+    const d = table.devices.find((x) => x.name === n);
+    if (!d) throw new InvalidArgumentError(`unknown device "${n}"; the ${table.space} table has ${table.devices.map((x) => x.name).join(', ')}`);
+    return d;
+  });
+}
