@@ -2,6 +2,7 @@ import { NasError } from '@hwnas/bench-core';
 import type { ResultChannel } from './ports/result-channel';
 import type { TrialReportChannel } from './ports/trial-report-channel';
 import type { Clock } from './ports/clock';
+import type { CostModels } from './ports/cost-models';
 import type { LiveWorkers } from './ports/live-workers';
 import type { TaskQueue } from './ports/task-queue';
 import type { TrialJournal } from './ports/trial-journal';
@@ -78,6 +79,11 @@ export interface CoordinatorOptions {
   readonly reportPurgeDelayMs?: number;
   readonly journal: TrialJournal;
   readonly factory: SearchFactory;
+  /**
+   * Stored cost models, for searches submitted with `costModel` (cost-first screening of a device
+   * cost). Absent: such searches are refused (invalid_argument).
+   */
+  readonly costModels?: CostModels;
   readonly limits?: SearchLimits;
   /**
    * Time: timestamps, task deadlines and the pauses before retries (default the system clock).

@@ -12,6 +12,8 @@ import { searchOutcome } from './search-outcome';
 import { applyEvent, applyEvents, fingerprintOf, isFinished, recordOf, submittedEvent, type LaterEvent } from './search-record';
 import { replayJournal } from './search-replay';
 import { DEFAULT_LIMITS, normalizeSearchSpec } from './search-spec';
+import { loadScreen, screenOfCostModels } from './search-screening';
+import type { ScreenOf } from './search-screening';
 import { SearchTrace } from './search-trace';
 import type { SearchView } from './search-view';
 import { SearchDirectory, type Live } from './search-directory';
@@ -40,10 +42,13 @@ export class Coordinator extends SearchDirectory {
   private readonly stopped = new AbortController();
   /** Pause before a failed publish, start or finish is tried again. */
   private readonly retryMs: number;
+  /** Screens of searches with a cost model (absent: such searches are refused, or fail on replay). */
+  private readonly screenOf?: ScreenOf;
 
   constructor(private readonly opts: CoordinatorOptions) {
     super(opts.clock ?? systemClock, opts.onError);
     this.retryMs = opts.redispatchMs ?? 1000;
+    if (opts.costModels) this.screenOf = screenOfCostModels(opts.costModels);
     this.admission = new Admission(opts.maxRunningSearches ?? 0);
     this.dispatcher = new TaskDispatcher({
       queue: opts.queue,
@@ -105,11 +110,13 @@ export class Coordinator extends SearchDirectory {
     const earlier = this.submittedAs(opts.requestId, fingerprintOf(spec, opts.attachment));
     if (earlier !== undefined) return earlier;
     const setup = this.opts.factory.setup(spec);
+    // The model is read once, here, and journalled: a replay screens with this very model.
+    const screened = spec.costModel ? await loadScreen(this.opts.costModels, this.screenOf, spec, setup) : undefined;
     const searchId = (this.opts.newId ?? (() => crypto.randomUUID()))();
     const at = this.clock.now();
     const trace = SearchTrace.begin(searchId, spec, opts.traceparent);
-    const submitted = submittedEvent(searchId, spec, at, { ...opts, traceparent: trace.traceparent });
-    const live: Live = { record: recordOf(submitted, () => trace.traced(setup)), chain: Promise.resolve(), trace };
+    const submitted = submittedEvent(searchId, spec, at, { ...opts, traceparent: trace.traceparent, ...(screened ? { costModel: screened.model } : {}) });
+    const live: Live = { record: recordOf(submitted, () => trace.traced(setup), 1, screened && (() => screened.screener)), chain: Promise.resolve(), trace };
     this.add(live);
     // A free slot is taken at once (synchronously, so that concurrent submissions count it).
     const startNow = this.admission.hasSlot();
@@ -137,7 +144,7 @@ export class Coordinator extends SearchDirectory {
   private async recover(): Promise<void> {
     this.recovering = true;
     try {
-      for await (const live of replayJournal(this.opts.journal, this.opts.factory, (id) => this.searches.has(id))) await this.resume(live);
+      for await (const live of replayJournal(this.opts.journal, this.opts.factory, (id) => this.searches.has(id), this.screenOf)) await this.resume(live);
     } finally {
       this.recovering = false;
     }
@@ -224,8 +231,16 @@ export class Coordinator extends SearchDirectory {
     return applyEvent(live.record, event, await this.opts.journal.append(live.record.searchId, [event]));
   }
 
-  /** Dispatches what a journalled change made, then ends the search if it is done (a resize may end it, as a result does). */
+  /**
+   * Dispatches what a journalled change made, then ends the search if it is done (a resize may end
+   * it, as a result does). A screened search's decisions on those tasks are journalled first; if
+   * that fails the tasks still go out (a replay makes the same decisions in its fold).
+   */
   private async advance(live: Live, tasks: readonly EvalTask[]): Promise<void> {
+    const decisions = live.record.run?.takeScreenDecisions() ?? [];
+    if (decisions.length) {
+      await this.journalled(live, { type: 'costs_screened', decisions, at: this.clock.now() }).catch((e: unknown) => this.opts.onError?.(e, `journalling the screening decisions of ${live.record.searchId}`));
+    }
     await this.dispatcher.dispatch(live.trace.dispatching(tasks));
     await this.finishIfDone(live);
   }
@@ -257,7 +272,7 @@ export class Coordinator extends SearchDirectory {
         const at = this.clock.now();
         const event: LaterEvent =
           fresh.length === 1 ? { type: fresh[0].status === 'ok' ? 'trial_completed' : 'trial_failed', result: fresh[0], at } : { type: 'trials_landed', results: fresh, at };
-        for (const result of fresh) live.trace.landed(result, run.needOf(result.taskId));
+        for (const result of fresh) live.trace.landed(result, run.needOf(result.taskId), run.screening?.predicted(result.taskId));
         const told = run.history().length;
         const tasks = await this.journalled(live, event);
         this.notifyEvaluations(live, told);

@@ -1,4 +1,5 @@
 import type { Metrics } from '@hwnas/bench-core';
+import type { LoadedCostModel } from './ports/cost-models';
 import type { SearchSpec } from './search-spec';
 
 /** A NasError's code and message, as stored in events and results. */
@@ -26,6 +27,24 @@ export interface TaskResult {
 }
 
 /**
+ * How a screened search (`SearchSpec.costModel`) got one device cost: `measure` (on the device),
+ * `known` (measured earlier in the search), `predict` (the model's mean), or `verify` (a predicted
+ * full result that could change the result, measured before it is told).
+ */
+export interface ScreenDecision {
+  /** The task decided (a verification's is `<taskId>/verify`). */
+  readonly taskId: string;
+  readonly decision: 'measure' | 'known' | 'predict' | 'verify';
+  /** The model's prediction when the task was asked, in the metric's unit. */
+  readonly mean: number;
+  readonly std: number;
+  /** `known`: the measurement used. */
+  readonly value?: number;
+  /** `predict`: the lowest plausible cost (mean minus the band) a verification is decided with. */
+  readonly optimistic?: number;
+}
+
+/**
  * The events of a search's append-only log. Views (state, best, Pareto set) are folds over it;
  * a restarted coordinator rebuilds a running search by replaying it into a fresh strategy.
  */
@@ -44,6 +63,8 @@ export type SearchEvent =
        * the search's later spans on it, so that the search stays one trace.
        */
       readonly traceparent?: string;
+      /** A screened search's cost model as read from the store at submission (replay reads no store). */
+      readonly costModel?: LoadedCostModel;
     }
   /**
    * The search left the queue of pending searches and started asking (a coordinator runs at most
@@ -67,6 +88,8 @@ export type SearchEvent =
    * live worker slots (see `AutoWindows`); replayed at its place among the results.
    */
   | { readonly type: 'window_resized'; readonly maxInFlight: number; readonly at: number }
+  /** Screening decisions of a search with a cost model, journalled before their tasks go out. */
+  | { readonly type: 'costs_screened'; readonly decisions: readonly ScreenDecision[]; readonly at: number }
   /** The search was deleted (it had finished): recovery forgets it; its log stays as a tombstone. */
   | { readonly type: 'search_deleted'; readonly at: number }
   | {

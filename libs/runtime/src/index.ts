@@ -5,7 +5,9 @@
 export type { SearchId, SearchSpec, SearchLimits, AccuracySource, TrainingSpec, EarlyStoppingRule } from './search-spec';
 export { normalizeSearchSpec, DEFAULT_LIMITS, EARLY_STOPPING_RULES } from './search-spec';
 export { PROMOTING_RULES, createStopper, isPromotingRule } from './training-schedulers';
-export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo } from './events';
+export type { SearchEvent, SequencedEvent, TaskResult, ErrorInfo, ScreenDecision } from './events';
+export type { CostModels, CostModelSpec, CostScreener, LoadedCostModel, PredictedCost } from './ports/cost-models';
+export { screenedMetricNames } from './search-screening';
 export type { EvalTask, TaskQueue, TaskControl, Subscription, TaskSubscription, ConsumeOptions } from './ports/task-queue';
 export type { ResultChannel } from './ports/result-channel';
 export type { TrialJournal } from './ports/trial-journal';

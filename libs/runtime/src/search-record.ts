@@ -1,8 +1,10 @@
-import { isNasError } from '@hwnas/bench-core';
+import { InvalidArgumentError, isNasError } from '@hwnas/bench-core';
 import type { RungStopper } from '@hwnas/search';
 import type { SearchEvent } from './events';
+import type { LoadedCostModel } from './ports/cost-models';
 import type { EvalTask } from './ports/task-queue';
 import { SearchRun } from './search-run';
+import type { ScreenOf } from './search-screening';
 import type { SearchSetup } from './search-run';
 import type { FailureCode } from './search-outcome';
 import type { SearchSpec } from './search-spec';
@@ -51,6 +53,8 @@ export interface SearchRecord {
   readonly stopped: Map<number, number>;
   /** Trials sent out as a task of their own: the only ones whose reports belong to the search. */
   readonly dispatched: Set<number>;
+  /** A screened search's cost model, as journalled at submission. */
+  readonly costModel?: LoadedCostModel;
 }
 
 /** Any event of a search's log but its first. */
@@ -59,12 +63,23 @@ export type LaterEvent = Exclude<SearchEvent, { type: 'search_submitted' }>;
 /** Builds the strategy's setup from a spec (a `SearchFactory`, decorated with tracing by the caller). */
 export type SetupOf = (spec: SearchSpec) => SearchSetup;
 
-/** A search's record from its first event. A spec that can no longer be set up gives a record without a run. */
-export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' }>, setupOf: SetupOf, seq = 1): SearchRecord {
+/**
+ * A search's record from its first event. A spec that can no longer be set up gives a record
+ * without a run; so does a screened search (`spec.costModel`) without `screenOf` (a coordinator
+ * without cost models).
+ */
+export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' }>, setupOf: SetupOf, seq = 1, screenOf?: ScreenOf): SearchRecord {
   let run: SearchRun | undefined;
   let setupError: string | undefined;
   try {
-    run = new SearchRun(event.searchId, event.spec, setupOf(event.spec));
+    const setup = setupOf(event.spec);
+    let screener;
+    if (event.spec.costModel) {
+      if (!event.costModel) throw new InvalidArgumentError('costModel: the search was journalled without its cost model');
+      if (!screenOf) throw new InvalidArgumentError('costModel: this coordinator has no cost models (start it with a data directory and NATS)');
+      screener = screenOf(event.costModel, event.spec, setup);
+    }
+    run = new SearchRun(event.searchId, event.spec, setup, screener);
   } catch (e) {
     setupError = isNasError(e) ? e.message : String(e);
   }
@@ -95,6 +110,7 @@ export function recordOf(event: Extract<SearchEvent, { type: 'search_submitted' 
     ...(event.requestId !== undefined ? { requestId: event.requestId } : {}),
     ...(event.attachment !== undefined ? { attachment: event.attachment } : {}),
     ...(event.traceparent !== undefined ? { traceparent: event.traceparent } : {}),
+    ...(event.costModel !== undefined ? { costModel: event.costModel } : {}),
   };
 }
 
@@ -146,6 +162,9 @@ export function applyEvent(record: SearchRecord, event: LaterEvent, seq: number)
       record.finishedAt = event.at;
       if (event.failureCode) record.failureCode = event.failureCode;
       break;
+    case 'costs_screened':
+      run?.screening?.adopt(event.decisions);
+      break;
     case 'search_started':
     case 'search_deleted':
       break;
@@ -183,7 +202,7 @@ export function submittedEvent(
   searchId: string,
   spec: SearchSpec,
   at: number,
-  opts: { readonly requestId?: string; readonly attachment?: unknown; readonly traceparent?: string },
+  opts: { readonly requestId?: string; readonly attachment?: unknown; readonly traceparent?: string; readonly costModel?: LoadedCostModel },
 ): Extract<SearchEvent, { type: 'search_submitted' }> {
   return {
     type: 'search_submitted',
@@ -193,5 +212,6 @@ export function submittedEvent(
     ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
     ...(opts.attachment !== undefined ? { attachment: opts.attachment } : {}),
     ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
+    ...(opts.costModel !== undefined ? { costModel: opts.costModel } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { Live } from './search-directory';
 import { applyEvent, recordOf } from './search-record';
 import { SearchTrace } from './search-trace';
 import type { SearchRecord, SetupOf } from './search-record';
+import type { ScreenOf } from './search-screening';
 
 /**
  * Recovery: a search's record rebuilt from its log by the same fold live handling uses
@@ -16,11 +17,12 @@ import type { SearchRecord, SetupOf } from './search-record';
 export async function replaySearch(
   events: AsyncIterable<SequencedEvent> | Iterable<SequencedEvent>,
   onSubmitted: (event: Extract<SearchEvent, { type: 'search_submitted' }>) => SetupOf,
+  screenOf?: ScreenOf,
 ): Promise<SearchRecord | undefined> {
   let record: SearchRecord | undefined;
   for await (const { seq, event } of events) {
     if (event.type === 'search_submitted') {
-      if (!record) record = recordOf(event, onSubmitted(event), seq);
+      if (!record) record = recordOf(event, onSubmitted(event), seq, screenOf);
       continue;
     }
     if (!record) return undefined;
@@ -35,7 +37,7 @@ export async function replaySearch(
  * the search's logged trace context. Strategy calls of the replay are not traced (they were when
  * they first happened).
  */
-export async function* replayJournal(journal: TrialJournal, factory: SearchFactory, known: (searchId: string) => boolean): AsyncIterable<Live> {
+export async function* replayJournal(journal: TrialJournal, factory: SearchFactory, known: (searchId: string) => boolean, screenOf?: ScreenOf): AsyncIterable<Live> {
   for (const searchId of await journal.list()) {
     if (known(searchId)) continue;
     let trace: SearchTrace | undefined;
@@ -43,7 +45,7 @@ export async function* replayJournal(journal: TrialJournal, factory: SearchFacto
     const record = await replaySearch(journal.read(searchId), (event) => {
       const t = (trace = SearchTrace.fromJournal(searchId, event.spec, event.traceparent));
       return (spec) => t.traced(factory.setup(spec), () => replaying);
-    });
+    }, screenOf);
     replaying = false;
     if (record && trace) yield { record, chain: Promise.resolve(), trace };
   }

@@ -1,6 +1,9 @@
 import { oneShotTaskOf, SearchLoop } from '@hwnas/search';
-import type { EvaluatedArch, LoopTask, RunCounts, RunStep as LoopStep, SearchSetup } from '@hwnas/search';
+import type { EvaluatedArch, LoopResult, LoopTask, RunCounts, RunStep as LoopStep, SearchSetup } from '@hwnas/search';
+import type { ScreenDecision } from './events';
+import type { CostScreener } from './ports/cost-models';
 import type { EvalTask } from './ports/task-queue';
+import { RunScreening } from './search-screening';
 import type { SearchSpec } from './search-spec';
 import { createPromotingScheduler } from './training-schedulers';
 
@@ -12,14 +15,50 @@ export type RunStep = LoopStep<EvalTask>;
 /**
  * A search's ask/tell loop ({@link SearchLoop} from `@hwnas/search`, the one loop of the code
  * base) set up from a {@link SearchSpec}, its tasks dressed as {@link EvalTask}s for the workers.
+ * With a `screener` (a search with a cost model) its device cost goes through a {@link RunScreening}.
  */
 export class SearchRun extends SearchLoop<EvalTask> {
+  /** The cost screen of a search with a cost model. */
+  readonly screening?: RunScreening;
+
   constructor(
     searchId: string,
     readonly spec: SearchSpec,
     setup: SearchSetup,
+    screener?: CostScreener,
   ) {
-    super(searchId, loopSettings(spec), withScheduler(spec, setup), (task) => evalTask(searchId, spec, task));
+    const screening = screener && spec.costModel ? new RunScreening(screener, spec.costModel.device, setup.space, setup.problem) : undefined;
+    // The loop calls `dress` only once constructed: `self` is set by then.
+    const self: { run?: SearchRun } = {};
+    const dress = (task: LoopTask) => (screening ? screening.dress(evalTask(searchId, spec, task), self.run!) : evalTask(searchId, spec, task));
+    super(searchId, loopSettings(spec), withScheduler(spec, screening ? screening.wrap(setup) : setup), dress);
+    self.run = this;
+    if (screening) this.screening = screening;
+  }
+
+  override accept(result: LoopResult, at?: number): LoopStep<EvalTask> {
+    if (!this.screening) return super.accept(result, at);
+    return this.screening.accept(result, (r) => super.accept(r, at));
+  }
+
+  override expects(taskId: string): boolean {
+    if (!this.screening) return super.expects(taskId);
+    return this.screening.verifying(taskId) || (super.expects(taskId) && !this.screening.heldTaskIds().has(taskId));
+  }
+
+  override needOf(taskId: string): LoopStep<EvalTask>['dispatch'][number]['need'] | undefined {
+    return this.screening?.verifying(taskId) ? 'costs' : super.needOf(taskId);
+  }
+
+  override pending(): EvalTask[] {
+    if (!this.screening) return super.pending();
+    const held = this.screening.heldTaskIds();
+    return [...super.pending().filter((t) => !held.has(t.taskId)), ...this.screening.verifications()];
+  }
+
+  /** Screening decisions not journalled yet (none without a cost model). */
+  takeScreenDecisions(): ScreenDecision[] {
+    return this.screening?.takeFresh() ?? [];
   }
 }
 

@@ -1,6 +1,7 @@
 import { getSpace, InvalidArgumentError, datasetSpec } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
 import { isOneShotStrategyName, isStrategyName, ONE_SHOT_STRATEGY_NAMES, STRATEGY_NAMES } from '@hwnas/search';
+import type { CostModelSpec } from './ports/cost-models';
 import { createPromotingScheduler, createStopper, isPromotingRule } from './training-schedulers';
 
 /** Branded id of a search. */
@@ -53,6 +54,12 @@ export interface SearchSpec {
   readonly maxFailed?: number;
   /** Real training on trainer workers (absent: accuracy from `accuracySource` alone). */
   readonly training?: TrainingSpec;
+  /**
+   * Cost-first screening with a stored cost model (absent: every device cost is measured): the
+   * device measures only the architectures near a bound or that could change the result; the
+   * other costs are the model's predictions, marked as such (see `search-screening.ts`).
+   */
+  readonly costModel?: CostModelSpec;
 }
 
 /**
@@ -170,6 +177,8 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
   const objectives = stringList(raw, 'objectives');
   const maxCostQueries = raw.maxCostQueries === undefined ? undefined : int(raw, 'maxCostQueries', 1, limits.maxBudget * 1000);
   const maxFailed = raw.maxFailed === undefined ? undefined : int(raw, 'maxFailed', 1, budget);
+  const devices = stringList(raw, 'devices');
+  const costModel = raw.costModel !== undefined && raw.costModel !== null ? normalizeCostModel(raw.costModel, mode, devices, training) : undefined;
   return {
     space,
     dataset,
@@ -184,11 +193,31 @@ export function normalizeSearchSpec(input: unknown, limits: SearchLimits = DEFAU
     seed,
     ordering,
     accuracySource,
-    devices: stringList(raw, 'devices'),
+    devices,
     ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
     ...(maxFailed !== undefined ? { maxFailed } : {}),
     ...(training ? { training } : {}),
+    ...(costModel ? { costModel } : {}),
   };
+}
+
+/** Checks `costModel` (see {@link CostModelSpec}); its device must be one of `devices`, which measures what it does not predict. */
+function normalizeCostModel(input: unknown, mode: SearchSpec['mode'], devices: readonly string[], training: TrainingSpec | undefined): CostModelSpec {
+  if (typeof input !== 'object' || Array.isArray(input)) throw bad('costModel', 'must be an object with device, bucket, z, conformal');
+  const raw = input as Record<string, unknown>;
+  if (mode !== 'cost-first') throw bad('costModel', `screens cost queries: it needs mode cost-first, not ${mode}`);
+  if (training) throw bad('costModel', 'is not available for trainer searches');
+  const device = raw.device;
+  if (typeof device !== 'string' || device === '') throw bad('costModel.device', 'is required (the calibrated device id)');
+  if (!devices.includes(device)) throw bad('costModel.device', `"${device}" must also be one of devices (${devices.length ? devices.join(', ') : 'none given'}): its agent measures what the model does not predict`);
+  if (raw.bucket !== undefined && (typeof raw.bucket !== 'string' || raw.bucket === '')) throw bad('costModel.bucket', 'must be a non-empty string');
+  const conformal = raw.conformal;
+  if (conformal !== undefined && (typeof conformal !== 'number' || !(conformal > 0 && conformal < 1))) throw bad('costModel.conformal', `must be a coverage level in (0, 1), got ${JSON.stringify(conformal)}`);
+  const z = raw.z;
+  if (typeof z !== 'number' || !Number.isFinite(z) || z < 0 || (z === 0 && conformal === undefined)) {
+    throw bad('costModel.z', `must be > 0 (or 0 with costModel.conformal), got ${JSON.stringify(z)}`);
+  }
+  return { device, ...(raw.bucket !== undefined ? { bucket: raw.bucket as string } : {}), z, ...(conformal !== undefined ? { conformal: conformal as number } : {}) };
 }
 
 /** Checks `training` (see {@link TrainingSpec}); defaults: scheduler `none`, eta 3. */

@@ -154,8 +154,12 @@ export class SearchTrace {
     quietly(() => this.evaluations.get(taskId)?.span.addEvent('dispatch_failed', { 'exception.message': err instanceof Error ? err.message : String(err) }));
   }
 
-  /** Counts an applied result (`need`: of its task); ends its `evaluate` span with what the worker reported. */
-  landed(result: TaskResult, need: 'full' | 'costs' | undefined): void {
+  /**
+   * Counts an applied result (`need`: of its task); ends its `evaluate` span with what the worker
+   * reported. `costPredicted` (screened searches): whether its device cost is the model's
+   * prediction, recorded as `hwnas.cost.predicted`.
+   */
+  landed(result: TaskResult, need: 'full' | 'costs' | undefined, costPredicted?: boolean): void {
     try {
       evaluations().add(1, LANDED_ATTRIBUTES[result.status][need ?? 'unknown']);
     } catch {
@@ -169,6 +173,7 @@ export class SearchTrace {
       const span = e.span;
       // Without an SDK (the embedded default) the span records nothing: skip building attributes.
       if (span.isRecording()) span.setAttributes(resultAttributes(result));
+      if (span.isRecording() && costPredicted !== undefined) span.setAttribute('hwnas.cost.predicted', costPredicted);
       if (span.isRecording() && result.status === 'failed') {
         span.setAttribute('error.type', result.error?.code ?? 'internal');
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'evaluation failed' });

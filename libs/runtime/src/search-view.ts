@@ -35,6 +35,11 @@ export interface SearchView {
   readonly requestId?: string;
   /** What the caller attached at submission (see `SubmitOptions.attachment`). */
   readonly attachment?: unknown;
+  /**
+   * A screened search's cost model (see `SearchSpec.costModel`): what it predicts, a summary of
+   * the model, and the distinct architectures measured on the device so far and costs told as predictions.
+   */
+  readonly costModel?: { readonly device: string; readonly metric: string; readonly summary: string; readonly measured: number; readonly predicted: number };
 }
 
 /** One update of a watched search (`view` of an evaluation update is computed when read). */
@@ -78,6 +83,7 @@ export function viewOf(record: SearchRecord, now: number): SearchView {
     ...(record.finishedAt === undefined && rate > 0 ? { etaMs: (remaining / rate) * 1000 } : {}),
     ...(record.requestId !== undefined ? { requestId: record.requestId } : {}),
     ...(record.attachment !== undefined ? { attachment: record.attachment } : {}),
+    ...(record.costModel ? { costModel: { device: record.costModel.device, metric: record.costModel.metric, summary: record.costModel.summary, ...(run?.screening?.counts ?? { measured: 0, predicted: 0 }) } } : {}),
   };
 }
 

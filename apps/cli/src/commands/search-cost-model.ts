@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, Benchmark, costMetricInfo, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
-import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
+import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, deviceMetricName, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
 import { createBackend } from '@hwnas/device-backends';
 import { createProblem, createStrategy, isPareto } from '@hwnas/search';
@@ -33,11 +33,6 @@ export interface CostModelSearchArgs {
   /** Split-conformal band at this coverage level (CostScreenOptions.conformal); default off. */
   readonly conformal?: number;
   readonly history: boolean;
-}
-
-/** The problem metric of a calibrated device metric: `raspi4` + `latency_ms` -> `raspi4_latency`. */
-export function deviceMetricName(device: string, metric: string): string {
-  return `${device}_${metric.replace(/_(ms|mj)$/, '')}`;
 }
 
 /**
