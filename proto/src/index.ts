@@ -27,6 +27,8 @@ export {
   CancelSearchRequest,
   CancelSearchResponse,
   Constraint,
+  CostModelSettings,
+  CostModelStatus,
   DeleteSearchRequest,
   DeleteSearchResponse,
   Direction,

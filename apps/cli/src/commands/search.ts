@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Benchmark, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, QueryResult } from '@hwnas/bench-core';
+import { DEFAULT_SCREEN_Z } from '@hwnas/cost-model';
 import { InProcessDevices } from '@hwnas/device-backends';
 import { createNaswotProxy, NASWOT_METRIC } from '@hwnas/onnx';
 import { CoordinatorDashboardSource, inProcessDeviceRows, parseListen, startDashboardServer } from '@hwnas/dashboard';
@@ -27,6 +28,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
              [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2] [--screen-conformal P]]
+             [--coordinator HOST:PORT --mode cost-first --cost-model DEVICE_ID [--bucket B] [--screen-z Z] [--screen-conformal P]]
              [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]]
 hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
              --trainer '/usr/bin/python3 trainers/pytorch/oneshot/search.py --data DIR' --epochs E
@@ -92,7 +94,11 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
                  embedded, one evaluation at a time. With --nats URL, --cost-model is a device id:
                  its calibration is read from the JetStream key-value bucket B (default: the one
                  hwnas calibrate --nats stores into, hwnas-cost-models) and the device is
-                 measured through the device agent serving it on that NATS server
+                 measured through the device agent serving it on that NATS server.
+                 With --coordinator HOST:PORT, --cost-model is a device id whose calibration the
+                 coordinator reads from its NATS (--bucket B, default hwnas-cost-models) and
+                 journals with the search; the device (added to --device) measures only what the
+                 model does not predict, and the results mark predicted costs
   --screen-conformal P
                  widen the band to the P-quantile (0 < P < 1, e.g. 0.95) of the model's held-out
                  errors on this device (split conformal): every cost is measured until there are
@@ -228,16 +234,20 @@ export const searchCommand: Command = {
     const reward = values.reward ? parseReward(values.reward as string) : undefined;
     const devices = (values.device as string[] | undefined) ?? [];
     if ((values.nats !== undefined || values.bucket !== undefined) && values['cost-model'] === undefined) throw new InvalidArgumentError('hwnas search: --nats and --bucket go with --cost-model ID (a device calibrated with hwnas calibrate --nats)');
-    if (values.bucket !== undefined && values.nats === undefined) throw new InvalidArgumentError('hwnas search: --bucket needs --nats (the server whose key-value bucket holds the calibration)');
+    const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
+    if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
+    const conformal = values['screen-conformal'] === undefined ? undefined : Number(values['screen-conformal']);
+    if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`hwnas search: --screen-conformal must be a coverage level between 0 and 1 (e.g. 0.95), got "${values['screen-conformal'] as string}"`);
+    // On a cluster the coordinator screens with the model stored for the device (--cost-model ID [--bucket B]).
+    const remoteCostModel = values['cost-model'] !== undefined && values.coordinator !== undefined ? (values['cost-model'] as string) : undefined;
+    if (remoteCostModel !== undefined) {
+      if (mode !== 'cost-first' || values.nats !== undefined) throw new InvalidArgumentError('hwnas search: --cost-model ID with --coordinator needs --mode cost-first (and no --nats: the coordinator reads the model from its own NATS)');
+    } else if (values.bucket !== undefined && values.nats === undefined) throw new InvalidArgumentError('hwnas search: --bucket needs --nats (the server whose key-value bucket holds the calibration)');
     // cost-screening: a search on predicted device costs runs on its own driver.
-    if (values['cost-model'] !== undefined) {
-      if (mode !== 'cost-first' || values.coordinator !== undefined || training || devices.length > 0 || reward || accuracySource !== 'table') {
-        throw new InvalidArgumentError('hwnas search: --cost-model needs --mode cost-first, the accuracy table, and no --coordinator, --trainer, --device or --reward');
+    if (values['cost-model'] !== undefined && remoteCostModel === undefined) {
+      if (mode !== 'cost-first' || training || devices.length > 0 || reward || accuracySource !== 'table') {
+        throw new InvalidArgumentError('hwnas search: --cost-model needs --mode cost-first, the accuracy table, and no --trainer, --device or --reward');
       }
-      const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
-      if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
-      const conformal = values['screen-conformal'] === undefined ? undefined : Number(values['screen-conformal']);
-      if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`hwnas search: --screen-conformal must be a coverage level between 0 and 1 (e.g. 0.95), got "${values['screen-conformal'] as string}"`);
       const costModel = values['cost-model'] as string;
       const natsUrl = values.nats as string | undefined;
       const source = natsUrl === undefined ? { type: 'file' as const, file: path.resolve(costModel) } : { type: 'nats' as const, device: costModel, url: natsUrl, ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}) };
@@ -259,9 +269,13 @@ export const searchCommand: Command = {
       maxInFlight: parallelism,
       seed,
       accuracySource,
-      devices,
+      // The screened device measures what the model does not predict: it is one of the devices.
+      devices: remoteCostModel !== undefined && !devices.includes(remoteCostModel) ? [...devices, remoteCostModel] : devices,
       ...(maxFailed !== undefined ? { maxFailed } : {}),
       ...(specTraining ? { training: specTraining } : {}),
+      ...(remoteCostModel !== undefined
+        ? { costModel: { device: remoteCostModel, z: z ?? DEFAULT_SCREEN_Z, ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}), ...(conformal !== undefined ? { conformal } : {}) } }
+        : {}),
     };
 
     if (values.coordinator !== undefined) {

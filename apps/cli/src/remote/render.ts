@@ -58,6 +58,11 @@ export function renderSearch(s: Search): string {
     if (r.constraints.length) rows.push(['constraints', r.constraints.map((c) => `${c.metric}<=${c.upperBound}`).join(', ')]);
     if (r.deviceIds.length) rows.push(['devices', r.deviceIds.join(', ')]);
   }
+  if (s.costModel) {
+    const band = r?.costModel ? `z ${r.costModel.z ?? 2}${r.costModel.conformal !== undefined ? `, conformal ${r.costModel.conformal}` : ''}` : '';
+    rows.push(['cost model', `${s.costModel.metric} of ${s.costModel.device} (${s.costModel.summary})${band ? `; band ${band}` : ''}`]);
+    rows.push(['device costs', `${s.costModel.measured} architectures measured, ${s.costModel.predicted} costs predicted (marked "(pred)" by hwnas results)`]);
+  }
   const c = s.counts;
   rows.push(['evaluations', `${c?.evaluationsDone ?? 0}/${r?.budget ?? '?'} (${c?.evaluationsFailed ?? 0} failed, ${c?.evaluationsInFlight ?? 0} in flight)`]);
   if (c?.costQueries) rows.push(['cost queries', String(c.costQueries)]);
@@ -117,7 +122,7 @@ export function renderTrials(search: Search, trials: readonly Trial[], format: '
     t.status === 1 ? 'ok' : `failed: ${t.failure?.message ?? ''}`,
     t.feasible ? 'yes' : 'no',
     t.trialId === bestId ? 'best' : pareto.has(t.trialId) ? 'pareto' : '',
-    ...cols.map((c) => (t.metrics[c] === undefined ? '' : format === 'csv' ? plainNumber(t.metrics[c]) : fmt(t.metrics[c]))),
+    ...cols.map((c) => (t.metrics[c] === undefined ? '' : format === 'csv' ? plainNumber(t.metrics[c]) : fmt(t.metrics[c]) + (t.metrics[`${c}_measured`] === 0 ? ' (pred)' : ''))),
     t.arch?.arch ?? '',
   ]);
   if (format === 'csv') return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n');

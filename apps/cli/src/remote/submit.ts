@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
 import { AccuracySource, Direction, Search, SearchMode, SearchState } from '@hwnas/proto';
 import type { SubmitSearchRequest, SubmitSearchResponse } from '@hwnas/proto';
 import { parseConstraint, parseObjective } from '@hwnas/search';
-import type { TrainingSpec } from '@hwnas/runtime';
+import type { CostModelSpec, TrainingSpec } from '@hwnas/runtime';
 import type { CommandIO } from '../command';
 import { connectRemote } from './client';
 import type { RemoteOptions } from './options';
@@ -36,6 +36,8 @@ export interface RemoteSearchInput {
   readonly maxFailed?: number;
   /** Real training on the workers' trainers: epochs and early stopping (see `TrainingSpec` of @hwnas/runtime). */
   readonly training?: TrainingSpec;
+  /** Screening with a stored cost model (`CostModelSpec` of @hwnas/runtime); its device must be among `devices`. */
+  readonly costModel?: CostModelSpec;
   /** Idempotency key; default a fresh UUID, so the client's retries never submit twice. */
   readonly requestId?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -86,6 +88,7 @@ export function toSubmitRequest(input: RemoteSearchInput): SubmitSearchRequest {
     ...(input.maxCostQueries !== undefined ? { maxCostQueries: input.maxCostQueries } : {}),
     ...(input.maxFailed !== undefined ? { maxFailedEvaluations: input.maxFailed } : {}),
     ...(input.training ? { training: { ...input.training } } : {}),
+    ...(input.costModel ? { costModel: { device: input.costModel.device, bucket: input.costModel.bucket ?? '', z: input.costModel.z, ...(input.costModel.conformal !== undefined ? { conformal: input.costModel.conformal } : {}) } } : {}),
     requestId: input.requestId ?? randomUUID(),
     labels: { ...(input.labels ?? {}) },
   };

@@ -3,6 +3,7 @@
  * presence checks that name the proto field), runtime views -> proto records.
  */
 import { getSpace } from '@hwnas/bench-core';
+import { DEFAULT_SCREEN_Z } from '@hwnas/cost-model';
 import type { CurvePoint, EvaluatedArch, SearchLimits, SearchSpec, SearchView } from '@hwnas/runtime';
 import { EARLY_STOPPING_RULES } from '@hwnas/runtime';
 import { isFeasible, parseConstraint, parseObjective, scalarScore } from '@hwnas/search';
@@ -15,7 +16,7 @@ import {
   TrialNeed,
   TrialStatus,
 } from '@hwnas/proto';
-import type { Incumbent, Search, TrainingSettings, Trial, TrialReport as ProtoTrialReport } from '@hwnas/proto';
+import type { CostModelSettings, Incumbent, Search, TrainingSettings, Trial, TrialReport as ProtoTrialReport } from '@hwnas/proto';
 import { toCounts, toFailure, toFinishReason, toState, toStopReason } from './state-mappers';
 import { bad, requireString, requireUint } from './fields';
 
@@ -103,6 +104,7 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
   if (maxFailed !== undefined && maxFailed > budget) throw bad('max_failed_evaluations', `must be at most the budget (${budget}), got ${maxFailed}`);
   req.deviceIds.forEach((d, i) => requireString(d, `device_ids[${i}]`));
   const training = req.training ? fromTrainingSettings(req.training) : undefined;
+  const costModel = req.costModel ? fromCostModelSettings(req.costModel) : undefined;
   const labels = Object.entries(req.labels);
   if (labels.length > limits.maxLabels) throw bad('labels', `at most ${limits.maxLabels} labels are allowed, got ${labels.length}`);
   for (const [k, v] of labels) {
@@ -128,6 +130,7 @@ export function fromSubmitRequest(req: SubmitSearchRequest, limits: RequestLimit
       ...(maxCostQueries !== undefined ? { maxCostQueries } : {}),
       ...(maxFailed !== undefined ? { maxFailed } : {}),
       ...(training ? { training } : {}),
+      ...(costModel ? { costModel } : {}),
     },
     ...(req.requestId ? { requestId: req.requestId } : {}),
     attachment: SubmitSearchRequest.toJSON(req),
@@ -142,6 +145,15 @@ function fromTrainingSettings(t: TrainingSettings): Record<string, unknown> {
   const minEpochs = t.minEpochs === undefined ? undefined : requireUint(t.minEpochs, 'training.min_epochs', 1, epochs);
   if (t.eta !== undefined && !(Number.isFinite(t.eta) && t.eta > 1)) throw bad('training.eta', `must be a number greater than 1, got ${t.eta}`);
   return { epochs, scheduler, ...(minEpochs !== undefined ? { minEpochs } : {}), eta: t.eta ?? 3 };
+}
+
+/** `cost_model` of a request, checked field by field (the runtime checks it against the rest of the spec). */
+function fromCostModelSettings(c: CostModelSettings): Record<string, unknown> {
+  const device = requireString(c.device, 'cost_model.device');
+  const z = c.z ?? DEFAULT_SCREEN_Z;
+  if (c.conformal !== undefined && !(c.conformal > 0 && c.conformal < 1)) throw bad('cost_model.conformal', `must be a coverage level in (0, 1), got ${c.conformal}`);
+  if (!Number.isFinite(z) || z < 0 || (z === 0 && c.conformal === undefined)) throw bad('cost_model.z', `must be > 0 (or 0 with cost_model.conformal), got ${z}`);
+  return { device, ...(c.bucket ? { bucket: c.bucket } : {}), z, ...(c.conformal !== undefined ? { conformal: c.conformal } : {}) };
 }
 
 /**
@@ -179,6 +191,9 @@ export function resolvedRequest(spec: SearchSpec, problem: SearchProblem | undef
     ...(spec.maxFailed !== undefined ? { maxFailedEvaluations: spec.maxFailed } : {}),
     ...(spec.training
       ? { training: { epochs: spec.training.epochs, scheduler: spec.training.scheduler, eta: spec.training.eta, ...(spec.training.minEpochs !== undefined ? { minEpochs: spec.training.minEpochs } : {}) } }
+      : {}),
+    ...(spec.costModel
+      ? { costModel: { device: spec.costModel.device, bucket: spec.costModel.bucket ?? '', z: spec.costModel.z, ...(spec.costModel.conformal !== undefined ? { conformal: spec.costModel.conformal } : {}) } }
       : {}),
     requestId: original?.requestId ?? '',
     labels: { ...(original?.labels ?? {}) },
@@ -278,5 +293,6 @@ export function toSearch(view: SearchView, history: readonly EvaluatedArch[]): S
     ...(failure ? { failure } : {}),
     cancelReason: view.state === 'cancelled' ? (view.finishReason ?? '') : '',
     finishReason: toFinishReason(view),
+    ...(view.costModel ? { costModel: { ...view.costModel } } : {}),
   };
 }

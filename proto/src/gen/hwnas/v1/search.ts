@@ -557,7 +557,17 @@ export interface SubmitSearchRequest {
    * to `training.epochs`, with early stopping run by the coordinator. Absent: accuracy comes
    * from `accuracy_source` alone.
    */
-  training?: TrainingSettings | undefined;
+  training?:
+    | TrainingSettings
+    | undefined;
+  /**
+   * Cost-first screening with a stored cost model (`hwnas calibrate`): the device measures only
+   * the architectures whose predicted cost is near a constraint's bound or that could change the
+   * result; the other costs are the model's predictions, marked in each trial's metrics
+   * (`<metric>_measured` 0 or 1, `<metric>_pred`, `<metric>_pred_std`). Needs SEARCH_MODE_COST_FIRST
+   * and the device among `device_ids`. Absent: every device cost is measured.
+   */
+  costModel?: CostModelSettings | undefined;
 }
 
 export interface SubmitSearchRequest_StrategyOptionsEntry {
@@ -568,6 +578,23 @@ export interface SubmitSearchRequest_StrategyOptionsEntry {
 export interface SubmitSearchRequest_LabelsEntry {
   key: string;
   value: string;
+}
+
+/** Which stored cost model screens a search's device cost, and how wide the band is. */
+export interface CostModelSettings {
+  /** The calibrated device (required; one of the request's `device_ids`). */
+  device: string;
+  /** Key-value bucket holding the calibration; empty: the coordinator's default (hwnas-cost-models). */
+  bucket: string;
+  /**
+   * Band half-width in predicted standard deviations: a cost predicted within z std of a bound is
+   * measured. Must be > 0 (or 0 with `conformal`); absent: 2.
+   */
+  z?:
+    | number
+    | undefined;
+  /** Split-conformal band at this coverage level in (0, 1) (e.g. 0.95); absent: off. */
+  conformal?: number | undefined;
 }
 
 /**
@@ -758,6 +785,22 @@ export interface Search {
   cancelReason: string;
   /** How it ended; UNSPECIFIED while PENDING or RUNNING. */
   finishReason: FinishReason;
+  /** A search with a cost model: the model and how many costs were measured and predicted. */
+  costModel?: CostModelStatus | undefined;
+}
+
+/** The cost model of a screened search, as loaded at submission. */
+export interface CostModelStatus {
+  /** The calibrated device. */
+  device: string;
+  /** The metric it predicts, e.g. `raspi4_latency`. */
+  metric: string;
+  /** One line on the model (measurements it was fitted on, closest references). */
+  summary: string;
+  /** Distinct architectures measured on the device during the search (calibration not included). */
+  measured: number;
+  /** Trials told a predicted cost. */
+  predicted: number;
 }
 
 /** Which search to get. */
@@ -1218,6 +1261,7 @@ function createBaseSubmitSearchRequest(): SubmitSearchRequest {
     labels: {},
     maxFailedEvaluations: undefined,
     training: undefined,
+    costModel: undefined,
   };
 }
 
@@ -1279,6 +1323,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     }
     if (message.training !== undefined) {
       TrainingSettings.encode(message.training, writer.uint32(154).fork()).join();
+    }
+    if (message.costModel !== undefined) {
+      CostModelSettings.encode(message.costModel, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -1454,6 +1501,14 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
             message.training = TrainingSettings.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.costModel = CostModelSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1554,6 +1609,11 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
         ? globalThis.Number(object.max_failed_evaluations)
         : undefined,
       training: isSet(object.training) ? TrainingSettings.fromJSON(object.training) : undefined,
+      costModel: isSet(object.costModel)
+        ? CostModelSettings.fromJSON(object.costModel)
+        : isSet(object.cost_model)
+        ? CostModelSettings.fromJSON(object.cost_model)
+        : undefined,
     };
   },
 
@@ -1628,6 +1688,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     if (message.training !== undefined) {
       obj.training = TrainingSettings.toJSON(message.training);
     }
+    if (message.costModel !== undefined) {
+      obj.costModel = CostModelSettings.toJSON(message.costModel);
+    }
     return obj;
   },
 
@@ -1674,6 +1737,9 @@ export const SubmitSearchRequest: MessageFns<SubmitSearchRequest> = {
     message.maxFailedEvaluations = object.maxFailedEvaluations ?? undefined;
     message.training = (object.training !== undefined && object.training !== null)
       ? TrainingSettings.fromPartial(object.training)
+      : undefined;
+    message.costModel = (object.costModel !== undefined && object.costModel !== null)
+      ? CostModelSettings.fromPartial(object.costModel)
       : undefined;
     return message;
   },
@@ -1851,6 +1917,123 @@ export const SubmitSearchRequest_LabelsEntry: MessageFns<SubmitSearchRequest_Lab
     const message = createBaseSubmitSearchRequest_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCostModelSettings(): CostModelSettings {
+  return { device: "", bucket: "", z: undefined, conformal: undefined };
+}
+
+export const CostModelSettings: MessageFns<CostModelSettings> = {
+  encode(message: CostModelSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.bucket !== "") {
+      writer.uint32(18).string(message.bucket);
+    }
+    if (message.z !== undefined) {
+      writer.uint32(25).double(message.z);
+    }
+    if (message.conformal !== undefined) {
+      writer.uint32(33).double(message.conformal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CostModelSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCostModelSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.z = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.conformal = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CostModelSettings {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+      z: isSet(object.z) ? globalThis.Number(object.z) : undefined,
+      conformal: isSet(object.conformal) ? globalThis.Number(object.conformal) : undefined,
+    };
+  },
+
+  toJSON(message: CostModelSettings): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    if (message.z !== undefined) {
+      obj.z = floatToJson(message.z);
+    }
+    if (message.conformal !== undefined) {
+      obj.conformal = floatToJson(message.conformal);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CostModelSettings>, I>>(base?: I): CostModelSettings {
+    return CostModelSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CostModelSettings>, I>>(object: I): CostModelSettings {
+    const message = createBaseCostModelSettings();
+    message.device = object.device ?? "";
+    message.bucket = object.bucket ?? "";
+    message.z = object.z ?? undefined;
+    message.conformal = object.conformal ?? undefined;
     return message;
   },
 };
@@ -2979,6 +3162,7 @@ function createBaseSearch(): Search {
     failure: undefined,
     cancelReason: "",
     finishReason: 0,
+    costModel: undefined,
   };
 }
 
@@ -3028,6 +3212,9 @@ export const Search: MessageFns<Search> = {
     }
     if (message.finishReason !== 0) {
       writer.uint32(120).int32(message.finishReason);
+    }
+    if (message.costModel !== undefined) {
+      CostModelStatus.encode(message.costModel, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -3165,6 +3352,14 @@ export const Search: MessageFns<Search> = {
             message.finishReason = reader.int32() as any;
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.costModel = CostModelStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3230,6 +3425,11 @@ export const Search: MessageFns<Search> = {
         : isSet(object.finish_reason)
         ? finishReasonFromJSON(object.finish_reason)
         : 0,
+      costModel: isSet(object.costModel)
+        ? CostModelStatus.fromJSON(object.costModel)
+        : isSet(object.cost_model)
+        ? CostModelStatus.fromJSON(object.cost_model)
+        : undefined,
     };
   },
 
@@ -3280,6 +3480,9 @@ export const Search: MessageFns<Search> = {
     if (message.finishReason !== 0) {
       obj.finishReason = finishReasonToJSON(message.finishReason);
     }
+    if (message.costModel !== undefined) {
+      obj.costModel = CostModelStatus.toJSON(message.costModel);
+    }
     return obj;
   },
 
@@ -3315,6 +3518,142 @@ export const Search: MessageFns<Search> = {
       : undefined;
     message.cancelReason = object.cancelReason ?? "";
     message.finishReason = object.finishReason ?? 0;
+    message.costModel = (object.costModel !== undefined && object.costModel !== null)
+      ? CostModelStatus.fromPartial(object.costModel)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCostModelStatus(): CostModelStatus {
+  return { device: "", metric: "", summary: "", measured: 0, predicted: 0 };
+}
+
+export const CostModelStatus: MessageFns<CostModelStatus> = {
+  encode(message: CostModelStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.metric !== "") {
+      writer.uint32(18).string(message.metric);
+    }
+    if (message.summary !== "") {
+      writer.uint32(26).string(message.summary);
+    }
+    if (message.measured !== 0) {
+      writer.uint32(32).uint64(message.measured);
+    }
+    if (message.predicted !== 0) {
+      writer.uint32(40).uint64(message.predicted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CostModelStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCostModelStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metric = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.measured = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.predicted = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CostModelStatus {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      measured: isSet(object.measured) ? globalThis.Number(object.measured) : 0,
+      predicted: isSet(object.predicted) ? globalThis.Number(object.predicted) : 0,
+    };
+  },
+
+  toJSON(message: CostModelStatus): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.metric !== "") {
+      obj.metric = message.metric;
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    if (message.measured !== 0) {
+      obj.measured = Math.round(message.measured);
+    }
+    if (message.predicted !== 0) {
+      obj.predicted = Math.round(message.predicted);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CostModelStatus>, I>>(base?: I): CostModelStatus {
+    return CostModelStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CostModelStatus>, I>>(object: I): CostModelStatus {
+    const message = createBaseCostModelStatus();
+    message.device = object.device ?? "";
+    message.metric = object.metric ?? "";
+    message.summary = object.summary ?? "";
+    message.measured = object.measured ?? 0;
+    message.predicted = object.predicted ?? 0;
     return message;
   },
 };
