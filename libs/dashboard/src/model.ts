@@ -56,6 +56,8 @@ export interface TrialRow {
   readonly metrics: Readonly<Record<string, number>>;
   /** Metrics measured on a device backend (the others come from tables or the proxy). */
   readonly measured: readonly string[];
+  /** Device costs of a screened search that are the cost model's predictions (`<metric>_measured` 0), not measurements. */
+  readonly predicted?: readonly string[];
   readonly error?: string;
   readonly finishedAtMs?: number;
   readonly cached?: boolean;

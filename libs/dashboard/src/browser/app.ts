@@ -244,6 +244,7 @@ function renderTable() {
           const v = t.metrics[m];
           if (v === undefined) return '<td class="num muted">–</td>';
           const measured = t.measured.includes(m);
+          if (t.predicted?.includes(m)) return `<td class="num" title="predicted by the device's cost model, not measured">${esc(num(v))} <span class="origin predicted">pred.</span></td>`;
           return `<td class="num" title="${measured ? 'measured on a device' : 'from the benchmark tables (predicted)'}">${esc(num(v))}${measured ? ' <span class="origin measured">meas.</span>' : ''}</td>`;
         })
         .join('');
