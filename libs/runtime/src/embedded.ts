@@ -3,6 +3,7 @@ import type { SearchFactory } from './coordinator-options';
 import { InMemoryResultChannel } from './in-memory/result-channel';
 import { InMemoryTaskQueue } from './in-memory/task-queue';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
+import type { CostModels } from './ports/cost-models';
 import type { Subscription } from './ports/task-queue';
 import type { TrialEvaluator } from './ports/trial-evaluator';
 import type { TrialJournal } from './ports/trial-journal';
@@ -22,6 +23,8 @@ export interface EmbeddedOptions {
   readonly taskTimeoutMs?: number;
   /** As the coordinator's `maxRunningSearches` (default 0: no limit). */
   readonly maxRunningSearches?: number;
+  /** As the coordinator's `costModels` (searches with a cost model; default none). */
+  readonly costModels?: CostModels;
 }
 
 /** A coordinator, its workers and in-memory transport in one process. */
@@ -48,6 +51,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     workers: { slots: () => slots, isRunning: () => false },
     ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
     ...(opts.maxRunningSearches !== undefined ? { maxRunningSearches: opts.maxRunningSearches } : {}),
+    ...(opts.costModels ? { costModels: opts.costModels } : {}),
   });
   await coordinator.start();
   const workers: Subscription[] = [];
