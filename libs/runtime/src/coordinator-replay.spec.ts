@@ -1,4 +1,4 @@
-import { Benchmark } from '@hwnas/bench-core';
+import { Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import type { Coordinator } from './coordinator';
 import { startEmbedded } from './embedded';
@@ -6,6 +6,8 @@ import type { SearchEvent, SequencedEvent } from './events';
 import { InMemoryTrialJournal } from './in-memory/trial-journal';
 import type { TrialJournal } from './ports/trial-journal';
 import { replaySearch } from './search-replay';
+import { screenOfCostModels } from './search-screening';
+import { ratioCostModels } from './testing/ratio-cost-models';
 import type { SearchRecord } from './search-record';
 import { normalizeSearchSpec } from './search-spec';
 import { viewOf } from './search-view';
@@ -51,9 +53,16 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
   const bench = Benchmark.open({ dataDir });
   const factory = createTableSearchFactory(bench);
 
+  // Screened searches: raspi4's latency predicted from pixel3's, measured on the "device" (the table, through a device client).
+  const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
+  const raspi4 = bench.nb201.column('cifar10', 'raspi4_latency');
+  const devices = { measure: async (_d: string, req: { arch: string }) => ({ raspi4_latency: raspi4[bench.nb201.indexOf(nb201Space.parse(req.arch))] }), metrics: () => [costMetricInfo('raspi4_latency')] };
+  const screenedFactory = createTableSearchFactory(bench, devices);
+
   async function record(spec: object, cancelAfter?: number) {
     const journal = new SnapshotJournal();
-    const emb = await startEmbedded({ factory, evaluator: new TableTrialEvaluator(bench), workers: 2, concurrency: 3, journal });
+    const screened = 'costModel' in spec;
+    const emb = await startEmbedded({ factory: screened ? screenedFactory : factory, evaluator: new TableTrialEvaluator(bench, devices), workers: 2, concurrency: 3, journal, costModels });
     journal.coordinator = emb.coordinator;
     const id = await emb.coordinator.submit(spec);
     if (cancelAfter !== undefined) {
@@ -76,7 +85,7 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
   }
 
   async function replayed(events: readonly SequencedEvent[]): Promise<SearchRecord> {
-    const rec = await replaySearch(events, () => (spec) => factory.setup(spec));
+    const rec = await replaySearch(events, () => (spec) => (spec.costModel ? screenedFactory : factory).setup(spec), screenOfCostModels(costModels));
     if (!rec) throw new Error('nothing replayed');
     return rec;
   }
@@ -84,12 +93,18 @@ describeWithData('runtime: recovery = replaying the journal through the live fol
   it.each([
     ['a constrained REA search with batched results', { space: 'nb201', dataset: 'cifar10', strategy: 'rea', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], budget: 40, seed: 5, maxInFlight: 6 }, undefined],
     ['a cost-first Pareto search (cost queries, cached answers)', { space: 'nb201', dataset: 'cifar10', strategy: 'nsga2', objectives: ['accuracy', 'raspi4_latency'], mode: 'cost-first', budget: 30, seed: 2, maxInFlight: 5 }, undefined],
+    // Screening decisions are journalled (costs_screened); a held full result waits for its verification.
+    ['a cost-first search screened with a cost model', { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], mode: 'cost-first', devices: ['raspi4'], costModel: { device: 'raspi4', z: 2 }, budget: 30, seed: 6, maxInFlight: 4 }, undefined],
     ['a search cancelled mid-way', { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], budget: 200, seed: 1, maxInFlight: 4 }, 10],
     // Promotions are tasks of their own: replaying their results rebuilds the scheduler's brackets.
     ['a search with successive halving (promotions)', { space: 'nb201', dataset: 'cifar10', strategy: 'rea', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], budget: 24, seed: 4, maxInFlight: 4, training: { epochs: 9, scheduler: 'sh', minEpochs: 1 } }, undefined],
   ])('replay - %s: every cut of the log replays to the live state at that point', async (_name, spec, cancelAfter) => {
     const { events, live } = await record(spec, cancelAfter);
     expect(events[events.length - 1].event.type).toBe('search_finished');
+    if ('costModel' in spec) {
+      const decisions = events.flatMap(({ event: e }) => (e.type === 'costs_screened' ? e.decisions.map((d) => d.decision) : []));
+      for (const kind of ['measure', 'predict', 'verify']) expect(decisions).toContain(kind);
+    }
     // Torn logs: the log cut after every event the live coordinator had applied.
     expect(live.size).toBeGreaterThan(3);
     for (const [length, state] of live) {

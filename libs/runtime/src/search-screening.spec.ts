@@ -1,8 +1,9 @@
 import { Benchmark, costMetricInfo, nb201Space, Rng } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
-import type { CostScreener } from './ports/cost-models';
 import type { EvalTask } from './ports/task-queue';
 import { SearchRun } from './search-run';
+import { screenOfCostModels } from './search-screening';
+import { ratioCostModels } from './testing/ratio-cost-models';
 import { normalizeSearchSpec } from './search-spec';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
 
@@ -38,44 +39,15 @@ describeWithData('RunScreening', (dataDir) => {
   const bench = Benchmark.open({ dataDir });
   const tables = bench.nb201;
   const raspi4 = tables.column('cifar10', 'raspi4_latency');
-  const pixel3 = tables.column('cifar10', 'pixel3_latency');
   const rowOf = (arch: string) => tables.indexOf(nb201Space.parse(arch));
   const factory = createTableSearchFactory(bench, { metrics: () => [costMetricInfo('raspi4_latency')] });
-
-  /**
-   * A plain screen for the test (the real one is @hwnas/cost-model's): raspi4 predicted as pixel3
-   * times the ratio of the two over the cells measured so far, with a 15 % std.
-   */
-  function pixel3Screen(): CostScreener {
-    const known = new Map<string, number>();
-    let ratio = 2.4;
-    const predict = (arch: string) => {
-      const mean = ratio * pixel3[rowOf(arch)];
-      return { mean, std: 0.15 * mean };
-    };
-    return {
-      metric: 'raspi4_latency',
-      predict,
-      mustMeasure: (arch) => !known.has(arch) && Math.abs(predict(arch).mean - BOUND) < 2 * predict(arch).std,
-      optimistic: (arch) => known.get(arch) ?? predict(arch).mean - 2 * predict(arch).std,
-      record: (arch, value) => {
-        known.set(arch, value);
-        let a = 0;
-        let b = 0;
-        for (const [k, v] of known) {
-          a += v;
-          b += pixel3[rowOf(k)];
-        }
-        ratio = a / b;
-      },
-      measured: (arch) => known.get(arch),
-    };
-  }
 
   /** Runs the search to its end, answering its tasks as a worker would, in FIFO or shuffled order. */
   async function drive(order: 'fifo' | 'shuffled') {
     const spec = normalizeSearchSpec(SPEC);
-    const run = new SearchRun('s', spec, factory.setup(spec), pixel3Screen());
+    const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
+    const setup = factory.setup(spec);
+    const run = new SearchRun('s', spec, setup, screenOfCostModels(costModels)(await costModels.load(spec.costModel!, spec), spec, setup));
     let deviceCalls = 0;
     const evaluator = new TableTrialEvaluator(bench, {
       measure: async (_d, req) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Benchmark } from '@hwnas/bench-core';
+import { Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -11,6 +11,7 @@ import { startEmbedded } from './embedded';
 import { FileTrialJournal } from './file/trial-journal';
 import { SPAN_NAMES } from './search-trace';
 import { createTableSearchFactory, TableTrialEvaluator } from './tabular';
+import { ratioCostModels } from './testing/ratio-cost-models';
 import { stallingAfter } from './testing/stalling-evaluator';
 import { contextFromTraceparent, formatTraceparent } from './trace-context';
 import { WORKER_SPAN_NAME } from './worker-loop';
@@ -117,6 +118,23 @@ describeWithData('runtime: tracing of a search (in-memory exporter)', (dataDir) 
     // At most two spans per table evaluation; the rest is per search (search, progress).
     const perEvaluation = spans.filter((s) => s.name !== SPAN_NAMES.search && s.name !== SPAN_NAMES.searchProgress);
     expect(perEvaluation.length).toBeLessThanOrEqual(2 * 12);
+  });
+
+  it('a screened search marks each evaluate span with hwnas.cost.predicted: whether its device cost is the model\'s prediction', async () => {
+    const raspi4 = bench.nb201.column('cifar10', 'raspi4_latency');
+    const devices = { measure: async (_d: string, req: { arch: string }) => ({ raspi4_latency: raspi4[bench.nb201.indexOf(nb201Space.parse(req.arch))] }), metrics: () => [costMetricInfo('raspi4_latency')] };
+    const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
+    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench, devices), evaluator: new TableTrialEvaluator(bench, devices), costModels });
+    try {
+      await embedded.coordinator.waitFor(await embedded.coordinator.submit({ ...SPEC, strategy: 'random', mode: 'cost-first', devices: ['raspi4'], costModel: { device: 'raspi4', z: 2 }, budget: 10 }));
+    } finally {
+      await embedded.stop();
+    }
+    const evals = exporter.getFinishedSpans().filter((s) => s.name === SPAN_NAMES.evaluate);
+    const marks = evals.map((s) => s.attributes['hwnas.cost.predicted']);
+    expect(marks).toContain(true);
+    expect(marks).toContain(false);
+    expect(marks.every((m) => m === true || m === false)).toBe(true);
   });
 
   it('without a caller context the search span is the root of its own trace', async () => {

@@ -32,6 +32,17 @@ const REQ: SubmitSearchRequest = {
 };
 
 describe('coordinator mappers', () => {
+  it('fromSubmitRequest - cost_model: z defaults to 2, bad fields are named, and the resolved request carries it', () => {
+    const screened = { ...REQ, mode: SearchMode.SEARCH_MODE_COST_FIRST, deviceIds: ['raspi4'], costModel: { device: 'raspi4', bucket: '' } };
+    const spec = normalizeSearchSpec(fromSubmitRequest(screened).spec);
+    expect(spec.costModel).toEqual({ device: 'raspi4', z: 2 });
+    expect(resolvedRequest(spec, undefined).costModel).toEqual({ device: 'raspi4', bucket: '', z: 2 });
+    expect(() => fromSubmitRequest({ ...screened, costModel: { device: '', bucket: '' } })).toThrow('cost_model.device: is required');
+    expect(() => fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: '', z: 0 } })).toThrow('cost_model.z: must be > 0 (or 0 with cost_model.conformal), got 0');
+    expect(() => fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: '', conformal: 1.5 } })).toThrow('cost_model.conformal: must be a coverage level in (0, 1), got 1.5');
+    expect(fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: 'b', z: 0, conformal: 0.95 } }).spec.costModel).toEqual({ device: 'raspi4', bucket: 'b', z: 0, conformal: 0.95 });
+  });
+
   it('fromSubmitRequest - converts a full request into a spec the runtime accepts', () => {
     const input = fromSubmitRequest(REQ);
     expect(input.requestId).toBe('abc');
