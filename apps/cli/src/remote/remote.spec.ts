@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { Direction, FinishReason, SearchServiceService, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
+import { Direction, FinishReason, SearchMode, SearchServiceService, SearchState, StopReason, TrialNeed, TrialStatus } from '@hwnas/proto';
 import type { Search, SearchServiceServer, SubmitSearchRequest, Trial, WatchSearchResponse } from '@hwnas/proto';
 import { runCli } from '../testing';
 import { submitRemoteSearch, toSubmitRequest } from './submit';
@@ -220,6 +220,19 @@ describe('cli remote commands', () => {
     const refused = await runCli([...base, '--trainer', 'python3 train.py', '--epochs', '3']);
     expect(refused.code).not.toBe(0);
     expect(refused.err).toContain('with --coordinator the trainer command lives on the workers (hwnas-worker --trainer CMD)');
+  });
+
+  it('hwnas search --coordinator --cost-model ID - submits cost_model (the device joins device_ids); it needs cost-first', async () => {
+    const base = ['search', '--coordinator', srv.addr, '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '4', '--constraint', 'raspi4_latency<=15.72'];
+    const r = await runCli([...base, '--mode', 'cost-first', '--cost-model', 'raspi4', '--bucket', 'models', '--screen-conformal', '0.9']);
+    expect(r.code).toBe(0);
+    const sent = srv.submitted[srv.submitted.length - 1];
+    expect(sent.costModel).toEqual({ device: 'raspi4', bucket: 'models', z: 2, conformal: 0.9 });
+    expect(sent.deviceIds).toEqual(['raspi4']);
+    expect(sent.mode).toBe(SearchMode.SEARCH_MODE_COST_FIRST);
+    const joint = await runCli([...base, '--cost-model', 'raspi4']);
+    expect(joint.code).not.toBe(0);
+    expect(joint.err).toContain('--cost-model ID with --coordinator needs --mode cost-first');
   });
 
   it('list - one line per search with state, progress and best', async () => {
