@@ -34,6 +34,7 @@ describeWithData('storedCostModels', (dataDir) => {
     const e = await rejectionOf(models.load({ device: 'raspi4', z: 2 }, { space: 'nb201', dataset: 'cifar100' }));
     expect(isNasError(e) && e.code).toBe('invalid_argument');
     expect((e as Error).message).toMatch(/costModel: the model of raspi4 predicts nb201 cifar10 networks; the search is on nb201 cifar100/);
+    expect(((await rejectionOf(models.load({ device: 'raspi4', z: 2 }, { space: 'fbnet', dataset: 'cifar100' }))) as Error).message).toBe('costModel: screening needs reference costs for every architecture of the space; only nb201 has them (not fbnet)');
     const missing = await rejectionOf(models.load({ device: 'pixel3', bucket: 'models', z: 2 }, { space: 'nb201', dataset: 'cifar10' }));
     expect(isNasError(missing) && missing.code).toBe('not_found');
   });

@@ -46,6 +46,8 @@ export function storedCostModels(options: StoredCostModelsOptions): CostModels {
       const where = `${spec.bucket ?? 'default bucket'}/${spec.device}`;
       const calibration = parseCalibration(await options.read(spec.device, spec.bucket), where);
       if (calibration.device !== spec.device) throw new InvalidArgumentError(`costModel.device: the calibration stored under ${where} is of device "${calibration.device}"`);
+      // A screen needs the references of every architecture a search may ask for: FBNet's cover the 5,000 of its table only.
+      if (search.space !== 'nb201') throw new InvalidArgumentError(`costModel: screening needs reference costs for every architecture of the space; only nb201 has them (not ${search.space})`);
       if (calibration.space !== search.space || calibration.dataset !== search.dataset) {
         throw new InvalidArgumentError(`costModel: the model of ${spec.device} predicts ${calibration.space} ${calibration.dataset} networks; the search is on ${search.space} ${search.dataset}`);
       }

@@ -43,7 +43,7 @@ describeWithData('RunScreening', (dataDir) => {
   const factory = createTableSearchFactory(bench, { metrics: () => [costMetricInfo('raspi4_latency')] });
 
   /** Runs the search to its end, answering its tasks as a worker would, in FIFO or shuffled order. */
-  async function drive(order: 'fifo' | 'shuffled') {
+  async function drive(order: 'fifo' | 'shuffled', device = (row: number) => raspi4[row]) {
     const spec = normalizeSearchSpec(SPEC);
     const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
     const setup = factory.setup(spec);
@@ -52,7 +52,7 @@ describeWithData('RunScreening', (dataDir) => {
     const evaluator = new TableTrialEvaluator(bench, {
       measure: async (_d, req) => {
         deviceCalls++;
-        return { raspi4_latency: raspi4[rowOf(req.arch)] };
+        return { raspi4_latency: device(rowOf(req.arch)) };
       },
     });
     const rng = new Rng(11);
@@ -85,6 +85,14 @@ describeWithData('RunScreening', (dataDir) => {
     // Far fewer device measurements than cost queries.
     expect(deviceCalls).toBeLessThan(run.counts.costQueries / 2);
     expect(run.screening!.counts.measured).toBeGreaterThan(0);
+  });
+
+  it('RunScreening - a device that returns no positive cost fails the trial, naming the device and the value; the run goes on', async () => {
+    const { run } = await drive('fifo', () => 0);
+    expect(run.finished).toBe(true);
+    const failed = run.trials().filter((t) => t.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].error?.message).toBe('device raspi4 returned "raspi4_latency" = 0, not a positive number');
   });
 
   it('RunScreening - a predicted full evaluation that could become the best is held and verified on the device', async () => {

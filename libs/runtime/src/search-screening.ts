@@ -211,17 +211,18 @@ export class RunScreening {
       this.held.delete(result.taskId);
       const d = this.decided.get(held.result.taskId)!;
       const value = result.metrics?.[this.metric];
-      if (result.status !== 'ok' || value === undefined) {
-        const why = result.error ? `${result.error.code}: ${result.error.message}` : `no "${this.metric}" in its result`;
-        return accept({ ...held.result, status: 'failed', error: { code: result.error?.code ?? 'internal', message: `verifying the predicted ${this.metric} on ${this.device} failed (${why})` } });
+      if (result.status !== 'ok' || !(value !== undefined && Number.isFinite(value) && value > 0)) {
+        const why = result.error ? `${result.error.code}: ${result.error.message}` : `no positive "${this.metric}" in its result`;
+        return accept({ taskId: held.result.taskId, status: 'failed', error: { code: result.error?.code ?? 'internal', message: `verifying the predicted ${this.metric} on ${this.device} failed (${why})` } });
       }
       return accept(this.annotate(held.result, { ...d, decision: 'measure' }, value));
     }
     const d = this.decided.get(result.taskId);
     if (!d || result.status !== 'ok') return accept(result);
     const value = d.decision === 'predict' ? d.mean : d.decision === 'known' ? d.value! : result.metrics?.[this.metric];
-    if (value === undefined) {
-      return accept({ ...result, status: 'failed', error: { code: 'internal', message: `device ${this.device} returned no "${this.metric}"` } });
+    // A measurement the model cannot learn from fails the trial (it would otherwise break the fold at its tell).
+    if (!(value !== undefined && Number.isFinite(value) && value > 0)) {
+      return accept({ taskId: result.taskId, status: 'failed', error: { code: 'internal', message: `device ${this.device} returned ${value === undefined ? `no "${this.metric}"` : `"${this.metric}" = ${value}, not a positive number`}` } });
     }
     const annotated = this.annotate(result, d, value);
     if (d.full && d.decision === 'predict' && this.couldChangeResult(d, annotated.metrics!)) {
