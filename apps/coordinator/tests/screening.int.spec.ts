@@ -2,6 +2,7 @@ import { Nb201Tables, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import type { GetResultsResponse, ListDevicesResponse, Search, SubmitSearchRequest, SubmitSearchResponse, Trial } from '@hwnas/proto';
 import { SearchMode, SearchState, TrialNeed } from '@hwnas/proto';
 import { startNatsServer } from '@hwnas/testing-nats';
+import { connectNats, createNames } from '@hwnas/transport-nats';
 import type { ServiceError } from '@grpc/grpc-js';
 import { rpc, runCliProcess, searchRequest, spawnApp, startCoordinator, startWorkerProc, waitFor, waitForSearch } from './support';
 import type { AppProcess, CoordinatorHandle } from './support';
@@ -46,6 +47,12 @@ describe('coordinator screening with a stored cost model (separate processes, re
       expect(await refused(screenedRequest({ mode: SearchMode.SEARCH_MODE_JOINT }))).toMatchObject({ code: 3, details: expect.stringContaining('costModel: screens cost queries: it needs mode cost-first') });
       expect(await refused(screenedRequest({ costModel: { device: 'raspi4', bucket: 'no-such-bucket', z: 2 } }))).toMatchObject({ code: 5, details: expect.stringContaining('no cost model for device "raspi4" in bucket no-such-bucket') });
 
+      // Requests the agent received: the device's own count of what it was asked to measure.
+      const nc = await connectNats({ servers: [nats.url], name: 'screening-test' });
+      const received = async () => (await nc.request(`${createNames(PREFIX).deviceMeasureSubject('raspi4').replace(/\.measure$/, '.stats')}`, '', { timeout: 5000 })).json<{ received: number }>().received;
+      const calibrated = await received();
+      expect(calibrated).toBe(10);
+
       const req = screenedRequest();
       const { searchId } = await rpc<SubmitSearchRequest, SubmitSearchResponse>(c().search, 'submitSearch', req);
       let seen = 0;
@@ -58,6 +65,9 @@ describe('coordinator screening with a stored cost model (separate processes, re
       const done = await waitForSearch(() => c().search, searchId, 120_000);
       expect(done.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
       const trials = (await rpc<object, GetResultsResponse>(c().search, 'getResults', { searchId, pageSize: 0, pageToken: '', includeCostQueries: true })).history;
+      // Measurements the search asked of the agent (tasks re-sent after the restart included).
+      const searchRequests = (await received()) - calibrated;
+      await nc.close();
 
       // The same request, uninterrupted (a new request id): the same trials, costs and decisions.
       const again = await rpc<SubmitSearchRequest, SubmitSearchResponse>(c().search, 'submitSearch', { ...req, requestId: 'uninterrupted' });
@@ -80,6 +90,8 @@ describe('coordinator screening with a stored cost model (separate processes, re
       expect(done.costModel).toMatchObject({ device: 'raspi4', metric: 'raspi4_latency' });
       expect(done.costModel!.measured).toBeGreaterThan(0);
       expect(done.costModel!.measured).toBeLessThanOrEqual(measuredArchs.size);
+      expect(searchRequests).toBeGreaterThanOrEqual(done.costModel!.measured);
+      expect(searchRequests).toBeLessThan(costQueries / 3);
       // Measured values are the device's; predicted ones are marked and carry the prediction.
       for (const t of measured) expect(t.metrics.raspi4_latency).toBe(truth(t));
       expect(predicted.length).toBeGreaterThan(costQueries / 2);
