@@ -38,6 +38,7 @@ describe('coordinator mappers', () => {
     expect(spec.costModel).toEqual({ device: 'raspi4', z: 2 });
     expect(resolvedRequest(spec, undefined).costModel).toEqual({ device: 'raspi4', bucket: '', z: 2 });
     expect(() => fromSubmitRequest({ ...screened, costModel: { device: '', bucket: '' } })).toThrow('cost_model.device: is required');
+    expect(() => fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: 'a b' } })).toThrow('cost_model.bucket: must be a key-value bucket name (letters, digits, - and _), got "a b"');
     expect(() => fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: '', z: 0 } })).toThrow('cost_model.z: must be > 0 (or 0 with cost_model.conformal), got 0');
     expect(() => fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: '', conformal: 1.5 } })).toThrow('cost_model.conformal: must be a coverage level in (0, 1), got 1.5');
     expect(fromSubmitRequest({ ...screened, costModel: { device: 'raspi4', bucket: 'b', z: 0, conformal: 0.95 } }).spec.costModel).toEqual({ device: 'raspi4', bucket: 'b', z: 0, conformal: 0.95 });

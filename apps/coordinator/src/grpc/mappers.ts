@@ -150,6 +150,8 @@ function fromTrainingSettings(t: TrainingSettings): Record<string, unknown> {
 /** `cost_model` of a request, checked field by field (the runtime checks it against the rest of the spec). */
 function fromCostModelSettings(c: CostModelSettings): Record<string, unknown> {
   const device = requireString(c.device, 'cost_model.device');
+  // The calibrations live in a JetStream key-value bucket, whose names allow these characters only.
+  if (c.bucket && !/^[-\w]+$/.test(c.bucket)) throw bad('cost_model.bucket', `must be a key-value bucket name (letters, digits, - and _), got ${JSON.stringify(c.bucket)}`);
   const z = c.z ?? DEFAULT_SCREEN_Z;
   if (c.conformal !== undefined && !(c.conformal > 0 && c.conformal < 1)) throw bad('cost_model.conformal', `must be a coverage level in (0, 1), got ${c.conformal}`);
   if (!Number.isFinite(z) || z < 0 || (z === 0 && c.conformal === undefined)) throw bad('cost_model.z', `must be > 0 (or 0 with cost_model.conformal), got ${z}`);
