@@ -6,36 +6,6 @@ import { ratioCostModels } from '@hwnas/runtime/testing';
 import { CoordinatorDashboardSource, inProcessDeviceRows } from './coordinator-source';
 
 describeWithData('CoordinatorDashboardSource', (dataDir) => {
-  test('CoordinatorDashboardSource - a screened search\'s predicted device costs are marked predicted, not measured', async () => {
-    const bench = Benchmark.open({ dataDir });
-    const raspi4 = bench.nb201.column('cifar10', 'raspi4_latency');
-    const devices = { measure: async (_d: string, req: { arch: string }) => ({ raspi4_latency: raspi4[bench.nb201.indexOf(nb201Space.parse(req.arch))] }), metrics: () => [costMetricInfo('raspi4_latency')] };
-    const journal = new InMemoryTrialJournal();
-    const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
-    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench, devices), evaluator: new TableTrialEvaluator(bench, devices), journal, costModels });
-    try {
-      const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, journal, catalog: devices, pollMs: 20 });
-      const spec = { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], mode: 'cost-first', devices: ['raspi4'], costModel: { device: 'raspi4', z: 2 }, budget: 10, maxInFlight: 2, seed: 1 };
-      const id = await embedded.coordinator.submit(spec);
-      await embedded.coordinator.waitFor(id);
-      const d = await source.getSearch(id);
-      const predicted = d.trials.filter((t) => t.metrics.raspi4_latency_measured === 0);
-      const measured = d.trials.filter((t) => t.metrics.raspi4_latency_measured === 1);
-      expect(predicted.length).toBeGreaterThan(0);
-      expect(measured.length).toBeGreaterThan(0);
-      for (const t of predicted) {
-        expect(t.predicted).toEqual(['raspi4_latency']);
-        expect(t.measured).not.toContain('raspi4_latency');
-      }
-      for (const t of measured) {
-        expect(t.predicted).toBeUndefined();
-        expect(t.measured).toContain('raspi4_latency');
-      }
-    } finally {
-      await embedded.stop();
-    }
-  });
-
   test('CoordinatorDashboardSource - trace id from the journal, measured device costs marked, change notifications', async () => {
     const bench = Benchmark.open({ dataDir });
     const devices = new InProcessDevices(bench);
@@ -72,6 +42,36 @@ describeWithData('CoordinatorDashboardSource', (dataDir) => {
     } finally {
       await embedded.stop();
       await devices.close();
+    }
+  });
+
+  test('CoordinatorDashboardSource - a screened search\'s predicted device costs are marked predicted, not measured', async () => {
+    const bench = Benchmark.open({ dataDir });
+    const raspi4 = bench.nb201.column('cifar10', 'raspi4_latency');
+    const devices = { measure: async (_d: string, req: { arch: string }) => ({ raspi4_latency: raspi4[bench.nb201.indexOf(nb201Space.parse(req.arch))] }), metrics: () => [costMetricInfo('raspi4_latency')] };
+    const journal = new InMemoryTrialJournal();
+    const costModels = ratioCostModels(bench, { device: 'raspi4', metric: 'raspi4_latency', reference: 'pixel3_latency', ratio: 2.4 });
+    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench, devices), evaluator: new TableTrialEvaluator(bench, devices), journal, costModels });
+    try {
+      const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, journal, catalog: devices, pollMs: 20 });
+      const spec = { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], mode: 'cost-first', devices: ['raspi4'], costModel: { device: 'raspi4', z: 2 }, budget: 10, maxInFlight: 2, seed: 1 };
+      const id = await embedded.coordinator.submit(spec);
+      await embedded.coordinator.waitFor(id);
+      const d = await source.getSearch(id);
+      const predicted = d.trials.filter((t) => t.metrics.raspi4_latency_measured === 0);
+      const measured = d.trials.filter((t) => t.metrics.raspi4_latency_measured === 1);
+      expect(predicted.length).toBeGreaterThan(0);
+      expect(measured.length).toBeGreaterThan(0);
+      for (const t of predicted) {
+        expect(t.predicted).toEqual(['raspi4_latency']);
+        expect(t.measured).not.toContain('raspi4_latency');
+      }
+      for (const t of measured) {
+        expect(t.predicted).toBeUndefined();
+        expect(t.measured).toContain('raspi4_latency');
+      }
+    } finally {
+      await embedded.stop();
     }
   });
 });
