@@ -45,6 +45,29 @@ describeWithData('CoordinatorDashboardSource', (dataDir) => {
     }
   });
 
+  test('CoordinatorDashboardSource - a search that starts and ends between two polls is news; one that ended before the subscription is not', async () => {
+    const bench = Benchmark.open({ dataDir });
+    const devices = new InProcessDevices(bench);
+    const embedded = await startEmbedded({ factory: createTableSearchFactory(bench, devices), evaluator: new TableTrialEvaluator(bench, devices) });
+    try {
+      const spec = { space: 'nb201', dataset: 'cifar10', strategy: 'random', objectives: ['accuracy', 'eyeriss_latency'], constraints: [], devices: ['asic-eyeriss'], budget: 2, maxInFlight: 1, seed: 0 };
+      const before = await embedded.coordinator.submit(spec);
+      await embedded.coordinator.waitFor(before);
+      const source = new CoordinatorDashboardSource({ coordinator: embedded.coordinator, catalog: devices, pollMs: 150 });
+      const changed: string[] = [];
+      const unsubscribe = source.subscribe((id) => changed.push(id));
+      const fast = await embedded.coordinator.submit({ ...spec, seed: 1 });
+      await embedded.coordinator.waitFor(fast);
+      await new Promise((r) => setTimeout(r, 400));
+      unsubscribe();
+      expect(changed).toContain(fast);
+      expect(changed).not.toContain(before);
+    } finally {
+      await embedded.stop();
+      await devices.close();
+    }
+  });
+
   test('CoordinatorDashboardSource - a screened search\'s predicted device costs are marked predicted, not measured', async () => {
     const bench = Benchmark.open({ dataDir });
     const raspi4 = bench.nb201.column('cifar10', 'raspi4_latency');

@@ -105,20 +105,26 @@ export class CoordinatorDashboardSource implements DashboardSource {
 
   subscribe(listener: (searchId: string) => void): () => void {
     const unwatch = new Map<string, () => void>();
+    let initial = true;
     const look = () => {
       for (const v of this.opts.coordinator.list()) {
         if (unwatch.has(v.searchId)) continue;
-        let first = true;
+        // A search that ended before this subscription is old news; one that appeared (and perhaps ended)
+        // between two polls is news, however fast it ran.
+        let quiet = initial && v.finishedAt !== undefined;
         unwatch.set(
           v.searchId,
           this.opts.coordinator.watch(v.searchId, () => {
-            // The coordinator replays the current state at once; a new search is news all the same.
-            if (first && v.finishedAt !== undefined) return;
-            first = false;
+            // The coordinator replays the current state at once.
+            if (quiet) {
+              quiet = false;
+              return;
+            }
             listener(v.searchId);
           }),
         );
       }
+      initial = false;
     };
     look();
     const timer = setInterval(look, this.opts.pollMs ?? 500);
