@@ -600,15 +600,19 @@ export interface CostModelSettings {
 /**
  * The training settings of a search whose workers train (the trainer command itself is the
  * workers' `--trainer`). Every trial trains to `epochs`; with a scheduler, the coordinator judges
- * each intermediate report at the rungs min_epochs, min_epochs*eta, ... below `epochs` and stops
- * the trials that fall out of the best 1/eta there (the stopping variants of ASHA and Hyperband).
+ * each intermediate report at the rungs min_epochs, min_epochs*eta, ... below `epochs`: the
+ * stopping rules stop the trials that fall out of the best 1/eta there, the promoting ones continue
+ * only the best 1/eta of a complete rung from their checkpoints.
  */
 export interface TrainingSettings {
   /** Epochs each trial trains to, the full fidelity (required, >= 1). */
   epochs?:
     | number
     | undefined;
-  /** Early stopping: `asha`, `hyperband` or `none` (empty: `none`). */
+  /**
+   * Early stopping: `asha` or `hyperband` (stopping), `sh` or `budget-sh` (successive halving that
+   * promotes; `budget-sh` spends one bracket of every trial of the search), or `none` (empty: `none`).
+   */
   scheduler: string;
   /** Lowest rung, epochs (1..epochs); absent: the scheduler's default. */
   minEpochs?:
