@@ -1,6 +1,7 @@
 import { InvalidArgumentError, NasError } from '@hwnas/bench-core';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { toNasError } from './nats-errors';
 
 /** The JetStream key-value bucket that holds calibrated cost models, one key per device. */
 export const COST_MODEL_BUCKET = 'hwnas-cost-models';
@@ -31,15 +32,25 @@ export class NatsCostModelStore {
   /** Stores `doc` for `device`, replacing an earlier model; returns the revision. */
   async put(device: string, doc: unknown): Promise<number> {
     checkKey(device);
-    const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
-    return kv.put(device, JSON.stringify(doc));
+    try {
+      const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
+      return await kv.put(device, JSON.stringify(doc));
+    } catch (e) {
+      throw toNasError(e, `cost model store ${this.bucket}: storing ${device}`);
+    }
   }
 
   /** The stored document of `device`; CostModelNotFoundError when there is none. */
   async get(device: string): Promise<unknown> {
     checkKey(device);
-    const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
-    const entry = await kv.get(device);
+    let entry;
+    try {
+      const kv = await new Kvm(this.nc).create(this.bucket, { history: 5 });
+      entry = await kv.get(device);
+    } catch (e) {
+      // JetStream down or restarting: `unavailable` (retryable), not an internal failure.
+      throw toNasError(e, `cost model store ${this.bucket}: reading ${device}`);
+    }
     if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) throw new CostModelNotFoundError(device, this.bucket);
     return entry.json();
   }
