@@ -65,6 +65,15 @@ describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
     expect(page).toContain('## Notes\n\nWritten by hand.');
     expect(page).toMatch(/\| peer-m \| [0-9.]+ \(/);
 
+    // Merging the same strategy again replaces its record instead of listing both.
+    const again = path.join(dir, 'merged-again');
+    expect((await runCli(['bench-search', '--merge', path.join(merged, 'search.json'), '--strategies', 'nsga2', '--out', again, '--data', dataDir])).code).toBe(0);
+    const twice = JSON.parse(readFileSync(path.join(again, 'search.json'), 'utf8'));
+    expect(twice.merges.map((m: { strategies: string[] }) => m.strategies)).toEqual([['rea', 'nsga2'], ['nsga2']]);
+    const thrice = path.join(dir, 'merged-thrice');
+    expect((await runCli(['bench-search', '--merge', path.join(again, 'search.json'), '--strategies', 'rea,nsga2', '--out', thrice, '--data', dataDir])).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(thrice, 'search.json'), 'utf8')).merges.map((m: { strategies: string[] }) => m.strategies)).toEqual([['rea', 'nsga2']]);
+
     const refused = await runCli(['bench-search', '--merge', path.join(withPeer, 'search.json'), '--strategies', 'rea', '--budgets-c', '10,30', '--data', dataDir]);
     expect(refused.code).not.toBe(0);
     expect(refused.err).toContain('was run with other settings: budgetsC 10,30 (the report has 10,20)');

@@ -150,7 +150,9 @@ export const benchSearchCommand: Command = {
         onProgress: (line) => io.err(line),
       });
       own = merged;
-      merges = [...merges, { command: thisCommand, strategies: strategies!, wallSeconds: (Date.now() - wall0) / 1000, cpuMs: fresh.cpuMs ?? 0 }];
+      // A merge whose rows are all re-run now no longer describes any row of the page.
+      const kept = merges.filter((m) => m.strategies.some((name) => !strategies!.includes(name as StrategyName)));
+      merges = [...kept, { command: thisCommand, strategies: strategies!, wallSeconds: (Date.now() - wall0) / 1000, cpuMs: fresh.cpuMs ?? 0 }];
     } else {
       own =
         earlier ??
