@@ -367,8 +367,9 @@ export class GpBo implements SearchStrategy {
    * more likely infeasible than not), its pruned form: the same network with the decisions that
    * cannot affect it (NB201's dead edges, {@link archEncoder}) set to `none`. The pruned form
    * computes the same function (the objective model cannot tell them apart), usually at less
-   * latency (over NB201's 6,180 cells with dead edges: faster in 78-85 % of them, 0.74-0.84x on
-   * average, on raspi4, pixel3 and four HELP devices), so it is where a constrained search finds a
+   * latency (over NB201's 6,180 cells with dead edges: not slower in 77-93 % of them, 0.73-0.86x on
+   * average, on raspi4, pixel3 and HELP's 13 devices; slower on most HELP devices where only skip
+   * connections are pruned: scripts/pruned-twins.ts), so it is where a constrained search finds a
    * network it wants under a bound the original misses; neighbourhoods and uniform draws rarely
    * propose such sparse cells themselves. Other spaces have no pruned forms.
    */

@@ -78,6 +78,8 @@ export type { TaskCInfo, TaskPInfo } from './harness/tasks';
 export { runBenchSearch, stats } from './harness/bench-search';
 export type { BenchMode, BenchTask, BenchTables, BenchSearchOptions, BenchSearchReport, BenchRow, BenchRowLabel, PeerLabel, BenchTable, Stats } from './harness/bench-search';
 export { renderBenchMarkdown } from './harness/report';
+export { benchSettingsOf, rerunStrategies } from './harness/merge';
+export type { BenchSettings, RerunOptions } from './harness/merge';
 export { parsePeerRuns, addPeerRows } from './harness/peers';
 export type { PeerRuns, PeerRun } from './harness/peers';
 export type { ReportHeader } from './harness/report';

@@ -38,6 +38,50 @@ describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
     expect(page).toMatch(/\| peer-b \| [0-9.]+ \([0-9.]+; worst [0-9.]+\) \| [0-9.]+ \(/);
   });
 
+  it('--merge re-runs only the named strategy on the file\'s grid, keeps peer rows and notes, and refuses other settings', async () => {
+    const own = path.join(dir, 'merge-own');
+    const grid = ['--seeds', '2', '--modes', 'joint', '--tasks', 'C', '--budgets-c', '10,20', '--device', 'raspi4_latency'];
+    expect((await runCli(['bench-search', ...grid, '--strategies', 'rea', '--out', own, '--data', dataDir])).code).toBe(0);
+    writePeers(path.join(dir, 'peer-m.json'), 'peer-m', 20);
+    writeFileSync(path.join(dir, 'notes.md'), '## Notes\n\nWritten by hand.\n');
+    const withPeer = path.join(dir, 'merge-peer');
+    expect((await runCli(['bench-search', '--from-json', path.join(own, 'search.json'), '--peers', path.join(dir, 'peer-m.json'), '--notes', path.join(dir, 'notes.md'), '--out', withPeer, '--data', dataDir])).code).toBe(0);
+    const before = JSON.parse(readFileSync(path.join(withPeer, 'search.json'), 'utf8'));
+
+    const merged = path.join(dir, 'merged');
+    const run = await runCli(['bench-search', '--merge', path.join(withPeer, 'search.json'), '--strategies', 'rea,nsga2', '--seeds', '2', '--out', merged, '--data', dataDir]);
+    expect(run.err).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    const after = JSON.parse(readFileSync(path.join(merged, 'search.json'), 'utf8'));
+    const rows = after.tables[0].rows;
+    expect(rows.map((r: { strategy: string }) => r.strategy)).toEqual(['random', 'rea', 'nsga2', 'peer-m']);
+    expect(rows[1].value).toEqual(before.tables[0].rows[1].value);
+    expect(rows[0]).toEqual(before.tables[0].rows[0]);
+    expect(after.merges).toHaveLength(1);
+    expect(after.merges[0].strategies).toEqual(['rea', 'nsga2']);
+    const page = readFileSync(path.join(merged, 'search.md'), 'utf8');
+    expect(page).toContain('Rows of rea, nsga2 re-run later on the same tasks, budgets and seeds by `hwnas bench-search --merge');
+    expect(page).toContain("Rows named optuna-* are test-peer's samplers");
+    expect(page).toContain('## Notes\n\nWritten by hand.');
+    expect(page).toMatch(/\| peer-m \| [0-9.]+ \(/);
+
+    // Merging the same strategy again replaces its record instead of listing both.
+    const again = path.join(dir, 'merged-again');
+    expect((await runCli(['bench-search', '--merge', path.join(merged, 'search.json'), '--strategies', 'nsga2', '--out', again, '--data', dataDir])).code).toBe(0);
+    const twice = JSON.parse(readFileSync(path.join(again, 'search.json'), 'utf8'));
+    expect(twice.merges.map((m: { strategies: string[] }) => m.strategies)).toEqual([['rea', 'nsga2'], ['nsga2']]);
+    const thrice = path.join(dir, 'merged-thrice');
+    expect((await runCli(['bench-search', '--merge', path.join(again, 'search.json'), '--strategies', 'rea,nsga2', '--out', thrice, '--data', dataDir])).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(thrice, 'search.json'), 'utf8')).merges.map((m: { strategies: string[] }) => m.strategies)).toEqual([['rea', 'nsga2']]);
+
+    const refused = await runCli(['bench-search', '--merge', path.join(withPeer, 'search.json'), '--strategies', 'rea', '--budgets-c', '10,30', '--data', dataDir]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('was run with other settings: budgetsC 10,30 (the report has 10,20)');
+    const noNames = await runCli(['bench-search', '--merge', path.join(withPeer, 'search.json'), '--data', dataDir]);
+    expect(noNames.code).not.toBe(0);
+    expect(noNames.err).toContain('--merge needs --strategies');
+  });
+
   it('names the flag and the file when --from-json is not JSON', async () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{ not json');
@@ -48,7 +92,7 @@ describeWithData('hwnas bench-search --from-json --peers', (dataDir) => {
 });
 
 describe('bench-search commandLine', () => {
-  it('drops the data directory in both spellings and keeps everything else', () => {
-    expect(commandLine(['--tasks', 'E', '--data', '/x/data', '--seeds', '3', '--data=/y'])).toBe('hwnas bench-search --tasks E --seeds 3');
+  it('drops the data directory and the notes file in both spellings and keeps everything else', () => {
+    expect(commandLine(['--tasks', 'E', '--data', '/x/data', '--seeds', '3', '--data=/y', '--notes', 'n.md', '--notes=m.md'])).toBe('hwnas bench-search --tasks E --seeds 3');
   });
 });

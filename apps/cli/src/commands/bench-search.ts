@@ -1,14 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Benchmark, InvalidArgumentError, NB201_SIZE, nb201Space } from '@hwnas/bench-core';
-import { addPeerRows, isSchedulerName, isStrategyName, parsePeerRuns, renderBenchMarkdown, renderTaskEMarkdown, runBenchSearch, runTaskE, SCHEDULER_NAMES, STRATEGY_NAMES } from '@hwnas/search';
+import type { Arch } from '@hwnas/bench-core';
+import { addPeerRows, isSchedulerName, isStrategyName, parsePeerRuns, renderBenchMarkdown, renderTaskEMarkdown, rerunStrategies, runBenchSearch, runTaskE, SCHEDULER_NAMES, STRATEGY_NAMES } from '@hwnas/search';
 import type { BenchMode, BenchSearchReport, BenchTask, SchedulerName, StrategyName } from '@hwnas/search';
 import { DATA_OPTION, intOption, parseCommandArgs } from '../args';
 import type { Command } from '../command';
 
 const USAGE = `hwnas bench-search [--device METRIC ...] [--budgets-c 50,100,200,300,500] [--budgets-p 100,300,1000]
                    [--seeds 30] [--strategies NAME,...] [--modes joint,cost-first] [--tasks C,P]
-                   [--peers FILE] [--from-json FILE] [--out DIR] [--data DIR] [--json]
+                   [--peers FILE] [--from-json FILE] [--notes FILE] [--out DIR] [--data DIR] [--json]
+hwnas bench-search --merge FILE --strategies NAME,... [--notes FILE] [--out DIR] [--data DIR] [--json]
 hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,asha,hyperband] [--eta 3]
                    [--first-seed 0] [--seeds 30] [--strategies NAME,...] [--device METRIC ...] [--out DIR]
 
@@ -24,6 +26,11 @@ hwnas bench-search --tasks E [--budgets-e 10000,20000,60000] [--schedulers sh,as
                 same code (write FILE with /usr/bin/python3 libs/search/scripts/optuna-peer.py)
   --from-json FILE  run nothing: render the search.json of an earlier run again (with --peers,
                 to add peer rows that finished later)
+  --merge FILE  re-run only --strategies on the grid of an earlier search.json (its devices, tasks,
+                modes, budgets and seeds) and replace their rows, keeping every other row; refuses
+                when --seeds, --budgets-*, --modes, --tasks or --device is given and differs
+  --notes FILE  markdown placed under the page's header; kept in search.json, so --from-json and
+                --merge render it again
   --out DIR     write DIR/search.md and DIR/search.json (otherwise the markdown goes to stdout)
   --tasks E     task E instead (epoch budget, 12- and 200-epoch fidelities, early stopping): every
                 strategy at full fidelity and under each scheduler (${SCHEDULER_NAMES.filter((n) => n !== 'none').join(', ')};
@@ -38,14 +45,17 @@ export const benchSearchCommand: Command = {
     const { values } = parseCommandArgs('bench-search', argv, {
       ...DATA_OPTION,
       device: { type: 'string', multiple: true },
-      'budgets-c': { type: 'string', default: '50,100,200,300,500' },
-      'budgets-p': { type: 'string', default: '100,300,1000' },
-      seeds: { type: 'string', default: '30' },
+      // No defaults for the grid's flags: --merge must know which ones were given.
+      'budgets-c': { type: 'string' },
+      'budgets-p': { type: 'string' },
+      seeds: { type: 'string' },
       strategies: { type: 'string' },
-      modes: { type: 'string', default: 'joint,cost-first' },
-      tasks: { type: 'string', default: 'C,P' },
+      modes: { type: 'string' },
+      tasks: { type: 'string' },
       peers: { type: 'string' },
       'from-json': { type: 'string' },
+      merge: { type: 'string' },
+      notes: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       'budgets-e': { type: 'string', default: '10000,20000,60000' },
@@ -53,22 +63,32 @@ export const benchSearchCommand: Command = {
       eta: { type: 'string', default: '3' },
       'first-seed': { type: 'string', default: '0' },
     });
-    const seeds = intOption('bench-search', 'seeds', values.seeds as string, 1, 10_000)!;
-    const budgetsC = intList('budgets-c', values['budgets-c'] as string);
-    const budgetsP = intList('budgets-p', values['budgets-p'] as string);
+    const given = (name: string) => values[name] !== undefined;
+    const seeds = intOption('bench-search', 'seeds', (values.seeds as string | undefined) ?? '30', 1, 10_000)!;
+    const budgetsC = intList('budgets-c', (values['budgets-c'] as string | undefined) ?? '50,100,200,300,500');
+    const budgetsP = intList('budgets-p', (values['budgets-p'] as string | undefined) ?? '100,300,1000');
     const strategies = values.strategies ? list(values.strategies as string).map(strategyName) : undefined;
-    const modes = list(values.modes as string).map((m) => oneOf('modes', m, ['joint', 'cost-first'])) as BenchMode[];
-    const taskNames = list(values.tasks as string).map((t) => oneOf('tasks', t, ['C', 'P', 'E']));
+    const modes = list((values.modes as string | undefined) ?? 'joint,cost-first').map((m) => oneOf('modes', m, ['joint', 'cost-first'])) as BenchMode[];
+    const taskNames = list((values.tasks as string | undefined) ?? 'C,P').map((t) => oneOf('tasks', t, ['C', 'P', 'E']));
     if (taskNames.includes('E') && taskNames.length > 1) throw new InvalidArgumentError('hwnas bench-search: --tasks E runs on its own (its budgets are epochs)');
     const tasks = taskNames as BenchTask[];
+    const mergeFile = values.merge as string | undefined;
+    if (mergeFile !== undefined) {
+      if (given('from-json')) throw new InvalidArgumentError('hwnas bench-search: --merge and --from-json exclude each other (--merge re-runs rows, --from-json runs nothing)');
+      if (!strategies) throw new InvalidArgumentError('hwnas bench-search: --merge needs --strategies NAME,... (the rows to re-run)');
+      if (taskNames[0] === 'E') throw new InvalidArgumentError('hwnas bench-search: --merge works on tasks C and P, not E');
+      if (given('peers')) throw new InvalidArgumentError('hwnas bench-search: --merge keeps the peer rows it finds; add new ones afterwards with --from-json --peers');
+    }
+    const notesFile = values.notes as string | undefined;
+    const notes = notesFile !== undefined ? readText(notesFile, '--notes') : undefined;
 
     const bench = Benchmark.open({ dataDir: values.data as string | undefined });
     const tables = bench.nb201;
     const available = bench.metrics(nb201Space, 'cifar10').filter((m) => m.kind === 'cost').map((m) => m.name);
     const fromJson = values['from-json'] as string | undefined;
-    // JSON writes NaN (the budgets a peer did not run) as null: read it back as NaN, so that a page
-    // that already has peer rows can be rendered again with more of them.
-    const earlier = fromJson ? (readJson(fromJson, '--from-json', (_k, v) => (v === null ? NaN : v)) as BenchSearchReport & { command: string; wallSeconds: number }) : undefined;
+    const earlierFile = fromJson ?? mergeFile;
+    const earlierSaved = earlierFile ? savedReport(earlierFile, fromJson ? '--from-json' : '--merge') : undefined;
+    const earlier = earlierSaved?.report;
     const devices = earlier ? [...new Set(earlier.tables.map((t) => t.device))] : ((values.device as string[] | undefined) ?? available.filter((m) => m.endsWith('_latency')));
     const costs: Record<string, Float64Array> = {};
     for (const d of devices) costs[d] = tables.column('cifar10', d);
@@ -110,30 +130,58 @@ export const benchSearchCommand: Command = {
     };
     const peersFile = values.peers as string | undefined;
     const peers = peersFile ? parsePeerRuns(readJson(peersFile, '--peers'), `hwnas bench-search --peers ${peersFile}`, NB201_SIZE) : undefined;
-    const own =
-      earlier ??
-      runBenchSearch(
-        { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a) => tables.indexOf(a) },
-        { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) },
-      );
-    const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
-    const wallS = earlier ? earlier.wallSeconds : (Date.now() - wall0) / 1000;
+    const benchTables = { space: nb201Space, accuracy: tables.column('cifar10', 'accuracy'), costs, indexOf: (a: Arch) => tables.indexOf(a) };
     const thisCommand = commandLine(argv);
-    const command = earlier ? `${earlier.command}\` then \`${thisCommand}` : thisCommand;
+    let own: BenchSearchReport;
+    let merges = earlierSaved?.merges ?? [];
+    if (mergeFile !== undefined && earlier) {
+      const requested = {
+        ...(given('seeds') ? { seeds } : {}),
+        ...(given('budgets-c') ? { budgetsC } : {}),
+        ...(given('budgets-p') ? { budgetsP } : {}),
+        ...(given('modes') ? { modes } : {}),
+        ...(given('tasks') ? { tasks } : {}),
+        ...(given('device') ? { devices: values.device as string[] } : {}),
+      };
+      const { report: merged, fresh } = rerunStrategies(benchTables, earlier, `hwnas bench-search --merge ${mergeFile}`, {
+        strategies: strategies!,
+        requested,
+        cpuClockMs: cpu,
+        onProgress: (line) => io.err(line),
+      });
+      own = merged;
+      // A merge whose rows are all re-run now no longer describes any row of the page.
+      const kept = merges.filter((m) => m.strategies.some((name) => !strategies!.includes(name as StrategyName)));
+      merges = [...kept, { command: thisCommand, strategies: strategies!, wallSeconds: (Date.now() - wall0) / 1000, cpuMs: fresh.cpuMs ?? 0 }];
+    } else {
+      own =
+        earlier ??
+        runBenchSearch(benchTables, { devices, budgetsC, budgetsP, seeds, ...(strategies ? { strategies } : {}), modes, tasks, cpuClockMs: cpu, onProgress: (line) => io.err(line) });
+    }
+    const report = peers ? addPeerRows(own, { accuracy: tables.column('cifar10', 'accuracy'), costs }, peers) : own;
+    const wallS = earlierSaved ? earlierSaved.wallSeconds : (Date.now() - wall0) / 1000;
+    // The command that produced the rows: a re-render adds none (only --peers does), and a merge's
+    // own command is listed under merges.
+    const command = earlierSaved && peers ? `${earlierSaved.command}\` then \`${thisCommand}` : (earlierSaved?.command ?? thisCommand);
+    const peerTool = peers?.tool ?? earlierSaved?.peerTool;
+    const pageNotes = notes ?? earlierSaved?.notes;
+    const hasPeers = report.tables.some((t) => t.rows.some((r) => r.strategy !== 'random+screen' && !report.strategies.includes(r.strategy as StrategyName)));
     const markdown = renderBenchMarkdown(report, {
       lines: [
         `Produced by \`${command}\` on the data directory's NAS-Bench-201 CIFAR-10 tables (${devices.join(', ')}), in-process, one process.`,
         `Harness wall time ${wallS.toFixed(0)} s; CPU ${((report.cpuMs ?? 0) / 1000).toFixed(0)} s.`,
-        ...(peers ? [`Rows named optuna-* are ${peers.tool}'s samplers on the same tasks (\`libs/search/scripts/optuna-peer.py\`; distinct architectures, a repeated proposal gets the cached value and does not count), scored by the same code; their CPU is the sampler's own, per run.`] : []),
+        ...merges.map((m) => `Rows of ${m.strategies.join(', ')} re-run later on the same tasks, budgets and seeds by \`${m.command}\` (wall time ${m.wallSeconds.toFixed(0)} s; CPU ${(m.cpuMs / 1000).toFixed(0)} s); every other row is from the run above.`),
+        ...(hasPeers && peerTool ? [`Rows named optuna-* are ${peerTool}'s samplers on the same tasks (\`libs/search/scripts/optuna-peer.py\`; distinct architectures, a repeated proposal gets the cached value and does not count), scored by the same code; their CPU is the sampler's own, per run.`] : []),
+        ...(pageNotes ? ['', pageNotes.trimEnd()] : []),
       ],
     });
-    const json = JSON.stringify({ command, wallSeconds: wallS, ...report }, null, 1);
+    const json = JSON.stringify({ command, wallSeconds: wallS, ...(merges.length ? { merges } : {}), ...(peerTool ? { peerTool } : {}), ...(pageNotes ? { notes: pageNotes } : {}), ...report }, null, 1);
     if (values.out) {
       const dir = path.resolve(values.out as string);
       mkdirSync(dir, { recursive: true });
       writeFileSync(path.join(dir, 'search.md'), markdown + '\n');
       writeFileSync(path.join(dir, 'search.json'), json + '\n');
-      io.err(`wrote ${path.join(dir, 'search.md')} and search.json (${wallS.toFixed(0)} s)`);
+      io.err(`wrote ${path.join(dir, 'search.md')} and search.json (${((Date.now() - wall0) / 1000).toFixed(0)} s)`);
     }
     if (values.json) io.out(json);
     else if (!values.out) io.out(markdown);
@@ -141,13 +189,55 @@ export const benchSearchCommand: Command = {
   },
 };
 
-function readJson(file: string, flag: string, reviver?: (key: string, value: unknown) => unknown): unknown {
-  let text: string;
+/** A merge recorded in search.json: which rows a later command re-ran, and what it cost. */
+interface MergeRecord {
+  readonly command: string;
+  readonly strategies: readonly string[];
+  readonly wallSeconds: number;
+  readonly cpuMs: number;
+}
+
+/** search.json: the report and what the page says about how it was made. */
+interface SavedReport {
+  readonly command: string;
+  readonly wallSeconds: number;
+  readonly merges?: readonly MergeRecord[];
+  /** Name of the system whose peer rows the report holds (e.g. `optuna 3.1.0`). */
+  readonly peerTool?: string;
+  /** Markdown under the page's header (--notes). */
+  readonly notes?: string;
+  readonly report: BenchSearchReport;
+}
+
+/** Reads a search.json written by this command, splitting the page's fields from the report. */
+function savedReport(file: string, flag: string): SavedReport {
+  // JSON writes NaN (the budgets a peer did not run) as null: read it back as NaN, so that a page
+  // that already has peer rows can be rendered again with more of them.
+  const json = readJson(file, flag, (_k, v) => (v === null ? NaN : v));
+  if (typeof json !== 'object' || json === null || !Array.isArray((json as { tables?: unknown }).tables) || !Array.isArray((json as { strategies?: unknown }).strategies)) {
+    throw new InvalidArgumentError(`hwnas bench-search: ${flag} ${file} is not a search.json of bench-search (no "tables" and "strategies")`);
+  }
+  const { command, wallSeconds, merges, peerTool, notes, ...report } = json as Record<string, unknown>;
+  return {
+    command: typeof command === 'string' ? command : `(unknown command of ${file})`,
+    wallSeconds: typeof wallSeconds === 'number' && Number.isFinite(wallSeconds) ? wallSeconds : 0,
+    ...(Array.isArray(merges) ? { merges: merges as MergeRecord[] } : {}),
+    ...(typeof peerTool === 'string' ? { peerTool } : {}),
+    ...(typeof notes === 'string' ? { notes } : {}),
+    report: report as unknown as BenchSearchReport,
+  };
+}
+
+function readText(file: string, flag: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new InvalidArgumentError(`hwnas bench-search: cannot read ${flag} ${file}: ${(e as Error).message}`);
   }
+}
+
+function readJson(file: string, flag: string, reviver?: (key: string, value: unknown) => unknown): unknown {
+  const text = readText(file, flag);
   try {
     return JSON.parse(text, reviver);
   } catch (e) {
@@ -179,10 +269,11 @@ function strategyName(name: string): StrategyName {
 }
 
 /**
- * The command as the report names it, without the data directory (a path of the machine it ran on),
- * whether given as `--data DIR` or `--data=DIR`.
+ * The command as the report names it, without the data directory (a path of the machine it ran on)
+ * and the notes file (the page holds its text), whether given as `--flag VALUE` or `--flag=VALUE`.
  */
 export function commandLine(argv: readonly string[]): string {
-  const kept = argv.filter((a, i) => !(a === '--data' || a.startsWith('--data=') || argv[i - 1] === '--data'));
+  const dropped = ['--data', '--notes'];
+  const kept = argv.filter((a, i) => !(dropped.includes(a) || dropped.some((f) => a.startsWith(`${f}=`)) || dropped.includes(argv[i - 1])));
   return ['hwnas bench-search', ...kept].join(' ');
 }

@@ -1,0 +1,63 @@
+/**
+ * Command-line handling shared by the scripts of this folder: strict flags, `--help`, and errors a
+ * user can act on instead of stack traces.
+ */
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { isNasError } from '@hwnas/bench-core';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Thrown by the scripts' own checks of flag values; printed with the usage text, exit code 2. */
+export class ScriptUsageError extends Error {
+  override readonly name = 'ScriptUsageError';
+}
+
+/**
+ * Parses `process.argv` strictly against `options` (plus `--help` / `-h`). `--help` prints `usage`
+ * to stdout and exits 0; an unknown flag, a missing value or a positional argument prints what is
+ * wrong and `usage` to stderr and exits 2.
+ */
+export function scriptArgs<const O extends Options>(usage: string, options: O): ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'] {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    return fail(usage, (e as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage.trim()}\n`);
+    process.exit(0);
+  }
+  return values as ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
+}
+
+/**
+ * Runs a script's body. A {@link ScriptUsageError} prints its message and `usage` (exit 2); an
+ * error of hwnas's own ({@link isNasError}: bad data directory, unknown device or strategy, ...)
+ * prints its message alone (exit 1); anything else is a bug and keeps its stack trace.
+ */
+export async function runScript(usage: string, main: () => void | Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    if (e instanceof ScriptUsageError) fail(usage, e.message);
+    if (isNasError(e)) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+/** An integer flag value in [min, max]; a {@link ScriptUsageError} naming the flag otherwise. */
+export function intFlag(name: string, raw: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) throw new ScriptUsageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  return v;
+}
+
+function fail(usage: string, message: string): never {
+  process.stderr.write(`error: ${message}\n\n${usage.trim()}\n`);
+  process.exit(2);
+}
