@@ -17,7 +17,9 @@ import { dataFileIdentity } from './files';
  * run copies the entry it used, inflated, to the cache directory.
  */
 
-const MAGIC = 'hwnas-table-cache/1';
+// Format 2: columns are views of the entry's bytes, and NB201 entries hold no arch strings where
+// they are derived from the codes.
+const MAGIC = 'hwnas-table-cache/2';
 
 /** A named float64 column of a cached table set. */
 export interface CachedColumn {
@@ -101,13 +103,18 @@ export function readTableCache(kind: string, files: readonly string[]): { meta: 
     if (header.magic !== MAGIC || header.key !== key) return undefined;
     // Float64 data starts at the next multiple of 8 after the header.
     let offset = Math.ceil((4 + headerLen) / 8) * 8;
+    let size = offset;
+    for (const c of header.columns) size += c.length * 8;
+    if (size !== buf.length) return undefined;
+    // Views of the entry's bytes where they are 8-byte aligned (a file read or inflated on its own
+    // buffer is), copies otherwise. Little-endian, as written (every platform Node runs on).
+    const aligned = buf.byteOffset % 8 === 0;
     const columns = header.columns.map((c) => {
-      const values = new Float64Array(c.length);
-      new Uint8Array(values.buffer).set(buf.subarray(offset, offset + c.length * 8));
+      const values = aligned ? new Float64Array(buf.buffer, buf.byteOffset + offset, c.length) : new Float64Array(c.length);
+      if (!aligned) new Uint8Array(values.buffer).set(buf.subarray(offset, offset + c.length * 8));
       offset += c.length * 8;
       return { group: c.group, name: c.name, values };
     });
-    if (offset !== buf.length) return undefined;
     return { meta: header.meta, columns };
   } catch {
     return undefined;
