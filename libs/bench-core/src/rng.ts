@@ -68,7 +68,10 @@ export class Rng {
     let x: number;
     do x = this.nextInt32() >>> 0;
     while (x >= limit);
-    return remainder(x, n);
+    // >>> 0 changes no value; it makes the result a small integer to V8 rather than a double, so
+    // arrays of draws (architectures) keep integer elements: predictors that read them stay
+    // optimised instead of deoptimising on each new elements kind.
+    return remainder(x, n) >>> 0;
   }
 
   /** A uniformly chosen element. */
