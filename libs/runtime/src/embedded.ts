@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   readonly taskTimeoutMs?: number;
   /** As the coordinator's `maxRunningSearches` (default 0: no limit). */
   readonly maxRunningSearches?: number;
+  /** As the coordinator's `newId` (default random UUIDs). */
+  readonly newId?: () => string;
 }
 
 /** A coordinator, its workers and in-memory transport in one process. */
@@ -48,6 +50,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     workers: { slots: () => slots, isRunning: () => false },
     ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
     ...(opts.maxRunningSearches !== undefined ? { maxRunningSearches: opts.maxRunningSearches } : {}),
+    ...(opts.newId ? { newId: opts.newId } : {}),
   });
   await coordinator.start();
   const workers: Subscription[] = [];
