@@ -2,7 +2,7 @@
  * Search outputs to compare across a change that must not alter results (a faster solver, a new
  * table-cache format, a different bundle):
  *
- *   node --import tsx apps/cli/scripts/search-outputs.ts --out DIR [--compare DIR] [--data DIR]
+ *   npm run check:outputs -- --out DIR [--compare DIR] [--data DIR]
  *
  * Writes one file per search to --out:
  * - every table strategy with seeds 0 and 101 on NAS-Bench-201 (cifar10, `raspi4_latency<=15.72`,
