@@ -317,7 +317,10 @@ export class FoxNas implements SearchStrategy {
   private feasibleBy(bounds: readonly { target: Target; bound: number; max: boolean }[]): (arch: Arch) => boolean {
     const f = this.features;
     return (arch) => {
-      for (const b of bounds) {
+      // Indexed: this runs at every annealing step, and for-of allocates an iterator result per
+      // bound until V8 optimises it.
+      for (let i = 0; i < bounds.length; i++) {
+        const b = bounds[i];
         const v = f.predictArch(b.target.model!.coefficients, arch);
         if (b.max ? v < b.bound : v > b.bound) return false;
       }
