@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
   readonly maxRunningSearches?: number;
   /** As the coordinator's `costModels` (searches with a cost model; default none). */
   readonly costModels?: CostModels;
+  /** As the coordinator's `newId` (default random UUIDs). */
+  readonly newId?: () => string;
 }
 
 /** A coordinator, its workers and in-memory transport in one process. */
@@ -52,6 +54,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     ...(opts.taskTimeoutMs !== undefined ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
     ...(opts.maxRunningSearches !== undefined ? { maxRunningSearches: opts.maxRunningSearches } : {}),
     ...(opts.costModels ? { costModels: opts.costModels } : {}),
+    ...(opts.newId ? { newId: opts.newId } : {}),
   });
   await coordinator.start();
   const workers: Subscription[] = [];

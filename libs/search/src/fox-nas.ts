@@ -317,7 +317,10 @@ export class FoxNas implements SearchStrategy {
   private feasibleBy(bounds: readonly { target: Target; bound: number; max: boolean }[]): (arch: Arch) => boolean {
     const f = this.features;
     return (arch) => {
-      for (const b of bounds) {
+      // Indexed: this runs at every annealing step, and for-of allocates an iterator result per
+      // bound until V8 optimises it.
+      for (let i = 0; i < bounds.length; i++) {
+        const b = bounds[i];
         const v = f.predictArch(b.target.model!.coefficients, arch);
         if (b.max ? v < b.bound : v > b.bound) return false;
       }
@@ -332,7 +335,9 @@ export class FoxNas implements SearchStrategy {
   private randomFeasible(): Arch | undefined {
     const ok = this.feasibleBy(this.constraints.map((c) => ({ ...c, max: false })));
     const decisions = this.space.decisions;
-    const draw = new Array<number>(decisions.length);
+    // Filled by appending, so it stays a packed integer array like every architecture the
+    // predictors read here (see anneal).
+    const draw: number[] = [];
     for (let i = 0; i < 200; i++) {
       for (let d = 0; d < decisions.length; d++) draw[d] = this.rng.int(decisions[d].options.length);
       if (!this.book.hasFull(draw) && ok(draw)) return Object.freeze(draw.slice());
@@ -369,7 +374,11 @@ export class FoxNas implements SearchStrategy {
 
     let start: number[] | undefined;
     for (let i = 0; i < 100 && !start; i++) {
-      const a = decisions.map((d) => rng.int(d.options.length));
+      // Appended one by one: a packed integer array whatever tier runs this code (map's result is
+      // holey or packed depending on whether it was optimised), so that predictArch sees one
+      // elements kind and is not deoptimised and recompiled for each.
+      const a: number[] = [];
+      for (const d of decisions) a.push(rng.int(d.options.length));
       if (ok(a)) start = a;
     }
     if (!start) return undefined;

@@ -137,7 +137,7 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
     };
     const code = await main([...base, '--strategy', 'random', '--budget', '15', '--dashboard', '127.0.0.1:0', '--dashboard-linger', '1'], io);
     expect(code).toBe(0);
-    expect(err).toMatch(/dashboard at http:\/\/127\.0\.0\.1:\d+\/searches\/[0-9a-f-]+/);
+    expect(err).toMatch(/dashboard at http:\/\/127\.0\.0\.1:\d+\/searches\/local-\d+-[0-9a-z]+/);
     expect(seen).toEqual([expect.objectContaining({ state: 'succeeded', evaluationsDone: 15 })]);
   });
 

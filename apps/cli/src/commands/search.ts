@@ -305,6 +305,9 @@ export const searchCommand: Command = {
       journal,
       // Training takes as long as it takes; --trainer-timeout bounds each run instead.
       ...(trainer ? { taskTimeoutMs: 0 } : {}),
+      // The one search of this process, journalled in memory: an id unique on this machine is
+      // enough, and a random UUID would load node:crypto (36 modules, about 3 ms of the start).
+      newId: () => `local-${process.pid}-${Date.now().toString(36)}`,
     });
     let dashboard: DashboardServer | undefined;
     const stopAll = async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BenchmarkDataError, UnknownDatasetError, UnknownMetricError } from '../errors';
@@ -146,6 +146,38 @@ describeWithData('Benchmark (HW-NAS-Bench and NAS-Bench-201 tables)', (dataDir) 
       symlinkSync(path.join(dataDir, 'hw-nas-bench/nb201-archs.json'), path.join(tmp, 'hw-nas-bench/nb201-archs.json'));
       writeFileSync(path.join(tmp, 'hw-nas-bench/nb201-cifar10.json'), JSON.stringify({ records: [{ index: 0, raspi4_latency: 'fast' }] }));
       expect(() => Benchmark.open({ dataDir: tmp }).nb201).toThrow(/records\[0\].raspi4_latency must be a number, got "fast"/);
+    });
+
+    it('Benchmark - the table cache keeps an index table\'s own spelling, and derives canonical strings', () => {
+      const savedCache = process.env.HWNAS_CACHE_DIR;
+      process.env.HWNAS_CACHE_DIR = path.join(tmp, 'cache');
+      try {
+        mkdirSync(path.join(tmp, 'hw-nas-bench'));
+        const doc = JSON.parse(readFileSync(path.join(dataDir, 'hw-nas-bench/nb201-archs.json'), 'utf8')) as { arch_strings: string[] };
+        const canonical = doc.arch_strings.slice();
+        const archFile = path.join(tmp, 'hw-nas-bench/nb201-archs.json');
+        writeFileSync(archFile, JSON.stringify({ arch_strings: canonical }));
+        const parsed = Benchmark.open({ dataDir: tmp }).nb201;
+        const cached = Benchmark.open({ dataDir: tmp }).nb201;
+        expect(readdirSync(path.join(tmp, 'cache')).filter((f) => f.startsWith('nb201-'))).toHaveLength(1);
+        for (const t of [parsed, cached]) for (let i = 0; i < canonical.length; i++) if (t.archString(i) !== canonical[i]) throw new Error(`archString(${i}) is ${t.archString(i)}`);
+
+        // The same table spelled with spaces around one string: a new cache entry, which keeps the spelling.
+        const spelled = canonical.slice();
+        spelled[7] = ` ${spelled[7]} `;
+        writeFileSync(archFile, JSON.stringify({ arch_strings: spelled }));
+        utimesSync(archFile, new Date(), new Date(Date.now() + 5000));
+        expect(Benchmark.open({ dataDir: tmp }).nb201.archString(7)).toBe(spelled[7]);
+        const again = Benchmark.open({ dataDir: tmp }).nb201;
+        expect(readdirSync(path.join(tmp, 'cache')).filter((f) => f.startsWith('nb201-'))).toHaveLength(2);
+        expect([again.archString(7), again.archString(8)]).toEqual([spelled[7], canonical[8]]);
+        // Only the second entry holds the 15625 strings (about 1.4 MB).
+        const sizes = readdirSync(path.join(tmp, 'cache')).map((f) => statSync(path.join(tmp, 'cache', f)).size).sort((a, b) => a - b);
+        expect(sizes[1] - sizes[0]).toBeGreaterThan(15625 * 60);
+      } finally {
+        if (savedCache === undefined) delete process.env.HWNAS_CACHE_DIR;
+        else process.env.HWNAS_CACHE_DIR = savedCache;
+      }
     });
 
     it('Benchmark - reads whatever metric columns a user table holds', () => {

@@ -31,7 +31,8 @@ export class Nb201Tables {
   private constructor(
     readonly dataDir: string,
     readonly index: Nb201IndexTable,
-    private readonly archStrings: readonly string[],
+    /** The index table's own strings where one is not in canonical form; undefined when all are (then they are formatted on demand). */
+    private readonly archStrings: readonly string[] | undefined,
     private readonly columns: ReadonlyMap<string, Columns>,
     private readonly infos: ReadonlyMap<string, readonly MetricInfo[]>,
     /** Files that were read, for provenance. */
@@ -53,7 +54,7 @@ export class Nb201Tables {
     ].map((f) => path.join(dataDir, f));
     const cached = readTableCache('nb201', sources);
     if (cached) {
-      const meta = cached.meta as { archStrings: string[]; codes: number[]; infos: [string, MetricInfo[]][]; files: string[] };
+      const meta = cached.meta as { archStrings?: string[]; codes: number[]; infos: [string, MetricInfo[]][]; files: string[] };
       const columns = new Map<string, Columns>();
       for (const c of cached.columns) {
         if (!columns.has(c.group)) columns.set(c.group, new Map());
@@ -67,7 +68,13 @@ export class Nb201Tables {
       'nb201',
       sources,
       // Files relative to the data directory: an entry built with the data pack serves it anywhere.
-      { archStrings: tables.archStrings, codes: tables.index.codes(), infos: [...tables.infos], files: tables.files.map((f) => path.relative(dataDir, f)) },
+      // The arch strings are derived from the codes unless the index table spells some differently.
+      {
+        ...(tables.archStrings ? { archStrings: tables.archStrings } : {}),
+        codes: tables.index.codes(),
+        infos: [...tables.infos],
+        files: tables.files.map((f) => path.relative(dataDir, f)),
+      },
       [...tables.columns].flatMap(([group, cols]) => [...cols].map(([name, values]) => ({ group, name, values }))),
     );
     return tables;
@@ -202,7 +209,9 @@ export class Nb201Tables {
         ...(infos.get(ds.name) ?? []),
       ]);
     }
-    return new Nb201Tables(dataDir, index, archStrings, columns, infos, files);
+    // Index tables in canonical spelling (the usual case) need not keep their strings: archString() formats them.
+    const canonical = archStrings.every((text, i) => text === nb201Space.format(index.archAt(i)));
+    return new Nb201Tables(dataDir, index, canonical ? undefined : archStrings, columns, infos, files);
   }
 
   private readonly rows = new Map<string, readonly (readonly [string, Float64Array])[]>();
@@ -248,8 +257,8 @@ export class Nb201Tables {
 
   /** The official arch string of benchmark index `index`. */
   archString(index: number): string {
-    this.index.archAt(index);
-    return this.archStrings[index];
+    const arch = this.index.archAt(index);
+    return this.archStrings ? this.archStrings[index] : nb201Space.format(arch);
   }
 
   /** The benchmark index of `arch`. */
