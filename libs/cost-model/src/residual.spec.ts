@@ -60,3 +60,17 @@ describe('CostScreen with a residual model', () => {
     expect(Math.abs(Math.log(fresh.predict(family[1]).mean / device[family[1]]))).toBeLessThan(Math.abs(Math.log(before / device[family[1]])));
   });
 });
+
+describe('CostScreen with a residual model, where the mixture goes below zero', () => {
+  it('predicts a positive cost from a positive base (half the cheapest measurement), corrected by the neighbours', () => {
+    // The reference is zero-cost-like on some cells (a negative intercept fits the others); every device cost is positive.
+    const cheapRef = Float64Array.from({ length: ROWS }, (_, i) => (i % 10 === 0 ? 0.01 : 5 + (i % 7)));
+    const cheapDevice = Float64Array.from(cheapRef, (v) => (v < 1 ? 0.5 : 3 * v - 10));
+    const cheapRefs = referenceCosts([{ name: 'ref', values: cheapRef }]);
+    const measured = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13].map((row) => ({ row, value: cheapDevice[row] }));
+    const plain = new CostScreen('dev', cheapRefs, measured);
+    expect(plain.predict(20).mean).toBeLessThan(0);
+    const corrected = new CostScreen('dev', cheapRefs, [...measured, { row: 10, value: cheapDevice[10] }], { residualEncoding: (row) => encodings[row] });
+    for (const row of [20, 30, 40]) expect(corrected.predict(row).mean).toBeGreaterThan(0);
+  });
+});
