@@ -5,13 +5,17 @@
  * - predict: predictRows over all 15,625 cells (median of 50);
  * - meta-learning of the noise and prior variances on the 12 reference devices (once per reference pool;
  *   3 runs);
- * - building the references (IR, MACs and both simulators over every cell), once.
+ * - building the references (IR, MACs and both simulators over every cell), once;
+ * - the cost screen with its residual model (as calibrationScreen builds it) on 10 and on 100
+ *   measurements: building it (mixture and residual GP fits; median of 5) and predicting all 15,625
+ *   cells one by one through CostScreen.predict (median of 5), and the latter without the residual model.
  *
  *   node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
  */
 import { loadavg } from 'node:os';
-import { knownDevices, resolveDataDir } from '@hwnas/bench-core';
-import { FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
+import { knownDevices, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { archEncoder } from '@hwnas/search/internal';
+import { CostScreen, FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,6 +50,27 @@ for (let r = 0; r < 50; r++) {
   model!.predictRows(refs);
   predictMs.push(performance.now() - t0);
 }
+const encode = archEncoder(nb201Space);
+const residualEncoding = (row: number) => encode(data.archs[row]);
+const screenTimes = [10, 100].map((k) => {
+  const samples = sampleRows(refs.size, k, 1).map((row) => ({ row, value: target.latencyMs[row] }));
+  const buildMs: number[] = [];
+  const predictAll: number[] = [];
+  const predictAllMixture: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const mixture = new CostScreen(target.name, refs, samples, hyper);
+    const t = performance.now();
+    for (let row = 0; row < refs.size; row++) mixture.predict(row);
+    predictAllMixture.push(performance.now() - t);
+    const t0 = performance.now();
+    const screen = new CostScreen(target.name, refs, samples, { ...hyper, residualEncoding });
+    const t1 = performance.now();
+    for (let row = 0; row < refs.size; row++) screen.predict(row);
+    buildMs.push(t1 - t0);
+    predictAll.push(performance.now() - t1);
+  }
+  return { measurements: k, buildMsMedian: +median(buildMs).toFixed(1), predictAllMsMedian: +median(predictAll).toFixed(1), withoutResidualPredictAllMsMedian: +median(predictAllMixture).toFixed(1) };
+});
 const result = {
   device: target.name,
   architectures: refs.size,
@@ -56,6 +81,7 @@ const result = {
   predictAllMsMax: +Math.max(...predictMs).toFixed(2),
   metaLearnSecondsMedian: +median(metaSeconds).toFixed(2),
   referencesSeconds: +data.computeSeconds.toFixed(2),
+  screenWithResidual: screenTimes,
   loadAverage1mBefore: +load0.toFixed(2),
   loadAverage1mAfter: +loadavg()[0].toFixed(2),
 };

@@ -12,7 +12,7 @@
  * references (held-out devices). Reports whether the results agree and how many architectures the device
  * measured in each (the screened count includes the K calibration measurements).
  *
- *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells]
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells] [--no-residual]
  *     [--seed-start 0] [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
  */
 import { loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir
 import type { Arch } from '@hwnas/bench-core';
 import { createBackend, REPLAY_DEVICE_IDS } from '@hwnas/device-backends';
 import { createProblem, createStrategy, taskC } from '@hwnas/search';
+import { archEncoder } from '@hwnas/search/internal';
 import type { EvaluatedArch, SearchProblem } from '@hwnas/search';
 import { calibrateDevice, calibrateWith, calibrationReferences, CostScreen, loadEvalSpace, runScreenedSearch } from '../src/index';
 
@@ -47,6 +48,8 @@ const widenFromErrors = process.argv.includes('--widen');
 const conformal = process.argv.includes('--conformal') ? Number(flag('conformal', '0.95')) : undefined;
 /** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
 const randomCells = process.argv.includes('--random-cells');
+/** Correct the predictions with the residual GP over architecture encodings (CostScreenOptions.residualEncoding), as calibrationScreen does; `--no-residual`: the mixture alone. */
+const residual = !process.argv.includes('--no-residual');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });
@@ -54,6 +57,8 @@ const tables = bench.nb201;
 const data = loadEvalSpace(dataDir, 'nb201');
 const accuracy = tables.column('cifar10', 'accuracy');
 const rowOf = (arch: Arch): number => tables.indexOf(arch);
+const encode = archEncoder(nb201Space);
+const residualEncoding = residual ? (row: number) => encode(data.archs[row]) : undefined;
 for (const r of [0, 1, 777, 15624]) if (rowOf(data.archs[r]) !== r) throw new Error(`row order of the device-latency table and the NB201 index differ at ${r}`);
 
 const keysOf = (items: readonly EvaluatedArch[]): string => items.map((e) => e.key).sort().join(' ');
@@ -108,7 +113,7 @@ for (const device of devices) {
       for (let seed = seedStart; seed < seedStart + seeds; seed++) {
         const evaluate = (arch: Arch) => ({ accuracy: accuracy[rowOf(arch)] });
         const full = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate }, { budget });
-        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors, ...(conformal !== undefined ? { conformal } : {}) });
+        const screen = new CostScreen(device, refs, calibration.measured, { noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance, bounds: task === 'C' ? [bound] : [], z, widenFromErrors, ...(residualEncoding ? { residualEncoding } : {}), ...(conformal !== undefined ? { conformal } : {}) });
         const screened = await runScreenedSearch(createStrategy(strategy, { space: nb201Space, problem, seed }, strategyOptions), nb201Space, problem, { metric, measure, rowOf, evaluate, screen }, { budget });
         const same = task === 'C' ? full.best?.key === screened.best?.key : keysOf(full.pareto ?? []) === keysOf(screened.pareto ?? []);
         // Predicted (not measured) costs, of cost queries and evaluations, that put an architecture on the wrong side of the bound.
@@ -154,7 +159,7 @@ for (const r of rows) {
   groups.set(k, [...(groups.get(k) ?? []), r]);
 }
 const lines = [
-  `budget ${budget} full evaluations, ${seeds} seeds from ${seedStart}, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${conformal !== undefined ? `, conformal band at ${conformal}` : ''}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}${Object.keys(strategyOptions).length ? `, strategy options ${JSON.stringify(strategyOptions)}` : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  `budget ${budget} full evaluations, ${seeds} seeds from ${seedStart}, K = ${samples}, z = ${z}${widenFromErrors ? ' (std widened from the errors seen)' : ''}${conformal !== undefined ? `, conformal band at ${conformal}` : ''}${residual ? ', residual GP' : ', no residual GP'}${randomCells ? ', calibrated on random cells' : ", calibrated on HELP's probe cells"}${Object.keys(strategyOptions).length ? `, strategy options ${JSON.stringify(strategyOptions)}` : ''}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
   '',
   '| device | task | strategy | same result | best accuracy, screened - full (mean, min) | wrong side of the bound (mean; of which wrongly rejected) | measured, full (mean) | measured, screened incl. K (mean) | ratio (mean, max) |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -1,6 +1,7 @@
-import { InvalidArgumentError } from '@hwnas/bench-core';
+import { getSpace, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, DeviceLatencyTable, SpaceId } from '@hwnas/bench-core';
 import type { DeviceBackend } from '@hwnas/device-backends';
+import { archEncoder } from '@hwnas/search/internal';
 import type { EvalSpaceData } from './harness';
 import { metaLearnNoise, sampleRows } from './meta';
 import { FittedCostModel } from './model';
@@ -144,7 +145,9 @@ export function parseCalibration(doc: unknown, where: string): CalibrationFile {
 
 /**
  * The cost screen of a stored calibration: its measurements refitted against the references its
- * model was fitted with (a subset of {@link calibrationReferences}), with its noise and prior.
+ * model was fitted with (a subset of {@link calibrationReferences}), with its noise and prior, and
+ * corrected by the residual model over the space's architecture encodings (unless `options` gives
+ * another `residualEncoding`).
  */
 export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): CostScreen {
   const model = FittedCostModel.fromJSON(calibration.model);
@@ -153,5 +156,7 @@ export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceD
   if (missing.length) throw new InvalidArgumentError(`calibration of ${calibration.device}: its model needs references ${missing.join(', ')}, which this data directory lacks`);
   const refs = withoutReferences(all, all.names.filter((n) => !model.referenceNames.includes(n)));
   for (const m of calibration.measured) if (m.row >= refs.size) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.size} architectures of ${data.space}`);
-  return new CostScreen(calibration.device, refs, calibration.measured, { ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
+  const encode = archEncoder(getSpace(data.space));
+  const residualEncoding = (row: number) => encode(data.archs[row]);
+  return new CostScreen(calibration.device, refs, calibration.measured, { residualEncoding, ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
 }

@@ -3,6 +3,8 @@ import type { Metrics } from '@hwnas/bench-core';
 import { FittedCostModel } from './model';
 import type { CostModelOptions, CostSample } from './model';
 import type { ReferenceCosts } from './references';
+import { ResidualModel } from './residual';
+import type { ArchEncoding } from '@hwnas/search/internal';
 
 /** Name of the predicted counterpart of a device metric: `latency_ms` -> `latency_ms_pred`. */
 export function predictedMetricName(metric: string): string {
@@ -37,11 +39,21 @@ export interface CostScreenOptions extends CostModelOptions {
    * Split-conformal band (a coverage level in (0, 1), e.g. 0.95; default off): the band's
    * half-width in std is the larger of z and the level's conformal quantile of the held-out
    * standardised errors |measured - predicted| / std seen so far (each calibration sample predicted
-   * from the others, then each search measurement predicted before it was made). Until there are
-   * enough errors for that quantile (19 at 0.95) every cost is measured. Robust to a biased or
+   * from the others, by the mixture alone; then each search measurement predicted before it was
+   * made). Until there are enough errors for that quantile (19 at 0.95) every cost is measured. Robust to a biased or
    * heavy-tailed model, where the Gaussian std is too narrow (docs/benchmarks/cost-screening.md).
    */
   readonly conformal?: number;
+  /**
+   * The encoding of row `row` (`archEncoder` of the search library) for the residual model; when
+   * given (default: none; `calibrationScreen` gives it), a Gaussian process over these encodings
+   * on log(measured / predicted) of the measured architectures ({@link ResidualModel}) corrects
+   * each prediction locally: mean and std are multiplied by exp(its posterior mean), so measured
+   * neighbours pull a prediction towards what they measured, and far from every measurement the
+   * correction falls back to the mean residual. Refitted with each measurement (tens of ms at a
+   * hundred measurements).
+   */
+  readonly residualEncoding?: (row: number) => ArchEncoding;
 }
 
 /**
@@ -54,6 +66,9 @@ export interface CostScreenOptions extends CostModelOptions {
  */
 export class CostScreen {
   private model: FittedCostModel;
+  private residual?: ResidualModel;
+  /** The cheapest measurement so far (with a residual model: the floor of its base, {@link positiveBase}). */
+  private cheapest = Infinity;
   private readonly samples: CostSample[];
   private readonly byRow = new Map<number, number>();
   private readonly bounds: readonly number[];
@@ -79,6 +94,7 @@ export class CostScreen {
     const conformal = options.conformal;
     if (conformal !== undefined && !(conformal > 0 && conformal < 1)) throw new InvalidArgumentError(`cost screen for "${target}": conformal must be a coverage level in (0, 1), got ${conformal}`);
     this.model = FittedCostModel.fit(target, refs, this.samples, options);
+    this.fitResidual();
     if (conformal !== undefined && this.samples.length > 1) {
       for (const [k, s] of this.samples.entries()) {
         const others = FittedCostModel.fit(target, refs, this.samples.filter((_, j) => j !== k), options);
@@ -124,7 +140,17 @@ export class CostScreen {
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
     const p = this.model.predictRows(this.oneRow(row));
-    return { mean: p.mean[0], std: p.std[0] * this.stdInflation };
+    let mean = p.mean[0];
+    let std = p.std[0];
+    if (this.residual) {
+      // The correction scales the whole predictive distribution; the std stays the mixture's
+      // relative std (adding the residual model's sd calibrates it, but measures 2-4 times as
+      // many cells: docs/benchmarks/cost-screening.md).
+      const factor = Math.exp(this.residual.shift(this.options.residualEncoding!(row)));
+      mean = this.positiveBase(mean) * factor;
+      std *= factor;
+    }
+    return { mean, std: std * this.stdInflation };
   }
 
   /** The cost of `row`: its measurement if it has one, else the prediction. */
@@ -165,8 +191,31 @@ export class CostScreen {
       this.samples.push({ row, value });
       this.byRow.set(row, value);
       this.model = FittedCostModel.fit(this.target, this.refs, this.samples, this.options);
+      this.fitResidual();
     }
     return { value: this.byRow.get(row)!, measured: true, ...before };
+  }
+
+  /** Fits the residual model (if any) to the current mixture's in-sample log errors. */
+  private fitResidual(): void {
+    const encode = this.options.residualEncoding;
+    if (!encode) return;
+    this.cheapest = Math.min(...this.samples.map((s) => s.value));
+    const rows = this.samples.map((s) => s.row);
+    const fitted = this.model.predictRows({ names: this.refs.names, columns: this.refs.columns.map((c) => Float64Array.from(rows, (r) => c[r])), size: rows.length });
+    this.residual = ResidualModel.fit(
+      rows.map((r) => encode(r)),
+      this.samples.map((s, k) => Math.log(s.value / this.positiveBase(fitted.mean[k]))),
+    );
+  }
+
+  /**
+   * The mixture's mean as the base of the log correction: a cost is positive, but the mixture's
+   * lines can dip below zero on the cheapest cells, so the base is at least half the cheapest
+   * measurement (the correction then scales it towards what the neighbours measured).
+   */
+  private positiveBase(mean: number): number {
+    return Math.max(mean, this.cheapest / 2);
   }
 
   private oneRow(row: number): ReferenceCosts {
