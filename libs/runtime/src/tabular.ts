@@ -69,7 +69,8 @@ export function createTableSearchFactory(bench: Benchmark, devices?: DeviceCatal
         createProblem({ ...base, constraints: spec.constraints, ...(spec.reward ? { reward: spec.reward } : {}) }, available),
       );
       for (const c of problem.constraints) {
-        const least = space.id === 'nb201' ? tableMinimum(spec.dataset, c.metric) : undefined;
+        // Without the tables (a proxy search with no data) there is no column to check against.
+        const least = space.id === 'nb201' && bench.hasTables(space) ? tableMinimum(spec.dataset, c.metric) : undefined;
         if (least !== undefined && c.bound < least) {
           const unit = problem.metricInfo[c.metric]?.unit ?? '';
           throw new InvalidArgumentError(

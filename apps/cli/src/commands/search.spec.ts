@@ -110,6 +110,11 @@ describeWithData('hwnas search (embedded)', (dataDir) => {
       expect(r.best.index).toBeUndefined();
       expect(r.best.flops).toBeGreaterThan(0);
       expect(JSON.parse(inEmpty.out).best).toEqual(r.best);
+      // A constraint on a metric computed from the architecture itself needs no table either.
+      const small = await runCli([...args, '--constraint', 'flops<=100']);
+      expect(small.err).toBe('');
+      expect(small.code).toBe(0);
+      expect(JSON.parse(small.out).best.flops).toBeLessThanOrEqual(100);
       // Without data, table metrics are unknown, with a clear error.
       const costly = await runCli([...args, '--constraint', 'raspi4_latency<=20']);
       expect(costly.code).toBe(2);
