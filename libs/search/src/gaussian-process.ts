@@ -95,6 +95,15 @@ export class CategoricalGp {
   private readonly work: Float64Array;
   /** The decisions' part of the kernel at each Hamming distance 0..D (an exp per pair is the cost of a prediction). */
   private readonly decisionTerm: Float64Array;
+  /**
+   * The data points' decisions and features as flat typed arrays (row i at i * width): a prediction
+   * computes n kernels, and reading them from here instead of each point's arrays is several times
+   * faster (15,625 predictions on 100 points: a cost screen's whole space).
+   */
+  private readonly flatArchs: Float64Array;
+  private readonly flatFeatures: Float64Array;
+  private readonly archWidth: number;
+  private readonly featureWidth: number;
 
   /** `distances`: the data's pair distances when the caller already has them (a hyperparameter search). */
   constructor(
@@ -106,6 +115,14 @@ export class CategoricalGp {
     const n = points.length;
     this.n = n;
     const d = Math.max(points[0]?.arch.length ?? 1, 1);
+    this.archWidth = points[0]?.arch.length ?? 0;
+    this.featureWidth = points[0]?.features.length ?? 0;
+    this.flatArchs = new Float64Array(n * this.archWidth);
+    this.flatFeatures = new Float64Array(n * this.featureWidth);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < this.archWidth; k++) this.flatArchs[i * this.archWidth + k] = points[i].arch[k];
+      for (let k = 0; k < this.featureWidth; k++) this.flatFeatures[i * this.featureWidth + k] = points[i].features[k];
+    }
     this.decisionTerm = Float64Array.from({ length: d + 1 }, (_, ham) => hyper.additive * (1 - ham / d) + (1 - hyper.additive) * Math.exp((-hyper.theta * ham) / d));
     let mu = 0;
     for (const y of ys) mu += y;
@@ -147,6 +164,22 @@ export class CategoricalGp {
     return this.kernelOf(hammingOf(a, b), w === 0 ? 1 : featureSimilarity(a, b));
   }
 
+  /** {@link kernel} between `point` and data point `i`, read from the flat arrays (the same number). */
+  private kernelTo(point: ArchEncoding, i: number): number {
+    const arch = point.arch;
+    const aw = this.archWidth;
+    let ham = 0;
+    for (let k = 0, o = i * aw; k < aw; k++, o++) if (arch[k] !== this.flatArchs[o]) ham++;
+    const w = this.hyper.features ?? 0;
+    if (w === 0) return this.decisionTerm[ham];
+    const features = point.features;
+    const fw = this.featureWidth;
+    let d2 = 0;
+    for (let k = 0, o = i * fw; k < fw; k++, o++) d2 += (features[k] - this.flatFeatures[o]) ** 2;
+    const similarity = d2 < 256 && (d2 | 0) === d2 ? FEATURE_SIMILARITY_TABLE[d2] : Math.exp(-d2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
+    return (1 - w) * this.decisionTerm[ham] + w * similarity;
+  }
+
   private kernelOf(ham: number, similarity: number): number {
     const w = this.hyper.features ?? 0;
     const decisions = this.decisionTerm[ham];
@@ -160,7 +193,7 @@ export class CategoricalGp {
    */
   kernels(point: ArchEncoding): Float64Array {
     const k = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) k[i] = this.kernel(point, this.points[i]);
+    for (let i = 0; i < this.n; i++) k[i] = this.kernelTo(point, i);
     return k;
   }
 
@@ -186,14 +219,14 @@ export class CategoricalGp {
   /** Posterior mean at `point` (O(n), without the variance's O(n^2) solve). */
   mean(point: ArchEncoding): number {
     let mean = 0;
-    for (let i = 0; i < this.n; i++) mean += this.kernel(point, this.points[i]) * this.alpha[i];
+    for (let i = 0; i < this.n; i++) mean += this.kernelTo(point, i) * this.alpha[i];
     return this.mu + this.scale * mean;
   }
 
   /** Posterior mean and standard deviation (of the latent function, without noise) at `point`. */
   predict(point: ArchEncoding): GpPrediction {
     const k = this.work;
-    for (let i = 0; i < this.n; i++) k[i] = this.kernel(point, this.points[i]);
+    for (let i = 0; i < this.n; i++) k[i] = this.kernelTo(point, i);
     return this.posterior(k);
   }
 
