@@ -15,29 +15,26 @@
  *     [--z 2] [--conformal LEVEL] [--samples 10] [--in-flight 4] [--devices raspi4,pixel3] [--strategies random,rea]
  */
 import { loadavg } from 'node:os';
-import { Benchmark, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { Benchmark, nb201Space } from '@hwnas/bench-core';
 import { createBackend, InProcessDevices } from '@hwnas/device-backends';
 import { createTableSearchFactory, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
 import type { EvaluatedArch } from '@hwnas/runtime';
 import { taskC } from '@hwnas/search';
 import { calibrateDevice, loadEvalSpace, storedCostModels } from '../src/index';
 import type { CalibrationFile } from '../src/index';
+import { flagOr, numberFlag, switchOn, dataDirFlag } from './script-flags';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
-const dataDir = resolveDataDir(process.argv.includes('--data') ? flag('data', '') : undefined);
-const seeds = Number(flag('seeds', '5'));
-const seedStart = Number(flag('seed-start', '0'));
-const budget = Number(flag('budget', '100'));
-const z = Number(flag('z', '2'));
-const conformal = process.argv.includes('--conformal') ? Number(flag('conformal', '0.95')) : undefined;
-const samples = Number(flag('samples', '10'));
-const inFlight = Number(flag('in-flight', '4'));
-const devices = flag('devices', 'raspi4,pixel3').split(',');
-const strategies = flag('strategies', 'random,rea').split(',');
+const dataDir = dataDirFlag();
+const seeds = numberFlag('seeds', 5);
+const seedStart = numberFlag('seed-start', 0);
+const budget = numberFlag('budget', 100);
+const z = numberFlag('z', 2);
+const conformal = switchOn('conformal') ? numberFlag('conformal', 0.95) : undefined;
+const samples = numberFlag('samples', 10);
+const inFlight = numberFlag('in-flight', 4);
+const devices = flagOr('devices', 'raspi4,pixel3').split(',');
+const strategies = flagOr('strategies', 'random,rea').split(',');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });

@@ -13,17 +13,14 @@
  *   node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
  */
 import { loadavg } from 'node:os';
-import { knownDevices, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { knownDevices, nb201Space } from '@hwnas/bench-core';
 import { archEncoder } from '@hwnas/search/internal';
 import { CostScreen, FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
+import { flag, dataDirFlag } from './script-flags';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
-}
 
 const load0 = loadavg()[0];
-const data = loadEvalSpace(resolveDataDir(flag('data')), 'nb201');
+const data = loadEvalSpace(dataDirFlag(), 'nb201');
 const [target] = knownDevices(data.table, [flag('device') ?? 'pixel3']);
 const refDevices = data.table.devices.filter((d) => d !== target);
 const refs = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);

@@ -16,40 +16,35 @@
  *     [--seed-start 0] [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
  */
 import { loadavg } from 'node:os';
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { createBackend, REPLAY_DEVICE_IDS } from '@hwnas/device-backends';
 import { createProblem, createStrategy, taskC } from '@hwnas/search';
 import { archEncoder } from '@hwnas/search/internal';
 import type { EvaluatedArch, SearchProblem } from '@hwnas/search';
 import { calibrateDevice, calibrateWith, calibrationReferences, CostScreen, loadEvalSpace, runScreenedSearch } from '../src/index';
+import { flagOr, numberFlag, switchOn, strategyOptionFlags, dataDirFlag } from './script-flags';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
-const dataDir = resolveDataDir(process.argv.includes('--data') ? flag('data', '') : undefined);
-const seeds = Number(flag('seeds', '5'));
+const dataDir = dataDirFlag();
+const seeds = numberFlag('seeds', 5);
 /** First seed (100 for the held-out seeds). */
-const seedStart = Number(flag('seed-start', '0'));
-const budget = Number(flag('budget', '100'));
-const z = Number(flag('z', '2'));
-const samples = Number(flag('samples', '10'));
-const devices = flag('devices', 'raspi4,pixel3').split(',');
-const strategies = flag('strategies', 'rea,random').split(',');
-const tasks = flag('tasks', 'C,P').split(',');
+const seedStart = numberFlag('seed-start', 0);
+const budget = numberFlag('budget', 100);
+const z = numberFlag('z', 2);
+const samples = numberFlag('samples', 10);
+const devices = flagOr('devices', 'raspi4,pixel3').split(',');
+const strategies = flagOr('strategies', 'rea,random').split(',');
+const tasks = flagOr('tasks', 'C,P').split(',');
 /** Strategy options (e.g. screenCandidates=1), numbers where they parse as one. */
-const strategyOptions: Record<string, string | number> = Object.fromEntries(
-  process.argv.flatMap((a, i) => (a === '--option' && i + 1 < process.argv.length ? [process.argv[i + 1].split('=')] : [])).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]),
-);
-const widenFromErrors = process.argv.includes('--widen');
+const strategyOptions: Record<string, string | number> = strategyOptionFlags();
+const widenFromErrors = switchOn('widen');
 /** Split-conformal band at this coverage level (CostScreenOptions.conformal). */
-const conformal = process.argv.includes('--conformal') ? Number(flag('conformal', '0.95')) : undefined;
+const conformal = switchOn('conformal') ? numberFlag('conformal', 0.95) : undefined;
 /** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
-const randomCells = process.argv.includes('--random-cells');
+const randomCells = switchOn('random-cells');
 /** Correct the predictions with the residual GP over architecture encodings (CostScreenOptions.residualEncoding), as calibrationScreen does; `--no-residual`: the mixture alone. */
-const residual = !process.argv.includes('--no-residual');
+const residual = !switchOn('no-residual');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });

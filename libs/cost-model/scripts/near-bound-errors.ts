@@ -15,25 +15,22 @@
  *   node --import tsx libs/cost-model/scripts/near-bound-errors.ts [--data DIR] [--devices raspi4,pixel3|all] [--residual]
  */
 import { loadavg } from 'node:os';
-import { Benchmark, nb201Space, resolveDataDir, Rng } from '@hwnas/bench-core';
+import { Benchmark, nb201Space, Rng } from '@hwnas/bench-core';
 import { taskC } from '@hwnas/search';
 import { archEncoder } from '@hwnas/search/internal';
 import { REPLAY_DEVICE_IDS } from '@hwnas/device-backends';
 import { calibrationReferences, FittedCostModel, loadEvalSpace, metaLearnNoise } from '../src/index';
 import { ResidualModel } from '../src/residual';
+import { flagOr, switchOn, dataDirFlag } from './script-flags';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
-const dataDir = resolveDataDir(process.argv.includes('--data') ? flag('data', '') : undefined);
-const residual = process.argv.includes('--residual');
+const dataDir = dataDirFlag();
+const residual = switchOn('residual');
 const load0 = loadavg()[0];
 const tables = Benchmark.open({ dataDir }).nb201;
 const data = loadEvalSpace(dataDir, 'nb201');
 const replay = (REPLAY_DEVICE_IDS as readonly string[]).filter((d) => tables.has('cifar10', `${d}_latency`));
-const devices = flag('devices', 'raspi4,pixel3') === 'all' ? [...replay, ...data.table.devices.map((d) => d.name).filter((n) => !replay.includes(n))] : flag('devices', 'raspi4,pixel3').split(',');
+const devices = flagOr('devices', 'raspi4,pixel3') === 'all' ? [...replay, ...data.table.devices.map((d) => d.name).filter((n) => !replay.includes(n))] : flagOr('devices', 'raspi4,pixel3').split(',');
 const accuracy = tables.column('cifar10', 'accuracy');
 const encode = archEncoder(nb201Space);
 const encodings = data.archs.map((a) => encode(a));

@@ -11,23 +11,18 @@
  *   node --import tsx libs/cost-model/scripts/screening-floor.ts [--data DIR] [--devices raspi4,pixel3] [--strategies rea,random]
  *     [--seeds 5] [--seed-start 0] [--option KEY=VALUE ...]
  */
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { createProblem, createStrategy, taskC } from '@hwnas/search';
 import { loadEvalSpace, runScreenedSearch } from '../src/index';
+import { flagOr, numberFlag, strategyOptionFlags, dataDirFlag } from './script-flags';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-const dataDir = resolveDataDir(process.argv.includes('--data') ? flag('data', '') : undefined);
-const devices = flag('devices', 'raspi4,pixel3').split(',');
-const strategies = flag('strategies', 'rea,random').split(',');
-const seeds = Number(flag('seeds', '5'));
-const seedStart = Number(flag('seed-start', '0'));
-const strategyOptions: Record<string, string | number> = Object.fromEntries(
-  process.argv.flatMap((a, i) => (a === '--option' && i + 1 < process.argv.length ? [process.argv[i + 1].split('=')] : [])).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]),
-);
+const dataDir = dataDirFlag();
+const devices = flagOr('devices', 'raspi4,pixel3').split(',');
+const strategies = flagOr('strategies', 'rea,random').split(',');
+const seeds = numberFlag('seeds', 5);
+const seedStart = numberFlag('seed-start', 0);
+const strategyOptions: Record<string, string | number> = strategyOptionFlags();
 const K = 10;
 const tables = Benchmark.open({ dataDir }).nb201;
 const data = loadEvalSpace(dataDir, 'nb201');
