@@ -1,0 +1,118 @@
+/**
+ * Where a strategy's HV gap on task P comes from: for each device, the mean HV gap over the seeds
+ * split by bands of normalised cost (the gap is the integral over cost x of the true front's best
+ * accuracy at cost <= x minus the run's, both normalised as in `hvOf`), the share of the true
+ * front's points the runs evaluated, and, for the first seed, each missed front point with the
+ * best accuracy the run found at no more cost. `--help` prints the usage.
+ */
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { columnSource, createProblem, createStrategy, hvOf, isStrategyName, runInProcess, STRATEGY_NAMES, taskP } from '../src/index';
+import { intFlag, runScript, scriptArgs, ScriptUsageError } from './script-args';
+
+const USAGE = `node --import tsx libs/search/scripts/pareto-gap.ts [--strategy gp-bo] [--devices LIST] [--seeds 0-29]
+        [--budget 300] [--options JSON] [--data DIR]
+
+  Runs a strategy on task P (accuracy vs latency) of NAS-Bench-201 CIFAR-10 for each device and
+  seed, and prints per device the mean HV gap split by normalised-cost bands, the share of the
+  true front evaluated, and the first seed's missed front points as cost/accuracy (normalised).
+
+  --strategy  one of ${STRATEGY_NAMES.join(', ')} (default gp-bo)
+  --devices   comma-separated latency columns of the table or HELP's measured devices
+              (default raspi4_latency,pixel3_latency)
+  --seeds     FIRST-LAST, inclusive (default 0-29)
+  --budget    distinct evaluations per run (default 300)
+  --options   the strategy's options as a JSON object (default {})
+  --data      the benchmark data directory (default: HWNAS_DATA or the data pack)`;
+
+/** Upper edges of the cost bands (normalised cost; the first band starts at 0). */
+const BANDS = [0.02, 0.05, 0.1, 0.2, 0.4, 1];
+/** Cost steps of the gap's integral. */
+const STEPS = 4000;
+
+const values = scriptArgs(USAGE, {
+  data: { type: 'string' },
+  strategy: { type: 'string', default: 'gp-bo' },
+  devices: { type: 'string', default: 'raspi4_latency,pixel3_latency' },
+  seeds: { type: 'string', default: '0-29' },
+  budget: { type: 'string', default: '300' },
+  options: { type: 'string', default: '{}' },
+});
+
+void runScript(USAGE, () => {
+  const strategy = values.strategy;
+  if (!isStrategyName(strategy)) throw new ScriptUsageError(`--strategy: unknown strategy "${strategy}"; known: ${STRATEGY_NAMES.join(', ')}`);
+  const range = /^(\d+)-(\d+)$/.exec(values.seeds.trim());
+  if (!range) throw new ScriptUsageError(`--seeds must be FIRST-LAST (e.g. 0-29), got "${values.seeds}"`);
+  const s0 = intFlag('seeds', range[1]);
+  const s1 = intFlag('seeds', range[2], s0);
+  const budget = intFlag('budget', values.budget, 1, NB201_SIZE);
+  let options: Record<string, string | number | boolean>;
+  try {
+    options = JSON.parse(values.options);
+  } catch (e) {
+    throw new ScriptUsageError(`--options is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ScriptUsageError(`--options must be a JSON object, got ${values.options}`);
+  const devices = values.devices.split(',').map((d) => d.trim()).filter(Boolean);
+  if (devices.length === 0) throw new ScriptUsageError('--devices needs at least one device');
+
+  const dataDir = resolveDataDir(values.data);
+  const tables = Benchmark.open({ dataDir }).nb201;
+  const accuracy = tables.column('cifar10', 'accuracy');
+  const help = loadDeviceLatency(dataDir, 'nb201');
+  const columns = devices.map((device) => {
+    const table = device.endsWith('_latency');
+    return { device, metric: table ? device : `${device}_latency`, cost: table ? tables.column('cifar10', device) : knownDevices(help, [device])[0].latencyMs };
+  });
+
+  for (const { device, metric, cost } of columns) {
+    const info = taskP(accuracy, cost);
+    const problem = createProblem({ objectives: ['accuracy:max', `${metric}:min`] }, [ACCURACY_METRICS.find((m) => m.name === 'accuracy')!, costMetricInfo(metric)]);
+    const source = columnSource({ accuracy, [metric]: cost }, (a) => tables.indexOf(a));
+    const na = (i: number) => (accuracy[i] - info.accuracyMin) / (info.accuracyMax - info.accuracyMin || 1);
+    const nc = (i: number) => (cost[i] - info.costMin) / (info.costMax - info.costMin || 1);
+    // Best normalised accuracy at normalised cost <= x, for x at the midpoints of the integral's steps.
+    const bestCurve = (indices: readonly number[]): Float64Array => {
+      const curve = new Float64Array(STEPS);
+      for (const i of indices) {
+        const from = Math.max(0, Math.ceil(nc(i) * STEPS - 0.5));
+        for (let k = from; k < STEPS; k++) if (curve[k] < na(i)) curve[k] = na(i);
+      }
+      return curve;
+    };
+    const all = Array.from({ length: accuracy.length }, (_, i) => i);
+    const trueCurve = bestCurve(all);
+    const byCost = all.slice().sort((a, b) => cost[a] - cost[b] || accuracy[b] - accuracy[a]);
+    const front: number[] = [];
+    let best = -Infinity;
+    for (const i of byCost) {
+      if (accuracy[i] <= best) continue;
+      front.push(i);
+      best = accuracy[i];
+    }
+
+    const bandGap = new Array<number>(BANDS.length).fill(0);
+    let gap = 0;
+    let found = 0;
+    const runs = s1 - s0 + 1;
+    for (let seed = s0; seed <= s1; seed++) {
+      const run = runInProcess(createStrategy(strategy, { space: nb201Space, problem, seed }, options), nb201Space, problem, source, { budget });
+      const indices = run.evaluated.map((e) => tables.indexOf(e.arch));
+      gap += hvOf(info, accuracy, cost, indices).gap / runs;
+      const curve = bestCurve(indices);
+      for (let k = 0; k < STEPS; k++) {
+        const band = BANDS.findIndex((edge) => (k + 0.5) / STEPS < edge);
+        bandGap[band] += (trueCurve[k] - curve[k]) / STEPS / info.trueHv / runs;
+      }
+      const evaluated = new Set(indices);
+      found += front.filter((i) => evaluated.has(i)).length / front.length / runs;
+      if (seed === s0) {
+        const at = (i: number) => curve[Math.min(STEPS - 1, Math.max(0, Math.ceil(nc(i) * STEPS - 0.5)))];
+        const missed = front.filter((i) => !evaluated.has(i)).map((i) => `${nc(i).toFixed(3)}/${na(i).toFixed(3)} (run ${at(i).toFixed(3)})`);
+        console.log(`${device} seed ${seed}: missed front points, cost/accuracy (the run's best at that cost): ${missed.join(', ')}`);
+      }
+    }
+    const bands = BANDS.map((edge, j) => `[${j === 0 ? 0 : BANDS[j - 1]},${edge}) ${bandGap[j].toFixed(5)}`).join(', ');
+    console.log(`${strategy} ${values.options} ${device} task P N=${budget} seeds ${s0}..${s1}: mean HV gap ${gap.toFixed(5)}; by cost band ${bands}; true front evaluated ${(100 * found).toFixed(0)} % of ${front.length} points`);
+  }
+});
