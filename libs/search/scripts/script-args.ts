@@ -19,17 +19,33 @@ export class ScriptUsageError extends Error {
  * wrong and `usage` to stderr and exits 2.
  */
 export function scriptArgs<const O extends Options>(usage: string, options: O): ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'] {
-  let values: Record<string, unknown>;
+  return parseScriptArgs(usage, options, false).values;
+}
+
+/** {@link scriptArgs} for a script that also takes positional arguments (returned in order). */
+export function scriptArgsWithPositionals<const O extends Options>(
+  usage: string,
+  options: O,
+): { values: ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values']; positionals: string[] } {
+  return parseScriptArgs(usage, options, true);
+}
+
+function parseScriptArgs<const O extends Options>(
+  usage: string,
+  options: O,
+  allowPositionals: boolean,
+): { values: ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values']; positionals: string[] } {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    values = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
   } catch (e) {
     return fail(usage, (e as Error).message);
   }
-  if (values.help) {
+  if (parsed.values.help) {
     process.stdout.write(`${usage.trim()}\n`);
     process.exit(0);
   }
-  return values as ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
+  return { values: parsed.values as ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'], positionals: parsed.positionals };
 }
 
 /**
