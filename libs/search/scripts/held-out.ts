@@ -5,9 +5,9 @@
  * benchmark's own seeds and devices shows whether it generalises. Prints one line per device.
  * `--help` prints the usage.
  */
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir } from '@hwnas/bench-core';
-import { columnSource, createProblem, createStrategy, hvOf, isStrategyName, regretOf, runInProcess, STRATEGY_NAMES, taskC, taskP } from '../src/index';
-import { intFlag, runScript, scriptArgs, ScriptUsageError } from './script-args';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { columnSource, createProblem, createStrategy, hvOf, regretOf, runInProcess, STRATEGY_NAMES, taskC, taskP } from '../src/index';
+import { parseStrategyRunFlags, runScript, scriptArgs, ScriptUsageError } from './script-args';
 
 const DEFAULT_DEVICES = 'raspi4_latency,pixel3_latency,silver_4114,gold_6240,samsung_a50,titanx_32';
 const USAGE = `node --import tsx libs/search/scripts/held-out.ts [--strategy gp-bo] [--devices LIST] [--seeds 100-129]
@@ -38,24 +38,9 @@ const values = scriptArgs(USAGE, {
 });
 
 void runScript(USAGE, () => {
-  const strategy = values.strategy;
-  if (!isStrategyName(strategy)) throw new ScriptUsageError(`--strategy: unknown strategy "${strategy}"; known: ${STRATEGY_NAMES.join(', ')}`);
-  const range = /^(\d+)-(\d+)$/.exec(values.seeds.trim());
-  if (!range) throw new ScriptUsageError(`--seeds must be FIRST-LAST (e.g. 100-129), got "${values.seeds}"`);
-  const s0 = intFlag('seeds', range[1]);
-  const s1 = intFlag('seeds', range[2], s0);
-  const budget = intFlag('budget', values.budget, 1, NB201_SIZE);
+  const { strategy, firstSeed: s0, lastSeed: s1, budget, options, devices } = parseStrategyRunFlags(values);
   if (values.task !== 'C' && values.task !== 'P') throw new ScriptUsageError(`--task must be C or P, got "${values.task}"`);
   const task = values.task;
-  let options: Record<string, string | number | boolean>;
-  try {
-    options = JSON.parse(values.options);
-  } catch (e) {
-    throw new ScriptUsageError(`--options is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ScriptUsageError(`--options must be a JSON object, got ${values.options}`);
-  const devices = values.devices.split(',').map((d) => d.trim()).filter(Boolean);
-  if (devices.length === 0) throw new ScriptUsageError('--devices needs at least one device');
 
   const dataDir = resolveDataDir(values.data);
   const bench = Benchmark.open({ dataDir });

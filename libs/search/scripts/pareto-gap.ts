@@ -5,9 +5,9 @@
  * front's points the runs evaluated, and, for the first seed, each missed front point with the
  * best accuracy the run found at no more cost. `--help` prints the usage.
  */
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, NB201_SIZE, nb201Space, resolveDataDir } from '@hwnas/bench-core';
-import { columnSource, createProblem, createStrategy, hvOf, isStrategyName, runInProcess, STRATEGY_NAMES, taskP } from '../src/index';
-import { intFlag, runScript, scriptArgs, ScriptUsageError } from './script-args';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { columnSource, createProblem, createStrategy, hvOf, runInProcess, STRATEGY_NAMES, taskP } from '../src/index';
+import { parseStrategyRunFlags, runScript, scriptArgs } from './script-args';
 
 const USAGE = `node --import tsx libs/search/scripts/pareto-gap.ts [--strategy gp-bo] [--devices LIST] [--seeds 0-29]
         [--budget 300] [--options JSON] [--data DIR]
@@ -39,22 +39,7 @@ const values = scriptArgs(USAGE, {
 });
 
 void runScript(USAGE, () => {
-  const strategy = values.strategy;
-  if (!isStrategyName(strategy)) throw new ScriptUsageError(`--strategy: unknown strategy "${strategy}"; known: ${STRATEGY_NAMES.join(', ')}`);
-  const range = /^(\d+)-(\d+)$/.exec(values.seeds.trim());
-  if (!range) throw new ScriptUsageError(`--seeds must be FIRST-LAST (e.g. 0-29), got "${values.seeds}"`);
-  const s0 = intFlag('seeds', range[1]);
-  const s1 = intFlag('seeds', range[2], s0);
-  const budget = intFlag('budget', values.budget, 1, NB201_SIZE);
-  let options: Record<string, string | number | boolean>;
-  try {
-    options = JSON.parse(values.options);
-  } catch (e) {
-    throw new ScriptUsageError(`--options is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ScriptUsageError(`--options must be a JSON object, got ${values.options}`);
-  const devices = values.devices.split(',').map((d) => d.trim()).filter(Boolean);
-  if (devices.length === 0) throw new ScriptUsageError('--devices needs at least one device');
+  const { strategy, firstSeed: s0, lastSeed: s1, budget, options, devices } = parseStrategyRunFlags(values);
 
   const dataDir = resolveDataDir(values.data);
   const tables = Benchmark.open({ dataDir }).nb201;

@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { isNasError } from '@hwnas/bench-core';
+import { isNasError, NB201_SIZE } from '@hwnas/bench-core';
+import { isStrategyName, STRATEGY_NAMES } from '../src/index';
+import type { StrategyName } from '../src/index';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -76,4 +78,44 @@ export function intFlag(name: string, raw: string, min = 0, max = Number.MAX_SAF
 function fail(usage: string, message: string): never {
   process.stderr.write(`error: ${message}\n\n${usage.trim()}\n`);
   process.exit(2);
+}
+
+/** The flags of a script that runs one strategy over a range of seeds on devices' columns. */
+export interface StrategyRunFlags {
+  readonly strategy: string;
+  /** FIRST-LAST, both included. */
+  readonly seeds: string;
+  readonly budget: string;
+  /** The strategy's options as a JSON object. */
+  readonly options: string;
+  /** Comma-separated device columns. */
+  readonly devices: string;
+}
+
+/** {@link StrategyRunFlags} checked and parsed; a {@link ScriptUsageError} names the flag that is wrong. */
+export function parseStrategyRunFlags(values: StrategyRunFlags): {
+  strategy: StrategyName;
+  firstSeed: number;
+  lastSeed: number;
+  budget: number;
+  options: Record<string, string | number | boolean>;
+  devices: string[];
+} {
+  const strategy = values.strategy;
+  if (!isStrategyName(strategy)) throw new ScriptUsageError(`--strategy: unknown strategy "${strategy}"; known: ${STRATEGY_NAMES.join(', ')}`);
+  const range = /^(\d+)-(\d+)$/.exec(values.seeds.trim());
+  if (!range) throw new ScriptUsageError(`--seeds must be FIRST-LAST (e.g. 100-129), got "${values.seeds}"`);
+  const firstSeed = intFlag('seeds', range[1]);
+  const lastSeed = intFlag('seeds', range[2], firstSeed);
+  const budget = intFlag('budget', values.budget, 1, NB201_SIZE);
+  let options: Record<string, string | number | boolean>;
+  try {
+    options = JSON.parse(values.options);
+  } catch (e) {
+    throw new ScriptUsageError(`--options is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ScriptUsageError(`--options must be a JSON object, got ${values.options}`);
+  const devices = values.devices.split(',').map((d) => d.trim()).filter(Boolean);
+  if (devices.length === 0) throw new ScriptUsageError('--devices needs at least one device');
+  return { strategy, firstSeed, lastSeed, budget, options, devices };
 }
