@@ -75,6 +75,11 @@ const FEATURE_SIMILARITY_TABLE = Float64Array.from({ length: 256 }, (_, d2) => M
 function featureSimilarity(a: ArchEncoding, b: ArchEncoding): number {
   let d2 = 0;
   for (let i = 0; i < a.features.length; i++) d2 += (a.features[i] - b.features[i]) ** 2;
+  return similarityAt(d2);
+}
+
+/** The feature similarity at squared distance `d2`, from the table when `d2` is a small integer. */
+function similarityAt(d2: number): number {
   return d2 < 256 && (d2 | 0) === d2 ? FEATURE_SIMILARITY_TABLE[d2] : Math.exp(-d2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
 }
 
@@ -170,14 +175,12 @@ export class CategoricalGp {
     const aw = this.archWidth;
     let ham = 0;
     for (let k = 0, o = i * aw; k < aw; k++, o++) if (arch[k] !== this.flatArchs[o]) ham++;
-    const w = this.hyper.features ?? 0;
-    if (w === 0) return this.decisionTerm[ham];
+    if ((this.hyper.features ?? 0) === 0) return this.decisionTerm[ham];
     const features = point.features;
     const fw = this.featureWidth;
     let d2 = 0;
     for (let k = 0, o = i * fw; k < fw; k++, o++) d2 += (features[k] - this.flatFeatures[o]) ** 2;
-    const similarity = d2 < 256 && (d2 | 0) === d2 ? FEATURE_SIMILARITY_TABLE[d2] : Math.exp(-d2 / (2 * FEATURE_LENGTH * FEATURE_LENGTH));
-    return (1 - w) * this.decisionTerm[ham] + w * similarity;
+    return this.kernelOf(ham, similarityAt(d2));
   }
 
   private kernelOf(ham: number, similarity: number): number {
