@@ -19,7 +19,8 @@ export const USAGE = `coordinator [options]
   --prefix P            NATS subject prefix (default hwnas)                         (HWNAS_NATS_PREFIX)
   --data DIR            benchmark data directory                                    (HWNAS_DATA)
                         (also the references of the cost models that screen searches submitted with
-                        cost_model; their calibrations are read from the NATS key-value bucket it names)
+                        cost_model; their calibrations are read from the NATS key-value bucket it
+                        names, by default P-cost-models: hwnas-cost-models for the default prefix)
   --token-file FILE     file holding the bearer token every RPC must carry          (HWNAS_API_TOKEN_FILE)
                         or the token itself in HWNAS_API_TOKEN (preferred: a file or the environment;
                         --token TOKEN works too but shows in ps)

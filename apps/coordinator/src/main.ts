@@ -17,7 +17,7 @@ import { Benchmark, getSpace, isNasError } from '@hwnas/bench-core';
 import { CoordinatorDashboardSource, startDashboardServer } from '@hwnas/dashboard';
 import { Coordinator, createTableSearchFactory } from '@hwnas/runtime';
 import { storedCostModels } from '@hwnas/cost-model';
-import { connectNats, COST_MODEL_BUCKET, createNames, ensureStreamsAtStart, NatsCostModelStore, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, NatsWorkerRegistry } from '@hwnas/transport-nats';
+import { connectNats, createNames, ensureStreamsAtStart, NatsCostModelStore, JetStreamTrialJournal, NatsResultChannel, NatsTaskQueue, NatsTrialReportChannel, NatsWorkerRegistry } from '@hwnas/transport-nats';
 import type { NatsCredentials } from '@hwnas/transport-nats';
 import { exitOnStartError, stopOnSignal, traceLogMixin } from '@hwnas/telemetry';
 import pino from 'pino';
@@ -69,8 +69,9 @@ async function main(argv: readonly string[]): Promise<void> {
     // Trainer searches: workers' intermediate reports in, stop orders of the scheduler out.
     reports: new NatsTrialReportChannel({ nc, names, onError }),
     factory: createTableSearchFactory(bench, registry),
-    // Searches with a cost model read its calibration from the key-value bucket `hwnas calibrate --nats` stores into.
-    ...(bench.dataDir !== undefined ? { costModels: storedCostModels({ dataDir: bench.dataDir, read: (device, bucket) => new NatsCostModelStore(nc, bucket ?? COST_MODEL_BUCKET).get(device) }) } : {}),
+    // Searches with a cost model read its calibration from the key-value bucket `hwnas calibrate --nats` stores into:
+    // the one a request names, else the cluster's (`<prefix>-cost-models`, as `hwnas calibrate --prefix P` defaults to).
+    ...(bench.dataDir !== undefined ? { costModels: storedCostModels({ dataDir: bench.dataDir, read: (device, bucket) => new NatsCostModelStore(nc, bucket ?? names.costModelBucket).get(device) }) } : {}),
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,
     maxRunningSearches: cfg.maxRunningSearches,

@@ -8,8 +8,9 @@ import { rpc, runCliProcess, searchRequest, spawnApp, startCoordinator, startWor
 import type { AppProcess, CoordinatorHandle } from './support';
 
 const BOUND = 15.7228;
-// The CLI's `hwnas calibrate --nats` reaches device agents under the default subject prefix.
-const PREFIX = 'hwnas';
+// A cluster prefix of its own: `hwnas calibrate --prefix` reaches the agent under it and stores the
+// model in the prefix's bucket, where the coordinator looks when a request names no bucket.
+const PREFIX = 'screening';
 
 function screenedRequest(over: Partial<SubmitSearchRequest> = {}): SubmitSearchRequest {
   return searchRequest({
@@ -20,7 +21,7 @@ function screenedRequest(over: Partial<SubmitSearchRequest> = {}): SubmitSearchR
     mode: SearchMode.SEARCH_MODE_COST_FIRST,
     constraints: [{ metric: 'raspi4_latency', upperBound: BOUND }],
     deviceIds: ['raspi4'],
-    costModel: { device: 'raspi4', bucket: 'screen-test', z: 2 },
+    costModel: { device: 'raspi4', bucket: '', z: 2 },
     ...over,
   });
 }
@@ -34,8 +35,9 @@ describe('coordinator screening with a stored cost model (separate processes, re
     try {
       // Measurements take a while, so that the search is still running when the coordinator is killed.
       procs.push(spawnApp('device-agent', ['--device', 'raspi4', '--nats', nats.url, '--prefix', PREFIX, '--data', dataDir, '--heartbeat-ms', '300', '--delay-ms', '40', '--concurrency', '8', '--cache-size', '0']));
-      const calibrate = await runCliProcess(['calibrate', '--device', 'raspi4', '--samples', '10', '--nats', nats.url, '--bucket', 'screen-test', '--data', dataDir, '--json']);
+      const calibrate = await runCliProcess(['calibrate', '--device', 'raspi4', '--samples', '10', '--nats', nats.url, '--prefix', PREFIX, '--data', dataDir, '--json']);
       expect(calibrate).toMatchObject({ code: 0 });
+      expect(calibrate.out).toContain(`"stored":{"bucket":"${PREFIX}-cost-models","revision":1}`);
       coord = await startCoordinator(nats.url, PREFIX, ['--data', dataDir]);
       procs.push(startWorkerProc(nats.url, PREFIX, ['--concurrency', '4']));
       const c = () => coord!;
@@ -43,9 +45,11 @@ describe('coordinator screening with a stored cost model (separate processes, re
 
       // Requests the coordinator must refuse, naming the field.
       const refused = async (req: SubmitSearchRequest) => (await rpc<SubmitSearchRequest, SubmitSearchResponse>(c().search, 'submitSearch', req).catch((e: ServiceError) => e)) as ServiceError;
-      expect(await refused(screenedRequest({ costModel: { device: 'raspi4', bucket: 'screen-test', z: -1 } }))).toMatchObject({ code: 3, details: expect.stringContaining('cost_model.z') });
+      expect(await refused(screenedRequest({ costModel: { device: 'raspi4', bucket: '', z: -1 } }))).toMatchObject({ code: 3, details: expect.stringContaining('cost_model.z') });
       expect(await refused(screenedRequest({ mode: SearchMode.SEARCH_MODE_JOINT }))).toMatchObject({ code: 3, details: expect.stringContaining('costModel: screens cost queries: it needs mode cost-first') });
       expect(await refused(screenedRequest({ costModel: { device: 'raspi4', bucket: 'no-such-bucket', z: 2 } }))).toMatchObject({ code: 5, details: expect.stringContaining('no cost model for device "raspi4" in bucket no-such-bucket') });
+      // The default prefix's bucket is another cluster's: a request may still name it, and finds nothing there.
+      expect(await refused(screenedRequest({ costModel: { device: 'raspi4', bucket: 'hwnas-cost-models', z: 2 } }))).toMatchObject({ code: 5, details: expect.stringContaining('no cost model for device "raspi4" in bucket hwnas-cost-models') });
 
       // Requests the agent received: the device's own count of what it was asked to measure.
       const nc = await connectNats({ servers: [nats.url], name: 'screening-test' });

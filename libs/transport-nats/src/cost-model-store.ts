@@ -3,7 +3,11 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toNasError } from './nats-errors';
 
-/** The JetStream key-value bucket that holds calibrated cost models, one key per device. */
+/**
+ * The JetStream key-value bucket that holds calibrated cost models, one key per device, under the
+ * default prefix (`createNames().costModelBucket`; a cluster with a prefix of its own uses
+ * `<prefix>-cost-models`).
+ */
 export const COST_MODEL_BUCKET = 'hwnas-cost-models';
 
 /** A calibrated cost model the store does not have. */

@@ -1,4 +1,5 @@
 import { isNasError } from '@hwnas/bench-core';
+import { COST_MODEL_BUCKET } from './cost-model-store';
 import { createNames, decodeToken, encodeToken } from './subjects';
 
 describe('subjects', () => {
@@ -14,12 +15,14 @@ describe('subjects', () => {
     expect(n.reportSubject('s-1')).toBe('hwnas.reports.s-1');
     expect(n.stopSubject('s.1')).toBe(`hwnas.stop.${encodeToken('s.1')}`);
     expect(n.workerHeartbeatSubject('w-1')).toBe('hwnas.worker.heartbeat.w-1');
+    expect(n.costModelBucket).toBe(COST_MODEL_BUCKET);
   });
 
   it('createNames - a custom prefix isolates streams and subjects', () => {
     const n = createNames('t_42');
     expect(n.streams.eval).toBe('T_42_EVAL');
     expect(n.evalSubject('x')).toBe('t_42.eval.x');
+    expect(n.costModelBucket).toBe('t_42-cost-models');
   });
 
   it('createNames - rejects prefixes that are not lower-case tokens', () => {

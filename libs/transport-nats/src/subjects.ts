@@ -15,6 +15,7 @@ import { InvalidArgumentError } from '@hwnas/bench-core';
  * | trainer reports              | stream `HWNAS_REPORTS`, subjects `hwnas.reports.<searchId>` |
  * | stop orders (core publish)   | `hwnas.stop.<searchId>`                |
  * | worker heartbeats (core publish) | `hwnas.worker.heartbeat.<workerId>` |
+ * | calibrated cost models       | key-value bucket `hwnas-cost-models`, one key per device |
  * | shared worker consumer       | durable `workers` on the eval stream   |
  * | coordinator consumers        | durable `coordinator` on the results and the reports streams |
  *
@@ -25,6 +26,12 @@ export interface NatsNames {
   readonly prefix: string;
   /** Stream names (upper case). */
   readonly streams: { readonly eval: string; readonly results: string; readonly journal: string; readonly reports: string };
+  /**
+   * `<prefix>-cost-models`: the JetStream key-value bucket of calibrated cost models (`hwnas
+   * calibrate --nats`), one key per device. Bucket names allow no `.`, hence the `-`; the default
+   * prefix gives `hwnas-cost-models` (COST_MODEL_BUCKET).
+   */
+  readonly costModelBucket: string;
   /** Durable consumer names, scoped to their stream. */
   readonly consumers: { readonly workers: string; readonly coordinator: string };
   /** Subject filters that the streams capture (`<prefix>.eval.>`, ...). */
@@ -96,6 +103,7 @@ export function createNames(prefix = 'hwnas'): NatsNames {
   return Object.freeze({
     prefix,
     streams: Object.freeze({ eval: `${upper}_EVAL`, results: `${upper}_RESULTS`, journal: `${upper}_JOURNAL`, reports: `${upper}_REPORTS` }),
+    costModelBucket: `${prefix}-cost-models`,
     consumers: Object.freeze({ workers: 'workers', coordinator: 'coordinator' }),
     wildcards: Object.freeze({
       eval: `${prefix}.eval.>`,

@@ -13,6 +13,8 @@ describe('hwnas calibrate: bad input', () => {
     [['calibrate', '--device', 'raspi4', '--out', 'x.json'], /--samples is required/],
     [['calibrate', '--device', 'raspi4', '--samples', 'ten', '--out', 'x.json'], /--samples must be an integer in 1..15625, got "ten"/],
     [['calibrate', '--device', 'raspi4', '--samples', '10'], /--out is required/],
+    [['calibrate', '--device', 'raspi4', '--samples', '10', '--out', 'x.json', '--prefix', 'lab'], /--prefix and --bucket go with --nats URL/],
+    [['calibrate', '--device', 'raspi4', '--samples', '10', '--nats', 'nats://127.0.0.1:1', '--prefix', 'Lab'], /NATS prefix "Lab" must match/],
   ])('exits 2 with a clear message (%j)', async (argv, message) => {
     const { code, err } = await runCli(argv);
     expect(code).toBe(2);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { archKey, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { archKey, InvalidArgumentError, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { createBackend } from '@hwnas/device-backends';
 import { calibrateDevice, calibrateWith, loadEvalSpace } from '@hwnas/cost-model';
 import { COST_MODEL_BUCKET } from '@hwnas/transport-nats';
@@ -8,7 +8,7 @@ import { DATA_OPTION, intOption, parseCommandArgs, required } from '../args';
 import type { Command } from '../command';
 import { connectDeviceAgent } from '../device-agent';
 
-const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL [--bucket B] [--out FILE])
+const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL [--prefix P] [--bucket B] [--out FILE])
                 [--seed S] [--metric latency_ms] [--data DIR] [--json]
 
   Learns a device from K measurements: measures K NAS-Bench-201 (CIFAR-10) architectures on a
@@ -18,9 +18,12 @@ const USAGE = `hwnas calibrate --device ID --samples K (--out FILE | --nats URL 
   hwnas-calibration/1). The prediction is named <metric>_pred (e.g. latency_ms_pred).
 
   --nats URL   measure through the device agent serving ID on that NATS server (request/reply,
-               hwnas.device.ID.measure) instead of a backend in this process, and store the
-               calibration in the JetStream key-value bucket B (default ${COST_MODEL_BUCKET}) under
-               the key ID. Credentials come from the environment as for the other apps.`;
+               P.device.ID.measure) instead of a backend in this process, and store the
+               calibration in the JetStream key-value bucket B (default P-cost-models, i.e.
+               ${COST_MODEL_BUCKET}) under the key ID, where a coordinator with the same --prefix
+               finds it. Credentials come from the environment as for the other apps.
+  --prefix P   the cluster's NATS subject prefix, as its agents' and coordinator's --prefix
+               (default hwnas)`;
 
 /** `hwnas calibrate`: measure K probe architectures on a device and store its fitted cost model. */
 export const calibrateCommand: Command = {
@@ -34,24 +37,27 @@ export const calibrateCommand: Command = {
       metric: { type: 'string', default: 'latency_ms' },
       out: { type: 'string' },
       nats: { type: 'string' },
-      bucket: { type: 'string', default: COST_MODEL_BUCKET },
+      prefix: { type: 'string' },
+      bucket: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const device = required('calibrate', values, 'device');
     const samples = intOption('calibrate', 'samples', required('calibrate', values, 'samples'), 1, 15625)!;
     const seed = intOption('calibrate', 'seed', values.seed as string)!;
     const natsUrl = values.nats as string | undefined;
+    if (natsUrl === undefined && (values.prefix !== undefined || values.bucket !== undefined)) throw new InvalidArgumentError('hwnas calibrate: --prefix and --bucket go with --nats URL (the cluster whose key-value bucket stores the calibration)');
     const out = natsUrl === undefined || values.out !== undefined ? path.resolve(required('calibrate', values, 'out')) : undefined;
     const dataDir = resolveDataDir(values.data as string | undefined);
     const metric = values.metric as string;
-    const remote = natsUrl === undefined ? undefined : await connectDeviceAgent(natsUrl, device, 'hwnas calibrate');
+    const remote = natsUrl === undefined ? undefined : await connectDeviceAgent(natsUrl, device, 'hwnas calibrate', values.prefix as string | undefined);
+    const bucket = (values.bucket as string | undefined) ?? remote?.defaultBucket;
     const backend = remote ? undefined : createBackend(device, { dataDir });
     try {
       const data = loadEvalSpace(dataDir, 'nb201');
       const t0 = performance.now();
       const calibration = remote ? await calibrateWith(device, (arch) => remote.measure('nb201', 'cifar10', archKey(nb201Space, arch), metric), data, { samples, seed, metric }) : await calibrateDevice(backend!, data, { samples, seed, metric });
       const seconds = (performance.now() - t0) / 1000;
-      const stored = remote ? { bucket: values.bucket as string, revision: await remote.putCalibration(values.bucket as string, calibration) } : undefined;
+      const stored = remote ? { bucket: bucket!, revision: await remote.putCalibration(bucket!, calibration) } : undefined;
       if (out !== undefined) {
         mkdirSync(path.dirname(out), { recursive: true });
         writeFileSync(out, JSON.stringify(calibration, null, 1) + '\n');

@@ -21,6 +21,7 @@ describe('hwnas search --cost-model: bad input', () => {
   it.each([
     [['--nats', 'nats://127.0.0.1:4222'], /--nats and --bucket go with --cost-model ID/],
     [['--cost-model', 'raspi4', '--bucket', 'models'], /--bucket needs --nats/],
+    [['--cost-model', 'raspi4', '--prefix', 'lab'], /--prefix goes with --cost-model ID --nats URL/],
     [['--cost-model', 'raspi4.json', '--screen-conformal', '1.5'], /--screen-conformal must be a coverage level between 0 and 1 \(e.g. 0.95\), got "1.5"/],
   ])('refuses misplaced NATS flags and a bad conformal level (%j)', async (extra, message) => {
     const { code, err } = await runCli(['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', ...extra]);

@@ -7,15 +7,15 @@ import type { CalibrationFile } from '@hwnas/cost-model';
 import { createBackend } from '@hwnas/device-backends';
 import { createProblem, createStrategy, isPareto } from '@hwnas/search';
 import type { EvaluatedArch, RawOptionValue } from '@hwnas/search';
-import { COST_MODEL_BUCKET } from '@hwnas/transport-nats';
 import { connectDeviceAgent } from '../device-agent';
 
 /**
  * Where the calibration and the device come from: a calibration file and the device's backend in
  * this process, or the key-value bucket `hwnas calibrate --nats` stores into and the device agent
- * serving the device on that NATS server (`bucket` default {@link COST_MODEL_BUCKET}).
+ * serving the device on that NATS server under the subject prefix `prefix` (default `hwnas`;
+ * `bucket` default `<prefix>-cost-models`, `hwnas-cost-models` for the default prefix).
  */
-export type CostModelSource = { readonly type: 'file'; readonly file: string } | { readonly type: 'nats'; readonly device: string; readonly url: string; readonly bucket?: string };
+export type CostModelSource = { readonly type: 'file'; readonly file: string } | { readonly type: 'nats'; readonly device: string; readonly url: string; readonly prefix?: string; readonly bucket?: string };
 
 /** What `hwnas search --cost-model FILE|ID` runs with (already parsed by the search command). */
 export interface CostModelSearchArgs {
@@ -55,9 +55,9 @@ export async function runCostModelSearch(args: CostModelSearchArgs): Promise<Rec
 async function openDevice(args: CostModelSearchArgs, dataDir: string): Promise<{ calibration: CalibrationFile; measure: (arch: Arch) => Promise<number>; close: () => Promise<void> }> {
   const source = args.source;
   if (source.type === 'nats') {
-    const agent = await connectDeviceAgent(source.url, source.device, 'hwnas search');
+    const agent = await connectDeviceAgent(source.url, source.device, 'hwnas search', source.prefix);
     try {
-      const calibration = await agent.readCalibration(source.bucket ?? COST_MODEL_BUCKET);
+      const calibration = await agent.readCalibration(source.bucket ?? agent.defaultBucket);
       return { calibration, measure: (arch) => agent.measure(args.space.id, args.dataset, archKey(args.space, arch), calibration.metric), close: () => agent.close() };
     } catch (e) {
       await agent.close();

@@ -27,7 +27,7 @@ const USAGE = `hwnas search --space nb201|fbnet --dataset DATASET --strategy NAM
              [--coordinator HOST:PORT [--token-file FILE] [--tls] [--watch]]
              [--trainer 'CMD' --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]
               [--trainer-timeout S] [--work-root DIR] [--curves]]
-             [--cost-model FILE|ID [--nats URL [--bucket B]] [--screen-z 2] [--screen-conformal P]]
+             [--cost-model FILE|ID [--nats URL [--prefix P] [--bucket B]] [--screen-z 2] [--screen-conformal P]]
              [--coordinator HOST:PORT --mode cost-first --cost-model DEVICE_ID [--bucket B] [--screen-z Z] [--screen-conformal P]]
              [--coordinator HOST:PORT --epochs E [--scheduler asha|hyperband|sh|budget-sh] [--min-epochs M] [--eta 3]]
 hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas-ood
@@ -93,10 +93,12 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
                  when it could change the result; raspi4_latency_measured says which. Cost-first,
                  embedded, one evaluation at a time. With --nats URL, --cost-model is a device id:
                  its calibration is read from the JetStream key-value bucket B (default: the one
-                 hwnas calibrate --nats stores into, hwnas-cost-models) and the device is
-                 measured through the device agent serving it on that NATS server.
+                 hwnas calibrate --nats stores into, P-cost-models, i.e. hwnas-cost-models) and
+                 the device is measured through the device agent serving it on that NATS server
+                 under the subject prefix P (--prefix, default hwnas, as the agent's --prefix).
                  With --coordinator HOST:PORT, --cost-model is a device id whose calibration the
-                 coordinator reads from its NATS (--bucket B, default hwnas-cost-models) and
+                 coordinator reads from its NATS (--bucket B, default P-cost-models for the
+                 coordinator's --prefix P, i.e. hwnas-cost-models) and
                  journals with the search; the device (added to --device) measures only what the
                  model does not predict, and the results mark predicted costs
   --screen-conformal P
@@ -181,6 +183,7 @@ export const searchCommand: Command = {
       'screen-conformal': { type: 'string' },
       nats: { type: 'string' },
       bucket: { type: 'string' },
+      prefix: { type: 'string' },
       // one-shot searches (--strategy darts|na-darts|nas-ood): search-oneshot.ts
       'cost-weight': { type: 'string' },
       retrain: { type: 'string' },
@@ -234,6 +237,7 @@ export const searchCommand: Command = {
     const reward = values.reward ? parseReward(values.reward as string) : undefined;
     const devices = (values.device as string[] | undefined) ?? [];
     if ((values.nats !== undefined || values.bucket !== undefined) && values['cost-model'] === undefined) throw new InvalidArgumentError('hwnas search: --nats and --bucket go with --cost-model ID (a device calibrated with hwnas calibrate --nats)');
+    if (values.prefix !== undefined && values.nats === undefined) throw new InvalidArgumentError("hwnas search: --prefix goes with --cost-model ID --nats URL (the subject prefix of the device's agent; a coordinator has its own)");
     const z = values['screen-z'] === undefined ? undefined : Number(values['screen-z']);
     if (z !== undefined && !(z >= 0)) throw new InvalidArgumentError(`hwnas search: --screen-z must be a non-negative number, got "${values['screen-z'] as string}"`);
     const conformal = values['screen-conformal'] === undefined ? undefined : Number(values['screen-conformal']);
@@ -250,7 +254,7 @@ export const searchCommand: Command = {
       }
       const costModel = values['cost-model'] as string;
       const natsUrl = values.nats as string | undefined;
-      const source = natsUrl === undefined ? { type: 'file' as const, file: path.resolve(costModel) } : { type: 'nats' as const, device: costModel, url: natsUrl, ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}) };
+      const source = natsUrl === undefined ? { type: 'file' as const, file: path.resolve(costModel) } : { type: 'nats' as const, device: costModel, url: natsUrl, ...(values.prefix !== undefined ? { prefix: values.prefix as string } : {}), ...(values.bucket !== undefined ? { bucket: values.bucket as string } : {}) };
       const { runCostModelSearch } = await import('./search-cost-model.js');
       const result = await runCostModelSearch({ source, bench: bench!, space, dataset, strategy, strategyOptions: options, objectives, constraints, budget, seed, ...(z !== undefined ? { z } : {}), ...(conformal !== undefined ? { conformal } : {}), history: values.history as boolean });
       io.out(JSON.stringify(result, null, values.json ? undefined : 1));
