@@ -56,6 +56,14 @@ async function main(argv: readonly string[]): Promise<void> {
     seenWorkers = key;
   }, 5000);
   workerLog.unref();
+  // Searches with a cost model read its calibration from the key-value bucket `hwnas calibrate --nats` stores into:
+  // the one a request names, else the cluster's (`<prefix>-cost-models`, as `hwnas calibrate --prefix P` defaults to).
+  const costModels = bench.dataDir !== undefined ? storedCostModels({ dataDir: bench.dataDir, read: (device, bucket) => new NatsCostModelStore(nc, bucket ?? names.costModelBucket).get(device) }) : undefined;
+  if (costModels) {
+    // Their references take over a second of CPU to compute: now, before serving, rather than
+    // inside the first screened SubmitSearch, which would hold every other RPC up meanwhile.
+    log.info({ ms: Math.round(costModels.warm()) }, 'cost-model references ready');
+  }
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
   observeQueueDepth(() => queue.backlog());
@@ -69,9 +77,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // Trainer searches: workers' intermediate reports in, stop orders of the scheduler out.
     reports: new NatsTrialReportChannel({ nc, names, onError }),
     factory: createTableSearchFactory(bench, registry),
-    // Searches with a cost model read its calibration from the key-value bucket `hwnas calibrate --nats` stores into:
-    // the one a request names, else the cluster's (`<prefix>-cost-models`, as `hwnas calibrate --prefix P` defaults to).
-    ...(bench.dataDir !== undefined ? { costModels: storedCostModels({ dataDir: bench.dataDir, read: (device, bucket) => new NatsCostModelStore(nc, bucket ?? names.costModelBucket).get(device) }) } : {}),
+    ...(costModels ? { costModels } : {}),
     limits,
     taskTimeoutMs: cfg.taskTimeoutMs,
     maxRunningSearches: cfg.maxRunningSearches,

@@ -20,4 +20,4 @@ export type { CostScreenOptions, ScreenedCost } from './cost-screen';
 export { runScreenedSearch } from './screened-search';
 export type { ScreenedSearchSources, ScreenedSearchResult } from './screened-search';
 export { storedCostModels, deviceMetricName, calibrationSummary } from './stored-cost-models';
-export type { StoredCostModelsOptions } from './stored-cost-models';
+export type { StoredCostModels, StoredCostModelsOptions } from './stored-cost-models';

@@ -30,6 +30,16 @@ describeWithData('storedCostModels', (dataDir) => {
     expect(JSON.parse(JSON.stringify(model.document))).toEqual(model.document);
   });
 
+  it('storedCostModels - warm prepares the references a screen uses; its screens predict as those of a store never warmed', async () => {
+    const warmed = storedCostModels({ dataDir, read: async () => store.get('models/raspi4') });
+    expect(warmed.warm()).toBeGreaterThanOrEqual(0);
+    expect(warmed.warm()).toBeGreaterThanOrEqual(0);
+    const model = await warmed.load({ device: 'raspi4', z: 2 }, { space: 'nb201', dataset: 'cifar10' });
+    const screenOptions = { space: 'nb201', dataset: 'cifar10', bounds: [15], z: 2 };
+    const arch = archKey(nb201Space, tables.index.archAt(1234));
+    expect(warmed.screen(model, screenOptions).predict(arch)).toEqual(models.screen(model, screenOptions).predict(arch));
+  });
+
   it('storedCostModels - refuses a model of another dataset, and passes the store not_found on', async () => {
     const e = await rejectionOf(models.load({ device: 'raspi4', z: 2 }, { space: 'nb201', dataset: 'cifar100' }));
     expect(isNasError(e) && e.code).toBe('invalid_argument');

@@ -24,13 +24,24 @@ export function calibrationSummary(calibration: CalibrationFile): string {
   return `${calibration.measured.length} measured ${calibration.space} architectures; closest references ${top.map((t) => `${t.name} ${(100 * t.weight).toFixed(0)} %`).join(', ')}`;
 }
 
+/** The {@link CostModels} of stored calibrations, whose references can be prepared ahead of the first search. */
+export interface StoredCostModels extends CostModels {
+  /**
+   * Computes the NAS-Bench-201 references of `dataDir` now (each architecture's IR, MACs and both
+   * simulators, and the index of canonical arch strings), which the first screen otherwise
+   * computes, blocking its caller for as long (over a second). Synchronous CPU work, done once per
+   * process: later calls return at once. Returns the milliseconds spent.
+   */
+  warm(): number;
+}
+
 /**
  * The runtime's {@link CostModels} over stored calibrations (`hwnas calibrate`): `read` gets the
  * document (e.g. from the JetStream key-value bucket), and a screen is the calibration's
  * {@link CostScreen} over the references of `dataDir` (loaded once per process, seconds for
- * NAS-Bench-201), addressed by canonical arch string.
+ * NAS-Bench-201, unless {@link StoredCostModels.warm} did it before), addressed by canonical arch string.
  */
-export function storedCostModels(options: StoredCostModelsOptions): CostModels {
+export function storedCostModels(options: StoredCostModelsOptions): StoredCostModels {
   const rowsBySpace = new Map<string, Map<string, number>>();
   const rowsOf = (data: EvalSpaceData): Map<string, number> => {
     let rows = rowsBySpace.get(data.space);
@@ -42,6 +53,12 @@ export function storedCostModels(options: StoredCostModelsOptions): CostModels {
     return rows;
   };
   return {
+    warm(): number {
+      const t0 = performance.now();
+      rowsOf(loadEvalSpace(options.dataDir, 'nb201'));
+      return performance.now() - t0;
+    },
+
     async load(spec, search): Promise<LoadedCostModel> {
       const where = `${spec.bucket ?? 'default bucket'}/${spec.device}`;
       const calibration = parseCalibration(await options.read(spec.device, spec.bucket), where);

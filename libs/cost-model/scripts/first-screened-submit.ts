@@ -1,0 +1,91 @@
+/**
+ * What the first screened search costs the process that accepts it: the time `submit` takes and
+ * the longest event-loop stall while it runs (the longest gap between ticks of a 5 ms timer), on the runtime's
+ * coordinator (the code of `apps/coordinator`) over in-memory ports, with `storedCostModels` as
+ * the coordinator builds it. Cold: the references (IR, MACs and both simulators over the 15,625
+ * NB201 cells) are computed inside that submit; warm: `warm()` computed them first, as the
+ * coordinator does at start. Each run is a fresh process (the references are kept per process);
+ * cold and warm alternate. The calibration is raspi4's (replay, HELP's ten probe cells).
+ *
+ *   node --import tsx libs/cost-model/scripts/first-screened-submit.ts [--data DIR] [--runs 3]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Benchmark } from '@hwnas/bench-core';
+import { createBackend, InProcessDevices } from '@hwnas/device-backends';
+import { createTableSearchFactory, startEmbedded, TableTrialEvaluator } from '@hwnas/runtime';
+import { calibrateDevice, loadEvalSpace, storedCostModels } from '../src/index';
+import { dataDirFlag, flag, numberFlag } from './script-flags';
+
+const dataDir = dataDirFlag();
+const runs = numberFlag('runs', 3);
+
+interface Sample {
+  readonly mode: 'cold' | 'warm';
+  readonly warmMs: number;
+  readonly submitMs: number;
+  readonly maxStallMs: number;
+}
+
+/** One run in this process: `mode` from --child. */
+async function child(mode: 'cold' | 'warm', calibrationFile: string): Promise<Sample> {
+  const bench = Benchmark.open({ dataDir });
+  const calibration = JSON.parse(readFileSync(calibrationFile, 'utf8')) as unknown;
+  const devices = new InProcessDevices(bench);
+  const costModels = storedCostModels({ dataDir, read: async () => calibration });
+  const warmMs = mode === 'warm' ? costModels.warm() : 0;
+  const embedded = await startEmbedded({ factory: createTableSearchFactory(bench, devices), evaluator: new TableTrialEvaluator(bench, devices), workers: 1, concurrency: 1, costModels });
+  const spec = { space: 'nb201', dataset: 'cifar10', strategy: 'random', budget: 5, seed: 0, mode: 'cost-first', objectives: ['accuracy'], constraints: ['raspi4_latency<=15.7228'], devices: ['raspi4'], costModel: { device: 'raspi4', z: 2 } };
+  // The longest gap between the ticks of a 5 ms timer: how long nothing else could run.
+  let last = performance.now();
+  let maxStallMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    maxStallMs = Math.max(maxStallMs, now - last);
+    last = now;
+  }, 5);
+  const t0 = performance.now();
+  await embedded.coordinator.submit(spec);
+  const submitMs = performance.now() - t0;
+  // Let the timer notice a stall that ended just now.
+  await new Promise((r) => setTimeout(r, 30));
+  clearInterval(ticker);
+  await embedded.stop();
+  await devices.close();
+  return { mode, warmMs, submitMs, maxStallMs };
+}
+
+async function main(): Promise<void> {
+  const childMode = flag('child');
+  if (childMode === 'cold' || childMode === 'warm') {
+    console.log(JSON.stringify(await child(childMode, flag('calibration')!)));
+    return;
+  }
+  const load0 = loadavg()[0];
+  const backend = createBackend('raspi4', { dataDir });
+  const calibration = await calibrateDevice(backend, loadEvalSpace(dataDir, 'nb201'), { samples: 10 });
+  await backend.close();
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'first-screened-submit-')), 'raspi4.json');
+  writeFileSync(file, JSON.stringify(calibration));
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const mode of ['cold', 'warm'] as const) {
+      const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', mode, '--calibration', file, '--data', dataDir], { encoding: 'utf8' });
+      const s = JSON.parse(out.trim().split('\n').pop()!) as Sample;
+      samples.push(s);
+      console.error(JSON.stringify(s));
+    }
+  }
+  const f0 = (x: number) => x.toFixed(0);
+  const lines = [`${runs} runs each, fresh process per run; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`, '', '| references | warm() ms | first screened submit ms | longest event-loop stall ms |', '| --- | ---: | ---: | ---: |'];
+  for (const mode of ['cold', 'warm'] as const) {
+    const of = samples.filter((s) => s.mode === mode);
+    const range = (f: (s: Sample) => number) => `${f0(Math.min(...of.map(f)))}-${f0(Math.max(...of.map(f)))}`;
+    lines.push(`| ${mode === 'cold' ? 'computed inside the submit' : 'warm() before'} | ${mode === 'cold' ? '-' : range((s) => s.warmMs)} | ${range((s) => s.submitMs)} | ${range((s) => s.maxStallMs)} |`);
+  }
+  console.log(lines.join('\n'));
+}
+
+void main();
