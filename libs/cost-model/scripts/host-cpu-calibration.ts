@@ -98,7 +98,6 @@ async function main(): Promise<void> {
     const second = await measureOnce(row);
     relDiffs.push(Math.abs(second.latencyMs - byRow.get(row)!.latencyMs) / byRow.get(row)!.latencyMs);
   }
-  // Rank agreement of the sample with itself re-measured: the ceiling any predictor can reach on these cells.
   const relSorted = Float64Array.from(relDiffs).sort();
 
   const macs = data.computed.find((c) => c.name === MACS_REFERENCE)!.values;
