@@ -80,7 +80,7 @@ describeWithData('hwnas calibrate and search --cost-model on a real host-cpu dev
 
       // A bound inside the measured range, whatever this machine's speed: the median probe cell.
       const bound = median(stored.measured.map((m) => m.value));
-      const metric = 'host-cpu_latency';
+      const metric = 'hostcpu_latency';
       const argv = ['apps/cli/bin/hwnas.js', 'search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '20', '--mode', 'cost-first', '--constraint', `${metric}<=${bound}`];
       const search = start([...argv, '--cost-model', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--history', '--json']);
       expect(await search.exited).toBe(0);

@@ -1,13 +1,17 @@
 import { archKey, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
+import { deviceSearchMetric } from '@hwnas/device-backends';
 import type { CostModels, CostScreener, LoadedCostModel } from '@hwnas/runtime';
 import { calibrationScreen, parseCalibration } from './calibrate';
 import type { CalibrationFile } from './calibrate';
 import { loadEvalSpace } from './harness';
 import type { EvalSpaceData } from './harness';
 
-/** The search metric of a calibrated device metric: `raspi4` + `latency_ms` -> `raspi4_latency` (HW-NAS-Bench naming). */
+/**
+ * The search metric of a calibrated device metric: what the device's agent reports it as
+ * (`raspi4` + `latency_ms` -> `raspi4_latency`, `host-cpu` + `latency_ms` -> `hostcpu_latency`).
+ */
 export function deviceMetricName(device: string, metric: string): string {
-  return `${device}_${metric.replace(/_(ms|mj)$/, '')}`;
+  return deviceSearchMetric(device, metric);
 }
 
 /** Options of {@link storedCostModels}. */

@@ -24,6 +24,7 @@ export {
   backendTraits,
   deviceMetricInfos,
   searchMetricName,
+  deviceSearchMetric,
   toSearchMetrics,
   registeredAs,
   deviceIdProblem,

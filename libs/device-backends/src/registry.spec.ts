@@ -7,9 +7,11 @@ import {
   createBackend,
   deviceIdProblem,
   deviceMetricInfos,
+  deviceSearchMetric,
   possibleDeviceMetricInfos,
   registeredAs,
   RESERVED_METRIC_PREFIXES,
+  searchMetricName,
   toSearchMetrics,
 } from './registry';
 
@@ -124,6 +126,16 @@ describeWithData('backend registry with data', (dataDir) => {
     const prefixes = BACKEND_IDS.map((id) => createBackend(id, { benchmark }).describe().metricPrefix);
     expect(prefixes.filter((p) => !RESERVED_METRIC_PREFIXES.includes(p))).toEqual([]);
     for (const d of REPLAY_DEVICE_IDS) expect(RESERVED_METRIC_PREFIXES).toContain(d);
+  });
+
+  it('deviceSearchMetric - names what each backend reports under its own id, and what a device of its own id reports', () => {
+    const benchmark = Benchmark.open({ dataDir });
+    for (const id of BACKEND_IDS) {
+      const info = createBackend(id, { benchmark }).describe();
+      for (const m of info.metrics) expect(deviceSearchMetric(id, m.name)).toBe(searchMetricName(info, m.name));
+    }
+    expect(deviceSearchMetric('host-cpu', 'latency_ms')).toBe('hostcpu_latency');
+    expect(deviceSearchMetric('edge-arm64', 'latency_ms')).toBe(searchMetricName(registeredAs(createBackend('host-cpu').describe(), 'edge-arm64'), 'latency_ms'));
   });
 
   it('createBackend - replay devices read the given benchmark and use their own prefix', () => {

@@ -26,6 +26,8 @@ interface BackendEntry {
   readonly kind: DeviceKind;
   /** True when the backend serves recorded tables, so it needs a data directory. */
   readonly needsData: boolean;
+  /** The prefix of its search metrics, as its `describe()` says (registry.spec checks they agree). */
+  readonly metricPrefix: string;
   create(opts: CreateBackendOptions): DeviceBackend;
 }
 
@@ -33,12 +35,12 @@ const benchmarkOf = (opts: CreateBackendOptions): Benchmark => opts.benchmark ??
 
 /** The typed registry: device id -> factory. A new backend is one entry here. */
 const REGISTRY = {
-  'asic-eyeriss': { kind: 'simulated', needsData: false, create: (o) => createEyerissBackend(o.eyeriss) },
-  'fpga-zc706': { kind: 'simulated', needsData: false, create: (o) => createFpgaBackend(o.fpga) },
-  'host-cpu': { kind: 'measured', needsData: false, create: (o) => createHostCpuBackend(o.hostCpu) },
-  raspi4: { kind: 'replay', needsData: true, create: (o) => createReplayBackend(benchmarkOf(o), 'raspi4') },
-  pixel3: { kind: 'replay', needsData: true, create: (o) => createReplayBackend(benchmarkOf(o), 'pixel3') },
-  edgegpu: { kind: 'replay', needsData: true, create: (o) => createReplayBackend(benchmarkOf(o), 'edgegpu') },
+  'asic-eyeriss': { kind: 'simulated', needsData: false, metricPrefix: 'eyeriss', create: (o) => createEyerissBackend(o.eyeriss) },
+  'fpga-zc706': { kind: 'simulated', needsData: false, metricPrefix: 'fpga', create: (o) => createFpgaBackend(o.fpga) },
+  'host-cpu': { kind: 'measured', needsData: false, metricPrefix: 'hostcpu', create: (o) => createHostCpuBackend(o.hostCpu) },
+  raspi4: { kind: 'replay', needsData: true, metricPrefix: 'raspi4', create: (o) => createReplayBackend(benchmarkOf(o), 'raspi4') },
+  pixel3: { kind: 'replay', needsData: true, metricPrefix: 'pixel3', create: (o) => createReplayBackend(benchmarkOf(o), 'pixel3') },
+  edgegpu: { kind: 'replay', needsData: true, metricPrefix: 'edgegpu', create: (o) => createReplayBackend(benchmarkOf(o), 'edgegpu') },
 } as const satisfies Record<string, BackendEntry>;
 
 /** Id of a backend of this library. */
@@ -147,6 +149,17 @@ export function possibleDeviceMetricInfos(deviceId: string): MetricInfo[] | unde
   if (ownIdProblem(deviceId) !== undefined) return undefined;
   const prefix = customMetricPrefix(deviceId);
   return [...new Set(Object.values(SEARCH_SUFFIX))].map((suffix) => costMetricInfo(`${prefix}_${suffix}`));
+}
+
+/**
+ * The search metric a device registered as `deviceId` reports for its metric `deviceMetric`,
+ * without an agent to ask: a backend's own id uses that backend's prefix (`host-cpu` +
+ * `latency_ms` -> `hostcpu_latency`), any other id its own ({@link registeredAs}: `edge-arm64` ->
+ * `edge_arm64_latency`). What a calibration of that device predicts is named the same way.
+ */
+export function deviceSearchMetric(deviceId: string, deviceMetric: string): string {
+  const prefix = isBackendId(deviceId) ? REGISTRY[deviceId].metricPrefix : customMetricPrefix(deviceId);
+  return `${prefix}_${SEARCH_SUFFIX[deviceMetric] ?? deviceMetric}`;
 }
 
 /** The search metric name of a device metric: `latency_ms` on `eyeriss` -> `eyeriss_latency`. */
