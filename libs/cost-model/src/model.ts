@@ -14,7 +14,20 @@ import type { ReferenceCosts } from './references';
  * of the references' predictive distributions, so a reference that behaves like the new device
  * takes over once a few samples agree with it, and with few samples the mixture stays broad.
  * Everything is closed-form 2x2 algebra: fitting is O(K x references), predicting O(references).
+ *
+ * A cost is positive, but a line with a negative intercept dips below zero on the cells a reference
+ * finds cheapest (NB201's disconnected cells, ~0.01 ms on raspi4): each reference's line is
+ * floored at {@link LINE_FLOOR_FRACTION} of the reference's own relative cost `z_m`, so every
+ * predicted mean is positive and shrinks with the reference on its cheapest cells.
  */
+
+/**
+ * Each reference's predicted relative cost is at least this fraction of the reference's relative
+ * cost. Small, so that the floor only replaces what would be negative (or nearly zero) and leaves
+ * the line elsewhere: a fraction near 1 would lift cells the line rightly puts below the
+ * reference's proportion. The effect on `hwnas cost-model eval` is in docs/benchmarks/cost-models.md.
+ */
+const LINE_FLOOR_FRACTION = 0.01;
 
 /** Hyperparameters of the fit; `noiseVariance` is what meta-learning picks (see meta.ts). */
 export interface CostModelOptions {
@@ -33,7 +46,7 @@ export interface CostSample {
   readonly value: number;
 }
 
-/** Mean and standard deviation of predicted costs, in the unit of the measured samples. */
+/** Mean (always positive) and standard deviation of predicted costs, in the unit of the measured samples. */
 export interface CostPrediction {
   readonly mean: Float64Array;
   readonly std: Float64Array;
@@ -99,7 +112,7 @@ export class FittedCostModel {
       const [s00, s01, s11] = t.cov;
       for (let i = 0; i < n; i++) {
         const z = col[i] * inv;
-        const m = a + b * z;
+        const m = Math.max(a + b * z, LINE_FLOOR_FRACTION * z);
         const v = s00 + 2 * s01 * z + s11 * z * z + noiseVariance;
         sum[i] += t.weight * m;
         sumSq[i] += t.weight * (v + m * m);
