@@ -96,8 +96,8 @@ export class CostScreen {
     if (conformal !== undefined && this.samples.length > 1) {
       for (const [k, s] of this.samples.entries()) {
         const others = FittedCostModel.fit(target, refs, this.samples.filter((_, j) => j !== k), options);
-        const p = others.predictRows(this.oneRow(s.row));
-        this.addHeldOutError(s.value, p.mean[0], p.std[0]);
+        const p = others.predictRow(refs, s.row);
+        this.addHeldOutError(s.value, p.mean, p.std);
       }
     }
   }
@@ -137,9 +137,7 @@ export class CostScreen {
   /** The predicted mean and std of row `row` (the std widened by {@link stdInflation}). */
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
-    const p = this.model.predictRows(this.oneRow(row));
-    let mean = p.mean[0];
-    let std = p.std[0];
+    let { mean, std } = this.model.predictRow(this.refs, row);
     if (this.residual) {
       // The correction scales the whole predictive distribution; the std stays the mixture's
       // relative std (adding the residual model's sd calibrates it, but measures 2-4 times as
@@ -204,10 +202,6 @@ export class CostScreen {
       rows.map((r) => encode(r)),
       this.samples.map((s, k) => Math.log(s.value / fitted.mean[k])),
     );
-  }
-
-  private oneRow(row: number): ReferenceCosts {
-    return { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
   }
 
   private addHeldOutError(value: number, mean: number, std: number): void {

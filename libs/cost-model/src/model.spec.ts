@@ -67,6 +67,13 @@ describe('FittedCostModel', () => {
     expect(Math.min(...model.predictRows(refs).mean)).toBeGreaterThan(0);
   });
 
+  it('predicts one row as that row of the whole prediction, and rejects a row outside the references', () => {
+    const model = fitOn(refs, truth, 10);
+    const all = model.predictRows(refs);
+    for (const row of [0, 5, 2999]) expect(model.predictRow(refs, row)).toEqual({ mean: all.mean[row], std: all.std[row] });
+    expect(() => model.predictRow(refs, 3000)).toThrow(/row 3000 is outside 0..2999/);
+  });
+
   it('is deterministic and survives a JSON round trip', () => {
     const a = fitOn(refs, truth, 10, 4);
     const b = fitOn(refs, truth, 10, 4);
