@@ -11,8 +11,7 @@
  * Counts the distinct architectures each run measured on the device (the screened count includes
  * the K calibration measurements) and whether both runs end on the same best architecture.
  *
- *   node --import tsx libs/cost-model/scripts/bench-cluster-screening.ts [--data DIR] [--seeds 5] [--seed-start 0] [--budget 100]
- *     [--z 2] [--conformal LEVEL] [--samples 10] [--in-flight 4] [--devices raspi4,pixel3] [--strategies random,rea]
+ *   node --import tsx libs/cost-model/scripts/bench-cluster-screening.ts --help
  */
 import { loadavg } from 'node:os';
 import { Benchmark, nb201Space } from '@hwnas/bench-core';
@@ -22,19 +21,34 @@ import type { EvaluatedArch } from '@hwnas/runtime';
 import { taskC } from '@hwnas/search';
 import { calibrateDevice, loadEvalSpace, storedCostModels } from '../src/index';
 import type { CalibrationFile } from '../src/index';
-import { flagOr, numberFlag, switchOn, dataDirFlag } from './script-flags';
+import { scriptFlags } from './script-flags';
 
+const USAGE = `node --import tsx libs/cost-model/scripts/bench-cluster-screening.ts [--data DIR] [--seeds 5] [--seed-start 0] [--budget 100]
+    [--z 2] [--conformal LEVEL] [--samples 10] [--in-flight 4] [--devices raspi4,pixel3] [--strategies random,rea]
 
-const dataDir = dataDirFlag();
-const seeds = numberFlag('seeds', 5);
-const seedStart = numberFlag('seed-start', 0);
-const budget = numberFlag('budget', 100);
-const z = numberFlag('z', 2);
-const conformal = switchOn('conformal') ? numberFlag('conformal', 0.95) : undefined;
-const samples = numberFlag('samples', 10);
-const inFlight = numberFlag('in-flight', 4);
-const devices = flagOr('devices', 'raspi4,pixel3').split(',');
-const strategies = flagOr('strategies', 'random,rea').split(',');
+  Task-C searches on an embedded cluster, each with every cost measured and screened by the
+  calibrated cost model (see the comment at the top of this file).`;
+const flags = scriptFlags(USAGE, {
+  seeds: { type: 'string' },
+  'seed-start': { type: 'string' },
+  budget: { type: 'string' },
+  z: { type: 'string' },
+  conformal: { type: 'string' },
+  samples: { type: 'string' },
+  'in-flight': { type: 'string' },
+  devices: { type: 'string' },
+  strategies: { type: 'string' },
+});
+const dataDir = flags.dataDir();
+const seeds = flags.number('seeds', 5);
+const seedStart = flags.number('seed-start', 0);
+const budget = flags.number('budget', 100);
+const z = flags.number('z', 2);
+const conformal = flags.has('conformal') ? flags.number('conformal', 0.95) : undefined;
+const samples = flags.number('samples', 10);
+const inFlight = flags.number('in-flight', 4);
+const devices = flags.list('devices', 'raspi4,pixel3');
+const strategies = flags.list('strategies', 'random,rea');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });

@@ -16,12 +16,17 @@ import { loadavg } from 'node:os';
 import { knownDevices, nb201Space } from '@hwnas/bench-core';
 import { archEncoder } from '@hwnas/search/internal';
 import { CostScreen, FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
-import { flag, dataDirFlag } from './script-flags';
+import { scriptFlags } from './script-flags';
 
+const USAGE = `node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
+
+  Times fitting, predicting and meta-learning the cost model and the cost screen on NAS-Bench-201.
+  --device NAME  the held-out known device (default pixel3)`;
+const flags = scriptFlags(USAGE, { device: { type: 'string' } });
 
 const load0 = loadavg()[0];
-const data = loadEvalSpace(dataDirFlag(), 'nb201');
-const [target] = knownDevices(data.table, [flag('device') ?? 'pixel3']);
+const data = loadEvalSpace(flags.dataDir(), 'nb201');
+const [target] = knownDevices(data.table, [flags.string('device', 'pixel3')]);
 const refDevices = data.table.devices.filter((d) => d !== target);
 const refs = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
 

@@ -12,8 +12,7 @@
  * references (held-out devices). Reports whether the results agree and how many architectures the device
  * measured in each (the screened count includes the K calibration measurements).
  *
- *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10] [--widen] [--conformal LEVEL] [--random-cells] [--no-residual]
- *     [--seed-start 0] [--devices raspi4,pixel3] [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
+ *   node --import tsx libs/cost-model/scripts/bench-cost-screening.ts --help
  */
 import { loadavg } from 'node:os';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
@@ -23,28 +22,49 @@ import { createProblem, createStrategy, taskC } from '@hwnas/search';
 import { archEncoder } from '@hwnas/search/internal';
 import type { EvaluatedArch, SearchProblem } from '@hwnas/search';
 import { calibrateDevice, calibrateWith, calibrationReferences, CostScreen, loadEvalSpace, runScreenedSearch } from '../src/index';
-import { flagOr, numberFlag, switchOn, strategyOptionFlags, dataDirFlag } from './script-flags';
+import { scriptFlags } from './script-flags';
 
 
-const dataDir = dataDirFlag();
-const seeds = numberFlag('seeds', 5);
+const USAGE = `node --import tsx libs/cost-model/scripts/bench-cost-screening.ts [--data DIR] [--seeds 5] [--budget 100] [--z 2] [--samples 10]
+    [--widen] [--conformal LEVEL] [--random-cells] [--no-residual] [--seed-start 0] [--devices raspi4,pixel3]
+    [--strategies rea,random] [--tasks C,P] [--option KEY=VALUE ...]
+
+  Cost-first searches with every cost measured and screened by the calibrated cost model (see the
+  comment at the top of this file). --devices also takes the known devices of the device-latency table.`;
+const flags = scriptFlags(USAGE, {
+  seeds: { type: 'string' },
+  'seed-start': { type: 'string' },
+  budget: { type: 'string' },
+  z: { type: 'string' },
+  samples: { type: 'string' },
+  devices: { type: 'string' },
+  strategies: { type: 'string' },
+  tasks: { type: 'string' },
+  option: { type: 'string', multiple: true },
+  widen: { type: 'boolean' },
+  conformal: { type: 'string' },
+  'random-cells': { type: 'boolean' },
+  'no-residual': { type: 'boolean' },
+});
+const dataDir = flags.dataDir();
+const seeds = flags.number('seeds', 5);
 /** First seed (100 for the held-out seeds). */
-const seedStart = numberFlag('seed-start', 0);
-const budget = numberFlag('budget', 100);
-const z = numberFlag('z', 2);
-const samples = numberFlag('samples', 10);
-const devices = flagOr('devices', 'raspi4,pixel3').split(',');
-const strategies = flagOr('strategies', 'rea,random').split(',');
-const tasks = flagOr('tasks', 'C,P').split(',');
+const seedStart = flags.number('seed-start', 0);
+const budget = flags.number('budget', 100);
+const z = flags.number('z', 2);
+const samples = flags.number('samples', 10);
+const devices = flags.list('devices', 'raspi4,pixel3');
+const strategies = flags.list('strategies', 'rea,random');
+const tasks = flags.list('tasks', 'C,P');
 /** Strategy options (e.g. screenCandidates=1), numbers where they parse as one. */
-const strategyOptions: Record<string, string | number> = strategyOptionFlags();
-const widenFromErrors = switchOn('widen');
+const strategyOptions: Record<string, string | number> = flags.strategyOptions();
+const widenFromErrors = flags.has('widen');
 /** Split-conformal band at this coverage level (CostScreenOptions.conformal). */
-const conformal = switchOn('conformal') ? numberFlag('conformal', 0.95) : undefined;
+const conformal = flags.has('conformal') ? flags.number('conformal', 0.95) : undefined;
 /** Calibrate on random cells (seed 0) instead of HELP's probe cells. */
-const randomCells = switchOn('random-cells');
+const randomCells = flags.has('random-cells');
 /** Correct the predictions with the residual GP over architecture encodings (CostScreenOptions.residualEncoding), as calibrationScreen does; `--no-residual`: the mixture alone. */
-const residual = !switchOn('no-residual');
+const residual = !flags.has('no-residual');
 
 const load0 = loadavg()[0];
 const bench = Benchmark.open({ dataDir });

@@ -12,12 +12,16 @@
  *
  *   node --import tsx libs/cost-model/scripts/fbnet-ceiling.ts [--data DIR]
  */
-import { FBNET_MACRO, resolveDataDir } from '@hwnas/bench-core';
+import { FBNET_MACRO } from '@hwnas/bench-core';
 import { fitRidge, predict, RidgeSolver } from '@hwnas/search';
 import { loadEvalSpace, spearman } from '../src/index';
+import { scriptFlags } from './script-flags';
 
-const i = process.argv.indexOf('--data');
-const data = loadEvalSpace(resolveDataDir(i >= 0 ? process.argv[i + 1] : undefined), 'fbnet');
+const USAGE = `node --import tsx libs/cost-model/scripts/fbnet-ceiling.ts [--data DIR]
+
+  Spearman of a per-layer lookup table fitted to each FBNet device's own latencies, a ceiling for
+  the cost model (see the comment at the top of this file).`;
+const data = loadEvalSpace(scriptFlags(USAGE, {}).dataDir(), 'fbnet');
 const archs = data.table.archs!;
 const blocks = FBNET_MACRO.blocks.length;
 // Feature 0 is the intercept; 1 + layer * blocks + block is "this layer uses this block".

@@ -21,16 +21,20 @@ import { archEncoder } from '@hwnas/search/internal';
 import { REPLAY_DEVICE_IDS } from '@hwnas/device-backends';
 import { calibrationReferences, FittedCostModel, loadEvalSpace, metaLearnNoise } from '../src/index';
 import { ResidualModel } from '../src/residual';
-import { flagOr, switchOn, dataDirFlag } from './script-flags';
+import { scriptFlags } from './script-flags';
 
+const USAGE = `node --import tsx libs/cost-model/scripts/near-bound-errors.ts [--data DIR] [--devices raspi4,pixel3|all] [--residual]
 
-const dataDir = dataDirFlag();
-const residual = switchOn('residual');
+  Errors of the cost model on the NAS-Bench-201 cells near a task-C bound (see the comment at the
+  top of this file). --residual adds the rows corrected by the residual GP.`;
+const flags = scriptFlags(USAGE, { devices: { type: 'string' }, residual: { type: 'boolean' } });
+const dataDir = flags.dataDir();
+const residual = flags.has('residual');
 const load0 = loadavg()[0];
 const tables = Benchmark.open({ dataDir }).nb201;
 const data = loadEvalSpace(dataDir, 'nb201');
 const replay = (REPLAY_DEVICE_IDS as readonly string[]).filter((d) => tables.has('cifar10', `${d}_latency`));
-const devices = flagOr('devices', 'raspi4,pixel3') === 'all' ? [...replay, ...data.table.devices.map((d) => d.name).filter((n) => !replay.includes(n))] : flagOr('devices', 'raspi4,pixel3').split(',');
+const devices = flags.string('devices', 'raspi4,pixel3') === 'all' ? [...replay, ...data.table.devices.map((d) => d.name).filter((n) => !replay.includes(n))] : flags.list('devices', 'raspi4,pixel3');
 const accuracy = tables.column('cifar10', 'accuracy');
 const encode = archEncoder(nb201Space);
 const encodings = data.archs.map((a) => encode(a));

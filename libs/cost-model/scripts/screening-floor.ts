@@ -8,21 +8,32 @@
  * reference costs (same MACs and simulator latencies, i.e. the same network up to an isomorphism
  * the simulators cannot tell apart): no model built on those references can be more accurate.
  *
- *   node --import tsx libs/cost-model/scripts/screening-floor.ts [--data DIR] [--devices raspi4,pixel3] [--strategies rea,random]
- *     [--seeds 5] [--seed-start 0] [--option KEY=VALUE ...]
+ *   node --import tsx libs/cost-model/scripts/screening-floor.ts --help
  */
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
 import { createProblem, createStrategy, taskC } from '@hwnas/search';
 import { loadEvalSpace, runScreenedSearch } from '../src/index';
-import { flagOr, numberFlag, strategyOptionFlags, dataDirFlag } from './script-flags';
+import { scriptFlags } from './script-flags';
 
-const dataDir = dataDirFlag();
-const devices = flagOr('devices', 'raspi4,pixel3').split(',');
-const strategies = flagOr('strategies', 'rea,random').split(',');
-const seeds = numberFlag('seeds', 5);
-const seedStart = numberFlag('seed-start', 0);
-const strategyOptions: Record<string, string | number> = strategyOptionFlags();
+const USAGE = `node --import tsx libs/cost-model/scripts/screening-floor.ts [--data DIR] [--devices raspi4,pixel3] [--strategies rea,random]
+    [--seeds 5] [--seed-start 0] [--option KEY=VALUE ...]
+
+  How many of the cells a fully measured task-C search measures lie near the bound (see the
+  comment at the top of this file).`;
+const flags = scriptFlags(USAGE, {
+  devices: { type: 'string' },
+  strategies: { type: 'string' },
+  seeds: { type: 'string' },
+  'seed-start': { type: 'string' },
+  option: { type: 'string', multiple: true },
+});
+const dataDir = flags.dataDir();
+const devices = flags.list('devices', 'raspi4,pixel3');
+const strategies = flags.list('strategies', 'rea,random');
+const seeds = flags.number('seeds', 5);
+const seedStart = flags.number('seed-start', 0);
+const strategyOptions: Record<string, string | number> = flags.strategyOptions();
 const K = 10;
 const tables = Benchmark.open({ dataDir }).nb201;
 const data = loadEvalSpace(dataDir, 'nb201');

@@ -67,8 +67,6 @@ export interface CostScreenOptions extends CostModelOptions {
 export class CostScreen {
   private model: FittedCostModel;
   private residual?: ResidualModel;
-  /** The cheapest measurement so far (with a residual model: the floor of its base, {@link positiveBase}). */
-  private cheapest = Infinity;
   private readonly samples: CostSample[];
   private readonly byRow = new Map<number, number>();
   private readonly bounds: readonly number[];
@@ -98,8 +96,8 @@ export class CostScreen {
     if (conformal !== undefined && this.samples.length > 1) {
       for (const [k, s] of this.samples.entries()) {
         const others = FittedCostModel.fit(target, refs, this.samples.filter((_, j) => j !== k), options);
-        const p = others.predictRows(this.oneRow(s.row));
-        this.addHeldOutError(s.value, p.mean[0], p.std[0]);
+        const p = others.predictRow(refs, s.row);
+        this.addHeldOutError(s.value, p.mean, p.std);
       }
     }
   }
@@ -139,15 +137,13 @@ export class CostScreen {
   /** The predicted mean and std of row `row` (the std widened by {@link stdInflation}). */
   predict(row: number): { mean: number; std: number } {
     this.checkRow(row);
-    const p = this.model.predictRows(this.oneRow(row));
-    let mean = p.mean[0];
-    let std = p.std[0];
+    let { mean, std } = this.model.predictRow(this.refs, row);
     if (this.residual) {
       // The correction scales the whole predictive distribution; the std stays the mixture's
       // relative std (adding the residual model's sd calibrates it, but measures 2-4 times as
       // many cells: docs/benchmarks/cost-screening.md).
       const factor = Math.exp(this.residual.shift(this.options.residualEncoding!(row)));
-      mean = this.positiveBase(mean) * factor;
+      mean *= factor;
       std *= factor;
     }
     return { mean, std: std * this.stdInflation };
@@ -200,26 +196,12 @@ export class CostScreen {
   private fitResidual(): void {
     const encode = this.options.residualEncoding;
     if (!encode) return;
-    this.cheapest = Math.min(...this.samples.map((s) => s.value));
     const rows = this.samples.map((s) => s.row);
     const fitted = this.model.predictRows({ names: this.refs.names, columns: this.refs.columns.map((c) => Float64Array.from(rows, (r) => c[r])), size: rows.length });
     this.residual = ResidualModel.fit(
       rows.map((r) => encode(r)),
-      this.samples.map((s, k) => Math.log(s.value / this.positiveBase(fitted.mean[k]))),
+      this.samples.map((s, k) => Math.log(s.value / fitted.mean[k])),
     );
-  }
-
-  /**
-   * The mixture's mean as the base of the log correction: a cost is positive, but the mixture's
-   * lines can dip below zero on the cheapest cells, so the base is at least half the cheapest
-   * measurement (the correction then scales it towards what the neighbours measured).
-   */
-  private positiveBase(mean: number): number {
-    return Math.max(mean, this.cheapest / 2);
-  }
-
-  private oneRow(row: number): ReferenceCosts {
-    return { names: this.refs.names, columns: this.refs.columns.map((c) => c.subarray(row, row + 1)), size: 1 };
   }
 
   private addHeldOutError(value: number, mean: number, std: number): void {

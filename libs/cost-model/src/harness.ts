@@ -10,6 +10,13 @@ import { kendallTau, mape, median, spearman } from './stats';
 /** Name of the MACs reference column. */
 export const MACS_REFERENCE = 'macs';
 
+/**
+ * Cells cheaper than this fraction of the device's median cost are left out of `mapeAboveFloor`:
+ * NB201's disconnected cells (0.003 ms on pixel3 against a median of 11 ms) turn an error of a
+ * tenth of a millisecond into thousands of percent, and dominate the plain MAPE.
+ */
+export const MAPE_FLOOR_OF_MEDIAN = 0.1;
+
 /** The K values and seeds the harness uses by default (HELP's setting and around it). */
 export const DEFAULT_SAMPLE_COUNTS: readonly number[] = [5, 10, 20, 50];
 export const DEFAULT_SEEDS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -107,6 +114,8 @@ export interface EvalRun {
   readonly spearman: number;
   readonly kendall: number;
   readonly mape: number;
+  /** MAPE over the architectures whose real latency is at least {@link MAPE_FLOOR_OF_MEDIAN} x the device's median. */
+  readonly mapeAboveFloor: number;
   /** Share of architectures whose real latency lies within predicted mean +- 2 std. */
   readonly coverage2Std: number;
   readonly fitMs: number;
@@ -133,6 +142,8 @@ export interface EvalSummaryRow {
   readonly mape: number;
   /** Median over devices of each device's mean MAPE (one device with near-zero latencies can dominate the mean). */
   readonly mapeMedianDevice: number;
+  /** Mean of the runs' {@link EvalRun.mapeAboveFloor}. */
+  readonly mapeAboveFloor: number;
   readonly coverage2Std: number;
   /** Mean Spearman per device, for the per-device table. */
   readonly spearmanByDevice: Readonly<Record<string, number>>;
@@ -178,6 +189,7 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
     const refDevices = known.filter((d) => d.name !== target.name);
     const refs: ReferenceCosts = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
     const truth = target.latencyMs;
+    const mapeFloor = MAPE_FLOOR_OF_MEDIAN * median(Array.from(truth));
     const m0 = performance.now();
     const { noiseVariance, priorVariance } =
       options.noiseVariance !== undefined
@@ -200,6 +212,7 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
         spearman: spearman(p.mean, truth),
         kendall: kendallTau(p.mean, truth),
         mape: mape(p.mean, truth),
+        mapeAboveFloor: mape(p.mean, truth, mapeFloor),
         coverage2Std: inside / truth.length,
         fitMs: f1 - f0,
         predictMs: f2 - f1,
@@ -222,6 +235,7 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
       kendall: mean(all.map((r) => r.kendall)),
       mape: mean(all.map((r) => r.mape)),
       mapeMedianDevice: median(folds.map((f) => mean(f.runs.filter(pick).map((r) => r.mape)))),
+      mapeAboveFloor: mean(all.map((r) => r.mapeAboveFloor)),
       coverage2Std: mean(all.map((r) => r.coverage2Std)),
       spearmanByDevice: Object.fromEntries(folds.map((f) => [f.device, mean(f.runs.filter(pick).map((r) => r.spearman))])),
     });

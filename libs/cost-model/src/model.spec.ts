@@ -53,6 +53,27 @@ describe('FittedCostModel', () => {
     expect(inside / truth.length).toBeGreaterThan(0.9);
   });
 
+  it('predicts a positive cost where the fitted line falls below zero', () => {
+    // A device with a large negative intercept against reference `c`: -10 + 3 x c, measured on cells where c > 5.
+    const rows = sampleRows(refs.size, 400, 1).filter((r) => refs.columns[2][r] > 5).slice(0, 20);
+    const c = refs.columns[refs.names.indexOf('c')];
+    const model = FittedCostModel.fit('steep', refs, rows.map((row) => ({ row, value: -10 + 3 * c[row] })), { noiseVariance: 1e-4 });
+    expect(model.weights().c).toBeGreaterThan(0.99);
+    // The line predicts -7 at c = 1; the prediction stays positive, and grows with c below the line's zero.
+    const at = (v: number) => model.predict({ a: 5, b: 5, c: v, d: 5 }).mean;
+    expect(at(1)).toBeGreaterThan(0);
+    expect(at(2)).toBeGreaterThan(at(1));
+    expect(at(8)).toBeCloseTo(14, 0);
+    expect(Math.min(...model.predictRows(refs).mean)).toBeGreaterThan(0);
+  });
+
+  it('predicts one row as that row of the whole prediction, and rejects a row outside the references', () => {
+    const model = fitOn(refs, truth, 10);
+    const all = model.predictRows(refs);
+    for (const row of [0, 5, 2999]) expect(model.predictRow(refs, row)).toEqual({ mean: all.mean[row], std: all.std[row] });
+    expect(() => model.predictRow(refs, 3000)).toThrow(/row 3000 is outside 0..2999/);
+  });
+
   it('is deterministic and survives a JSON round trip', () => {
     const a = fitOn(refs, truth, 10, 4);
     const b = fitOn(refs, truth, 10, 4);

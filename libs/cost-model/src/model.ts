@@ -14,7 +14,20 @@ import type { ReferenceCosts } from './references';
  * of the references' predictive distributions, so a reference that behaves like the new device
  * takes over once a few samples agree with it, and with few samples the mixture stays broad.
  * Everything is closed-form 2x2 algebra: fitting is O(K x references), predicting O(references).
+ *
+ * A cost is positive, but a line with a negative intercept dips below zero on the cells a reference
+ * finds cheapest (NB201's disconnected cells, ~0.01 ms on raspi4): each reference's line is
+ * floored at {@link LINE_FLOOR_FRACTION} of the reference's own relative cost `z_m`, so every
+ * predicted mean is positive and shrinks with the reference on its cheapest cells.
  */
+
+/**
+ * Each reference's predicted relative cost is at least this fraction of the reference's relative
+ * cost. Small, so that the floor only replaces what would be negative (or nearly zero) and leaves
+ * the line elsewhere: a fraction near 1 would lift cells the line rightly puts below the
+ * reference's proportion. The effect on `hwnas cost-model eval` is in docs/benchmarks/cost-models.md.
+ */
+const LINE_FLOOR_FRACTION = 0.01;
 
 /** Hyperparameters of the fit; `noiseVariance` is what meta-learning picks (see meta.ts). */
 export interface CostModelOptions {
@@ -33,7 +46,7 @@ export interface CostSample {
   readonly value: number;
 }
 
-/** Mean and standard deviation of predicted costs, in the unit of the measured samples. */
+/** Mean (always positive) and standard deviation of predicted costs, in the unit of the measured samples. */
 export interface CostPrediction {
   readonly mean: Float64Array;
   readonly std: Float64Array;
@@ -66,6 +79,8 @@ export interface CostModelJson {
 
 /** A fitted predictor: predict any architecture whose reference costs are known. */
 export class FittedCostModel {
+  private lastColumns?: { readonly refs: ReferenceCosts; readonly columns: readonly Float64Array[] };
+
   private constructor(private readonly json: CostModelJson) {}
 
   /** Name of the device (or metric) this model predicts. */
@@ -89,20 +104,20 @@ export class FittedCostModel {
     const sum = new Float64Array(n);
     const sumSq = new Float64Array(n);
     const { scale, noiseVariance } = this.json;
-    for (const t of this.json.terms) {
-      const k = refs.names.indexOf(t.name);
-      if (k < 0) throw new InvalidArgumentError(`cost model for "${this.target}" needs reference "${t.name}", which the given references lack (${refs.names.join(', ')})`);
+    const columns = this.columnsIn(refs);
+    const terms = this.json.terms;
+    for (let k = 0; k < terms.length; k++) {
+      const t = terms[k];
       if (t.weight === 0) continue;
-      const col = refs.columns[k];
+      const col = columns[k];
       const inv = 1 / t.columnMean;
       const [a, b] = t.coef;
       const [s00, s01, s11] = t.cov;
       for (let i = 0; i < n; i++) {
         const z = col[i] * inv;
-        const m = a + b * z;
-        const v = s00 + 2 * s01 * z + s11 * z * z + noiseVariance;
+        const m = lineMean(a, b, z);
         sum[i] += t.weight * m;
-        sumSq[i] += t.weight * (v + m * m);
+        sumSq[i] += t.weight * (lineVariance(s00, s01, s11, noiseVariance, z) + m * m);
       }
     }
     const std = new Float64Array(n);
@@ -111,6 +126,40 @@ export class FittedCostModel {
       sum[i] *= scale;
     }
     return { mean: sum, std };
+  }
+
+  /**
+   * Predicts row `row` of `refs` alone: the same numbers as that row of {@link predictRows}, without
+   * its arrays (a screen predicts cells one at a time). Throws InvalidArgumentError for a row
+   * outside `refs`.
+   */
+  predictRow(refs: ReferenceCosts, row: number): { mean: number; std: number } {
+    if (!Number.isInteger(row) || row < 0 || row >= refs.size) throw new InvalidArgumentError(`cost model for "${this.target}": row ${row} is outside 0..${refs.size - 1}`);
+    const { scale, noiseVariance, terms } = this.json;
+    const columns = this.columnsIn(refs);
+    let sum = 0;
+    let sumSq = 0;
+    for (let k = 0; k < terms.length; k++) {
+      const t = terms[k];
+      if (t.weight === 0) continue;
+      const z = columns[k][row] * (1 / t.columnMean);
+      const m = lineMean(t.coef[0], t.coef[1], z);
+      sum += t.weight * m;
+      sumSq += t.weight * (lineVariance(t.cov[0], t.cov[1], t.cov[2], noiseVariance, z) + m * m);
+    }
+    return { mean: sum * scale, std: Math.sqrt(Math.max(0, sumSq - sum * sum)) * scale };
+  }
+
+  /** The column of `refs` for each term, in term order (the last lookup is kept: a screen asks with one `refs`). */
+  private columnsIn(refs: ReferenceCosts): readonly Float64Array[] {
+    if (this.lastColumns?.refs === refs) return this.lastColumns.columns;
+    const columns = this.json.terms.map((t) => {
+      const k = refs.names.indexOf(t.name);
+      if (k < 0) throw new InvalidArgumentError(`cost model for "${this.target}" needs reference "${t.name}", which the given references lack (${refs.names.join(', ')})`);
+      return refs.columns[k];
+    });
+    this.lastColumns = { refs, columns };
+    return columns;
   }
 
   /** Predicts one architecture from its reference costs, given by name. */
@@ -183,6 +232,19 @@ export class FittedCostModel {
     });
     return new FittedCostModel({ ...(j as unknown as CostModelJson), terms });
   }
+}
+
+/**
+ * A reference's predicted relative cost at relative reference cost `z`: its line `a + b z`,
+ * floored (see the class doc). Scalars rather than the term: callers hoist them out of their loops.
+ */
+function lineMean(a: number, b: number, z: number): number {
+  return Math.max(a + b * z, LINE_FLOOR_FRACTION * z);
+}
+
+/** The predictive variance of a reference's relative cost at `z`: the line's posterior variance (cov [s00, s01, s11]) plus the noise. */
+function lineVariance(s00: number, s01: number, s11: number, noiseVariance: number, z: number): number {
+  return s00 + 2 * s01 * z + s11 * z * z + noiseVariance;
 }
 
 /**

@@ -37,6 +37,28 @@ describe('ResidualModel', () => {
     expect(model.predict(encodings[member]).shift).toBeGreaterThan(0.25);
     expect(Math.abs(model.predict(encodings[other]).shift)).toBeLessThan(0.15);
   });
+
+  it('gives cells that share an encoding one shift, the GP mean, whichever is asked first', () => {
+    const key = (r: number) => JSON.stringify(encodings[r]);
+    const twin = [...Array(ROWS).keys()].find((r) => r >= 40 && [...Array(r).keys()].some((q) => q >= 40 && key(q) === key(r)))!;
+    const first = [...Array(twin).keys()].find((q) => q >= 40 && key(q) === key(twin))!;
+    expect(archs[first]).not.toEqual(archs[twin]);
+    const rows = [...Array(40).keys()];
+    const fit = () => ResidualModel.fit(rows.map((r) => encodings[r]), rows.map((r) => (inFamily(r) ? Math.log(1.5) : 0)))!;
+    const a = fit();
+    const b = fit();
+    const shiftA = [a.shift(encodings[first]), a.shift(encodings[twin])];
+    const shiftB = [b.shift(encodings[twin]), b.shift(encodings[first])];
+    expect(shiftA[1]).toBe(shiftA[0]);
+    expect(shiftB).toEqual(shiftA);
+    expect(shiftA[0]).toBe(a.predict(encodings[twin]).shift);
+    // Encodings too long for a numeric key (FBNet's 22 decisions) take the same path with a string key.
+    const long = (r: number) => ({ arch: Array.from({ length: 22 }, (_, k) => (r * (k + 3)) % 9), features: [r % 4, r % 7] });
+    const c = ResidualModel.fit(rows.map(long), rows.map((r) => (r % 3) / 10))!;
+    expect(c.shift(long(50))).toBe(c.predict(long(50)).shift);
+    expect(c.shift({ ...long(50) })).toBe(c.shift(long(50)));
+    expect(c.shift(long(51))).not.toBe(c.shift(long(50)));
+  });
 });
 
 describe('CostScreen with a residual model', () => {
@@ -62,15 +84,20 @@ describe('CostScreen with a residual model', () => {
 });
 
 describe('CostScreen with a residual model, where the mixture goes below zero', () => {
-  it('predicts a positive cost from a positive base (half the cheapest measurement), corrected by the neighbours', () => {
+  it('predicts a positive cost, which measured neighbours correct towards what they measured', () => {
     // The reference is zero-cost-like on some cells (a negative intercept fits the others); every device cost is positive.
     const cheapRef = Float64Array.from({ length: ROWS }, (_, i) => (i % 10 === 0 ? 0.01 : 5 + (i % 7)));
     const cheapDevice = Float64Array.from(cheapRef, (v) => (v < 1 ? 0.5 : 3 * v - 10));
     const cheapRefs = referenceCosts([{ name: 'ref', values: cheapRef }]);
     const measured = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13].map((row) => ({ row, value: cheapDevice[row] }));
+    // The fitted line, about 3 x ref - 10, is negative on the cheap cells: the model's floor keeps the prediction positive.
     const plain = new CostScreen('dev', cheapRefs, measured);
-    expect(plain.predict(20).mean).toBeLessThan(0);
     const corrected = new CostScreen('dev', cheapRefs, [...measured, { row: 10, value: cheapDevice[10] }], { residualEncoding: (row) => encodings[row] });
-    for (const row of [20, 30, 40]) expect(corrected.predict(row).mean).toBeGreaterThan(0);
+    const logError = (mean: number) => Math.abs(Math.log(mean / 0.5));
+    for (const row of [20, 30, 40]) {
+      expect(plain.predict(row).mean).toBeGreaterThan(0);
+      expect(corrected.predict(row).mean).toBeGreaterThan(0);
+      expect(logError(corrected.predict(row).mean)).toBeLessThan(logError(plain.predict(row).mean));
+    }
   });
 });

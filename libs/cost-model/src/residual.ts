@@ -19,6 +19,12 @@ export interface ResidualCorrection {
  * `CostScreen` uses the shift; scripts/near-bound-errors.ts also scores bands with the sd.
  */
 export class ResidualModel {
+  /**
+   * Shifts computed so far, by encoding. NB201 cells that differ only on dead edges share one
+   * (9,445 encodings for 15,625 cells), so a screen predicting the whole space computes each once.
+   */
+  private readonly shifts = new Map<number | string, number>();
+
   private constructor(
     private readonly gp: CategoricalGp,
     private readonly noiseVariance: number,
@@ -32,9 +38,18 @@ export class ResidualModel {
     return new ResidualModel(gp, hyper.noise * gp.priorSd ** 2);
   }
 
-  /** The predicted log residual alone (O(n) in the measurements, without the sd's O(n^2) solve). */
+  /**
+   * The predicted log residual alone (O(n) in the measurements, without the sd's O(n^2) solve; once
+   * per distinct encoding, remembered for the model's lifetime).
+   */
   shift(point: ArchEncoding): number {
-    return this.gp.mean(point);
+    const key = encodingKey(point);
+    let shift = this.shifts.get(key);
+    if (shift === undefined) {
+      shift = this.gp.mean(point);
+      this.shifts.set(key, shift);
+    }
+    return shift;
   }
 
   predict(point: ArchEncoding): ResidualCorrection {
@@ -42,3 +57,27 @@ export class ResidualModel {
     return { shift: p.mean, sd: Math.sqrt(p.sd * p.sd + this.noiseVariance) };
   }
 }
+
+/**
+ * A key equal for equal encodings only: a number when the count of decisions and every decision
+ * and feature are integers in 0..15 and fit 52 bits as hexadecimal digits (NB201: 1 + 6 + 6),
+ * else a string (slower to build).
+ */
+function encodingKey(point: ArchEncoding): number | string {
+  const { arch, features } = point;
+  if (arch.length < 16 && (1 + arch.length + features.length) * 4 <= 52) {
+    let key = arch.length;
+    let small = true;
+    for (const v of arch) {
+      small &&= v >= 0 && v < 16 && Number.isInteger(v);
+      key = key * 16 + v;
+    }
+    for (const v of features) {
+      small &&= v >= 0 && v < 16 && Number.isInteger(v);
+      key = key * 16 + v;
+    }
+    if (small) return key;
+  }
+  return `${arch.join(',')}|${features.join(',')}`;
+}
+

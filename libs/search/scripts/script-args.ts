@@ -1,6 +1,7 @@
 /**
- * Command-line handling shared by the scripts of this folder: strict flags, `--help`, and errors a
- * user can act on instead of stack traces.
+ * Command-line handling shared by the scripts of this folder (and, as `@hwnas/search/script-args`,
+ * by libs/cost-model/scripts): strict flags, `--help`, and errors a user can act on instead of
+ * stack traces.
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
@@ -41,7 +42,7 @@ function parseScriptArgs<const O extends Options>(
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
   } catch (e) {
-    return fail(usage, (e as Error).message);
+    return exitWithUsage(usage, (e as Error).message);
   }
   if (parsed.values.help) {
     process.stdout.write(`${usage.trim()}\n`);
@@ -59,7 +60,7 @@ export async function runScript(usage: string, main: () => void | Promise<void>)
   try {
     await main();
   } catch (e) {
-    if (e instanceof ScriptUsageError) fail(usage, e.message);
+    if (e instanceof ScriptUsageError) exitWithUsage(usage, e.message);
     if (isNasError(e)) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exit(1);
@@ -75,7 +76,8 @@ export function intFlag(name: string, raw: string, min = 0, max = Number.MAX_SAF
   return v;
 }
 
-function fail(usage: string, message: string): never {
+/** Prints `message` and `usage` to stderr and exits 2: what every usage error of a script ends in. */
+export function exitWithUsage(usage: string, message: string): never {
   process.stderr.write(`error: ${message}\n\n${usage.trim()}\n`);
   process.exit(2);
 }
