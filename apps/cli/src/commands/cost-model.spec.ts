@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { runCli } from '../testing';
+import { GENERATED_END } from './cost-model';
 
 describe('hwnas cost-model: bad input', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cost-model-cli-'));
@@ -39,5 +40,20 @@ describeWithData('hwnas cost-model eval on the data', (dataDir) => {
     const { code, err } = await runCli(['cost-model', 'eval', '--space', 'fbnet', '--device', 'nope', '--samples', '5', '--seeds', '1', '--data', dataDir]);
     expect(code).toBe(2);
     expect(err).toMatch(/unknown device "nope"; the fbnet table has 1080ti_1/);
+  });
+
+  it('--out rewrites the generated part of an existing report and keeps what follows its end marker', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cost-model-cli-'));
+    const prefix = path.join(dir, 'report');
+    const args = ['cost-model', 'eval', '--space', 'fbnet', '--device', 'pixel3', '--samples', '5', '--seeds', '1', '--data', dataDir, '--out', prefix];
+    expect((await runCli(args)).code).toBe(0);
+    const first = readFileSync(`${prefix}.md`, 'utf8');
+    expect(first).toContain(GENERATED_END);
+    writeFileSync(`${prefix}.md`, `stale generated text\n${GENERATED_END}\n\n## Written by hand\n\nkept\n`);
+    expect((await runCli(args)).code).toBe(0);
+    const second = readFileSync(`${prefix}.md`, 'utf8');
+    expect(second).not.toContain('stale generated text');
+    expect(second).toMatch(/^Produced by `hwnas cost-model eval/);
+    expect(second.endsWith(`${GENERATED_END}\n\n## Written by hand\n\nkept\n`)).toBe(true);
   });
 });

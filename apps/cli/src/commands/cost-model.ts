@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, knownDevices, loadDeviceLatency, resolveDataDir } from '@hwnas/bench-core';
 import type { SpaceId } from '@hwnas/bench-core';
@@ -72,7 +72,7 @@ export const costModelCommand: Command = {
     if (values.out) {
       const prefix = path.resolve(values.out as string);
       mkdirSync(path.dirname(prefix), { recursive: true });
-      writeFileSync(`${prefix}.md`, markdown + '\n');
+      writeFileSync(`${prefix}.md`, withHandWrittenTail(markdown, `${prefix}.md`));
       writeFileSync(`${prefix}.json`, json + '\n');
       io.err(`wrote ${prefix}.md and ${prefix}.json`);
     }
@@ -81,3 +81,17 @@ export const costModelCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Ends the generated part of `--out`'s markdown. What follows it in an existing file was written by
+ * hand (other scripts' results, explanations) and survives a regeneration.
+ */
+export const GENERATED_END = '<!-- end of the part written by hwnas cost-model eval; what follows is kept when it rewrites this file -->';
+
+/** `markdown` plus the marker and the hand-written part after the marker of the file at `file`, if it exists. */
+function withHandWrittenTail(markdown: string, file: string): string {
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = previous.indexOf(GENERATED_END);
+  const tail = at < 0 ? '\n' : previous.slice(at + GENERATED_END.length);
+  return `${markdown}\n${GENERATED_END}${tail}`;
+}
