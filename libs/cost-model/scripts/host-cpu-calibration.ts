@@ -28,22 +28,42 @@ import { createProblem, createStrategy } from '@hwnas/search';
 import { quantile } from '@hwnas/onnx';
 import { calibrateWith, calibrationScreen, FittedCostModel, kendallTau, loadEvalSpace, MACS_REFERENCE, mape, median, runScreenedSearch, sampleRows, spearman, calibrationReferences } from '../src/index';
 import type { CalibrationFile } from '../src/index';
-import { dataDirFlag, flagOr, numberFlag, switchOn } from './script-flags';
+import { scriptFlags } from './script-flags';
 
-const dataDir = dataDirFlag();
-const sampleSize = numberFlag('sample', 300);
+const USAGE = `node --import tsx libs/cost-model/scripts/host-cpu-calibration.ts [--data DIR] [--sample 300] [--sample-seed 100]
+    [--random-seeds 5] [--repeat 20] [--search-seeds 3] [--budget 100] [--strategies rea,random] [--z 2]
+    [--threads 1] [--repeats 30] [--no-full]
+
+  Calibrates the cost model on this machine's CPU (host-cpu) and scores it against MACs over a
+  measured sample of NB201 cells; then screened cost-first searches against full measurement.`;
+const num = { type: 'string' } as const;
+const flags = scriptFlags(USAGE, {
+  sample: num,
+  'sample-seed': num,
+  'random-seeds': num,
+  repeat: num,
+  'search-seeds': num,
+  budget: num,
+  strategies: num,
+  z: num,
+  threads: num,
+  repeats: num,
+  'no-full': { type: 'boolean' },
+});
+const dataDir = flags.dataDir();
+const sampleSize = flags.number('sample', 300);
 /** Seed of the scored sample: apart from the random calibrations' seeds 0, 1, ..., which draw with the same generator. */
-const sampleSeed = numberFlag('sample-seed', 100);
-const randomSeeds = numberFlag('random-seeds', 5);
-const repeatCount = numberFlag('repeat', 20);
-const searchSeeds = numberFlag('search-seeds', 3);
-const budget = numberFlag('budget', 100);
-const strategies = flagOr('strategies', 'rea,random').split(',');
-const z = numberFlag('z', 2);
-const threads = numberFlag('threads', 1);
-const repeats = numberFlag('repeats', 30);
+const sampleSeed = flags.number('sample-seed', 100);
+const randomSeeds = flags.number('random-seeds', 5);
+const repeatCount = flags.number('repeat', 20);
+const searchSeeds = flags.number('search-seeds', 3);
+const budget = flags.number('budget', 100);
+const strategies = flags.list('strategies', 'rea,random');
+const z = flags.number('z', 2);
+const threads = flags.number('threads', 1);
+const repeats = flags.number('repeats', 30);
 /** Also run each search with every cost measured, to compare results. */
-const full = !switchOn('no-full');
+const full = !flags.has('no-full');
 const K = 10;
 const DEVICE = 'host-cpu';
 const METRIC = 'hostcpu_latency';

@@ -41,21 +41,53 @@ const TABLE_DATASET: Readonly<Record<SpaceId, string>> = { nb201: 'cifar10', fbn
 /** Spaces already loaded in this process, by data directory and space: the data is immutable. */
 const LOADED = new Map<string, EvalSpaceData>();
 
+/** Milliseconds of computation between two turns of the event loop in {@link loadEvalSpaceAsync}. */
+const SLICE_MS = 20;
+
+/** The cached data of `space` when it fits `table` (no table: any). */
+function cachedEvalSpace(dataDir: string, space: SpaceId, table?: DeviceLatencyTable): EvalSpaceData | undefined {
+  const data = LOADED.get(`${dataDir}\0${space}`);
+  return data && (!table || table.file === data.table.file) ? data : undefined;
+}
+
 /**
  * Loads a space's device latencies and computes MACs and the simulators' latencies for each row
  * (seconds for NB201's 15,625 cells, so the result is kept for the process's later calls).
  */
 export function loadEvalSpace(dataDir: string, space: SpaceId, table?: DeviceLatencyTable): EvalSpaceData {
-  const key = `${dataDir}\0${space}`;
-  let data = LOADED.get(key);
-  if (!data || (table && table.file !== data.table.file)) {
-    data = computeEvalSpace(dataDir, space, table ?? loadDeviceLatency(dataDir, space));
-    LOADED.set(key, data);
+  const cached = cachedEvalSpace(dataDir, space, table);
+  if (cached) return cached;
+  const steps = evalSpaceSteps(dataDir, space, table);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  LOADED.set(`${dataDir}\0${space}`, step.value);
+  return step.value;
+}
+
+/**
+ * {@link loadEvalSpace} for a server: the same data (and the same cache), computed in slices of
+ * about {@link SLICE_MS} ms with a turn of the event loop between them, so that requests are
+ * served meanwhile instead of waiting for the whole computation.
+ */
+export async function loadEvalSpaceAsync(dataDir: string, space: SpaceId): Promise<EvalSpaceData> {
+  const cached = cachedEvalSpace(dataDir, space);
+  if (cached) return cached;
+  const steps = evalSpaceSteps(dataDir, space);
+  let step = steps.next();
+  while (!step.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    step = steps.next();
   }
+  // A synchronous load may have finished first while this one waited: keep one copy.
+  const data = cachedEvalSpace(dataDir, space) ?? step.value;
+  LOADED.set(`${dataDir}\0${space}`, data);
   return data;
 }
 
-function computeEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyTable): EvalSpaceData {
+/** The computation behind both loads: yields after each part of about {@link SLICE_MS} ms, returns the data. */
+function* evalSpaceSteps(dataDir: string, space: SpaceId, given?: DeviceLatencyTable): Generator<void, EvalSpaceData> {
+  const table = given ?? loadDeviceLatency(dataDir, space);
+  yield;
   const dataset = TABLE_DATASET[space];
   let archs: readonly Arch[];
   let searchSpace: SearchSpace;
@@ -67,17 +99,24 @@ function computeEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyT
     archs = table.archs!;
     searchSpace = fbnetSpace;
   }
-  const t0 = performance.now();
   const macs = new Float64Array(table.size);
   const eyeriss = new Float64Array(table.size);
   const fpga = new Float64Array(table.size);
-  archs.forEach((arch, i) => {
-    const ir = buildNetworkIR(searchSpace, arch, dataset);
+  // CPU time only: an asynchronous load's waits between slices are not the computation's.
+  let busyMs = 0;
+  let t0 = performance.now();
+  for (let i = 0; i < archs.length; i++) {
+    const ir = buildNetworkIR(searchSpace, archs[i], dataset);
     macs[i] = networkCost(ir).macs;
     eyeriss[i] = simulateEyeriss(ir).latencyMs;
     fpga[i] = simulateFpga(ir).latencyMs;
-  });
-  const computeSeconds = (performance.now() - t0) / 1000;
+    if ((i & 15) === 15 && performance.now() - t0 > SLICE_MS) {
+      busyMs += performance.now() - t0;
+      yield;
+      t0 = performance.now();
+    }
+  }
+  busyMs += performance.now() - t0;
   return {
     space,
     dataset,
@@ -87,7 +126,7 @@ function computeEvalSpace(dataDir: string, space: SpaceId, table: DeviceLatencyT
       { name: EYERISS_DEVICE_ID, values: eyeriss },
       { name: FPGA_DEVICE_ID, values: fpga },
     ],
-    computeSeconds,
+    computeSeconds: busyMs / 1000,
     archs,
   };
 }

@@ -10,7 +10,7 @@ export type { ReferenceCosts } from './references';
 export { metaLearnNoise, sampleRows, NOISE_VARIANCE_GRID, PRIOR_VARIANCE_GRID } from './meta';
 export type { MetaLearnOptions, MetaLearnResult } from './meta';
 export { spearman, mape, median, kendallTau } from './stats';
-export { loadEvalSpace, evaluateCostModels, newDevicesFromFile, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS, MAPE_FLOOR_OF_MEDIAN } from './harness';
+export { loadEvalSpace, loadEvalSpaceAsync, evaluateCostModels, newDevicesFromFile, MACS_REFERENCE, DEFAULT_SAMPLE_COUNTS, DEFAULT_SEEDS, MAPE_FLOOR_OF_MEDIAN } from './harness';
 export type { EvalSpaceData, EvalOptions, EvalRun, EvalFold, EvalSummaryRow, EvalReport } from './harness';
 export { renderEvalMarkdown, reportTimes } from './report';
 export { backendMeasure, calibrateDevice, calibrateWith, calibrationRows, calibrationReferences, parseCalibration, calibrationScreen } from './calibrate';

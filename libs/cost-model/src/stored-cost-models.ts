@@ -3,7 +3,7 @@ import { deviceSearchMetric } from '@hwnas/device-backends';
 import type { CostModels, CostScreener, LoadedCostModel } from '@hwnas/runtime';
 import { calibrationScreen, parseCalibration } from './calibrate';
 import type { CalibrationFile } from './calibrate';
-import { loadEvalSpace } from './harness';
+import { loadEvalSpace, loadEvalSpaceAsync } from './harness';
 import type { EvalSpaceData } from './harness';
 
 /**
@@ -31,12 +31,14 @@ export function calibrationSummary(calibration: CalibrationFile): string {
 /** The {@link CostModels} of stored calibrations, whose references can be prepared ahead of the first search. */
 export interface StoredCostModels extends CostModels {
   /**
-   * Computes the NAS-Bench-201 references of `dataDir` now (each architecture's IR, MACs and both
-   * simulators, and the index of canonical arch strings), which the first screen otherwise
-   * computes, blocking its caller for as long (over a second). Synchronous CPU work, done once per
-   * process: later calls return at once. Returns the milliseconds spent.
+   * Starts computing the NAS-Bench-201 references of `dataDir` (each architecture's IR, MACs and
+   * both simulators, and the index of canonical arch strings: over a second of CPU) in slices
+   * between which the event loop runs; resolves with the milliseconds until they were ready. Once
+   * per process: later calls return the same promise. {@link CostModels.load} waits for it, so no
+   * screen computes them in one block; a screen built before (a restart replaying a journalled
+   * model) computes whatever is still missing itself.
    */
-  warm(): number;
+  warm(): Promise<number>;
 }
 
 /**
@@ -56,12 +58,17 @@ export function storedCostModels(options: StoredCostModelsOptions): StoredCostMo
     }
     return rows;
   };
-  return {
-    warm(): number {
+  let warming: Promise<number> | undefined;
+  const warm = (): Promise<number> => {
+    warming ??= (async () => {
       const t0 = performance.now();
-      rowsOf(loadEvalSpace(options.dataDir, 'nb201'));
+      rowsOf(await loadEvalSpaceAsync(options.dataDir, 'nb201'));
       return performance.now() - t0;
-    },
+    })();
+    return warming;
+  };
+  return {
+    warm,
 
     async load(spec, search): Promise<LoadedCostModel> {
       const where = `${spec.bucket ?? 'default bucket'}/${spec.device}`;
@@ -72,6 +79,7 @@ export function storedCostModels(options: StoredCostModelsOptions): StoredCostMo
       if (calibration.space !== search.space || calibration.dataset !== search.dataset) {
         throw new InvalidArgumentError(`costModel: the model of ${spec.device} predicts ${calibration.space} ${calibration.dataset} networks; the search is on ${search.space} ${search.dataset}`);
       }
+      await warm();
       return { device: spec.device, metric: deviceMetricName(calibration.device, calibration.metric), document: calibration, summary: calibrationSummary(calibration) };
     },
 
