@@ -1,34 +1,16 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { loadEvalSpace, median, parseCalibration } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
 import { startNatsServer } from '@hwnas/testing-nats';
 import type { NatsServer } from '@hwnas/testing-nats';
+import { startNode, waitFor } from './support';
+import type { NodeProcess } from './support';
 import { connectNats, COST_MODEL_BUCKET, createNames, NatsCostModelStore } from '@hwnas/transport-nats';
 
-const REPO = path.resolve(__dirname, '../../..');
 // A cluster prefix of its own: the agent's subjects and the cost-model bucket both follow it.
 const PREFIX = 'hostcpu_cal';
 const BUCKET = `${PREFIX}-cost-models`;
 
-/** Runs `node ...args` from the repository root; its exit code and output. */
-function start(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, args, { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The last line a CLI process printed, parsed (its --json result). */
 function lastJson<T>(p: { output: () => string }): T {
@@ -45,7 +27,7 @@ interface SearchOutput {
 
 describeWithData('hwnas calibrate and search --cost-model on a real host-cpu device agent (ONNX Runtime on this machine)', (dataDir) => {
   let server: NatsServer;
-  let agent: ReturnType<typeof start> | undefined;
+  let agent: NodeProcess | undefined;
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -58,13 +40,13 @@ describeWithData('hwnas calibrate and search --cost-model on a real host-cpu dev
 
   it('calibrates from ten real measurements under a cluster prefix, then screens a search that measures through the agent; the same seed gives the same search while the agent keeps its measurements', async () => {
     // Fewer timed runs than the default 30: the test checks the plumbing, not the timings.
-    agent = start(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--repeats', '10', '--warmup', '2']);
+    agent = startNode(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--repeats', '10', '--warmup', '2']);
     await waitFor(() => agent!.output().includes('"msg":"device agent serving"'), 'the host-cpu agent to serve');
     const nc = await connectNats({ servers: [server.url], name: 'calibrate-host-cpu-test' });
     const statsSubject = createNames(PREFIX).deviceMeasureSubject('host-cpu').replace(/\.measure$/, '.stats');
     const stats = async () => (await nc.request(statsSubject, '', { timeout: 10_000 })).json<{ received: number; cacheHits: number }>();
     try {
-      const calibrate = start(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'host-cpu', '--samples', '10', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--json']);
+      const calibrate = startNode(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'host-cpu', '--samples', '10', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--json']);
       expect(await calibrate.exited).toBe(0);
       const printed = lastJson<CalibrationFile & { stored: { bucket: string; revision: number } }>(calibrate);
       // No --bucket: the prefix's bucket, not the default prefix's.
@@ -82,7 +64,7 @@ describeWithData('hwnas calibrate and search --cost-model on a real host-cpu dev
       const bound = median(stored.measured.map((m) => m.value));
       const metric = 'hostcpu_latency';
       const argv = ['apps/cli/bin/hwnas.js', 'search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '20', '--mode', 'cost-first', '--constraint', `${metric}<=${bound}`];
-      const search = start([...argv, '--cost-model', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--history', '--json']);
+      const search = startNode([...argv, '--cost-model', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--history', '--json']);
       expect(await search.exited).toBe(0);
       const out = lastJson<SearchOutput>(search);
       expect(out.costModel).toMatchObject({ device: 'host-cpu', metric, calibrationMeasurements: 10 });
@@ -105,7 +87,7 @@ describeWithData('hwnas calibrate and search --cost-model on a real host-cpu dev
       // cache. Measured again on the CPU (a fresh agent, --cache-size 0), a latency would differ
       // by the noise (a few per cent, docs/benchmarks/cost-models.md) and a cell near the bound
       // could land on the other side: only the proposals up to that point would then agree.
-      const again = start([...argv, '--cost-model', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--history', '--json']);
+      const again = startNode([...argv, '--cost-model', 'host-cpu', '--nats', server.url, '--prefix', PREFIX, '--data', dataDir, '--history', '--json']);
       expect(await again.exited).toBe(0);
       expect(lastJson<SearchOutput>(again)).toEqual(out);
       const afterSecond = await stats();

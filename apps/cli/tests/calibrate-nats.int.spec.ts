@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,31 +7,16 @@ import { FittedCostModel, parseCalibration } from '@hwnas/cost-model';
 import { createBackend } from '@hwnas/device-backends';
 import { startNatsServer } from '@hwnas/testing-nats';
 import type { NatsServer } from '@hwnas/testing-nats';
+import { startNode, waitFor } from './support';
+import type { NodeProcess } from './support';
 import { connectNats, NatsCostModelStore } from '@hwnas/transport-nats';
 
-const REPO = path.resolve(__dirname, '../../..');
 
-/** Runs `node ...args` from the repository root; resolves with its exit code and output. */
-function start(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, args, { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describeWithData('hwnas calibrate --nats: through a device agent, into a JetStream key-value bucket', (dataDir) => {
   let server: NatsServer;
-  let agent: ReturnType<typeof start> | undefined;
-  let replayAgent: ReturnType<typeof start> | undefined;
+  let agent: NodeProcess | undefined;
+  let replayAgent: NodeProcess | undefined;
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -46,9 +29,9 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
   });
 
   it('measures the probe cells on a real asic-eyeriss agent process, stores the model, and reads it back', async () => {
-    agent = start(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'asic-eyeriss', '--nats', server.url]);
+    agent = startNode(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'asic-eyeriss', '--nats', server.url]);
     await waitFor(() => agent!.output().includes('"msg":"device agent serving"'), 'the device agent to serve');
-    const cli = start(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'asic-eyeriss', '--samples', '10', '--nats', server.url, '--bucket', 'test-models', '--data', dataDir, '--json']);
+    const cli = startNode(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'asic-eyeriss', '--samples', '10', '--nats', server.url, '--bucket', 'test-models', '--data', dataDir, '--json']);
     expect(await cli.exited).toBe(0);
     const printed = JSON.parse(cli.output().trim().split('\n').pop()!) as { stored: { bucket: string; revision: number } };
     expect(printed.stored).toEqual({ bucket: 'test-models', revision: 1 });
@@ -75,13 +58,13 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
   });
 
   it('hwnas search --cost-model ID --nats: calibrates a replayed raspi4 agent over NATS, then searches with the model read from the bucket, measuring through the agent', async () => {
-    replayAgent = start(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'raspi4', '--nats', server.url, '--data', dataDir]);
+    replayAgent = startNode(['--import', 'tsx', 'apps/device-agent/src/main.ts', '--device', 'raspi4', '--nats', server.url, '--data', dataDir]);
     await waitFor(() => replayAgent!.output().includes('"msg":"device agent serving"'), 'the raspi4 agent to serve');
-    const calibrate = start(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'raspi4', '--samples', '10', '--nats', server.url, '--bucket', 'screen-models', '--data', dataDir, '--json']);
+    const calibrate = startNode(['apps/cli/bin/hwnas.js', 'calibrate', '--device', 'raspi4', '--samples', '10', '--nats', server.url, '--bucket', 'screen-models', '--data', dataDir, '--json']);
     expect(await calibrate.exited).toBe(0);
 
     const argv = ['search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '30', '--mode', 'cost-first', '--constraint', 'raspi4_latency<=15.72', '--data', dataDir, '--history', '--json'];
-    const search = start(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', 'raspi4', '--nats', server.url, '--bucket', 'screen-models']);
+    const search = startNode(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', 'raspi4', '--nats', server.url, '--bucket', 'screen-models']);
     expect(await search.exited).toBe(0);
     const out = JSON.parse(search.output().trim().split('\n').pop()!) as {
       costModel: { device: string; calibrationMeasurements: number };
@@ -110,7 +93,7 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
     } finally {
       await nc.close();
     }
-    const local = start(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', file]);
+    const local = startNode(['apps/cli/bin/hwnas.js', ...argv, '--cost-model', file]);
     expect(await local.exited).toBe(0);
     expect(JSON.parse(local.output().trim().split('\n').pop()!)).toEqual(out);
 
@@ -121,7 +104,7 @@ describeWithData('hwnas calibrate --nats: through a device agent, into a JetStre
 
 /** A search whose device has no calibration in the bucket: what it prints (it exits 1, not found). */
 async function runMissing(url: string, dataDir: string): Promise<string> {
-  const run = start(['apps/cli/bin/hwnas.js', 'search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', '--constraint', 'pixel3_latency<=15', '--cost-model', 'pixel3', '--nats', url, '--bucket', 'screen-models', '--data', dataDir]);
+  const run = startNode(['apps/cli/bin/hwnas.js', 'search', '--space', 'nb201', '--dataset', 'cifar10', '--strategy', 'random', '--budget', '5', '--mode', 'cost-first', '--constraint', 'pixel3_latency<=15', '--cost-model', 'pixel3', '--nats', url, '--bucket', 'screen-models', '--data', dataDir]);
   expect(await run.exited).toBe(1);
   return run.output();
 }
