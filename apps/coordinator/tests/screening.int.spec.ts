@@ -120,4 +120,36 @@ describe('coordinator screening with a stored cost model (separate processes, re
       await Promise.all(procs.map((p) => p.kill('SIGTERM')));
     }
   }, 300_000);
+
+  it('screening - a simulator agent (asic-eyeriss): the model predicts the metric the agent reports (eyeriss_latency), and the search measures through the agent', async () => {
+    await using nats = await startNatsServer({ jetstream: true });
+    const dataDir = resolveDataDir(undefined);
+    const prefix = 'screening_sim';
+    const procs: AppProcess[] = [];
+    let coord: CoordinatorHandle | undefined;
+    try {
+      procs.push(spawnApp('device-agent', ['--device', 'asic-eyeriss', '--nats', nats.url, '--prefix', prefix, '--heartbeat-ms', '300']));
+      const calibrate = await runCliProcess(['calibrate', '--device', 'asic-eyeriss', '--samples', '10', '--nats', nats.url, '--prefix', prefix, '--data', dataDir, '--json']);
+      expect(calibrate).toMatchObject({ code: 0 });
+      coord = await startCoordinator(nats.url, prefix, ['--data', dataDir]);
+      procs.push(startWorkerProc(nats.url, prefix, ['--concurrency', '4']));
+      const c = coord;
+      await waitFor(async () => (await rpc<object, ListDevicesResponse>(c.bench, 'listDevices', {})).devices.some((d) => d.deviceId === 'asic-eyeriss'), 'the asic-eyeriss agent to be live');
+      // The 25th percentile of the simulator's latency over NB201's cells.
+      const bound = 6.56;
+      const req = screenedRequest({ budget: 20, constraints: [{ metric: 'eyeriss_latency', upperBound: bound }], deviceIds: ['asic-eyeriss'], costModel: { device: 'asic-eyeriss', bucket: '', z: 2 } });
+      const { searchId } = await rpc<SubmitSearchRequest, SubmitSearchResponse>(c.search, 'submitSearch', req);
+      const done = await waitForSearch(() => c.search, searchId, 120_000);
+      expect(done.state).toBe(SearchState.SEARCH_STATE_SUCCEEDED);
+      expect(done.costModel).toMatchObject({ device: 'asic-eyeriss', metric: 'eyeriss_latency' });
+      const trials = (await rpc<object, GetResultsResponse>(c.search, 'getResults', { searchId, pageSize: 0, pageToken: '', includeCostQueries: true })).history;
+      expect(trials.filter((t) => t.metrics.eyeriss_latency_measured === 0).length).toBeGreaterThan(0);
+      const best = done.incumbent!.best!;
+      expect(best.metrics.eyeriss_latency_measured).toBe(1);
+      expect(best.metrics.eyeriss_latency).toBeLessThanOrEqual(bound);
+    } finally {
+      await coord?.close();
+      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+    }
+  }, 180_000);
 });
