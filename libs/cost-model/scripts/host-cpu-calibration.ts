@@ -23,7 +23,7 @@
 import { cpus, loadavg } from 'node:os';
 import { ACCURACY_METRICS, Benchmark, costMetricInfo, nb201Space } from '@hwnas/bench-core';
 import type { Arch } from '@hwnas/bench-core';
-import { createBackend } from '@hwnas/device-backends';
+import { createBackend, deviceSearchMetric } from '@hwnas/device-backends';
 import { createProblem, createStrategy } from '@hwnas/search';
 import { quantile } from '@hwnas/onnx';
 import { calibrateWith, calibrationScreen, FittedCostModel, kendallTau, loadEvalSpace, MACS_REFERENCE, mape, median, runScreenedSearch, sampleRows, spearman, calibrationReferences } from '../src/index';
@@ -66,7 +66,7 @@ const repeats = flags.number('repeats', 30);
 const full = !flags.has('no-full');
 const K = 10;
 const DEVICE = 'host-cpu';
-const METRIC = 'hostcpu_latency';
+const METRIC = deviceSearchMetric(DEVICE, 'latency_ms');
 
 interface Measured {
   readonly latencyMs: number;

@@ -19,5 +19,5 @@ export { CostScreen, DEFAULT_SCREEN_Z, screenedCostMetrics, predictedMetricName 
 export type { CostScreenOptions, ScreenedCost } from './cost-screen';
 export { runScreenedSearch } from './screened-search';
 export type { ScreenedSearchSources, ScreenedSearchResult } from './screened-search';
-export { storedCostModels, deviceMetricName, calibrationSummary } from './stored-cost-models';
+export { storedCostModels, calibrationSummary } from './stored-cost-models';
 export type { StoredCostModels, StoredCostModelsOptions } from './stored-cost-models';

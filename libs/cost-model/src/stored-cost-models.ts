@@ -6,14 +6,6 @@ import type { CalibrationFile } from './calibrate';
 import { loadEvalSpace, loadEvalSpaceAsync } from './harness';
 import type { EvalSpaceData } from './harness';
 
-/**
- * The search metric of a calibrated device metric: what the device's agent reports it as
- * (`raspi4` + `latency_ms` -> `raspi4_latency`, `host-cpu` + `latency_ms` -> `hostcpu_latency`).
- */
-export function deviceMetricName(device: string, metric: string): string {
-  return deviceSearchMetric(device, metric);
-}
-
 /** Options of {@link storedCostModels}. */
 export interface StoredCostModelsOptions {
   /** Benchmark data directory: the references the models are fitted against. */
@@ -80,7 +72,7 @@ export function storedCostModels(options: StoredCostModelsOptions): StoredCostMo
         throw new InvalidArgumentError(`costModel: the model of ${spec.device} predicts ${calibration.space} ${calibration.dataset} networks; the search is on ${search.space} ${search.dataset}`);
       }
       await warm();
-      return { device: spec.device, metric: deviceMetricName(calibration.device, calibration.metric), document: calibration, summary: calibrationSummary(calibration) };
+      return { device: spec.device, metric: deviceSearchMetric(calibration.device, calibration.metric), document: calibration, summary: calibrationSummary(calibration) };
     },
 
     screen(model, o): CostScreener {

@@ -158,13 +158,17 @@ export function possibleDeviceMetricInfos(deviceId: string): MetricInfo[] | unde
  * `edge_arm64_latency`). What a calibration of that device predicts is named the same way.
  */
 export function deviceSearchMetric(deviceId: string, deviceMetric: string): string {
-  const prefix = isBackendId(deviceId) ? REGISTRY[deviceId].metricPrefix : customMetricPrefix(deviceId);
-  return `${prefix}_${SEARCH_SUFFIX[deviceMetric] ?? deviceMetric}`;
+  return prefixedMetric(isBackendId(deviceId) ? REGISTRY[deviceId].metricPrefix : customMetricPrefix(deviceId), deviceMetric);
 }
 
 /** The search metric name of a device metric: `latency_ms` on `eyeriss` -> `eyeriss_latency`. */
 export function searchMetricName(info: DeviceInfo, deviceMetric: string): string {
-  return `${info.metricPrefix}_${SEARCH_SUFFIX[deviceMetric] ?? deviceMetric}`;
+  return prefixedMetric(info.metricPrefix, deviceMetric);
+}
+
+/** `<prefix>_<suffix>`: the one rule of search metric names (`eyeriss` + `latency_ms` -> `eyeriss_latency`). */
+function prefixedMetric(prefix: string, deviceMetric: string): string {
+  return `${prefix}_${SEARCH_SUFFIX[deviceMetric] ?? deviceMetric}`;
 }
 
 /**

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, Benchmark, costMetricInfo, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
-import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, deviceMetricName, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
+import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
-import { createBackend } from '@hwnas/device-backends';
+import { createBackend, deviceSearchMetric } from '@hwnas/device-backends';
 import { createProblem, createStrategy, isPareto } from '@hwnas/search';
 import type { EvaluatedArch, RawOptionValue } from '@hwnas/search';
 import { connectDeviceAgent } from '../device-agent';
@@ -80,7 +80,7 @@ async function searchWith(args: CostModelSearchArgs, dataDir: string, calibratio
   if (args.space.id !== calibration.space || args.dataset !== calibration.dataset) {
     throw new InvalidArgumentError(`hwnas search: the cost model of ${calibration.device} predicts ${calibration.space} ${calibration.dataset} networks; the search is on ${args.space.id} ${args.dataset}`);
   }
-  const metric = deviceMetricName(calibration.device, calibration.metric);
+  const metric = deviceSearchMetric(calibration.device, calibration.metric);
   const available = args.bench.metrics(args.space, args.dataset);
   const infos = available.some((m) => m.name === metric) ? available : [...available, costMetricInfo(metric)];
   const problem = createProblem({ objectives: args.objectives, constraints: args.constraints, costFirst: true }, infos);
