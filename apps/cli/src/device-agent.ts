@@ -30,7 +30,7 @@ export interface DeviceAgentSession {
  * `*_energy` one when it does not report the metric under its own name. `who` names the command in
  * the connection name and in errors.
  */
-export async function connectDeviceAgent(url: string, device: string, who: string, prefix = 'hwnas'): Promise<DeviceAgentSession> {
+export async function connectDeviceAgent(url: string, device: string, who: string, prefix?: string): Promise<DeviceAgentSession> {
   const names = createNames(prefix);
   const nc = await connectNats({ servers: url.split(','), name: `${who.replace(/\s+/g, '-')}-${device}`, credentials: natsCredentialsFromEnv(process.env, who) });
   const client = new RemoteDeviceClient({ nc, names });

@@ -2,13 +2,13 @@ import { InvalidArgumentError, NasError } from '@hwnas/bench-core';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toNasError } from './nats-errors';
+import { createNames } from './subjects';
 
 /**
  * The JetStream key-value bucket that holds calibrated cost models, one key per device, under the
- * default prefix (`createNames().costModelBucket`; a cluster with a prefix of its own uses
- * `<prefix>-cost-models`).
+ * default prefix (`hwnas-cost-models`; a cluster with a prefix of its own uses `<prefix>-cost-models`).
  */
-export const COST_MODEL_BUCKET = 'hwnas-cost-models';
+export const COST_MODEL_BUCKET = createNames().costModelBucket;
 
 /** A calibrated cost model the store does not have. */
 export class CostModelNotFoundError extends NasError {

@@ -1,5 +1,4 @@
 import { isNasError } from '@hwnas/bench-core';
-import { COST_MODEL_BUCKET } from './cost-model-store';
 import { createNames, decodeToken, encodeToken } from './subjects';
 
 describe('subjects', () => {
@@ -15,7 +14,7 @@ describe('subjects', () => {
     expect(n.reportSubject('s-1')).toBe('hwnas.reports.s-1');
     expect(n.stopSubject('s.1')).toBe(`hwnas.stop.${encodeToken('s.1')}`);
     expect(n.workerHeartbeatSubject('w-1')).toBe('hwnas.worker.heartbeat.w-1');
-    expect(n.costModelBucket).toBe(COST_MODEL_BUCKET);
+    expect(n.costModelBucket).toBe('hwnas-cost-models');
   });
 
   it('createNames - a custom prefix isolates streams and subjects', () => {

@@ -29,7 +29,7 @@ export interface NatsNames {
   /**
    * `<prefix>-cost-models`: the JetStream key-value bucket of calibrated cost models (`hwnas
    * calibrate --nats`), one key per device. Bucket names allow no `.`, hence the `-`; the default
-   * prefix gives `hwnas-cost-models` (COST_MODEL_BUCKET).
+   * prefix gives `hwnas-cost-models` (COST_MODEL_BUCKET, derived from this).
    */
   readonly costModelBucket: string;
   /** Durable consumer names, scoped to their stream. */
