@@ -58,16 +58,9 @@ async function main(argv: readonly string[]): Promise<void> {
   workerLog.unref();
   // Searches with a cost model read its calibration from the key-value bucket `hwnas calibrate --nats` stores into:
   // the one a request names, else the cluster's (`<prefix>-cost-models`, as `hwnas calibrate --prefix P` defaults to).
+  // Their references (over a second of CPU) are computed when the first screened search is
+  // submitted, in slices between which the coordinator keeps serving: nothing at start.
   const costModels = bench.dataDir !== undefined ? storedCostModels({ dataDir: bench.dataDir, read: (device, bucket) => new NatsCostModelStore(nc, bucket ?? names.costModelBucket).get(device) }) : undefined;
-  if (costModels) {
-    // Their references take over a second of CPU to compute: from now on, in slices between which
-    // the coordinator starts and serves, rather than in one block inside the first screened
-    // SubmitSearch, which would hold every other RPC up meanwhile.
-    costModels.warm().then(
-      (ms) => log.info({ ms: Math.round(ms) }, 'cost-model references ready'),
-      (err: unknown) => log.warn({ err: isNasError(err) ? err.message : String(err) }, 'cost-model references could not be computed; screened searches will fail'),
-    );
-  }
   const limits = { ...DEFAULT_REQUEST_LIMITS, maxBudget: cfg.maxBudget, maxInFlight: cfg.maxInFlight };
   const queue = new NatsTaskQueue({ nc, names, onError });
   observeQueueDepth(() => queue.backlog());

@@ -3,8 +3,8 @@
  * the longest event-loop stall while it runs (the longest gap between ticks of a 5 ms timer), on the runtime's
  * coordinator (the code of `apps/coordinator`) over in-memory ports, with `storedCostModels` as
  * the coordinator builds it. Cold: the references (IR, MACs and both simulators over the 15,625
- * NB201 cells) are computed inside that submit; warm: `warm()` computed them first, as the
- * coordinator does from its start, in slices between turns of the event loop (its longest stall
+ * NB201 cells) are computed by that submit (its load waits for `warm()`, as on the coordinator);
+ * warm: `warm()` computed them first, in slices between turns of the event loop (its longest stall
  * meanwhile is reported too). Each run is a fresh process (the references are kept per process);
  * cold and warm alternate. The calibration is raspi4's (replay, HELP's ten probe cells).
  *
