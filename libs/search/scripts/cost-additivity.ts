@@ -4,9 +4,9 @@
  * terms: {@link LinearFeatures}) fitted on a uniform sample of cells, and its error over the whole
  * space and over the cheapest tenth of it. `--help` prints the usage.
  */
-import { Benchmark, knownDevices, loadDeviceLatency, nb201Space, NB201_SIZE, resolveDataDir, Rng } from '@hwnas/bench-core';
+import { Benchmark, loadDeviceLatency, nb201Space, NB201_SIZE, resolveDataDir, Rng } from '@hwnas/bench-core';
 import { fitRidge, LinearFeatures, RidgeSolver } from '../src/linear-model';
-import { intFlag, runScript, scriptArgs } from './script-args';
+import { intFlag, latencyColumn, runScript, scriptArgs } from './script-args';
 
 const USAGE = `node --import tsx libs/search/scripts/cost-additivity.ts [--devices LIST] [--sample 300] [--seed 1] [--data DIR]
 
@@ -35,7 +35,7 @@ void runScript(USAGE, () => {
   const help = loadDeviceLatency(dataDir, 'nb201');
   const archs = Array.from({ length: NB201_SIZE }, (_, i) => tables.index.archAt(i).slice());
   for (const device of values.devices.split(',').map((d) => d.trim()).filter(Boolean)) {
-    const cost = device.endsWith('_latency') ? tables.column('cifar10', device) : knownDevices(help, [device])[0].latencyMs;
+    const { cost } = latencyColumn(tables, help, device);
     const sorted = Array.from(cost).sort((a, b) => a - b);
     const cheap = sorted[Math.floor(0.1 * NB201_SIZE)];
     const rng = new Rng(seed);

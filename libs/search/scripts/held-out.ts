@@ -5,9 +5,9 @@
  * benchmark's own seeds and devices shows whether it generalises. Prints one line per device.
  * `--help` prints the usage.
  */
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { columnSource, createProblem, createStrategy, hvOf, regretOf, runInProcess, STRATEGY_NAMES, taskC, taskP } from '../src/index';
-import { parseStrategyRunFlags, runScript, scriptArgs, ScriptUsageError } from './script-args';
+import { latencyColumn, parseStrategyRunFlags, runScript, scriptArgs, ScriptUsageError } from './script-args';
 
 const DEFAULT_DEVICES = 'raspi4_latency,pixel3_latency,silver_4114,gold_6240,samsung_a50,titanx_32';
 const USAGE = `node --import tsx libs/search/scripts/held-out.ts [--strategy gp-bo] [--devices LIST] [--seeds 100-129]
@@ -49,13 +49,9 @@ void runScript(USAGE, () => {
   // Through bench-core's loader, so that the data pack serves the file when no directory is given.
   const help = loadDeviceLatency(dataDir, 'nb201');
   // Every device is looked up before the first run, so that a typo fails at once.
-  const columns = devices.map((device) => {
-    const table = device.endsWith('_latency');
-    return { device, table, cost: table ? tables.column('cifar10', device) : knownDevices(help, [device])[0].latencyMs };
-  });
+  const columns = devices.map((device) => ({ device, ...latencyColumn(tables, help, device) }));
 
-  for (const { device, table, cost } of columns) {
-    const metric = table ? device : `${device}_latency`;
+  for (const { device, metric, cost } of columns) {
     const infos = [ACCURACY_METRICS.find((m) => m.name === 'accuracy')!, costMetricInfo(metric)];
     const source = columnSource({ accuracy, [metric]: cost }, (a) => tables.indexOf(a));
     const infoC = taskC(accuracy, cost);

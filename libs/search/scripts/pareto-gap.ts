@@ -5,9 +5,9 @@
  * front's points the runs evaluated, and, for the first seed, each missed front point with the
  * best accuracy the run found at no more cost. `--help` prints the usage.
  */
-import { ACCURACY_METRICS, Benchmark, costMetricInfo, knownDevices, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { ACCURACY_METRICS, Benchmark, costMetricInfo, loadDeviceLatency, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { columnSource, createProblem, createStrategy, hvOf, runInProcess, STRATEGY_NAMES, taskP } from '../src/index';
-import { parseStrategyRunFlags, runScript, scriptArgs } from './script-args';
+import { latencyColumn, parseStrategyRunFlags, runScript, scriptArgs } from './script-args';
 
 const USAGE = `node --import tsx libs/search/scripts/pareto-gap.ts [--strategy gp-bo] [--devices LIST] [--seeds 0-29]
         [--budget 300] [--options JSON] [--data DIR]
@@ -45,10 +45,7 @@ void runScript(USAGE, () => {
   const tables = Benchmark.open({ dataDir }).nb201;
   const accuracy = tables.column('cifar10', 'accuracy');
   const help = loadDeviceLatency(dataDir, 'nb201');
-  const columns = devices.map((device) => {
-    const table = device.endsWith('_latency');
-    return { device, metric: table ? device : `${device}_latency`, cost: table ? tables.column('cifar10', device) : knownDevices(help, [device])[0].latencyMs };
-  });
+  const columns = devices.map((device) => ({ device, ...latencyColumn(tables, help, device) }));
 
   for (const { device, metric, cost } of columns) {
     const info = taskP(accuracy, cost);

@@ -16,10 +16,10 @@
  * Devices: the table's latency columns and HELP's 13 measured settings
  * (device-latency/nb201-devices.json). Prints three markdown tables. `--help` prints the usage.
  */
-import { Benchmark, knownDevices, loadDeviceLatency, nb201FromCode, NB201_SIZE, nb201Space, resolveDataDir } from '@hwnas/bench-core';
+import { Benchmark, loadDeviceLatency, nb201FromCode, NB201_SIZE, nb201Space, resolveDataDir } from '@hwnas/bench-core';
 import { archEncoder } from '../src/arch-features';
 import { percentile, taskC } from '../src/index';
-import { runScript, scriptArgs } from './script-args';
+import { latencyColumn, runScript, scriptArgs } from './script-args';
 
 const USAGE = `node --import tsx libs/search/scripts/pruned-twins.ts [--devices LIST] [--data DIR]
 
@@ -37,7 +37,7 @@ void runScript(USAGE, () => {
   const tables = Benchmark.open({ dataDir }).nb201;
   const help = loadDeviceLatency(dataDir, 'nb201');
   const names = values.devices ? values.devices.split(',') : ['raspi4_latency', 'pixel3_latency', ...help.devices.map((d) => d.name)];
-  const columns = names.map((name) => ({ name, latencyMs: name.endsWith('_latency') ? tables.column('cifar10', name) : knownDevices(help, [name])[0].latencyMs }));
+  const columns = names.map((name) => ({ name, latencyMs: latencyColumn(tables, help, name).cost }));
 
   const KINDS = ['conv', 'pool', 'skip only'] as const;
   type Kind = (typeof KINDS)[number];

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { isNasError, NB201_SIZE } from '@hwnas/bench-core';
+import { isNasError, knownDevices, NB201_SIZE } from '@hwnas/bench-core';
+import type { DeviceLatencyTable, Nb201Tables } from '@hwnas/bench-core';
 import { isStrategyName, STRATEGY_NAMES } from '../src/index';
 import type { StrategyName } from '../src/index';
 
@@ -120,4 +121,14 @@ export function parseStrategyRunFlags(values: StrategyRunFlags): {
   const devices = values.devices.split(',').map((d) => d.trim()).filter(Boolean);
   if (devices.length === 0) throw new ScriptUsageError('--devices needs at least one device');
   return { strategy, firstSeed, lastSeed, budget, options, devices };
+}
+
+/**
+ * The NB201 CIFAR-10 latency column a script's device name means: a column of the table itself
+ * (`raspi4_latency`, `pixel3_latency`), or one of HELP's measured devices (`help`, the
+ * device-latency table; `silver_4114` is searched as `silver_4114_latency`). An unknown device
+ * throws, naming the known ones.
+ */
+export function latencyColumn(tables: Nb201Tables, help: DeviceLatencyTable, device: string): { metric: string; cost: Float64Array } {
+  return device.endsWith('_latency') ? { metric: device, cost: tables.column('cifar10', device) } : { metric: `${device}_latency`, cost: knownDevices(help, [device])[0].latencyMs };
 }
