@@ -11,7 +11,7 @@ import { latencyColumn, parseStrategyRunFlags, runScript, scriptArgs, ScriptUsag
 
 const DEFAULT_DEVICES = 'raspi4_latency,pixel3_latency,silver_4114,gold_6240,samsung_a50,titanx_32';
 const USAGE = `node --import tsx libs/search/scripts/held-out.ts [--strategy gp-bo] [--devices LIST] [--seeds 100-129]
-        [--budget 100] [--task C|P] [--options JSON] [--data DIR]
+        [--budget 100] [--task C|P] [--options JSON] [--per-seed] [--data DIR]
 
   Runs a strategy on task C (max accuracy, latency <= the device's 25th percentile; mean regret)
   or task P (accuracy vs latency; mean HV gap) of NAS-Bench-201 CIFAR-10 for each device and seed,
@@ -25,6 +25,8 @@ const USAGE = `node --import tsx libs/search/scripts/held-out.ts [--strategy gp-
   --budget    distinct evaluations per run (default 100)
   --task      C or P (default C)
   --options   the strategy's options as a JSON object, e.g. '{"incumbents":10}' (default {})
+  --per-seed  also print each seed's value (one line per device, seeds in order), for paired
+              comparisons of two variants
   --data      the benchmark data directory (default: HWNAS_DATA or the data pack)`;
 
 const values = scriptArgs(USAGE, {
@@ -35,6 +37,7 @@ const values = scriptArgs(USAGE, {
   budget: { type: 'string', default: '100' },
   task: { type: 'string', default: 'C' },
   options: { type: 'string', default: '{}' },
+  'per-seed': { type: 'boolean', default: false },
 });
 
 void runScript(USAGE, () => {
@@ -70,6 +73,7 @@ void runScript(USAGE, () => {
     const u = process.cpuUsage(c0);
     const mean = results.reduce((a, b) => a + b, 0) / results.length;
     const what = task === 'C' ? 'regret' : 'HV gap';
-    console.log(`${strategy} ${values.options} ${device} task ${task} N=${budget} seeds ${s0}..${s1}: mean ${what} ${mean.toFixed(4)}, worst ${Math.max(...results).toFixed(4)}, CPU ${((u.user + u.system) / 1000 / results.length).toFixed(0)} ms/run`);
+    console.log(`${strategy} ${values.options} ${device} task ${task} N=${budget} seeds ${s0}..${s1}: mean ${what} ${mean.toFixed(5)}, worst ${Math.max(...results).toFixed(4)}, CPU ${((u.user + u.system) / 1000 / results.length).toFixed(0)} ms/run`);
+    if (values['per-seed']) console.log(`  per seed: ${results.map((r) => r.toFixed(5)).join(' ')}`);
   }
 });

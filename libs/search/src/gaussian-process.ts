@@ -110,12 +110,19 @@ export class CategoricalGp {
   private readonly archWidth: number;
   private readonly featureWidth: number;
 
-  /** `distances`: the data's pair distances when the caller already has them (a hyperparameter search). */
+  /**
+   * `distances`: the data's pair distances when the caller already has them (a hyperparameter
+   * search). `previous`: a model fitted earlier whose data points are the first of `points`, with
+   * the same hyperparameters; its factor is extended by the new rows (O(n^2) per new point instead
+   * of O(n^3 / 6) for the whole, and the same numbers to the bit: the factorisation's operations
+   * on the old rows do not depend on the new ones). Ignored when it does not apply.
+   */
   constructor(
     private readonly points: readonly ArchEncoding[],
     ys: readonly number[],
     readonly hyper: GpHyper,
     distances?: PairDistances,
+    previous?: CategoricalGp,
   ) {
     const n = points.length;
     this.n = n;
@@ -137,13 +144,17 @@ export class CategoricalGp {
     this.mu = mu;
     this.scale = Math.sqrt(v / Math.max(n - 1, 1)) || 1;
     const z = ys.map((y) => (y - mu) / this.scale);
-    const { hamming, features } = distances ?? pairDistances(points);
+    const kept = previous && !distances ? previous.prefixOf(points, hyper) : 0;
     const l = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) l[i * n + j] = this.kernelOf(hamming[i * n + j], features[i * n + j]);
-      l[i * n + i] += hyper.noise;
+    for (let i = 0; i < kept; i++) l.set(previous!.l.subarray(i * kept, i * kept + i + 1), i * n);
+    if (distances) {
+      const { hamming, features } = distances;
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) l[i * n + j] = this.kernelOf(hamming[i * n + j], features[i * n + j]);
+    } else {
+      for (let i = kept; i < n; i++) for (let j = 0; j <= i; j++) l[i * n + j] = this.kernelTo(points[i], j);
     }
-    const ok = choleskyInPlace(l, n);
+    for (let i = kept; i < n; i++) l[i * n + i] += hyper.noise;
+    const ok = choleskyInPlace(l, n, kept);
     this.l = l;
     this.alpha = Float64Array.from(z);
     this.work = new Float64Array(n);
@@ -161,6 +172,25 @@ export class CategoricalGp {
     }
     this.logLikelihood = -0.5 * quad - logDet - 0.5 * n * Math.log(2 * Math.PI);
     backSubstitute(l, n, this.alpha);
+  }
+
+  /**
+   * How many of `points` this model's factor serves as they are: all of its own data points when
+   * they are the first of `points` and `hyper` is its own, else 0. A failed factorisation serves none.
+   */
+  private prefixOf(points: readonly ArchEncoding[], hyper: GpHyper): number {
+    const h = this.hyper;
+    if (Number.isNaN(this.logLikelihood) || this.n > points.length) return 0;
+    if (h.additive !== hyper.additive || h.theta !== hyper.theta || h.noise !== hyper.noise || (h.features ?? 0) !== (hyper.features ?? 0)) return 0;
+    for (let i = 0; i < this.n; i++) {
+      const a = this.points[i];
+      const b = points[i];
+      if (a === b) continue;
+      if (a.arch.length !== b.arch.length || a.features.length !== b.features.length) return 0;
+      for (let k = 0; k < a.arch.length; k++) if (a.arch[k] !== b.arch[k]) return 0;
+      for (let k = 0; k < a.features.length; k++) if (a.features[k] !== b.features[k]) return 0;
+    }
+    return this.n;
   }
 
   /** The kernel (without noise) between two encoded architectures. */
@@ -214,6 +244,17 @@ export class CategoricalGp {
     return this.posterior(k);
   }
 
+  /**
+   * An upper bound of the posterior sd from a point's {@link kernels} in O(n): the sd given only
+   * the most similar data point, as conditioning on more data never widens a Gaussian posterior.
+   * Near the data it is far tighter than {@link priorSd}.
+   */
+  sdBoundAt(kernels: Float64Array): number {
+    let most = 0;
+    for (let i = 0; i < this.n; i++) most = Math.max(most, Math.abs(kernels[i]));
+    return this.scale * Math.sqrt(Math.max(1 - (most * most) / (1 + this.hyper.noise), 1e-12));
+  }
+
   /** Prior standard deviation of the latent function (k(x, x) = 1 on standardised targets): an upper bound of every posterior sd. */
   get priorSd(): number {
     return this.scale;
@@ -265,16 +306,19 @@ export function selectHyper(points: readonly ArchEncoding[], ys: readonly number
   return best;
 }
 
-/** In-place Cholesky factorisation of the lower triangle of a row-major n x n matrix; false if not positive definite. */
-function choleskyInPlace(a: Float64Array, n: number): boolean {
+/**
+ * In-place Cholesky factorisation of the lower triangle of a row-major n x n matrix; false if not
+ * positive definite. Rows before `from` already hold the factor of the leading block: only the
+ * rows from `from` on are computed, by the same operations in the same order as a whole
+ * factorisation would (so the result is the same to the bit).
+ */
+function choleskyInPlace(a: Float64Array, n: number, from = 0): boolean {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
-    let s = a[rj + j];
-    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) return false;
-    const d = Math.sqrt(s);
+    const d = j < from ? a[rj + j] : Math.sqrt(diagonalRemainder(a, rj, j));
+    if (!(d > 0)) return false;
     a[rj + j] = d;
-    for (let i = j + 1; i < n; i++) {
+    for (let i = Math.max(j + 1, from); i < n; i++) {
       const ri = i * n;
       let t = a[ri + j];
       for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
@@ -282,6 +326,13 @@ function choleskyInPlace(a: Float64Array, n: number): boolean {
     }
   }
   return true;
+}
+
+/** a[j][j] minus the squares of row j's factor entries before the diagonal. */
+function diagonalRemainder(a: Float64Array, rj: number, j: number): number {
+  let s = a[rj + j];
+  for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
+  return s;
 }
 
 /** Solves L x = b in place (L lower-triangular, row-major). */

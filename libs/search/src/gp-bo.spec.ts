@@ -41,6 +41,48 @@ describe('gaussian process', () => {
     }
   });
 
+  it('CategoricalGp - a fit extending an earlier one equals a fit from scratch to the bit', () => {
+    const rng = new Rng(12);
+    const encode = archEncoder(nb201Space);
+    const points = Array.from({ length: 60 }, () => encode(sampleArch(nb201Space, rng)));
+    const ys = points.map((p) => syntheticMetrics(p.arch).accuracy + rng.next());
+    const hyper = { additive: 0.5, theta: 3, noise: 0.01, features: 0.6 };
+    const earlier = new CategoricalGp(points.slice(0, 45), ys.slice(0, 45), hyper);
+    // New encodings of the same architectures still count as the same data points.
+    const extended = new CategoricalGp(points.map((p) => encode(p.arch)), ys, hyper, undefined, earlier);
+    const scratch = new CategoricalGp(points, ys, hyper);
+    expect(extended.logLikelihood).toBe(scratch.logLikelihood);
+    const probes = Array.from({ length: 5 }, () => encode(sampleArch(nb201Space, rng)));
+    for (const p of probes) expect(extended.predict(p)).toEqual(scratch.predict(p));
+    // Other hyperparameters or other leading points: the earlier fit does not apply, and the
+    // result is still the fit of the data given.
+    for (const [pts, h] of [
+      [points, { ...hyper, theta: 8 }],
+      [[points[1], points[0], ...points.slice(2)], hyper],
+    ] as const) {
+      const y = pts === points ? ys : [ys[1], ys[0], ...ys.slice(2)];
+      expect(new CategoricalGp(pts, y, h, undefined, earlier).logLikelihood).toBe(new CategoricalGp(pts, y, h).logLikelihood);
+    }
+  });
+
+  it('CategoricalGp - sdBoundAt bounds the posterior sd from above, and is tight at a data point', () => {
+    const rng = new Rng(13);
+    const encode = archEncoder(nb201Space);
+    const archs = Array.from({ length: 50 }, () => sampleArch(nb201Space, rng));
+    const gp = new CategoricalGp(archs.map(encode), archs.map((a) => syntheticMetrics(a).accuracy), { additive: 0.5, theta: 3, noise: 0.01, features: 0.6 });
+    let tighter = 0;
+    for (let k = 0; k < 200; k++) {
+      const kernels = gp.kernels(encode(sampleArch(nb201Space, rng)));
+      const bound = gp.sdBoundAt(kernels);
+      expect(gp.predictAt(kernels).sd).toBeLessThanOrEqual(bound * (1 + 1e-9));
+      if (bound < 0.9 * gp.priorSd) tighter++;
+    }
+    // Most candidates share decisions with some data point: the bound is well below the prior's.
+    expect(tighter).toBeGreaterThan(100);
+    const atData = gp.kernels(encode(archs[0]));
+    expect(gp.sdBoundAt(atData)).toBeLessThan(0.15 * gp.priorSd);
+  });
+
   it('expectedExcess / normalCdf - closed forms', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);

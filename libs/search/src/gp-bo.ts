@@ -128,6 +128,8 @@ export class GpBo implements SearchStrategy {
   /** Pareto search: trial ids of the feasible non-dominated evaluated trials, kept as tells arrive. */
   private readonly front: number[] = [];
   private ingested = 0;
+  /** The previous round's objective model, whose factor the next round extends when its data only grew (derived: not in snapshots). */
+  private lastGp?: CategoricalGp;
 
   constructor(
     ctx: StrategyContext,
@@ -252,7 +254,8 @@ export class GpBo implements SearchStrategy {
       this.hyper = selectHyper(points, ys);
       this.hyperAt = this.evaluated.length;
     }
-    const gp = new CategoricalGp(points, ys, this.hyper);
+    const gp = new CategoricalGp(points, ys, this.hyper, undefined, this.lastGp);
+    this.lastGp = gp;
     const costModels = this.costs.map((c) => {
       c.model = fitRidge(this.solver, this.rows, c.ys, true);
       return { metric: c.metric, model: c.model, sd: Math.max(c.model.rmse, 1e-9) };
@@ -275,15 +278,15 @@ export class GpBo implements SearchStrategy {
     const d = this.options.batchDivisor;
     const batch = Math.max(1, Math.ceil(n / d) * Math.ceil(n / (3 * d)));
     const byModel = feasibleTrials.length > 0 || this.problem.constraints.length === 0;
-    // The acquisition grows with the predictive sd, which is at most the prior's: scored at the
-    // prior sd, a candidate gets a bound that only needs the O(n) posterior mean. Exact scores
+    // The acquisition grows with the predictive sd, which is at most the sd given the nearest data
+    // point alone: scored at that sd, a candidate gets a bound in O(n). Exact scores
     // (O(n^2) each) are computed best bound first until no remaining bound can enter the batch.
     const constrained = this.problem.constraints.length > 0;
     const bounded = this.candidates((arch) => constrained && feasibility(arch) < 0.5).map((arch) => {
       const pof = this.problem.constraints.length > 0 ? feasibility(arch) : 1;
       if (!byModel) return { arch, pof, kernels: undefined, bound: pof };
       const kernels = gp.kernels(this.encode(arch));
-      return { arch, pof, kernels, bound: acquisition(arch, { mean: gp.meanAt(kernels), sd: gp.priorSd }) * pof };
+      return { arch, pof, kernels, bound: acquisition(arch, { mean: gp.meanAt(kernels), sd: gp.sdBoundAt(kernels) * (1 + 1e-9) }) * pof };
     });
     bounded.sort((a, b) => b.bound - a.bound);
     const scored: Scored[] = [];
