@@ -584,7 +584,10 @@ export interface SubmitSearchRequest_LabelsEntry {
 export interface CostModelSettings {
   /** The calibrated device (required; one of the request's `device_ids`). */
   device: string;
-  /** Key-value bucket holding the calibration; empty: the coordinator's default (hwnas-cost-models). */
+  /**
+   * Key-value bucket holding the calibration; empty: the coordinator's default, `<prefix>-cost-models`
+   * for the cluster prefix it runs with (hwnas-cost-models under the default prefix).
+   */
   bucket: string;
   /**
    * Band half-width in predicted standard deviations: a cost predicted within z std of a bound is
