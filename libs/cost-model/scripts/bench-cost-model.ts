@@ -15,7 +15,7 @@
 import { loadavg } from 'node:os';
 import { knownDevices, nb201Space } from '@hwnas/bench-core';
 import { archEncoder } from '@hwnas/search/internal';
-import { CostScreen, FittedCostModel, loadEvalSpace, median, metaLearnNoise, referenceCosts, sampleRows } from '../src/index';
+import { CostScreen, FittedCostModel, knownDeviceReferences, loadEvalSpace, median, metaLearnNoise, sampleRows } from '../src/index';
 import { scriptFlags } from './script-flags';
 
 const USAGE = `node --import tsx libs/cost-model/scripts/bench-cost-model.ts [--data DIR] [--device NAME]
@@ -28,7 +28,7 @@ const load0 = loadavg()[0];
 const data = loadEvalSpace(flags.dataDir(), 'nb201');
 const [target] = knownDevices(data.table, [flags.string('device', 'pixel3')]);
 const refDevices = data.table.devices.filter((d) => d !== target);
-const refs = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+const refs = knownDeviceReferences(data, refDevices);
 
 const metaSeconds: number[] = [];
 let hyper = { noiseVariance: 0, priorVariance: 0 };

@@ -12,9 +12,8 @@
  *
  *   node --import tsx libs/cost-model/scripts/fbnet-ceiling.ts [--data DIR]
  */
-import { FBNET_MACRO } from '@hwnas/bench-core';
-import { fitRidge, predict, RidgeSolver } from '@hwnas/search';
-import { loadEvalSpace, spearman } from '../src/index';
+import { fbnetSpace } from '@hwnas/bench-core';
+import { LayerTable, loadEvalSpace, spearman } from '../src/index';
 import { scriptFlags } from './script-flags';
 
 const USAGE = `node --import tsx libs/cost-model/scripts/fbnet-ceiling.ts [--data DIR]
@@ -23,19 +22,15 @@ const USAGE = `node --import tsx libs/cost-model/scripts/fbnet-ceiling.ts [--dat
   the cost model (see the comment at the top of this file).`;
 const data = loadEvalSpace(scriptFlags(USAGE, {}).dataDir(), 'fbnet');
 const archs = data.table.archs!;
-const blocks = FBNET_MACRO.blocks.length;
-// Feature 0 is the intercept; 1 + layer * blocks + block is "this layer uses this block".
-const features = archs.map((a) => [0, ...a.map((b, layer) => 1 + layer * blocks + b)]);
-const p = 1 + FBNET_MACRO.numLayers * blocks;
 
-/** Spearman on `scored` rows of an additive fit on `fitted` rows of `latencyMs`. */
+/** Spearman on `scored` rows of a per-layer table fitted on `fitted` rows of `latencyMs`. */
 function additive(latencyMs: Float64Array | readonly number[], fitted: readonly number[], scored: readonly number[]): number {
-  // One block per layer always: the one-hots are collinear with the intercept, so a tiny ridge
-  // (never on the intercept) picks the minimum-norm solution without changing the fit.
-  const solver = new RidgeSolver(p, (f) => (f === 0 ? 0 : 1e-6));
-  for (const r of fitted) solver.addRow(features[r]);
-  const model = fitRidge(solver, fitted.map((r) => features[r]), fitted.map((r) => latencyMs[r]));
-  return spearman(Float64Array.from(scored, (r) => predict(model, features[r])), Float64Array.from(scored, (r) => latencyMs[r]));
+  const table = new LayerTable(
+    fbnetSpace,
+    fitted.map((r) => archs[r]),
+    fitted.map((r) => latencyMs[r]),
+  );
+  return spearman(Float64Array.from(scored, (r) => table.predict(archs[r])), Float64Array.from(scored, (r) => latencyMs[r]));
 }
 
 const all = archs.map((_, r) => r);

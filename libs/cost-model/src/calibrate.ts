@@ -3,11 +3,12 @@ import type { Arch, DeviceLatencyTable, SpaceId } from '@hwnas/bench-core';
 import type { DeviceBackend } from '@hwnas/device-backends';
 import { archEncoder } from '@hwnas/search/internal';
 import type { EvalSpaceData } from './harness';
+import { knownDeviceReferences } from './harness';
 import { metaLearnNoise, sampleRows } from './meta';
 import { FittedCostModel } from './model';
 import type { CostModelJson } from './model';
 import type { ReferenceCosts } from './references';
-import { referenceCosts, withoutReferences } from './references';
+import { withoutReferences } from './references';
 import { CostScreen, predictedMetricName } from './cost-screen';
 import type { CostScreenOptions } from './cost-screen';
 
@@ -49,8 +50,7 @@ export interface CalibrationFile {
  * `exclude` names known devices to leave out (a device of the pool calibrated as if it were new).
  */
 export function calibrationReferences(data: EvalSpaceData, exclude: readonly string[] = []): ReferenceCosts {
-  const devices = data.table.devices.filter((d) => !exclude.includes(d.name));
-  return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+  return knownDeviceReferences(data, data.table.devices.filter((d) => !exclude.includes(d.name)));
 }
 
 /** Options of {@link calibrateDevice} and {@link calibrateWith}. */

@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithData } from '@hwnas/bench-core/testing';
-import { evaluateCostModels, loadEvalSpace, newDevicesFromFile } from './harness';
+import { evaluateCostModels, knownDeviceReferences, loadEvalSpace, newDevicesFromFile } from './harness';
 import type { EvalSpaceData } from './harness';
 
 describeWithData('cost-model harness on the FBNet device table', (dataDir) => {
@@ -31,10 +31,12 @@ describeWithData('cost-model harness on the FBNet device table', (dataDir) => {
 
   it('evaluates a device the user brings, and rejects a file of another shape', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cost-model-'));
-    const gold = data.table.devices.find((d) => d.name === 'gold_6240')!;
+    // A made-up device: gold_6240's reference (its per-layer table, as FBNet's known devices enter
+    // the references) with a fixed overhead and a different slope.
+    const refs = knownDeviceReferences(data, data.table.devices);
+    const gold = refs.columns[refs.names.indexOf('gold_6240')];
     const file = path.join(dir, 'mine.json');
-    // A made-up device: gold_6240 with a fixed overhead and a different slope.
-    writeFileSync(file, JSON.stringify({ archs: data.table.archs, devices: { mine: { values: Array.from(gold.latencyMs, (v) => 3 + 1.5 * v) } } }));
+    writeFileSync(file, JSON.stringify({ archs: data.table.archs, devices: { mine: { values: Array.from(gold, (v) => 3 + 1.5 * v) } } }));
     const [mine] = newDevicesFromFile(data.table, file);
     const report = evaluateCostModels(data, { newDevice: mine, sampleCounts: [10], seeds: [0], noiseVariance: 0.0003 });
     // With little noise assumed, ten samples single gold_6240 out among the 16 references.

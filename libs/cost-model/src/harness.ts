@@ -6,6 +6,7 @@ import { DEFAULT_PRIOR_VARIANCE, FittedCostModel } from './model';
 import type { ReferenceCosts } from './references';
 import { referenceCosts } from './references';
 import { kendallTau, mape, median, spearman } from './stats';
+import { LayerTable } from './layer-tables';
 
 /** Name of the MACs reference column. */
 export const MACS_REFERENCE = 'macs';
@@ -200,6 +201,32 @@ export interface EvalReport {
   readonly computeSeconds: number;
 }
 
+/** Per-layer tables of the known devices of an FBNet table, by data and device name (fitted once per process). */
+const LAYER_TABLES = new WeakMap<EvalSpaceData, Map<string, Float64Array>>();
+
+/**
+ * The references a device's model is fitted against: the latencies of `devices` (known devices of
+ * `data`'s table) and the computed costs (MACs, simulators). FBNet's known devices enter as their
+ * per-layer tables' predictions ({@link LayerTable}) rather than as measured: FBNet latency is close
+ * to additive over its layers, and the table's predictions carry each reference's ranking without
+ * its measurement noise.
+ */
+export function knownDeviceReferences(data: EvalSpaceData, devices: readonly DeviceLatencyColumn[]): ReferenceCosts {
+  if (data.space !== 'fbnet') return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+  let tables = LAYER_TABLES.get(data);
+  if (!tables) LAYER_TABLES.set(data, (tables = new Map()));
+  const columns = devices.map((d) => {
+    let values = tables!.get(d.name);
+    if (!values) {
+      const table = new LayerTable(fbnetSpace, data.archs, d.latencyMs);
+      values = Float64Array.from(data.archs, (a) => table.predict(a));
+      tables!.set(d.name, values);
+    }
+    return { name: d.name, values };
+  });
+  return referenceCosts([...columns, ...data.computed]);
+}
+
 /**
  * Leave-one-device-out evaluation: each known device in turn is the new device; the others,
  * MACs and the simulators are the references; the noise variance is meta-learned on the other
@@ -226,7 +253,7 @@ export function evaluateCostModels(data: EvalSpaceData, options: EvalOptions = {
 
   const folds = targets.map((target): EvalFold => {
     const refDevices = known.filter((d) => d.name !== target.name);
-    const refs: ReferenceCosts = referenceCosts([...refDevices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
+    const refs = knownDeviceReferences(data, refDevices);
     const truth = target.latencyMs;
     const mapeFloor = MAPE_FLOOR_OF_MEDIAN * median(Array.from(truth));
     const m0 = performance.now();
