@@ -8,7 +8,7 @@ import { metaLearnNoise, sampleRows } from './meta';
 import { FittedCostModel } from './model';
 import type { CostModelJson } from './model';
 import type { ReferenceCosts } from './references';
-import { withoutReferences } from './references';
+import { SpaceReferences } from './space-references';
 import { CostScreen, predictedMetricName } from './cost-screen';
 import type { CostScreenOptions } from './cost-screen';
 
@@ -143,20 +143,34 @@ export function parseCalibration(doc: unknown, where: string): CalibrationFile {
   return c as unknown as CalibrationFile;
 }
 
+/** A calibration's cost screen over a whole space: the screen, and the row it knows an architecture by. */
+export interface SpaceScreen {
+  readonly screen: CostScreen;
+  /** The screen's row of `arch` (FBNet: architectures outside the table get rows as they are met). */
+  rowOf(arch: Arch): number;
+}
+
 /**
  * The cost screen of a stored calibration: its measurements refitted against the references its
  * model was fitted with (a subset of {@link calibrationReferences}), with its noise and prior, and
  * corrected by the residual model over the space's architecture encodings (unless `options` gives
- * another `residualEncoding`).
+ * another `residualEncoding`). Its rows are those of {@link SpaceReferences}: the table's, then on
+ * FBNet any other architecture {@link SpaceScreen.rowOf} is asked for.
  */
-export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): CostScreen {
+export function spaceScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): SpaceScreen {
   const model = FittedCostModel.fromJSON(calibration.model);
-  const all = calibrationReferences(data);
-  const missing = model.referenceNames.filter((n) => !all.names.includes(n));
+  const available = calibrationReferences(data).names;
+  const missing = model.referenceNames.filter((n) => !available.includes(n));
   if (missing.length) throw new InvalidArgumentError(`calibration of ${calibration.device}: its model needs references ${missing.join(', ')}, which this data directory lacks`);
-  const refs = withoutReferences(all, all.names.filter((n) => !model.referenceNames.includes(n)));
-  for (const m of calibration.measured) if (m.row >= refs.size) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.size} architectures of ${data.space}`);
+  const refs = new SpaceReferences(data, model.referenceNames);
+  for (const m of calibration.measured) if (m.row >= refs.statRows) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.statRows} architectures of ${data.space}`);
   const encode = archEncoder(getSpace(data.space));
-  const residualEncoding = (row: number) => encode(data.archs[row]);
-  return new CostScreen(calibration.device, refs, calibration.measured, { residualEncoding, ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
+  const residualEncoding = (row: number) => encode(refs.archAt(row));
+  const screen = new CostScreen(calibration.device, refs, calibration.measured, { residualEncoding, ...options, noiseVariance: calibration.model.noiseVariance, priorVariance: calibration.model.priorVariance });
+  return { screen, rowOf: (arch) => refs.rowOf(arch) };
+}
+
+/** {@link spaceScreen}'s screen alone, for callers that address the table's rows. */
+export function calibrationScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): CostScreen {
+  return spaceScreen(calibration, data, options).screen;
 }

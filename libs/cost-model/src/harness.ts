@@ -107,10 +107,7 @@ function* evalSpaceSteps(dataDir: string, space: SpaceId, given?: DeviceLatencyT
   let busyMs = 0;
   let t0 = performance.now();
   for (let i = 0; i < archs.length; i++) {
-    const ir = buildNetworkIR(searchSpace, archs[i], dataset);
-    macs[i] = networkCost(ir).macs;
-    eyeriss[i] = simulateEyeriss(ir).latencyMs;
-    fpga[i] = simulateFpga(ir).latencyMs;
+    [macs[i], eyeriss[i], fpga[i]] = computedCostsOf(searchSpace, dataset, archs[i]);
     if ((i & 15) === 15 && performance.now() - t0 > SLICE_MS) {
       busyMs += performance.now() - t0;
       yield;
@@ -122,14 +119,19 @@ function* evalSpaceSteps(dataDir: string, space: SpaceId, given?: DeviceLatencyT
     space,
     dataset,
     table,
-    computed: [
-      { name: MACS_REFERENCE, values: macs },
-      { name: EYERISS_DEVICE_ID, values: eyeriss },
-      { name: FPGA_DEVICE_ID, values: fpga },
-    ],
+    computed: [macs, eyeriss, fpga].map((values, k) => ({ name: COMPUTED_NAMES[k], values })),
     computeSeconds: busyMs / 1000,
     archs,
   };
+}
+
+/** The names of {@link EvalSpaceData.computed}, in order: what {@link computedCostsOf} returns. */
+const COMPUTED_NAMES = [MACS_REFERENCE, EYERISS_DEVICE_ID, FPGA_DEVICE_ID] as const;
+
+/** MACs and both simulators' latency of one architecture, in the order of {@link COMPUTED_NAMES}. */
+function computedCostsOf(space: SearchSpace, dataset: string, arch: Arch): [number, number, number] {
+  const ir = buildNetworkIR(space, arch, dataset);
+  return [networkCost(ir).macs, simulateEyeriss(ir).latencyMs, simulateFpga(ir).latencyMs];
 }
 
 /** What the harness runs. */
@@ -202,7 +204,46 @@ export interface EvalReport {
 }
 
 /** Per-layer tables of the known devices of an FBNet table, by data and device name (fitted once per process). */
-const LAYER_TABLES = new WeakMap<EvalSpaceData, Map<string, Float64Array>>();
+const LAYER_TABLES = new WeakMap<EvalSpaceData, Map<string, { readonly table: LayerTable; readonly values: Float64Array }>>();
+
+/** The per-layer table of FBNet known device `device` of `data` and its predictions for the table's rows (fitted once per process). */
+function layerTableOf(data: EvalSpaceData, device: DeviceLatencyColumn): { readonly table: LayerTable; readonly values: Float64Array } {
+  let tables = LAYER_TABLES.get(data);
+  if (!tables) LAYER_TABLES.set(data, (tables = new Map()));
+  let entry = tables.get(device.name);
+  if (!entry) {
+    const table = new LayerTable(fbnetSpace, data.archs, device.latencyMs);
+    entry = { table, values: Float64Array.from(data.archs, (a) => table.predict(a)) };
+    tables.set(device.name, entry);
+  }
+  return entry;
+}
+
+/**
+ * Whether {@link referenceValuesOf} can give references for architectures outside the space's
+ * device table: FBNet's per-layer tables and computed costs cover its whole space; NB201's table
+ * holds every cell already.
+ */
+export function hasReferencesForAnyArch(data: EvalSpaceData): boolean {
+  return data.space === 'fbnet';
+}
+
+/**
+ * The reference costs named `names` (of {@link knownDeviceReferences} over every known device) of
+ * an architecture outside the table: the known devices' per-layer tables and the computed costs.
+ * Only where {@link hasReferencesForAnyArch}.
+ */
+export function referenceValuesOf(data: EvalSpaceData, names: readonly string[], arch: Arch): number[] {
+  if (!hasReferencesForAnyArch(data)) throw new InvalidArgumentError(`references: ${data.space} has reference costs for the architectures of its table only`);
+  const computed = computedCostsOf(fbnetSpace, data.dataset, arch);
+  return names.map((name) => {
+    const k = COMPUTED_NAMES.indexOf(name as (typeof COMPUTED_NAMES)[number]);
+    if (k >= 0) return computed[k];
+    const device = data.table.devices.find((d) => d.name === name);
+    if (!device) throw new InvalidArgumentError(`references: "${name}" is neither a known ${data.space} device nor a computed cost`);
+    return layerTableOf(data, device).table.predict(arch);
+  });
+}
 
 /**
  * The references a device's model is fitted against: the latencies of `devices` (known devices of
@@ -213,18 +254,7 @@ const LAYER_TABLES = new WeakMap<EvalSpaceData, Map<string, Float64Array>>();
  */
 export function knownDeviceReferences(data: EvalSpaceData, devices: readonly DeviceLatencyColumn[]): ReferenceCosts {
   if (data.space !== 'fbnet') return referenceCosts([...devices.map((d) => ({ name: d.name, values: d.latencyMs })), ...data.computed]);
-  let tables = LAYER_TABLES.get(data);
-  if (!tables) LAYER_TABLES.set(data, (tables = new Map()));
-  const columns = devices.map((d) => {
-    let values = tables!.get(d.name);
-    if (!values) {
-      const table = new LayerTable(fbnetSpace, data.archs, d.latencyMs);
-      values = Float64Array.from(data.archs, (a) => table.predict(a));
-      tables!.set(d.name, values);
-    }
-    return { name: d.name, values };
-  });
-  return referenceCosts([...columns, ...data.computed]);
+  return referenceCosts([...devices.map((d) => ({ name: d.name, values: layerTableOf(data, d).values })), ...data.computed]);
 }
 
 /**

@@ -195,11 +195,12 @@ export class FittedCostModel {
     const scale = samples.reduce((acc, s) => acc + s.value, 0) / K;
     const t = samples.map((s) => s.value / scale);
 
+    const statRows = Math.min(refs.statRows ?? refs.size, refs.size);
     const fits = refs.names.map((name, m) => {
       const col = refs.columns[m];
       let colSum = 0;
-      for (let i = 0; i < refs.size; i++) colSum += col[i];
-      const columnMean = colSum / refs.size;
+      for (let i = 0; i < statRows; i++) colSum += col[i];
+      const columnMean = colSum / statRows;
       const z = samples.map((s) => col[s.row] / columnMean);
       return { name, columnMean, ...posterior(z, t, s2, pv) };
     });

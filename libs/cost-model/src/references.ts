@@ -10,6 +10,12 @@ export interface ReferenceCosts {
   readonly columns: readonly Float64Array[];
   /** Number of rows (architectures). */
   readonly size: number;
+  /**
+   * The rows each column's mean (a model's scale for that reference) is taken over: the first
+   * `statRows` (default all). References that grow as a search meets new architectures keep it at
+   * the table's rows, so that a refit does not depend on which architectures were met.
+   */
+  readonly statRows?: number;
 }
 
 /** Builds a {@link ReferenceCosts} from named columns, checking lengths, names and values. */
@@ -32,5 +38,5 @@ export function referenceCosts(columns: readonly { readonly name: string; readon
 /** The same references without the columns named in `drop`. */
 export function withoutReferences(refs: ReferenceCosts, drop: readonly string[]): ReferenceCosts {
   const keep = refs.names.map((n, i) => [n, i] as const).filter(([n]) => !drop.includes(n));
-  return { names: keep.map(([n]) => n), columns: keep.map(([, i]) => refs.columns[i]), size: refs.size };
+  return { names: keep.map(([n]) => n), columns: keep.map(([, i]) => refs.columns[i]), size: refs.size, ...(refs.statRows !== undefined ? { statRows: refs.statRows } : {}) };
 }

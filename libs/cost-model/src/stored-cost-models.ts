@@ -1,10 +1,11 @@
-import { archKey, getSpace, InvalidArgumentError } from '@hwnas/bench-core';
+import { getSpace, InvalidArgumentError } from '@hwnas/bench-core';
+import type { SpaceId } from '@hwnas/bench-core';
 import { deviceSearchMetric } from '@hwnas/device-backends';
 import type { CostModels, CostScreener, LoadedCostModel } from '@hwnas/runtime';
-import { calibrationScreen, parseCalibration } from './calibrate';
+import { parseCalibration, spaceScreen } from './calibrate';
 import type { CalibrationFile } from './calibrate';
 import { loadEvalSpace, loadEvalSpaceAsync } from './harness';
-import type { EvalSpaceData } from './harness';
+import { tableRows } from './space-references';
 
 /** Options of {@link storedCostModels}. */
 export interface StoredCostModelsOptions {
@@ -33,58 +34,55 @@ export interface StoredCostModels extends CostModels {
   warm(): Promise<number>;
 }
 
+/** The spaces whose references a screen can have: every architecture of NB201 (its table) and of FBNet (per-layer tables). */
+const SCREENED_SPACES: readonly SpaceId[] = ['nb201', 'fbnet'];
+
 /**
  * The runtime's {@link CostModels} over stored calibrations (`hwnas calibrate`): `read` gets the
  * document (e.g. from the JetStream key-value bucket), and a screen is the calibration's
  * {@link CostScreen} over the references of `dataDir` (loaded once per process, seconds for
- * NAS-Bench-201, unless {@link StoredCostModels.warm} did it before), addressed by canonical arch string.
+ * NAS-Bench-201, unless {@link StoredCostModels.warm} did it before), addressed by canonical arch
+ * string: any NAS-Bench-201 cell, and any FBNet architecture (the known devices' per-layer tables
+ * give the references of those outside the table).
  */
 export function storedCostModels(options: StoredCostModelsOptions): StoredCostModels {
-  const rowsBySpace = new Map<string, Map<string, number>>();
-  const rowsOf = (data: EvalSpaceData): Map<string, number> => {
-    let rows = rowsBySpace.get(data.space);
-    if (!rows) {
-      const space = getSpace(data.space);
-      rows = new Map(data.archs.map((a, i) => [archKey(space, a), i]));
-      rowsBySpace.set(data.space, rows);
+  const preparing = new Map<SpaceId, Promise<number>>();
+  // The references and the table's row index of a space, computed in slices once per process.
+  const prepare = (space: SpaceId): Promise<number> => {
+    let p = preparing.get(space);
+    if (!p) {
+      p = (async () => {
+        const t0 = performance.now();
+        tableRows(await loadEvalSpaceAsync(options.dataDir, space));
+        return performance.now() - t0;
+      })();
+      preparing.set(space, p);
     }
-    return rows;
-  };
-  let warming: Promise<number> | undefined;
-  const warm = (): Promise<number> => {
-    warming ??= (async () => {
-      const t0 = performance.now();
-      rowsOf(await loadEvalSpaceAsync(options.dataDir, 'nb201'));
-      return performance.now() - t0;
-    })();
-    return warming;
+    return p;
   };
   return {
-    warm,
+    warm: () => prepare('nb201'),
 
     async load(spec, search): Promise<LoadedCostModel> {
       const where = `${spec.bucket ?? 'default bucket'}/${spec.device}`;
       const calibration = parseCalibration(await options.read(spec.device, spec.bucket), where);
       if (calibration.device !== spec.device) throw new InvalidArgumentError(`costModel.device: the calibration stored under ${where} is of device "${calibration.device}"`);
-      // A screen needs the references of every architecture a search may ask for: FBNet's cover the 5,000 of its table only.
-      if (search.space !== 'nb201') throw new InvalidArgumentError(`costModel: screening needs reference costs for every architecture of the space; only nb201 has them (not ${search.space})`);
       if (calibration.space !== search.space || calibration.dataset !== search.dataset) {
         throw new InvalidArgumentError(`costModel: the model of ${spec.device} predicts ${calibration.space} ${calibration.dataset} networks; the search is on ${search.space} ${search.dataset}`);
       }
-      await warm();
+      if (!SCREENED_SPACES.includes(calibration.space as SpaceId)) throw new InvalidArgumentError(`costModel: the calibration stored under ${where} is of space "${calibration.space}"; screens cover ${SCREENED_SPACES.join(' and ')}`);
+      await prepare(calibration.space as SpaceId);
       return { device: spec.device, metric: deviceSearchMetric(calibration.device, calibration.metric), document: calibration, summary: calibrationSummary(calibration) };
     },
 
     screen(model, o): CostScreener {
       const calibration = parseCalibration(model.document, `journalled model of ${model.device}`);
-      const data = loadEvalSpace(options.dataDir, calibration.space as EvalSpaceData['space']);
-      const screen = calibrationScreen(calibration, data, { bounds: o.bounds, z: o.z, ...(o.conformal !== undefined ? { conformal: o.conformal } : {}) });
-      const rows = rowsOf(data);
-      const rowOf = (arch: string): number => {
-        const row = rows.get(arch);
-        if (row === undefined) throw new InvalidArgumentError(`cost model of ${model.device}: "${arch}" is not an architecture of its ${data.space} table`);
-        return row;
-      };
+      const data = loadEvalSpace(options.dataDir, calibration.space as SpaceId);
+      const { screen, rowOf: rowOfArch } = spaceScreen(calibration, data, { bounds: o.bounds, z: o.z, ...(o.conformal !== undefined ? { conformal: o.conformal } : {}) });
+      const space = getSpace(data.space);
+      const table = tableRows(data, space);
+      // Canonical strings of the table's architectures directly; any other (FBNet) parsed and appended.
+      const rowOf = (arch: string): number => table.get(arch) ?? rowOfArch(space.parse(arch));
       return {
         metric: model.metric,
         predict: (arch) => screen.predict(rowOf(arch)),

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Benchmark, nb201Space } from '@hwnas/bench-core';
+import { archKey, Benchmark, fbnetSpace, nb201Space } from '@hwnas/bench-core';
 import { describeWithData } from '@hwnas/bench-core/testing';
 import { FittedCostModel, calibrationReferences, loadEvalSpace, spearman } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
@@ -13,6 +13,8 @@ describe('hwnas calibrate: bad input', () => {
     [['calibrate', '--device', 'raspi4', '--out', 'x.json'], /--samples is required/],
     [['calibrate', '--device', 'raspi4', '--samples', 'ten', '--out', 'x.json'], /--samples must be an integer in 1..15625, got "ten"/],
     [['calibrate', '--device', 'raspi4', '--samples', '10'], /--out is required/],
+    [['calibrate', '--device', 'raspi4', '--samples', '10', '--out', 'x.json', '--space', 'darts'], /--space must be nb201 or fbnet, got "darts"/],
+    [['calibrate', '--device', 'raspi4', '--samples', '6000', '--out', 'x.json', '--space', 'fbnet'], /--samples must be an integer in 1..5000, got "6000"/],
     [['calibrate', '--device', 'raspi4', '--samples', '10', '--out', 'x.json', '--prefix', 'lab'], /--prefix and --bucket go with --nats URL/],
     [['calibrate', '--device', 'raspi4', '--samples', '10', '--nats', 'nats://127.0.0.1:1', '--prefix', 'Lab'], /NATS prefix "Lab" must match/],
   ])('exits 2 with a clear message (%j)', async (argv, message) => {
@@ -66,5 +68,28 @@ describeWithData('hwnas calibrate on a replayed device', (dataDir) => {
       expect([0, 1]).toContain(h.metrics.raspi4_latency_measured);
       expect(h.metrics.raspi4_latency_pred).toBeGreaterThan(0);
     }
+  });
+
+  it('FBNet: calibrates raspi4 on ten of the table networks, then screens a search over the whole space (networks outside the table predicted too)', async () => {
+    const model = path.join(mkdtempSync(path.join(tmpdir(), 'cost-model-')), 'raspi4-fbnet.json');
+    const calibrated = await runCli(['calibrate', '--device', 'raspi4', '--samples', '10', '--space', 'fbnet', '--out', model, '--data', dataDir]);
+    expect(calibrated.code).toBe(0);
+    expect(calibrated.out).toMatch(/calibrated raspi4 \(latency_ms\) from 10 measured FBNet architectures/);
+    expect(JSON.parse(readFileSync(model, 'utf8'))).toMatchObject({ space: 'fbnet', dataset: 'cifar100' });
+    // No FBNet accuracy table: an objective without accuracy (the MACs count) needs no proxy.
+    const argv = ['search', '--space', 'fbnet', '--dataset', 'cifar100', '--strategy', 'random', '--budget', '30', '--mode', 'cost-first', '--objective', 'flops:max', '--constraint', 'raspi4_latency<=29.875'];
+    const run = await runCli([...argv, '--cost-model', model, '--data', dataDir, '--history', '--json']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.out) as { best: { arch: string; metrics: Record<string, number> }; costQueries: number; deviceMeasurements: number; history: { arch: string; metrics: Record<string, number> }[] };
+    const bench = Benchmark.open({ dataDir });
+    const latency = (key: string) => bench.metricsOf(fbnetSpace, 'cifar100', fbnetSpace.parse(key)).raspi4_latency;
+    expect(out.best.metrics.raspi4_latency_measured).toBe(1);
+    expect(out.best.metrics.raspi4_latency).toBeCloseTo(latency(out.best.arch), 9);
+    expect(out.best.metrics.raspi4_latency).toBeLessThanOrEqual(29.875);
+    expect(out.deviceMeasurements).toBeLessThan(out.costQueries);
+    const table = new Set(loadEvalSpace(dataDir, 'fbnet').archs.map((a) => archKey(fbnetSpace, a)));
+    const outside = out.history.filter((h) => !table.has(h.arch));
+    expect(outside.length).toBeGreaterThan(20);
+    for (const h of outside) if (h.metrics.raspi4_latency_measured === 0) expect(Math.abs(h.metrics.raspi4_latency - latency(h.arch)) / latency(h.arch)).toBeLessThan(0.25);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, Benchmark, costMetricInfo, InvalidArgumentError } from '@hwnas/bench-core';
 import type { Arch, Metrics, SearchSpace } from '@hwnas/bench-core';
-import { backendMeasure, calibrationScreen, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch } from '@hwnas/cost-model';
+import { backendMeasure, DEFAULT_SCREEN_Z, loadEvalSpace, parseCalibration, predictedMetricName, runScreenedSearch, spaceScreen } from '@hwnas/cost-model';
 import type { CalibrationFile } from '@hwnas/cost-model';
 import { createBackend, deviceSearchMetric } from '@hwnas/device-backends';
 import { createProblem, createStrategy, isPareto } from '@hwnas/search';
@@ -87,16 +87,15 @@ async function searchWith(args: CostModelSearchArgs, dataDir: string, calibratio
   if (!problem.constraints.some((c) => c.metric === metric) && !problem.objectives.some((o) => o.metric === metric)) {
     throw new InvalidArgumentError(`hwnas search: --cost-model predicts "${metric}", which no --objective or --constraint uses`);
   }
-  const data = loadEvalSpace(dataDir, 'nb201');
-  const screen = calibrationScreen(calibration, data, { bounds: problem.constraints.filter((c) => c.metric === metric).map((c) => c.bound), z: args.z ?? DEFAULT_SCREEN_Z, ...(args.conformal !== undefined ? { conformal: args.conformal } : {}) });
-  const tables = args.bench.nb201;
+  const data = loadEvalSpace(dataDir, args.space.id);
+  const { screen, rowOf } = spaceScreen(calibration, data, { bounds: problem.constraints.filter((c) => c.metric === metric).map((c) => c.bound), z: args.z ?? DEFAULT_SCREEN_Z, ...(args.conformal !== undefined ? { conformal: args.conformal } : {}) });
   const evaluate = (arch: Arch): Metrics => {
     // The device metric comes from the device or the model, never from a table.
     const { [metric]: _fromTable, ...rest } = args.bench.metricsOf(args.space, args.dataset, arch);
     return rest;
   };
   const strategy = createStrategy(args.strategy, { space: args.space, problem, seed: args.seed }, args.strategyOptions);
-  const run = await runScreenedSearch(strategy, args.space, problem, { metric, measure, rowOf: (a) => tables.indexOf(a), evaluate, screen }, { budget: args.budget });
+  const run = await runScreenedSearch(strategy, args.space, problem, { metric, measure, rowOf, evaluate, screen }, { budget: args.budget });
   const show = (e: EvaluatedArch) => ({ arch: e.key, metrics: e.metrics ?? {} });
   return {
     space: args.space.id,

@@ -87,7 +87,8 @@ hwnas search --space nb201|fbnet --dataset DATASET --strategy darts|na-darts|nas
   --trainer-timeout  seconds per evaluation before its process group is killed (default none)
   --work-root    trial work dirs (checkpoints) go to DIR/<search id>/trial-<id> (default ./hwnas-work)
   --curves       print each trial's learning curve (its intermediate reports)
-  --cost-model   a calibration of hwnas calibrate (NB201 CIFAR-10): the device's cost, e.g.
+  --cost-model   a calibration of hwnas calibrate (NB201 CIFAR-10, or FBNet CIFAR-100 with
+                 --space fbnet there; any FBNet network, not only the table's): the device's cost, e.g.
                  raspi4_latency, is predicted (raspi4_latency_pred and _pred_std beside it) and
                  measured on the device only within --screen-z std of a constraint's bound or
                  when it could change the result; raspi4_latency_measured says which. Cost-first,
@@ -249,8 +250,10 @@ export const searchCommand: Command = {
     } else if (values.bucket !== undefined && values.nats === undefined) throw new InvalidArgumentError('hwnas search: --bucket needs --nats (the server whose key-value bucket holds the calibration)');
     // cost-screening: a search on predicted device costs runs on its own driver.
     if (values['cost-model'] !== undefined && remoteCostModel === undefined) {
-      if (mode !== 'cost-first' || training || devices.length > 0 || reward || accuracySource !== 'table') {
-        throw new InvalidArgumentError('hwnas search: --cost-model needs --mode cost-first, the accuracy table, and no --trainer, --device or --reward');
+      // The proxy's forward passes are not on this driver: without an accuracy table (FBNet) the objectives must not need accuracy.
+      const needsProxy = accuracySource === 'proxy' && [...objectives, ...constraints].some((o) => o.startsWith(NASWOT_METRIC.name));
+      if (mode !== 'cost-first' || training || devices.length > 0 || reward || needsProxy) {
+        throw new InvalidArgumentError('hwnas search: --cost-model needs --mode cost-first, the accuracy table (or no accuracy objective, e.g. --objective flops:max on FBNet), and no --trainer, --device or --reward');
       }
       const costModel = values['cost-model'] as string;
       const natsUrl = values.nats as string | undefined;
