@@ -87,7 +87,7 @@ describeWithData('hwnas calibrate on a replayed device', (dataDir) => {
     expect(out.best.metrics.raspi4_latency).toBeCloseTo(latency(out.best.arch), 9);
     expect(out.best.metrics.raspi4_latency).toBeLessThanOrEqual(29.875);
     expect(out.deviceMeasurements).toBeLessThan(out.costQueries);
-    const table = new Set(loadEvalSpace(dataDir, 'fbnet').archs.map((a) => archKey(fbnetSpace, a)));
+    const table = new Set<string>(loadEvalSpace(dataDir, 'fbnet').archs.map((a) => archKey(fbnetSpace, a)));
     const outside = out.history.filter((h) => !table.has(h.arch));
     expect(outside.length).toBeGreaterThan(20);
     for (const h of outside) if (h.metrics.raspi4_latency_measured === 0) expect(Math.abs(h.metrics.raspi4_latency - latency(h.arch)) / latency(h.arch)).toBeLessThan(0.25);
