@@ -79,7 +79,7 @@ export interface CostModelJson {
 
 /** A fitted predictor: predict any architecture whose reference costs are known. */
 export class FittedCostModel {
-  private lastColumns?: { readonly refs: ReferenceCosts; readonly columns: readonly Float64Array[] };
+  private lastColumns?: { readonly refs: ReferenceCosts; readonly source: readonly Float64Array[]; readonly columns: readonly Float64Array[] };
 
   private constructor(private readonly json: CostModelJson) {}
 
@@ -150,15 +150,19 @@ export class FittedCostModel {
     return { mean: sum * scale, std: Math.sqrt(Math.max(0, sumSq - sum * sum)) * scale };
   }
 
-  /** The column of `refs` for each term, in term order (the last lookup is kept: a screen asks with one `refs`). */
+  /**
+   * The column of `refs` for each term, in term order (the last lookup is kept: a screen asks with
+   * one `refs`; while its columns are the same arrays, which growing references replace).
+   */
   private columnsIn(refs: ReferenceCosts): readonly Float64Array[] {
-    if (this.lastColumns?.refs === refs) return this.lastColumns.columns;
+    const source = refs.columns;
+    if (this.lastColumns?.refs === refs && this.lastColumns.source === source) return this.lastColumns.columns;
     const columns = this.json.terms.map((t) => {
       const k = refs.names.indexOf(t.name);
       if (k < 0) throw new InvalidArgumentError(`cost model for "${this.target}" needs reference "${t.name}", which the given references lack (${refs.names.join(', ')})`);
-      return refs.columns[k];
+      return source[k];
     });
-    this.lastColumns = { refs, columns };
+    this.lastColumns = { refs, source, columns };
     return columns;
   }
 

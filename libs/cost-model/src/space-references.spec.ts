@@ -31,6 +31,21 @@ describeWithData('SpaceReferences', (dataDir) => {
     // Growing past the first block of spare rows keeps every value.
     expect(refs.columns[0].length).toBeGreaterThanOrEqual(refs.size);
     expect(FittedCostModel.fit('dev', refs, samples).toJSON()).toEqual(fitBefore);
+
+    // A model that predicted before the columns grew predicts the rows added after, as a new one does.
+    const model = FittedCostModel.fit('dev', refs, samples);
+    const first = model.predictRow(refs, rows[0]);
+    const capacity = refs.columns[0].length;
+    const more: number[] = [];
+    while (refs.size <= capacity) {
+      const a = sampleArch(fbnetSpace, rng);
+      if (!known.has(archKey(fbnetSpace, a))) more.push(refs.rowOf(a));
+    }
+    expect(refs.columns[0].length).toBeGreaterThan(capacity);
+    const last = more[more.length - 1];
+    expect(model.predictRow(refs, last)).toEqual(FittedCostModel.fit('dev', refs, samples).predictRow(refs, last));
+    expect(Number.isFinite(model.predictRow(refs, last).mean)).toBe(true);
+    expect(model.predictRow(refs, rows[0])).toEqual(first);
   });
 
   it('NB201: every cell is a table row; nothing is appended', () => {
