@@ -159,10 +159,10 @@ export interface SpaceScreen {
  */
 export function spaceScreen(calibration: CalibrationFile, data: EvalSpaceData, options: Omit<CostScreenOptions, 'noiseVariance' | 'priorVariance'> = {}): SpaceScreen {
   const model = FittedCostModel.fromJSON(calibration.model);
-  const available = calibrationReferences(data).names;
-  const missing = model.referenceNames.filter((n) => !available.includes(n));
+  const all = calibrationReferences(data);
+  const missing = model.referenceNames.filter((n) => !all.names.includes(n));
   if (missing.length) throw new InvalidArgumentError(`calibration of ${calibration.device}: its model needs references ${missing.join(', ')}, which this data directory lacks`);
-  const refs = new SpaceReferences(data, model.referenceNames);
+  const refs = new SpaceReferences(data, model.referenceNames, all);
   for (const m of calibration.measured) if (m.row >= refs.statRows) throw new InvalidArgumentError(`calibration of ${calibration.device}: measured row ${m.row} is outside the ${refs.statRows} architectures of ${data.space}`);
   const encode = archEncoder(getSpace(data.space));
   const residualEncoding = (row: number) => encode(refs.archAt(row));

@@ -30,11 +30,12 @@ export class SpaceReferences implements ReferenceCosts {
   private readonly appended: Arch[] = [];
   private readonly appendedRows = new Map<string, number>();
 
+  /** `all`: {@link knownDeviceReferences} over every known device of `data`, when the caller has it already. */
   constructor(
     private readonly data: EvalSpaceData,
     names: readonly string[],
+    all: ReferenceCosts = knownDeviceReferences(data, data.table.devices),
   ) {
-    const all = knownDeviceReferences(data, data.table.devices);
     const missing = names.filter((n) => !all.names.includes(n));
     if (missing.length) throw new InvalidArgumentError(`references: ${missing.join(', ')} not among the ${data.space} references (${all.names.join(', ')})`);
     // The order of `all`, as a model fitted on a subset of it expects.
